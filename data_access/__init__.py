@@ -1,0 +1,1 @@
+"""The only package that touches the database. Pages call its functions; nothing else opens a session."""

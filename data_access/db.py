@@ -1,0 +1,126 @@
+"""The engine and the two kinds of transaction every other module uses.
+
+`DATABASE_URL` picks the database; unset, an SQLite file under `data/`. On SQLite every write
+transaction starts with BEGIN IMMEDIATE, so a writer waits for the write lock up front (bounded by
+the busy timeout) instead of failing half-way with "database is locked".
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.orm import Session
+
+from .models import DataVersion
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "dashboard.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        # Accept the bare scheme most hosting platforms hand out.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def is_embedded_default() -> bool:
+    return not os.environ.get("DATABASE_URL", "").strip()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process (engines are thread-safe and pool their connections)."""
+    url = url or database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _make_engine(url)
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 5})
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def read_connection(engine: Engine | None = None) -> Iterator:
+    engine = engine or get_engine()
+    with engine.connect() as conn:
+        yield conn
+
+
+@contextmanager
+def write_session(engine: Engine | None = None) -> Iterator[Session]:
+    """One write transaction: everything inside commits together or not at all.
+
+    It also bumps the data version, so every app server's read cache sees the write at once.
+    """
+    engine = engine or get_engine()
+    with engine.connect().execution_options(sqlite_immediate=True) as conn:
+        with Session(bind=conn, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+                bump_data_version(session)
+
+
+def bump_data_version(session: Session) -> None:
+    result = session.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1))
+    if result.rowcount == 0:
+        session.add(DataVersion(id=1, version=1))
+
+
+def data_version(engine: Engine | None = None) -> int:
+    """Cheap (one row by primary key): read on every rerun to key the caches."""
+    with read_connection(engine) as conn:
+        value = conn.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar()
+    return int(value or 0)

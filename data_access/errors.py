@@ -1,0 +1,68 @@
+"""The errors a write can raise. The UI shows them next to the field they name.
+
+Messages come in both languages so the data layer needs nothing from the UI to explain itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    zh: str
+    en: str
+    row: int | None = None  # position in a grid or file (0-based), None for a single form
+
+    def text(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class DataError(Exception):
+    """Base of everything the data layer refuses on purpose (never a crash)."""
+
+    zh = "操作未完成"
+    en = "Not done"
+
+    def text(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class ValidationError(DataError):
+    """Bad input. Carries one message per bad field (and row); nothing was saved."""
+
+    zh = "输入有误，未保存任何内容"
+    en = "Some input is not valid; nothing was saved"
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{e.row if e.row is not None else ''}{'.' if e.row is not None else ''}{e.field}: {e.en}" for e in self.errors))
+
+    def for_field(self, field: str, row: int | None = None) -> list[FieldError]:
+        return [e for e in self.errors if e.field == field and e.row == row]
+
+    def fields(self) -> set[tuple[int | None, str]]:
+        return {(e.row, e.field) for e in self.errors}
+
+
+class PermissionDenied(DataError):
+    def __init__(self, zh: str = "您无权修改此数据", en: str = "You are not allowed to change this data"):
+        self.zh, self.en = zh, en
+        super().__init__(en)
+
+
+class ConflictError(DataError):
+    """A save from a stale form: someone changed the row since it was loaded."""
+
+    def __init__(self, zh: str | None = None, en: str | None = None, rows: list[int] | None = None):
+        self.zh = zh or "数据已被他人修改，请刷新后核对再保存"
+        self.en = en or "Someone else changed this data since you loaded it; reload, check and save again"
+        self.rows = rows or []
+        super().__init__(self.en)
+
+
+class NotFound(DataError):
+    def __init__(self, what: str):
+        self.zh = f"未找到：{what}"
+        self.en = f"Not found: {what}"
+        super().__init__(self.en)

@@ -1,0 +1,380 @@
+"""The whole domain as SQLAlchemy 2.x models.
+
+One table per thing the report talks about. Sites (villages, compounds, checkpoints) share one
+table so that the shared filter bar, maps, surveys and inspections can point at "a site" without
+knowing its kind; kind-specific columns are nullable and guarded by CHECK constraints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Index,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints: Alembic batch mode on SQLite and drops on PostgreSQL need names.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SITE_KINDS = ("village", "compound", "checkpoint")
+CHECKPOINT_TYPES = ("road", "village")
+DEPARTMENTS = ("econ_dev", "investment", "safety")  # 经发 / 招商 / 安检
+SHOP_CATEGORIES = ("supermarket", "pharmacy", "restaurant", "hotel", "grain_oil", "other")
+ROLES = ("admin", "supervisor", "clerk", "viewer")
+REOPENING_STEPS = (
+    "applied",            # 申请
+    "inspected_before",   # 审批前实地检查
+    "letters_signed",     # 三个承诺书
+    "approved",           # 批复
+    "refused",            # 不予审批
+    "inspected_after",    # 审批后实地检查
+    "phone_verified",     # 电话核实员工
+    "suspended",          # 停产整顿
+    "resumed",            # 整顿后复工
+)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Versioned:
+    """Rows a clerk can correct carry a version: a save from a stale form is refused."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WorkZone(Base):
+    __tablename__ = "work_zone"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    geometry: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
+    sites: Mapped[list[Site]] = relationship(back_populates="zone")
+
+
+class Site(Base):
+    __tablename__ = "site"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {SITE_KINDS}", name="kind"),
+        CheckConstraint(
+            f"checkpoint_type IS NULL OR checkpoint_type IN {CHECKPOINT_TYPES}", name="checkpoint_type"
+        ),
+        CheckConstraint("households_known IS NULL OR households_known >= 0", name="households_known"),
+        CheckConstraint("people_known IS NULL OR people_known >= 0", name="people_known"),
+        CheckConstraint("staff_on_duty IS NULL OR staff_on_duty >= 0", name="staff_on_duty"),
+        Index("ix_site_zone_kind", "zone_id", "kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    # villages and compounds
+    households_known: Mapped[int | None] = mapped_column(Integer)
+    people_known: Mapped[int | None] = mapped_column(Integer)
+    has_property_management: Mapped[bool | None] = mapped_column(Boolean)
+    lead_cadre: Mapped[str | None] = mapped_column(String(64))
+    staff_on_duty: Mapped[int | None] = mapped_column(Integer)
+    # checkpoints
+    checkpoint_type: Mapped[str | None] = mapped_column(String(16))
+    road: Mapped[str | None] = mapped_column(String(64))
+    parent_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))  # a village's checkpoint
+    # where it is: a point for every site, a polygon for villages and compounds
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    geometry: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    zone: Mapped[WorkZone] = relationship(back_populates="sites")
+
+
+class CheckpointDay(Versioned, Base):
+    """One checkpoint's figures for one day: the per-day table traffic pages aggregate."""
+
+    __tablename__ = "checkpoint_day"
+    __table_args__ = (
+        UniqueConstraint("site_id", "day", name="site_day"),
+        CheckConstraint(
+            "vehicles >= 0 AND persons >= 0 AND persons_from_outside >= 0 "
+            "AND turned_back >= 0 AND abnormal_temperature >= 0",
+            name="counts",
+        ),
+        Index("ix_checkpoint_day_day", "day"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    vehicles: Mapped[int] = mapped_column(Integer, default=0)
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    persons_from_outside: Mapped[int] = mapped_column(Integer, default=0)
+    turned_back: Mapped[int] = mapped_column(Integer, default=0)  # 劝返
+    abnormal_temperature: Mapped[int] = mapped_column(Integer, default=0)
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Enterprise(Versioned, Base):
+    __tablename__ = "enterprise"
+    __table_args__ = (
+        CheckConstraint(f"department IN {DEPARTMENTS}", name="department"),
+        CheckConstraint("employees >= 0 AND employees_from_outside >= 0", name="employees"),
+        Index("ix_enterprise_zone_status", "zone_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
+    department: Mapped[str] = mapped_column(String(16))
+    above_size: Mapped[bool] = mapped_column(Boolean, default=False)  # 规模以上
+    employees: Mapped[int] = mapped_column(Integer, default=0)
+    employees_from_outside: Mapped[int] = mapped_column(Integer, default=0)  # 外地返烟
+    owner: Mapped[str | None] = mapped_column(String(64))  # the leader who owns it (A role)
+    owner_backup: Mapped[str | None] = mapped_column(String(64))  # B role
+    # Derived from the steps by the write path in the same transaction; never edited directly.
+    status: Mapped[str] = mapped_column(String(24), default="not_applied")
+    status_since: Mapped[dt.date | None] = mapped_column(Date)
+    steps: Mapped[list[ReopeningStep]] = relationship(
+        back_populates="enterprise", order_by="(ReopeningStep.day, ReopeningStep.id)"
+    )
+
+
+class ReopeningStep(Base):
+    __tablename__ = "reopening_step"
+    __table_args__ = (
+        CheckConstraint(f"step IN {REOPENING_STEPS}", name="step"),
+        CheckConstraint(
+            "(employees_called IS NULL OR employees_called >= 0) "
+            "AND (problems_found IS NULL OR problems_found >= 0)",
+            name="counts",
+        ),
+        Index("ix_reopening_step_enterprise_day", "enterprise_id", "day"),
+        Index("ix_reopening_step_step_day", "step", "day"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    step: Mapped[str] = mapped_column(String(24))
+    day: Mapped[dt.date] = mapped_column(Date)
+    passed: Mapped[bool | None] = mapped_column(Boolean)  # inspections and phone checks
+    employees_called: Mapped[int | None] = mapped_column(Integer)
+    problems_found: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    enterprise: Mapped[Enterprise] = relationship(back_populates="steps")
+
+
+class Shop(Versioned, Base):
+    __tablename__ = "shop"
+    __table_args__ = (
+        CheckConstraint(f"category IN {SHOP_CATEGORIES}", name="category"),
+        CheckConstraint("staff >= 0 AND staff_from_outside >= 0 AND staff_from_outside <= staff", name="staff"),
+        Index("ix_shop_zone_category", "zone_id", "category"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    staff: Mapped[int] = mapped_column(Integer, default=0)
+    staff_from_outside: Mapped[int] = mapped_column(Integer, default=0)
+    status_since: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class SurveyRound(Versioned, Base):
+    """One door-to-door sweep (摸排) of one village or compound; rounds never overwrite each other."""
+
+    __tablename__ = "survey_round"
+    __table_args__ = (
+        UniqueConstraint("site_id", "round_no", name="site_round"),
+        CheckConstraint(
+            "households_known >= 0 AND households_reached >= 0 AND households_reached <= households_known "
+            "AND people >= 0 AND people_from_outside >= 0 AND unreachable >= 0 "
+            "AND utility_checked >= 0 AND lit_at_night >= 0",
+            name="counts",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    round_no: Mapped[int] = mapped_column(Integer)
+    day: Mapped[dt.date] = mapped_column(Date)
+    households_known: Mapped[int] = mapped_column(Integer)
+    households_reached: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    people_from_outside: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)  # 敲门无应
+    utility_checked: Mapped[int] = mapped_column(Integer, default=0)  # 水电费核对
+    lit_at_night: Mapped[int] = mapped_column(Integer, default=0)  # 亮灯住户
+
+
+class Inspection(Base):
+    """A discipline-committee visit to a duty point (checkpoint or compound): the four checks."""
+
+    __tablename__ = "inspection"
+    __table_args__ = (Index("ix_inspection_site_day", "site_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    inspector: Mapped[str] = mapped_column(String(64))
+    staff_at_post: Mapped[bool] = mapped_column(Boolean)
+    no_dereliction: Mapped[bool] = mapped_column(Boolean)
+    travellers_screened: Mapped[bool] = mapped_column(Boolean)
+    publicity_posted: Mapped[bool] = mapped_column(Boolean)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    findings: Mapped[list[Finding]] = relationship(back_populates="inspection")
+
+
+class Finding(Versioned, Base):
+    __tablename__ = "finding"
+    __table_args__ = (Index("ix_finding_open", "fixed_on", "due_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(64))
+    raised_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    fixed_on: Mapped[dt.date | None] = mapped_column(Date)
+    fix_note: Mapped[str | None] = mapped_column(Text)
+    inspection: Mapped[Inspection] = relationship(back_populates="findings")
+
+
+class SupplyItem(Base):
+    __tablename__ = "supply_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(16))
+    low_threshold: Mapped[int] = mapped_column(Integer, default=0)  # per zone
+
+
+class SupplyMovement(Base):
+    """A receipt (+) or an issue (-) of one item in one zone; stock is the running sum."""
+
+    __tablename__ = "supply_movement"
+    __table_args__ = (
+        CheckConstraint("quantity <> 0", name="quantity"),
+        Index("ix_supply_movement_item_zone", "item_id", "zone_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("supply_item.id"))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class MealDay(Versioned, Base):
+    __tablename__ = "meal_day"
+    __table_args__ = (
+        UniqueConstraint("zone_id", "day", name="zone_day"),
+        CheckConstraint("meals >= 0", name="meals"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    meals: Mapped[int] = mapped_column(Integer)
+
+
+class Donation(Base):
+    __tablename__ = "donation"
+    __table_args__ = (
+        CheckConstraint("kind IN ('money', 'goods', 'meals')", name="kind"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    donor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Integer)  # yuan for money, pieces for goods and meals
+    description: Mapped[str | None] = mapped_column(Text)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    scopes: Mapped[list[UserScope]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class UserScope(Base):
+    """Where a clerk may write: a whole work zone, or one site."""
+
+    __tablename__ = "user_scope"
+    __table_args__ = (CheckConstraint("(zone_id IS NULL) <> (site_id IS NULL)", name="one_target"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+
+
+class DisplayKey(Base):
+    """A read-only key for a wall display; only its hash is stored."""
+
+    __tablename__ = "display_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_table_row", "table_name", "row_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # insert / update / delete / custom verbs
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[str | None] = mapped_column(Text)  # JSON
+    after: Mapped[str | None] = mapped_column(Text)  # JSON
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Setting(Base):
+    """Small key/value settings: whether this is demo data, thresholds an admin sets."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class DataVersion(Base):
+    """One row, bumped by every write in the same transaction: the key of every read cache."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)

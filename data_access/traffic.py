@@ -1,115 +1,121 @@
-"""Checkpoint traffic (路域卡口): the daily reports clerks enter and the figures pages read."""
+"""Checkpoint traffic (路域卡口) as the pages read it: every figure aggregated in SQL."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, or_, select
 
-from .audit import audit, row_values
-from .auth import check_sites, load_actor
-from .db import write_session
-from .errors import ConflictError, FieldError, ValidationError
-from .models import CheckpointDay
-from .validate import Checker
+from .db import read_connection
+from .filters import Filters
+from .models import CheckpointDay, Site, WorkZone
 
-COUNT_FIELDS = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
+METRICS = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
 
 
-def _clean_rows(rows: list[dict], day, reason, today: dt.date | None):
-    """Every cell checked at once; the clerk sees all problems in one go."""
-    check = Checker(today)
-    clean_day = check.day("day", day)
-    cleaned = []
-    seen = set()
-    for index, row in enumerate(rows):
-        values = {name: check.count(name, row.get(name), index) for name in COUNT_FIELDS}
-        persons = values["persons"]
-        for part in ("persons_from_outside", "turned_back", "abnormal_temperature"):
-            if persons is not None and values[part] is not None and values[part] > persons:
-                check.fail(part, "不能超过检查人数", "cannot exceed persons checked", index)
-        site_id = row.get("site_id")
-        if site_id in seen:
-            check.fail("site_id", "同一卡口重复填报", "this checkpoint appears twice", index)
-        seen.add(site_id)
-        cleaned.append({"site_id": site_id, "version": row.get("version"), **values})
-    clean_reason = check.text("reason", reason, max_len=500)
-    check.raise_if_any()
-    return clean_day, cleaned, clean_reason
+def _checkpoint_scope(query: Select, filters: Filters) -> Select:
+    """Road checkpoints in the filtered zone; a site filter picks that checkpoint (or a village's own)."""
+    query = query.where(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True))
+    if filters.zone_id is not None:
+        query = query.where(Site.zone_id == filters.zone_id)
+    if filters.site_id is not None:
+        query = query.where(or_(Site.id == filters.site_id, Site.parent_site_id == filters.site_id))
+    return query
 
 
-def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | None = None,
-                         today: dt.date | None = None, engine=None) -> dict:
-    """Save one day's figures for many checkpoints in one transaction.
+def daily(filters: Filters, engine=None) -> pd.DataFrame:
+    """One row per day of the range (days without reports count 0), with a 7-day average."""
+    sums = [func.coalesce(func.sum(getattr(CheckpointDay, m)), 0).label(m) for m in METRICS]
+    query = _checkpoint_scope(
+        select(CheckpointDay.day, *sums, func.count(CheckpointDay.id).label("reports"))
+        .join(Site, Site.id == CheckpointDay.site_id)
+        .where(CheckpointDay.day.between(filters.start, filters.end)),
+        filters,
+    ).group_by(CheckpointDay.day)
+    with read_connection(engine) as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=["day", *METRICS, "reports"])
+    days = pd.date_range(filters.start, filters.end, freq="D").date
+    frame = frame.set_index("day").reindex(days, fill_value=0).rename_axis("day").reset_index()
+    for metric in ("vehicles", "persons"):
+        frame[f"{metric}_7d"] = frame[metric].rolling(7, min_periods=1).mean().round(1)
+    return frame
 
-    Each row: site_id, the five counts, and `version` as loaded (None for a row not saved yet).
-    A row whose stored version moved on since it was loaded is refused (stale form), unless the
-    stored figures already equal the new ones (a double click saves nothing twice). Changing a
-    saved figure of an earlier day is a correction: it needs a reason and stays marked.
-    Returns counts of inserted, updated and unchanged rows.
-    """
-    today = today or dt.date.today()
-    day, cleaned, reason = _clean_rows(rows, day, reason, today)
-    summary = {"inserted": 0, "updated": 0, "unchanged": 0}
-    try:
-        with write_session(engine) as session:
-            actor = load_actor(session, username)
-            sites = check_sites(session, actor, [r["site_id"] for r in cleaned])
-            not_road = [index for index, r in enumerate(cleaned) if sites[r["site_id"]].checkpoint_type != "road"]
-            if not_road:
-                raise ValidationError([FieldError("site_id", "不是路域卡口", "not a road checkpoint", i) for i in not_road])
-            existing = {
-                row.site_id: row
-                for row in session.scalars(
-                    select(CheckpointDay)
-                    .where(CheckpointDay.site_id.in_(sites.keys()), CheckpointDay.day == day)
-                    .with_for_update()
-                )
-            }
-            stale = []
-            corrections_without_reason = []
-            now = dt.datetime.now(dt.timezone.utc)
-            for index, new in enumerate(cleaned):
-                values = {name: new[name] for name in COUNT_FIELDS}
-                stored = existing.get(new["site_id"])
-                if stored is None:
-                    if new["version"] is not None:
-                        stale.append(index)  # it was saved when the form loaded, and is gone now
-                        continue
-                    record = CheckpointDay(site_id=new["site_id"], day=day, version=1, updated_at=now,
-                                           updated_by=username, **values)
-                    session.add(record)
-                    session.flush()
-                    audit(session, username, "insert", "checkpoint_day", record.id, None,
-                          {"site_id": record.site_id, "day": day, **values})
-                    summary["inserted"] += 1
-                    continue
-                before = row_values(stored, COUNT_FIELDS)
-                if before == values:
-                    summary["unchanged"] += 1
-                    continue
-                if new["version"] != stored.version:
-                    stale.append(index)
-                    continue
-                is_correction = day < today
-                if is_correction and not reason:
-                    corrections_without_reason.append(index)
-                    continue
-                for name, value in values.items():
-                    setattr(stored, name, value)
-                stored.version += 1
-                stored.updated_at, stored.updated_by = now, username
-                if is_correction:
-                    stored.corrected, stored.correction_reason = True, reason
-                audit(session, username, "correct" if is_correction else "update", "checkpoint_day",
-                      stored.id, before, values, reason)
-                summary["updated"] += 1
-            if stale:
-                raise ConflictError(rows=stale)
-            if corrections_without_reason:
-                raise ValidationError([FieldError("reason", "修改已保存的数据需要填写原因",
-                                                  "changing saved figures needs a reason")])
-    except IntegrityError as error:
-        # Someone inserted the same checkpoint-day between our read and our insert.
-        raise ConflictError() from error
-    return summary
+
+def summary(filters: Filters, engine=None) -> dict:
+    """The headline figures: today and the change from yesterday, totals, average and busiest day."""
+    frame = daily(filters, engine)
+    today = frame.iloc[-1]
+    yesterday = frame.iloc[-2] if len(frame) > 1 else None
+    busiest = frame.loc[frame["vehicles"].idxmax()] if frame["vehicles"].max() > 0 else None
+    totals = {m: int(frame[m].sum()) for m in METRICS}
+    return {
+        "day": filters.end,
+        "today": {m: int(today[m]) for m in METRICS},
+        "yesterday": {m: int(yesterday[m]) for m in METRICS} if yesterday is not None else None,
+        "totals": totals,
+        "days": len(frame),
+        "daily_average_vehicles": totals["vehicles"] / len(frame) if len(frame) else 0,
+        "busiest_day": busiest["day"] if busiest is not None else None,
+        "busiest_vehicles": int(busiest["vehicles"]) if busiest is not None else 0,
+    }
+
+
+def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
+    """Every checkpoint in scope: the as-of day's figures, yesterday, 7-day average, range total, reported?"""
+    end, start = filters.end, filters.start
+    week_start = end - dt.timedelta(days=6)
+    yesterday = end - dt.timedelta(days=1)
+
+    def on(day_condition, column):
+        return func.sum(case((day_condition, column), else_=None))
+
+    query = _checkpoint_scope(
+        select(
+            Site.id.label("site_id"),
+            Site.name,
+            Site.road,
+            WorkZone.name.label("zone"),
+            on(CheckpointDay.day == end, CheckpointDay.vehicles).label("vehicles"),
+            on(CheckpointDay.day == end, CheckpointDay.persons).label("persons"),
+            on(CheckpointDay.day == end, CheckpointDay.persons_from_outside).label("persons_from_outside"),
+            on(CheckpointDay.day == end, CheckpointDay.turned_back).label("turned_back"),
+            on(CheckpointDay.day == end, CheckpointDay.abnormal_temperature).label("abnormal_temperature"),
+            on(CheckpointDay.day == yesterday, CheckpointDay.vehicles).label("vehicles_yesterday"),
+            (func.coalesce(on(CheckpointDay.day >= week_start, CheckpointDay.vehicles), 0) / 7.0).label("vehicles_7d"),
+            func.coalesce(on(CheckpointDay.day >= start, CheckpointDay.vehicles), 0).label("vehicles_total"),
+            func.coalesce(on(CheckpointDay.day >= start, CheckpointDay.persons), 0).label("persons_total"),
+            func.max(case((and_(CheckpointDay.day == end, CheckpointDay.corrected), 1), else_=0)).label("corrected"),
+        )
+        .join(WorkZone, WorkZone.id == Site.zone_id)
+        .outerjoin(
+            CheckpointDay,
+            and_(CheckpointDay.site_id == Site.id, CheckpointDay.day.between(min(start, week_start), end)),
+        ),
+        filters,
+    ).group_by(Site.id, Site.name, Site.road, WorkZone.name).order_by(WorkZone.name, Site.name)
+    with read_connection(engine) as conn:
+        rows = conn.execute(query).all()
+    columns = ["site_id", "name", "road", "zone", *METRICS, "vehicles_yesterday", "vehicles_7d",
+               "vehicles_total", "persons_total", "corrected"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["reported"] = frame["vehicles"].notna()
+    frame["corrected"] = frame["corrected"].astype(bool)
+    frame["vehicles_7d"] = frame["vehicles_7d"].astype(float).round(1)
+    return frame
+
+
+def daily_by_checkpoint(filters: Filters, top: int = 15, engine=None) -> pd.DataFrame:
+    """Daily vehicles per checkpoint for the `top` busiest checkpoints of the range (for a heat map)."""
+    base = _checkpoint_scope(
+        select(Site.id).join(CheckpointDay, CheckpointDay.site_id == Site.id)
+        .where(CheckpointDay.day.between(filters.start, filters.end)),
+        filters,
+    ).group_by(Site.id).order_by(func.sum(CheckpointDay.vehicles).desc(), Site.id).limit(top)
+    query = (
+        select(CheckpointDay.day, Site.id.label("site_id"), Site.name, CheckpointDay.vehicles, CheckpointDay.persons)
+        .join(Site, Site.id == CheckpointDay.site_id)
+        .where(CheckpointDay.site_id.in_(base), CheckpointDay.day.between(filters.start, filters.end))
+        .order_by(Site.name, CheckpointDay.day)
+    )
+    with read_connection(engine) as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=["day", "site_id", "name", "vehicles", "persons"])

@@ -21,7 +21,7 @@ def _insert_days(url: str, site_id: int, first_day: int, start, queue) -> None:
     import os
 
     os.environ["DATABASE_URL"] = url
-    from data_access.traffic import save_checkpoint_days
+    from data_access.traffic_entry import save_checkpoint_days
 
     start.wait(timeout=60)  # all workers begin together, so their transactions really overlap
     try:
@@ -43,7 +43,7 @@ def _increment(url: str, site_id: int, step: int, start, queue) -> None:
     os.environ["DATABASE_URL"] = url
     from data_access.db import get_engine
     from data_access.errors import ConflictError
-    from data_access.traffic import save_checkpoint_days
+    from data_access.traffic_entry import save_checkpoint_days
 
     engine = get_engine()
     conflicts = 0
@@ -95,7 +95,7 @@ def test_concurrent_inserts_lose_nothing(engine):
 
 def test_concurrent_updates_of_one_row_lose_no_update(engine):
     ids = minimal_territory(engine)
-    from data_access.traffic import save_checkpoint_days
+    from data_access.traffic_entry import save_checkpoint_days
 
     save_checkpoint_days("super1", START, [day_row(ids["cp1"], vehicles=0)], today=TODAY, engine=engine)
     url = engine.url.render_as_string(hide_password=False)

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from data_access import auth, db, schema
 from data_access.errors import ConflictError, PermissionDenied, ValidationError
 from data_access.models import AuditLog, Base, CheckpointDay
-from data_access.traffic import save_checkpoint_days
+from data_access.traffic_entry import save_checkpoint_days
 from tests.helpers import day_row, minimal_territory
 
 DAY = dt.date(2020, 2, 20)

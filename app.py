@@ -1,0 +1,95 @@
+"""Router: page config, sign-in, role-aware navigation, the shared filter bar.
+
+Run with `streamlit run app.py`. Wall displays open `/wall?key=...` and never see a sign-in.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access import territory
+from ui import session
+from ui.data import read
+from ui.filter_bar import filter_bar
+from ui.i18n import LANGS, t
+from ui.outage import is_database_error, mark_good, show_outage, show_unexpected
+from ui.startup import configure_logging, ensure_database
+
+st.set_page_config(page_title="防控指挥部 · Command post", page_icon="🛡️", layout="wide")
+configure_logging()
+
+ALL_ROLES = {"admin", "supervisor", "clerk", "viewer"}
+WRITERS = {"admin", "supervisor", "clerk"}
+
+# (section, file, title key, icon, url path, roles)
+PAGES = [
+    ("nav.dashboards", "pages/traffic.py", "page.traffic", ":material/directions_car:", "traffic", ALL_ROLES),
+    ("nav.entry", "pages/traffic_entry.py", "page.traffic_entry", ":material/edit_note:", "traffic-entry", WRITERS),
+]
+
+
+def language_switch() -> None:
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang", "zh")
+        st.session_state["lang"] = wanted if wanted in LANGS else "zh"
+    st.sidebar.segmented_control(t("lang.label"), LANGS, key="lang", required=True,
+                                 format_func=lambda code: "中文" if code == "zh" else "English")
+    if st.session_state["lang"] == "en":
+        st.query_params["lang"] = "en"
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+
+
+def wall_navigation():
+    wall = st.Page("pages/wall.py", title=t("page.wall"), url_path="wall", icon=":material/tv:")
+    return st.navigation([wall], position="hidden")
+
+
+def signed_in_navigation(user):
+    sections: dict[str, list] = {}
+    for section, path, title, icon, url_path, roles in PAGES:
+        if user.role in roles:
+            sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url_path))
+    return st.navigation(sections)
+
+
+def account_box(user) -> None:
+    box = st.sidebar.container(border=True)
+    box.caption(t("signed_in_as", name=user.display_name, role=t("role." + user.role)))
+    if box.button(t("signout"), key="sign_out", width="stretch"):
+        session.sign_out()
+        st.rerun()
+
+
+def demo_banner() -> None:
+    if read(territory.dataset_kind) == "demo":
+        st.warning(t("demo.banner"), icon="🧪")
+
+
+def main() -> None:
+    if "key" in st.query_params:  # a wall display: no sign-in, no sidebar, no filter bar
+        ensure_database()
+        wall_navigation().run()
+        return
+    language_switch()
+    ensure_database()
+    user = session.actor()
+    if user is None:
+        st.navigation([st.Page("pages/sign_in.py", title=t("signin.title"), icon=":material/login:")],
+                      position="hidden").run()
+        return
+    page = signed_in_navigation(user)
+    account_box(user)
+    st.session_state["filters"] = filter_bar(home_zone_id=user.home_zone_id)
+    demo_banner()
+    mark_good()
+    page.run()
+
+
+try:
+    main()
+except Exception as error:  # the last line of defence: never a traceback on screen
+    # (st.rerun / st.stop raise BaseException subclasses, so they pass through untouched)
+    if is_database_error(error):
+        show_outage(error)
+    else:
+        show_unexpected(error)

@@ -1,0 +1,114 @@
+"""卡口通行: checkpoint traffic for the filtered zone, checkpoints and dates."""
+import streamlit as st
+
+from data_access import traffic
+from ui import format as fmt
+from ui.charts import traffic as charts
+from ui.data import read
+from ui.filter_bar import SITE
+from ui.i18n import t
+from ui.kpi import tile
+
+filters = st.session_state["filters"]
+st.title(t("traffic.title"))
+st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)))
+
+
+def focus_from_chart() -> None:
+    picked = st.session_state["traffic_ranking"].selection.get(charts.SELECT_CHECKPOINT) or []
+    if picked:
+        st.session_state[SITE] = int(picked[0]["site_id"])
+
+
+def focus_from_table(site_ids: list[int]) -> None:
+    rows = st.session_state["traffic_table"].selection.rows
+    if rows:
+        st.session_state[SITE] = site_ids[rows[0]]
+
+
+def clear_focus() -> None:
+    st.session_state[SITE] = 0
+
+
+# ---- headline figures --------------------------------------------------------------------------
+figures = read(traffic.summary, filters)
+today, yesterday, totals = figures["today"], figures["yesterday"], figures["totals"]
+change = (lambda m: today[m] - yesterday[m]) if yesterday else (lambda m: None)
+row1 = st.columns(4)
+tile(row1[0], t("traffic.vehicles_today"), today["vehicles"], change("vehicles"), t("traffic.vs_yesterday"))
+tile(row1[1], t("traffic.persons_today"), today["persons"], change("persons"), t("traffic.vs_yesterday"))
+tile(row1[2], t("traffic.vehicles_total"), totals["vehicles"],
+     help_text=t("traffic.since", start=fmt.day(filters.start), days=figures["days"]))
+tile(row1[3], t("traffic.persons_total"), totals["persons"],
+     help_text=t("traffic.since", start=fmt.day(filters.start), days=figures["days"]))
+row2 = st.columns(5)
+tile(row2[0], t("traffic.daily_average"), round(figures["daily_average_vehicles"]))
+tile(row2[1], t("traffic.busiest"), figures["busiest_vehicles"],
+     help_text=t("traffic.busiest_on", day=fmt.day(figures["busiest_day"])))
+row2[1].caption(t("traffic.busiest_on", day=fmt.day(figures["busiest_day"], weekday=True)))
+tile(row2[2], t("traffic.from_outside"), totals["persons_from_outside"])
+row2[2].caption(t("traffic.on_day", n=fmt.num(today["persons_from_outside"])))
+tile(row2[3], t("traffic.turned_back"), totals["turned_back"])
+row2[3].caption(t("traffic.on_day", n=fmt.num(today["turned_back"])))
+tile(row2[4], t("traffic.abnormal"), totals["abnormal_temperature"], inverse=True)
+row2[4].caption(t("traffic.on_day", n=fmt.num(today["abnormal_temperature"])))
+
+# ---- trends ------------------------------------------------------------------------------------
+days = read(traffic.daily, filters)
+left, right = st.columns(2)
+left.subheader(t("traffic.chart_vehicles"))
+left.altair_chart(charts.daily_trend(days, "vehicles", t("traffic.vehicles"), t("traffic.avg7"), t("common.day")),
+                  width="stretch")
+right.subheader(t("traffic.chart_persons"))
+right.altair_chart(charts.daily_trend(days, "persons", t("traffic.persons"), t("traffic.avg7"), t("common.day"),
+                                      color="#c0622f"), width="stretch")
+
+# ---- checkpoints -------------------------------------------------------------------------------
+checkpoints = read(traffic.by_checkpoint, filters)
+if checkpoints.empty:
+    st.info(t("traffic.no_checkpoints"))
+    st.stop()
+if filters.site_id:
+    focused = checkpoints.loc[checkpoints["site_id"] == filters.site_id, "name"]
+    note, button = st.columns([4, 1])
+    note.info(t("traffic.focused_on", name=focused.iloc[0] if len(focused) else "—"))
+    button.button(t("traffic.clear_focus"), on_click=clear_focus, width="stretch")
+
+left, right = st.columns([2, 3])
+left.subheader(t("traffic.ranking"))
+left.altair_chart(
+    charts.checkpoint_ranking(checkpoints, "vehicles_total", t("col.vehicles_total"), t("col.checkpoint"),
+                              focused=filters.site_id),
+    key="traffic_ranking", on_select=focus_from_chart, selection_mode=charts.SELECT_CHECKPOINT, width="stretch",
+)
+right.subheader(t("traffic.heatmap"))
+per_day = read(traffic.daily_by_checkpoint, filters)
+if not per_day.empty:
+    right.altair_chart(charts.checkpoint_heatmap(per_day, t("traffic.vehicles"), t("common.day"), t("col.checkpoint")),
+                       width="stretch")
+
+st.subheader(t("traffic.table"))
+shown = checkpoints.drop(columns=["persons_total"])
+columns = {name: t(f"col.{name}") for name in shown.columns if name != "site_id"}
+st.dataframe(
+    shown,
+    key="traffic_table",
+    on_select=lambda: focus_from_table(shown["site_id"].tolist()),
+    selection_mode="single-row",
+    hide_index=True,
+    width="stretch",
+    column_order=[c for c in ["name", "road", "zone", "reported", "vehicles", "vehicles_yesterday", "vehicles_7d",
+                              "persons", "persons_from_outside", "turned_back", "abnormal_temperature",
+                              "vehicles_total", "corrected"]],
+    column_config={
+        "name": st.column_config.TextColumn(t("col.checkpoint")),
+        **{c: st.column_config.NumberColumn(columns[c], format="localized") for c in
+           ["vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature",
+            "vehicles_yesterday", "vehicles_total"]},
+        "vehicles_7d": st.column_config.NumberColumn(columns["vehicles_7d"], format="%.1f"),
+        "road": st.column_config.TextColumn(columns["road"]),
+        "zone": st.column_config.TextColumn(columns["zone"]),
+        "reported": st.column_config.CheckboxColumn(columns["reported"]),
+        "corrected": st.column_config.CheckboxColumn(columns["corrected"]),
+    },
+)

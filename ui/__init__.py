@@ -1,0 +1,1 @@
+"""Small shared UI helpers: text, formats, cached reads, the filter bar, charts."""

@@ -1,0 +1,44 @@
+"""Showing the data layer's refusals: each message next to the field (or grid row) it names."""
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access.errors import ConflictError, DataError, ValidationError
+from ui.i18n import lang, t
+
+
+def field_label(field: str) -> str:
+    label = t(f"col.{field}")
+    return field if label == f"col.{field}" else label
+
+
+def message_lines(error: ValidationError, row_names: dict[int, str] | None = None) -> list[str]:
+    """'Row 2 · 东卡口 · Vehicles: cannot be negative' for grids; 'Reason: required' for forms."""
+    lines = []
+    for item in error.errors:
+        where = ""
+        if item.row is not None:
+            name = (row_names or {}).get(item.row)
+            where = t("common.row", row=item.row + 1 if row_names is not None else item.row) + (f" · {name}" if name else "") + " · "
+        lines.append(f"{where}{field_label(item.field)}：{item.text(lang())}" if lang() == "zh"
+                     else f"{where}{field_label(item.field)}: {item.text(lang())}")
+    return lines
+
+
+def show(error: DataError, container=None, row_names: dict[int, str] | None = None) -> None:
+    """Render any refusal calmly. Text is passed as Markdown-free text (st.error escapes HTML)."""
+    target = container or st
+    if isinstance(error, ValidationError):
+        target.error(t("common.nothing_saved") + "  \n" + "  \n".join(_escape_md(line) for line in message_lines(error, row_names)), icon="⚠️")
+    elif isinstance(error, ConflictError):
+        names = [row_names.get(r, str(r + 1)) for r in error.rows] if row_names else []
+        target.error(error.text(lang()) + (f"：{'、'.join(names)}" if names else ""), icon="🔄")
+    else:
+        target.error(error.text(lang()), icon="⛔")
+
+
+def _escape_md(text: str) -> str:
+    """Streamlit Markdown never renders raw HTML, but stray * or _ in a name must not format text."""
+    for ch in "\\*_`[]<>#|":
+        text = text.replace(ch, "\\" + ch)
+    return text

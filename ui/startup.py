@@ -1,0 +1,44 @@
+"""First start: create or upgrade the schema, and fill an empty demo database with the demo data."""
+from __future__ import annotations
+
+import logging
+import os
+
+import streamlit as st
+from sqlalchemy import func, select
+
+from data_access import db, schema
+from data_access.models import WorkZone
+
+log = logging.getLogger("dashboard")
+
+
+def _wants_demo() -> bool:
+    return db.is_embedded_default() or os.environ.get("DASHBOARD_DEMO", "") == "1"
+
+
+@st.cache_resource(show_spinner=False)
+def ensure_database() -> str:
+    """Runs once per server process (again only after a failure, since failures are not cached)."""
+    schema.upgrade()
+    with db.read_connection() as conn:
+        empty = conn.execute(select(func.count()).select_from(WorkZone)).scalar_one() == 0
+    if empty and _wants_demo():
+        from data_access import demo
+
+        demo.load_demo()
+        log.info("empty demo database: demo data set loaded")
+    return schema.current_revision()
+
+
+def configure_logging() -> None:
+    """Errors go to stderr and to data/app.log (or $DASHBOARD_LOG) for the administrator."""
+    if getattr(configure_logging, "done", False):
+        return
+    path = os.environ.get("DASHBOARD_LOG") or str(db.PROJECT_ROOT / "data" / "app.log")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    configure_logging.done = True

@@ -24,6 +24,8 @@ WRITERS = {"admin", "supervisor", "clerk"}
 PAGES = [
     ("nav.dashboards", "pages/traffic.py", "page.traffic", ":material/directions_car:", "traffic", ALL_ROLES),
     ("nav.entry", "pages/traffic_entry.py", "page.traffic_entry", ":material/edit_note:", "traffic-entry", WRITERS),
+    ("nav.admin", "pages/admin.py", "page.admin", ":material/manage_accounts:", "admin", {"admin"}),
+    ("nav.admin", "pages/audit_log.py", "page.audit", ":material/history:", "audit", {"admin", "supervisor"}),
 ]
 
 

@@ -32,3 +32,21 @@ def audit(session: Session, username: str, action: str, table: str, row_id: int 
 
 def row_values(obj, fields) -> dict:
     return {f: getattr(obj, f) for f in fields}
+
+
+def recent(limit: int = 200, table: str | None = None, username: str | None = None, engine=None):
+    """The newest audit rows, newest first (the administration page's log view)."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from .db import read_connection
+
+    query = select(AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.table_name, AuditLog.row_id,
+                   AuditLog.before, AuditLog.after, AuditLog.reason).order_by(AuditLog.id.desc()).limit(limit)
+    if table:
+        query = query.where(AuditLog.table_name == table)
+    if username:
+        query = query.where(AuditLog.username == username)
+    with read_connection(engine) as conn:
+        return pd.DataFrame(conn.execute(query).all(),
+                            columns=["at", "username", "action", "table_name", "row_id", "before", "after", "reason"])

@@ -142,6 +142,14 @@ def check_zone(actor: Actor, zone_id: int) -> None:
 
 # ---- account administration (CLI and admin page) -------------------------------------------
 
+def _admin_in(session: Session, actor: Actor | None, by: str) -> str:
+    """Inside the write transaction: the acting admin's name (re-checked), or the CLI's."""
+    if actor is None:
+        return by
+    require_admin(load_actor(session, actor.username))
+    return actor.username
+
+
 def _validate_account(username: str, password: str | None, role: str | None) -> None:
     errors = []
     if not username or not username.strip() or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
@@ -163,11 +171,14 @@ def add_user(
     by: str = "cli",
     is_demo: bool = False,
     engine=None,
+    actor: Actor | None = None,
 ) -> None:
-    from .audit import audit  # local import: audit imports nothing from here, but keep the graph flat
+    """Add an account. From the admin page pass `actor` (must be an active admin); the CLI is trusted."""
+    from .audit import audit
 
     _validate_account(username, password, role)
     with write_session(engine) as session:
+        by = _admin_in(session, actor, by)
         if session.scalar(select(User.id).where(User.username == username)):
             raise ValidationError([FieldError("username", "用户名已存在", "username already exists")])
         user = User(
@@ -188,11 +199,12 @@ def add_user(
               {"username": username, "role": role, "zones": zone_codes or []})
 
 
-def set_password(username: str, password: str, by: str = "cli", engine=None) -> None:
+def set_password(username: str, password: str, by: str = "cli", engine=None, actor: Actor | None = None) -> None:
     from .audit import audit
 
     _validate_account(username, password, None)
     with write_session(engine) as session:
+        by = _admin_in(session, actor, by)
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(username)
@@ -200,10 +212,11 @@ def set_password(username: str, password: str, by: str = "cli", engine=None) -> 
         audit(session, by, "passwd", "app_user", user.id, None, None)
 
 
-def set_active(username: str, active: bool, by: str = "cli", engine=None) -> None:
+def set_active(username: str, active: bool, by: str = "cli", engine=None, actor: Actor | None = None) -> None:
     from .audit import audit
 
     with write_session(engine) as session:
+        by = _admin_in(session, actor, by)
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(username)
@@ -212,37 +225,35 @@ def set_active(username: str, active: bool, by: str = "cli", engine=None) -> Non
         audit(session, by, "enable" if active else "disable", "app_user", user.id, before, {"active": active})
 
 
-def create_display_key(label: str, actor: Actor, zone_id: int | None = None, key: str | None = None,
+def create_display_key(label: str, actor: Actor | None = None, zone_id: int | None = None, key: str | None = None,
                        is_demo: bool = False, engine=None) -> str:
-    """Returns the key in clear once; only its hash is kept."""
+    """Returns the key in clear once; only its hash is kept. actor None: the (trusted) command line."""
     from .audit import audit
 
-    require_admin(actor)
     label_clean = (label or "").strip()
     if not label_clean or len(label_clean) > 100:
         raise ValidationError([FieldError("label", "请填写 1–100 字的名称", "give a name of 1–100 characters")])
     key = key or secrets.token_urlsafe(24)
     with write_session(engine) as session:
-        load_actor(session, actor.username)
+        by = _admin_in(session, actor, "cli")
         row = DisplayKey(key_hash=hash_display_key(key), label=label_clean, zone_id=zone_id,
-                         created_by=actor.username, is_demo=is_demo)
+                         created_by=by, is_demo=is_demo)
         session.add(row)
         session.flush()
-        audit(session, actor.username, "insert", "display_key", row.id, None, {"label": label_clean, "zone_id": zone_id})
+        audit(session, by, "insert", "display_key", row.id, None, {"label": label_clean, "zone_id": zone_id})
     return key
 
 
-def revoke_display_key(key_id: int, actor: Actor, engine=None) -> None:
+def revoke_display_key(key_id: int, actor: Actor | None = None, engine=None) -> None:
     from .audit import audit
 
-    require_admin(actor)
     with write_session(engine) as session:
-        load_actor(session, actor.username)
+        by = _admin_in(session, actor, "cli")
         row = session.get(DisplayKey, key_id)
         if row is None:
             raise NotFound(f"display key {key_id}")
         row.revoked_at = dt.datetime.now(dt.timezone.utc)
-        audit(session, actor.username, "revoke", "display_key", row.id, None, {"label": row.label})
+        audit(session, by, "revoke", "display_key", row.id, None, {"label": row.label})
 
 
 @dataclass(frozen=True)
@@ -260,3 +271,40 @@ def check_display_key(key: str | None, engine=None) -> Display | None:
         if row is None or row.revoked_at is not None:
             return None
         return Display(label=row.label, zone_id=row.zone_id)
+
+
+# ---- reads for the administration page ---------------------------------------------------------
+
+def list_users(engine=None):
+    import pandas as pd
+
+    from .db import read_connection
+
+    query = (
+        select(User.id, User.username, User.display_name, User.role, User.active, User.is_demo,
+               WorkZone.code.label("zone"))
+        .outerjoin(UserScope, UserScope.user_id == User.id)
+        .outerjoin(WorkZone, WorkZone.id == UserScope.zone_id)
+        .order_by(User.username)
+    )
+    with read_connection(engine) as conn:
+        frame = pd.DataFrame(conn.execute(query).all(),
+                             columns=["id", "username", "display_name", "role", "active", "is_demo", "zone"])
+    zones = frame.groupby("id")["zone"].apply(lambda z: ", ".join(sorted(v for v in z if v)))
+    return frame.drop(columns="zone").drop_duplicates("id").assign(zones=lambda f: f["id"].map(zones)).reset_index(drop=True)
+
+
+def list_display_keys(engine=None):
+    import pandas as pd
+
+    from .db import read_connection
+
+    query = (
+        select(DisplayKey.id, DisplayKey.label, WorkZone.name.label("zone"), DisplayKey.created_by,
+               DisplayKey.created_at, DisplayKey.revoked_at)
+        .outerjoin(WorkZone, WorkZone.id == DisplayKey.zone_id)
+        .order_by(DisplayKey.id)
+    )
+    with read_connection(engine) as conn:
+        return pd.DataFrame(conn.execute(query).all(),
+                            columns=["id", "label", "zone", "created_by", "created_at", "revoked_at"])

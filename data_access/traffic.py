@@ -119,3 +119,19 @@ def daily_by_checkpoint(filters: Filters, top: int = 15, engine=None) -> pd.Data
     )
     with read_connection(engine) as conn:
         return pd.DataFrame(conn.execute(query).all(), columns=["day", "site_id", "name", "vehicles", "persons"])
+
+
+def missing_reports(day: dt.date, zone_ids: tuple[int, ...] | None = None, engine=None) -> pd.DataFrame:
+    """Road checkpoints (in the given zones, or all) with no report for the day."""
+    reported = select(CheckpointDay.site_id).where(CheckpointDay.day == day)
+    query = (
+        select(Site.id.label("site_id"), Site.name, WorkZone.name.label("zone"))
+        .join(WorkZone, WorkZone.id == Site.zone_id)
+        .where(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True),
+               Site.id.not_in(reported))
+        .order_by(WorkZone.code, Site.name)
+    )
+    if zone_ids is not None:
+        query = query.where(Site.zone_id.in_(zone_ids))
+    with read_connection(engine) as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=["site_id", "name", "zone"])

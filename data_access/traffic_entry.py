@@ -66,19 +66,6 @@ def entry_grid(actor: Actor, day: dt.date, engine=None) -> pd.DataFrame:
     return frame
 
 
-def missing_reports(actor: Actor, day: dt.date, engine=None) -> pd.DataFrame:
-    """Checkpoints in scope with no report for the day."""
-    reported = select(CheckpointDay.site_id).where(CheckpointDay.day == day)
-    query = (
-        select(Site.id.label("site_id"), Site.name, WorkZone.name.label("zone"))
-        .join(WorkZone, WorkZone.id == Site.zone_id)
-        .where(_scope_condition(actor), Site.id.not_in(reported))
-        .order_by(WorkZone.code, Site.name)
-    )
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["site_id", "name", "zone"])
-
-
 def unusual_rows(rows: list[dict], averages: dict[int, dict[str, float]]) -> list[tuple[int, str, int, float]]:
     """(row, field, value, average) for figures far above the checkpoint's recent average."""
     found = []

@@ -5,7 +5,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from data_access import traffic_entry as entry
+from data_access import traffic, traffic_entry as entry
 from data_access.errors import DataError, ValidationError
 from ui import errors as show_errors
 from ui import format as fmt
@@ -101,7 +101,8 @@ if save_col.button(t("entry.save"), type="primary", key="entry_save", width="str
 reload_col.button(t("entry.reload"), on_click=reload_grid, key="entry_reload", width="stretch")
 
 # ---- who has not reported ------------------------------------------------------------------------
-missing = read(entry.missing_reports, user, day)
+scope = None if user.role in ("admin", "supervisor") else tuple(sorted(user.zone_ids))
+missing = read(traffic.missing_reports, day, scope)
 if missing.empty:
     st.success(t("entry.all_reported", day=fmt.day(day)), icon="✅")
 else:

@@ -80,16 +80,9 @@ def demo_server(tmp_path_factory):
     """The app on a fresh SQLite file that it fills with the demo data on first start."""
     folder = tmp_path_factory.mktemp("server")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    server = Server(f"sqlite:///{folder / 'demo.db'}", ARTIFACTS / f"server_{os.getpid()}_{server_id()}.log")
+    server = Server(f"sqlite:///{folder / 'demo.db'}", folder / "server.log")
     yield server
     server.stop()
-
-
-_ids = iter(range(10_000))
-
-
-def server_id() -> int:
-    return next(_ids)
 
 
 def wait_ready(page, timeout: float = 30_000) -> None:
@@ -114,3 +107,10 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def go(page, title: str) -> None:
+    """Move to another page through the sidebar, as a person would (a reload would end the session)."""
+    page.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click()
+    page.wait_for_timeout(300)
+    wait_ready(page)

@@ -1,0 +1,83 @@
+"""账号与密钥: accounts, roles and scopes, and the display keys wall screens open with."""
+import streamlit as st
+
+from data_access import auth, territory
+from data_access.errors import DataError
+from data_access.models import ROLES
+from ui import errors as show_errors
+from ui.data import read
+from ui.i18n import t
+from ui.session import actor
+
+user = actor()
+st.title(t("admin.title"))
+zones = read(territory.zones)
+zone_names = dict(zip(zones["code"], zones["name"]))
+
+accounts, keys = st.tabs([t("admin.users"), t("admin.keys")])
+
+with accounts:
+    users = read(auth.list_users)
+    st.dataframe(users.drop(columns=["id"]), hide_index=True, width="stretch",
+                 column_config={c: t(f"col.{c}") for c in users.columns if c != "id"})
+    left, right = st.columns(2)
+    with left.form("add_user", clear_on_submit=False, border=True):
+        st.subheader(t("admin.add_user"))
+        username = st.text_input(t("signin.username"), key="admin_new_username")
+        display_name = st.text_input(t("admin.display_name"), key="admin_new_display")
+        password = st.text_input(t("signin.password"), type="password", key="admin_new_password")
+        role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role")
+        scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones")
+        if st.form_submit_button(t("admin.add_user"), type="primary"):
+            try:
+                auth.add_user(username.strip(), password, role, display_name.strip() or None, scope, actor=user)
+            except DataError as error:
+                show_errors.show(error)
+            else:
+                st.success(t("admin.added", name=username))
+    with right.container(border=True):
+        st.subheader(t("admin.toggle"))
+        target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target")
+        new_password = st.text_input(t("admin.new_password"), type="password", key="admin_reset_password")
+        buttons = st.columns(3)
+        try:
+            if buttons[0].button(t("admin.disable"), key="admin_disable"):
+                auth.set_active(target, False, actor=user)
+                st.success(t("admin.done"))
+            if buttons[1].button(t("admin.enable"), key="admin_enable"):
+                auth.set_active(target, True, actor=user)
+                st.success(t("admin.done"))
+            if buttons[2].button(t("admin.set_password"), key="admin_set_password"):
+                auth.set_password(target, new_password, actor=user)
+                st.success(t("admin.done"))
+        except DataError as error:
+            show_errors.show(error)
+
+with keys:
+    listing = read(auth.list_display_keys)
+    st.dataframe(listing, hide_index=True, width="stretch", column_config={c: t(f"col.{c}") for c in listing.columns})
+    left, right = st.columns(2)
+    with left.form("create_key", border=True):
+        label = st.text_input(t("admin.key_label"), key="admin_key_label")
+        zone = st.selectbox(t("admin.key_zone"), ["", *zone_names], format_func=lambda c: zone_names.get(c, "—"),
+                            key="admin_key_zone")
+        if st.form_submit_button(t("admin.create_key"), type="primary"):
+            zone_id = int(zones.loc[zones["code"] == zone, "id"].iloc[0]) if zone else None
+            try:
+                new_key = auth.create_display_key(label, user, zone_id)
+            except DataError as error:
+                show_errors.show(error)
+            else:
+                st.success(t("admin.key_created"))
+                st.code(f"/wall?key={new_key}", language=None)
+    with right.container(border=True):
+        live = listing[listing["revoked_at"].isna()]
+        key_id = st.selectbox(t("admin.revoke"), live["id"].tolist(),
+                              format_func=lambda i: str(live.loc[live["id"] == i, "label"].iloc[0]), key="admin_revoke_id")
+        if key_id is not None and st.button(t("admin.revoke"), key="admin_revoke"):
+            try:
+                auth.revoke_display_key(int(key_id), user)
+            except DataError as error:
+                show_errors.show(error)
+            else:
+                st.success(t("admin.revoked"))

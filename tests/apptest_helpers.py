@@ -1,0 +1,47 @@
+"""Running app.py under AppTest as a given user."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from data_access import auth
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+def app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def signed_in(username: str, page: str | None = None, query: dict | None = None, password: str = "demo") -> AppTest:
+    """app.py with `username` signed in, optionally switched to `page` (e.g. 'pages/traffic.py')."""
+    at = app(query)
+    user = auth.authenticate(username, password)
+    assert user is not None, f"cannot sign in as {username}"
+    at.session_state["actor"] = user
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The shown value of the metric tile whose label is `label`."""
+    for element in at.metric:
+        if element.label == label:
+            return element.value
+    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text on the page, for 'is this message shown' checks."""
+    parts = []
+    for kind in ("markdown", "caption", "title", "subheader", "header", "error", "warning", "info", "success"):
+        parts.extend(str(getattr(e, "value", "")) for e in getattr(at, kind))
+    return "\n".join(parts)

@@ -1,0 +1,150 @@
+"""AppTest: the app shell, the traffic page and the checkpoint entry grid, on the demo data."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from data_access.models import AuditLog, CheckpointDay, Site, WorkZone
+from tests.apptest_helpers import app, metric, signed_in, texts
+
+TRAFFIC = "pages/traffic.py"
+ENTRY = "pages/traffic_entry.py"
+
+
+def test_sign_in_page_then_wrong_and_right_password(demo_engine):
+    at = app()
+    at.run()
+    assert not at.exception
+    assert "演示账号" in texts(at)
+    at.text_input(key="signin_username").set_value("clerk")
+    at.text_input(key="signin_password").set_value("wrong")
+    at.button[0].click().run()
+    assert "用户名或密码错误" in texts(at)
+    at.text_input(key="signin_password").set_value("demo")
+    at.button[0].click().run()
+    assert at.session_state["actor"].username == "clerk"
+
+
+def test_traffic_page_shows_the_report_figures(demo_engine):
+    at = signed_in("supervisor", TRAFFIC)
+    assert metric(at, "累计盘查车辆") == "15,294"
+    assert metric(at, "累计盘查人员") == "28,225"
+    assert metric(at, "日最高车辆") == "1,656"
+    assert "演示数据" in texts(at)
+
+
+def test_zone_filter_from_the_url(demo_engine):
+    with demo_engine.connect() as conn:
+        zone_id = conn.execute(sa.select(WorkZone.id).where(WorkZone.code == "Z2")).scalar_one()
+        expected = conn.execute(
+            sa.select(sa.func.sum(CheckpointDay.vehicles)).join(Site, Site.id == CheckpointDay.site_id)
+            .where(Site.zone_id == zone_id)).scalar_one()
+    at = signed_in("supervisor", TRAFFIC, query={"zone": "Z2"})
+    assert at.session_state["filters"].zone_id == zone_id
+    assert metric(at, "累计盘查车辆") == f"{expected:,}"
+    assert expected < 15_294
+
+
+def test_clerk_filter_starts_on_own_zone(demo_engine):
+    at = signed_in("clerk", TRAFFIC)
+    assert at.session_state["f_zone"] == "Z1"
+
+
+def test_english_switch(demo_engine):
+    at = signed_in("viewer", TRAFFIC, query={"lang": "en"})
+    assert metric(at, "Vehicles checked in range") == "15,294"
+    assert any("Road checkpoint traffic" in t.value for t in at.title)
+
+
+def test_viewer_has_no_entry_pages(demo_engine):
+    at = signed_in("viewer")
+    with pytest.raises(Exception):
+        at.switch_page(ENTRY).run()
+        assert not at.exception
+
+
+def _edit(at, day, edits: dict):
+    at.session_state[f"entry_grid_{day}"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+
+
+def _saved(engine, day):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(CheckpointDay).where(CheckpointDay.day == day)).scalar_one()
+
+
+def test_entry_grid_saves_a_new_day(demo_engine):
+    day = dt.date(2020, 2, 26)
+    at = signed_in("clerk", ENTRY, query={"from": "2020-02-01", "to": "2020-02-26"})
+    grid = at.data_editor(key=f"entry_grid_{day}").value
+    assert len(grid) == 2  # the clerk's zone Z1 has two road checkpoints
+    _edit(at, day, {0: {"vehicles": 100, "persons": 150, "persons_from_outside": 3, "turned_back": 1, "abnormal_temperature": 0},
+                    1: {"vehicles": 80, "persons": 120, "persons_from_outside": 2, "turned_back": 0, "abnormal_temperature": 0}})
+    at.run()
+    at.button(key="entry_save").click().run()
+    assert not at.exception
+    assert _saved(demo_engine, day) == 2
+    assert "新增 2 行" in texts(at)
+    at.switch_page(TRAFFIC).run()
+    assert metric(at, "累计盘查车辆") == f"{15_294 + 180:,}"
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ({"vehicles": -5}, "不能为负数"),
+    ({"persons": "abc"}, "应为整数"),
+    ({"persons": 10, "persons_from_outside": 11}, "不能超过检查人数"),
+    ({"vehicles": None}, "必填"),
+])
+def test_entry_grid_bad_input_saves_nothing_and_keeps_edits(demo_engine, cell, expected):
+    day = dt.date(2020, 2, 26)
+    at = signed_in("clerk", ENTRY, query={"from": "2020-02-01", "to": "2020-02-26"})
+    good = {"vehicles": 100, "persons": 150, "persons_from_outside": 3, "turned_back": 1, "abnormal_temperature": 0}
+    _edit(at, day, {0: good, 1: {**good, **cell}})
+    at.run()
+    at.button(key="entry_save").click().run()
+    assert not at.exception
+    assert expected in texts(at)
+    assert "第 2 行" in texts(at)
+    assert _saved(demo_engine, day) == 0
+    assert at.session_state[f"entry_grid_{day}"]["edited_rows"]["1"] if "1" in at.session_state[f"entry_grid_{day}"]["edited_rows"] else at.session_state[f"entry_grid_{day}"]["edited_rows"][1]
+
+
+def test_entry_grid_correction_needs_reason_and_stale_form_is_refused(demo_engine):
+    day = dt.date(2020, 2, 25)
+    at = signed_in("clerk", ENTRY)
+    _edit(at, day, {0: {"vehicles": 1}})
+    at.run()
+    at.button(key="entry_save").click().run()
+    assert "需要填写原因" in texts(at)
+    # meanwhile a supervisor corrects the same row; the clerk's form is now stale
+    other = signed_in("supervisor", ENTRY)
+    _edit(other, day, {0: {"vehicles": 2}})
+    other.text_input(key=f"entry_reason_{day}").set_value("电话核实")
+    other.run()
+    other.button(key="entry_save").click().run()
+    assert "已保存" in texts(other)
+    at.text_input(key=f"entry_reason_{day}").set_value("抄错")
+    at.run()
+    at.button(key="entry_save").click().run()
+    assert "数据已被他人修改" in texts(at)
+    with demo_engine.connect() as conn:
+        corrections = conn.execute(sa.select(AuditLog.username, AuditLog.reason).where(AuditLog.action == "correct")).all()
+    assert corrections == [("supervisor", "电话核实")]
+
+
+def test_entry_grid_shows_only_the_clerks_scope(demo_engine):
+    at = signed_in("clerk", ENTRY)
+    names = set(at.data_editor[0].value["name"])
+    with demo_engine.connect() as conn:
+        z1 = set(conn.execute(sa.select(Site.name).join(WorkZone).where(
+            WorkZone.code == "Z1", Site.checkpoint_type == "road")).scalars())
+    assert names == z1
+
+
+def test_database_unreachable_shows_a_calm_message(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    at = app()
+    at.run()
+    assert not at.exception
+    assert "暂时连不上数据库" in texts(at)

@@ -1,0 +1,124 @@
+"""摸排覆盖图: villages and compounds shaded by survey coverage, checkpoints, overdue duty points."""
+import streamlit as st
+
+from data_access import community
+from data_access.errors import DataError, ValidationError
+from ui import errors as show_errors
+from ui import format as fmt
+from ui.charts import coverage as charts
+from ui.data import read
+from ui.i18n import lang, t
+from ui.kpi import tile
+from ui.session import actor
+
+MAP_WIDTH, MAP_HEIGHT = 900, 660
+
+filters = st.session_state["filters"]
+user = actor()
+st.title(t("map.title"))
+st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + " · " + t("map.intro"))
+
+layers = st.pills(t("map.layers"), charts.LAYERS, selection_mode="multi", default=list(charts.LAYERS),
+                  format_func=lambda layer: t(f"map.layer.{layer}"), key="map_layers")
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    spec = charts.map_spec(filters, layers or (), lang(), MAP_WIDTH, MAP_HEIGHT)
+    st.vega_lite_chart(spec, width="stretch", key="coverage_map_chart")
+    st.caption(t("map.legend_note"))
+
+with right:
+    totals = read(community.coverage_totals, filters)
+    for kind in ("village", "compound"):
+        figures = totals[kind]
+        st.markdown(f"**{t('map.totals.' + kind, sites=figures['sites'], surveyed=figures['surveyed'])}**")
+        a, b, c = st.columns(3)
+        tile(a, t("map.households_reached"), figures["households_reached"],
+             help_text=t("map.of_known", known=fmt.num(figures["households_known"])))
+        tile(b, t("map.people"), figures["people"])
+        c.metric(t("map.coverage"), fmt.percent(figures["households_reached"], figures["households_known"]), border=True)
+
+    st.markdown(f"**{t('map.least_covered')}**")
+    least = read(community.least_covered, filters, 8)
+    st.dataframe(
+        least.assign(kind=least["kind"].map(lambda k: t(f"kind.{k}"))),
+        hide_index=True, width="stretch",
+        column_order=["name", "kind", "zone", "coverage", "households_reached", "households_known", "lead_cadre"],
+        column_config={
+            "name": st.column_config.TextColumn(t("map.col.site")),
+            "kind": st.column_config.TextColumn(t("map.col.kind")),
+            "zone": st.column_config.TextColumn(t("col.zone")),
+            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+            "households_reached": st.column_config.NumberColumn(t("map.col.reached"), format="localized"),
+            "households_known": st.column_config.NumberColumn(t("map.col.known"), format="localized"),
+            "lead_cadre": st.column_config.TextColumn(t("map.col.lead_cadre")),
+        },
+    )
+
+    st.markdown(f"**{t('map.by_management')}**")
+    managed = read(community.compounds_by_management, filters)
+    st.dataframe(
+        managed.assign(managed=managed["managed"].map(lambda m: t("map.managed" if m else "map.unmanaged"))),
+        hide_index=True, width="stretch",
+        column_order=["managed", "compounds", "staff_on_duty", "households_reached", "people", "coverage"],
+        column_config={
+            "managed": st.column_config.TextColumn(t("map.col.management")),
+            "compounds": st.column_config.NumberColumn(t("map.col.compounds")),
+            "staff_on_duty": st.column_config.NumberColumn(t("map.col.staff")),
+            "households_reached": st.column_config.NumberColumn(t("map.col.reached"), format="localized"),
+            "people": st.column_config.NumberColumn(t("map.people"), format="localized"),
+            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+        },
+    )
+
+# ---- every site --------------------------------------------------------------------------------
+with st.expander(t("map.all_sites"), expanded=False):
+    sites = read(community.site_coverage, filters)
+    st.dataframe(
+        sites.assign(kind=sites["kind"].map(lambda k: t(f"kind.{k}")),
+                     has_property_management=sites["has_property_management"].map(
+                         lambda m: "—" if m is None else t("common.yes" if m else "common.no"))),
+        hide_index=True, width="stretch",
+        column_order=["name", "kind", "zone", "coverage", "round_no", "round_day", "households_known",
+                      "households_reached", "people", "people_from_outside", "unreachable", "utility_checked",
+                      "lit_at_night", "has_property_management", "lead_cadre", "staff_on_duty"],
+        column_config={
+            "name": st.column_config.TextColumn(t("map.col.site")),
+            "kind": st.column_config.TextColumn(t("map.col.kind")),
+            "zone": st.column_config.TextColumn(t("col.zone")),
+            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+            "round_no": st.column_config.NumberColumn(t("survey.col.round_no")),
+            "round_day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
+            **{f: st.column_config.NumberColumn(t(f"col.{f}"), format="localized") for f in community.SURVEY_FIELDS},
+            "has_property_management": st.column_config.TextColumn(t("map.col.management")),
+            "lead_cadre": st.column_config.TextColumn(t("map.col.lead_cadre")),
+            "staff_on_duty": st.column_config.NumberColumn(t("map.col.staff")),
+        },
+    )
+
+# ---- GeoJSON upload (administrators) -----------------------------------------------------------
+if user is not None and user.role == "admin":
+    with st.expander(t("map.upload.title"), expanded=False):
+        st.caption(t("map.upload.help"))
+        uploaded = st.file_uploader(t("map.upload.file"), type=["geojson", "json"], key="map_geojson")
+        if uploaded is not None:
+            raw = uploaded.getvalue()
+            try:
+                plan = community.check_geojson(raw)
+            except ValidationError as error:
+                st.error(t("map.upload.refused", n=len(error.errors)), icon="⚠️")
+                st.dataframe(
+                    [{"feature": e.row if e.row is not None else "—", "message": e.text(lang())} for e in error.errors],
+                    hide_index=True, width="stretch",
+                    column_config={"feature": t("map.upload.feature"), "message": t("col.message")},
+                )
+            else:
+                sites_n = sum(1 for p in plan if p["table"] == "site")
+                st.success(t("map.upload.ok", sites=sites_n, zones=len(plan) - sites_n))
+                if st.button(t("map.upload.replace"), type="primary", key="map_geojson_save"):
+                    try:
+                        result = community.replace_geometry(user.username, raw)
+                    except DataError as error:
+                        show_errors.show(error)
+                    else:
+                        st.success(t("map.upload.done", **result))

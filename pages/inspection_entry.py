@@ -1,0 +1,127 @@
+"""巡察登记与整改销号: record a visit to a duty point (four checks, findings), close a finding."""
+import datetime as dt
+
+import streamlit as st
+
+from data_access import inspections
+from data_access.errors import DataError, ValidationError
+from ui import errors as show_errors
+from ui.i18n import t
+from ui.session import actor
+
+CHECKS = inspections.CHECKS
+MAX_FINDINGS_ON_FORM = 10
+
+user = actor()
+filters = st.session_state["filters"]
+today = dt.date.today()
+
+st.title(t("inspect.entry.title"))
+flash = st.session_state.pop("inspect_flash", None)
+if flash:
+    st.success(flash, icon="✅")
+
+record_tab, close_tab = st.tabs([t("inspect.entry.record"), t("inspect.entry.close")])
+
+# ---- record a visit ----------------------------------------------------------------------------
+with record_tab:
+    points = inspections.writable_points(user, filters.zone_id)
+    if points.empty:
+        st.info(t("inspect.no_points"))
+    else:
+        names = {int(r.site_id): f"{r.name}（{t('inspect.kind.' + r.kind + '.' + str(r.checkpoint_type)) if r.kind == 'checkpoint' else t('kind.compound')} · {r.zone}）"
+                 for r in points.itertuples()}
+        if filters.site_id in names and "inspect_site" not in st.session_state:
+            st.session_state["inspect_site"] = filters.site_id
+        if st.session_state.get("inspect_site") not in names:
+            st.session_state.pop("inspect_site", None)
+        site_id = st.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site")
+        count = st.number_input(t("inspect.entry.finding_count"), min_value=0, max_value=MAX_FINDINGS_ON_FORM, step=1,
+                                value=0, key="inspect_finding_count", help=t("inspect.entry.finding_count_help"))
+        form_key = "inspect_form"
+        with st.form(form_key, border=True):
+            left, right = st.columns(2)
+            day = left.date_input(t("col.day"), value=min(filters.end, today), max_value=today, format="YYYY-MM-DD",
+                                  key=f"{form_key}_day")
+            inspector = right.text_input(t("col.inspector"), value=user.display_name, max_chars=64,
+                                         key=f"{form_key}_inspector")
+            st.markdown(f"**{t('inspect.entry.checks')}**")
+            check_columns = st.columns(len(CHECKS))
+            checks = {c: check_columns[i].checkbox(t(f"col.{c}"), value=True, key=f"{form_key}_{c}")
+                      for i, c in enumerate(CHECKS)}
+            remarks = st.text_area(t("col.remarks"), max_chars=2000, key=f"{form_key}_remarks", height=80)
+            findings = []
+            for n in range(int(count)):
+                st.markdown(f"**{t('inspect.entry.finding', n=n + 1)}**")
+                a, b, c = st.columns([3, 1, 1])
+                findings.append({
+                    "description": a.text_input(t("inspect.col.description"), max_chars=2000, key=f"{form_key}_f{n}_description"),
+                    "owner": b.text_input(t("inspect.col.owner"), max_chars=64, key=f"{form_key}_f{n}_owner"),
+                    "due_on": c.date_input(t("inspect.col.due_on"), value=day + dt.timedelta(days=2), format="YYYY-MM-DD",
+                                           key=f"{form_key}_f{n}_due_on"),
+                })
+            submitted = st.form_submit_button(t("inspect.entry.save"), type="primary")
+        if submitted:
+            try:
+                result = inspections.record_inspection(user.username, site_id, day, checks, inspector, remarks or None,
+                                                       findings)
+            except DataError as error:
+                show_errors.show(error)
+            else:
+                st.session_state["inspect_flash"] = t(f"inspect.entry.saved.{result['action']}", name=points.set_index("site_id").loc[site_id, "name"],
+                                                      n=result["findings"])
+                for key in [k for k in st.session_state if str(k).startswith(f"{form_key}_")]:
+                    del st.session_state[key]
+                st.session_state["inspect_finding_count"] = 0
+                st.rerun()
+        history = inspections.site_history(site_id)
+        st.markdown(f"**{t('inspect.entry.history')}**")
+        if history.empty:
+            st.caption(t("inspect.never"))
+        else:
+            st.dataframe(history, hide_index=True, width="stretch", column_config={
+                "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
+                "inspector": st.column_config.TextColumn(t("col.inspector")),
+                **{c: st.column_config.CheckboxColumn(t(f"col.{c}")) for c in CHECKS},
+                "remarks": st.column_config.TextColumn(t("col.remarks"), width="large"),
+            })
+
+# ---- close a finding ---------------------------------------------------------------------------
+with close_tab:
+    open_ = inspections.closable_findings(user, today)
+    if open_.empty:
+        st.success(t("inspect.no_open"), icon="✅")
+    else:
+        labels = {int(r.finding_id): f"{r.site} · {r.owner} · {t('inspect.col.due_on')} {r.due_on}: {r.description[:40]}"
+                  for r in open_.itertuples()}
+        finding_id = st.selectbox(t("inspect.entry.pick_finding"), list(labels), format_func=labels.get,
+                                  key="close_finding")
+        row = open_.set_index("finding_id").loc[finding_id]
+        loaded_key = f"close_loaded_{finding_id}"
+        # The version this form checks against is the one seen when the finding was first opened.
+        st.session_state.setdefault(loaded_key, int(row["version"]))
+        box = st.container(border=True)
+        esc = show_errors._escape_md  # names are stored text: no Markdown formatting from them
+        box.caption(f"{t('inspect.col.point')}: {esc(row['site'])} · {t('col.zone')}: {esc(row['zone'])} · "
+                    f"{t('inspect.col.owner')}: {esc(row['owner'])} · {t('inspect.col.raised_on')}: {row['raised_on']} · "
+                    f"{t('inspect.col.due_on')}: {row['due_on']}")
+        box.text(row["description"])  # plain text: stored text is shown exactly, never as markup
+        with st.form("close_form", border=True):
+            fixed_on = st.date_input(t("inspect.col.fixed_on"), value=today, max_value=today, format="YYYY-MM-DD",
+                                     key="close_fixed_on")
+            note = st.text_area(t("inspect.col.fix_note"), max_chars=2000, key="close_fix_note", height=80)
+            closed = st.form_submit_button(t("inspect.entry.close_save"), type="primary")
+        if closed:
+            try:
+                result = inspections.close_finding(user.username, finding_id, fixed_on, note,
+                                                   st.session_state[loaded_key])
+            except DataError as error:
+                show_errors.show(error)
+                if not isinstance(error, ValidationError):
+                    st.button(t("survey.reload"), key="close_reload",
+                              on_click=lambda: st.session_state.pop(loaded_key, None))
+            else:
+                st.session_state.pop(loaded_key, None)
+                st.session_state["inspect_flash"] = t("inspect.entry.closed", site=row["site"])
+                st.session_state.pop("close_fix_note", None)
+                st.rerun()

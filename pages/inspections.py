@@ -1,0 +1,122 @@
+"""专题巡察看板: every duty point's last inspection, overdue points in red, open findings, the circular."""
+import streamlit as st
+
+from data_access import inspections, territory
+from ui import format as fmt
+from ui.charts import coverage as coverage_charts
+from ui.charts import inspections as charts
+from ui.data import read
+from ui.i18n import lang, t
+from ui.kpi import tile
+
+OVERDUE_STYLE = "background-color: #fde2e1; color: #9b1c1c; font-weight: 600"
+
+filters = st.session_state["filters"]
+label = coverage_charts.labeller(lang())
+st.title(t("inspect.title"))
+st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + " · " + t("inspect.intro"))
+
+# ---- headline figures --------------------------------------------------------------------------
+summary = read(inspections.board_summary, filters)
+row = st.columns(6)
+tile(row[0], t("inspect.duty_points"), summary["duty_points"])
+tile(row[1], t("inspect.overdue"), summary["overdue"], inverse=True, help_text=t("inspect.overdue_help"))
+tile(row[2], t("inspect.visits"), summary["visits"], help_text=t("inspect.in_range", start=fmt.day(filters.start)))
+tile(row[3], t("inspect.open_findings"), summary["open_findings"])
+tile(row[4], t("inspect.past_due"), summary["past_due"], inverse=True)
+row[5].metric(t("inspect.on_time"), "—" if summary["on_time_share"] is None else f"{summary['on_time_share']:.0%}",
+              help=t("inspect.on_time_help", due=summary["due"], fixed=summary["fixed_on_time"]), border=True)
+
+# ---- duty points -------------------------------------------------------------------------------
+points = read(inspections.duty_points, filters)
+st.subheader(t("inspect.points"))
+if points.empty:
+    st.info(t("inspect.no_points"))
+else:
+    shown = points.assign(
+        kind=[t(f"inspect.kind.{k}.{c}") if k == "checkpoint" else t("kind.compound")
+              for k, c in zip(points["kind"], points["checkpoint_type"])],
+        state=[t("inspect.state.overdue") if o else t("inspect.state.ok") for o in points["overdue"]],
+        last_passed=points["last_passed"].map(lambda p: "—" if p is None else t("common.yes" if p else "common.no")),
+        last_day=[t("inspect.never") if d is None else d.isoformat() for d in points["last_day"]],
+    ).sort_values(["overdue", "days_since"], ascending=[False, False], na_position="first")
+    styled = shown.style.apply(
+        lambda r: [OVERDUE_STYLE if r["overdue"] else ""] * len(r), axis=1)
+    chart_col, table_col = st.columns([2, 3])
+    chart_col.altair_chart(charts.days_since_chart(points, label, filters.end), width="stretch")
+    table_col.dataframe(
+        styled, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 640),
+        column_order=["state", "name", "kind", "zone", "last_day", "days_since", "last_passed", "visits",
+                      "open_findings", "past_due_findings", "lead_cadre", "staff_on_duty"],
+        column_config={
+            "state": st.column_config.TextColumn(t("inspect.col.state")),
+            "name": st.column_config.TextColumn(t("inspect.col.point")),
+            "kind": st.column_config.TextColumn(t("map.col.kind")),
+            "zone": st.column_config.TextColumn(t("col.zone")),
+            "last_day": st.column_config.TextColumn(t("inspect.col.last_day")),
+            "days_since": st.column_config.NumberColumn(t("inspect.col.days_since")),
+            "last_passed": st.column_config.TextColumn(t("inspect.col.last_passed")),
+            "visits": st.column_config.NumberColumn(t("inspect.col.visits")),
+            "open_findings": st.column_config.NumberColumn(t("inspect.open_findings")),
+            "past_due_findings": st.column_config.NumberColumn(t("inspect.past_due")),
+            "lead_cadre": st.column_config.TextColumn(t("map.col.lead_cadre")),
+            "staff_on_duty": st.column_config.NumberColumn(t("map.col.staff")),
+        },
+    )
+
+# ---- open findings -----------------------------------------------------------------------------
+st.subheader(t("inspect.findings"))
+by_owner = read(inspections.findings_by_owner, filters)
+found = read(inspections.open_findings, filters)
+if found.empty:
+    st.success(t("inspect.no_open"), icon="✅")
+else:
+    chart_col, table_col = st.columns([2, 3])
+    chart_col.altair_chart(charts.findings_by_owner_chart(by_owner, label), width="stretch")
+    table_col.dataframe(
+        found.style.apply(lambda r: [OVERDUE_STYLE if r["past_due"] else ""] * len(r), axis=1),
+        hide_index=True, width="stretch",
+        column_order=["site", "zone", "description", "owner", "raised_on", "age_days", "due_on", "past_due"],
+        column_config={
+            "site": st.column_config.TextColumn(t("inspect.col.point")),
+            "zone": st.column_config.TextColumn(t("col.zone")),
+            "description": st.column_config.TextColumn(t("inspect.col.description"), width="large"),
+            "owner": st.column_config.TextColumn(t("inspect.col.owner")),
+            "raised_on": st.column_config.DateColumn(t("inspect.col.raised_on"), format="YYYY-MM-DD"),
+            "age_days": st.column_config.NumberColumn(t("inspect.col.age_days")),
+            "due_on": st.column_config.DateColumn(t("inspect.col.due_on"), format="YYYY-MM-DD"),
+            "past_due": st.column_config.CheckboxColumn(t("inspect.past_due")),
+        },
+    )
+
+# ---- recent visits -----------------------------------------------------------------------------
+with st.expander(t("inspect.recent"), expanded=False):
+    visits = read(inspections.recent_inspections, filters, 100)
+    st.dataframe(
+        visits, hide_index=True, width="stretch",
+        column_order=["day", "site", "zone", "inspector", *inspections.CHECKS, "findings", "remarks"],
+        column_config={
+            "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
+            "site": st.column_config.TextColumn(t("inspect.col.point")),
+            "zone": st.column_config.TextColumn(t("col.zone")),
+            "inspector": st.column_config.TextColumn(t("col.inspector")),
+            **{c: st.column_config.CheckboxColumn(t(f"col.{c}")) for c in inspections.CHECKS},
+            "findings": st.column_config.NumberColumn(t("inspect.col.findings")),
+            "remarks": st.column_config.TextColumn(t("col.remarks"), width="large"),
+        },
+    )
+
+# ---- the weekly circular -----------------------------------------------------------------------
+st.subheader(t("inspect.circular"))
+circular = read(inspections.week_circular, filters)
+zones = read(territory.zones)
+area = dict(zip(zones["id"], zones["name"])).get(filters.zone_id) or t("inspect.circular.whole_zone")
+st.caption(t("inspect.circular.caption", start=fmt.day(circular["start"]), end=fmt.day(circular["end"]),
+             n=len(circular["findings"])))
+document = charts.circular_html(circular, label, area, lang())
+st.download_button(t("inspect.circular.download"), document.encode("utf-8"), type="primary",
+                   file_name=f"circular_{circular['end']:%Y%m%d}.html", mime="text/html", key="circular_download")
+with st.expander(t("inspect.circular.preview"), expanded=False):
+    # Built with every stored text escaped; st.html sanitises it again.
+    st.html(f"<style>{charts.PREVIEW_CSS}</style>"
+            f"<div class='circular'>{charts.circular_body(circular, label, area)}</div>")

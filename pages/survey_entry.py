@@ -1,0 +1,125 @@
+"""入户摸排登记: one form per village or compound and sweep round; earlier rounds stay as they were."""
+import datetime as dt
+
+import streamlit as st
+
+from data_access import community
+from data_access.errors import DataError, ValidationError
+from ui import errors as show_errors
+from ui.charts import coverage as charts
+from ui.i18n import lang, t
+from ui.session import actor
+
+FIELDS = community.SURVEY_FIELDS
+NEW = 0  # the mode value for "a new round"
+
+user = actor()
+filters = st.session_state["filters"]
+today = dt.date.today()
+
+st.title(t("survey.title"))
+st.caption(t("survey.intro"))
+
+flash = st.session_state.pop("survey_flash", None)
+if flash:
+    st.success(flash, icon="✅")
+
+areas = community.writable_areas(user, filters.zone_id)
+if areas.empty:
+    st.info(t("survey.no_sites"))
+    st.stop()
+names = {int(r.site_id): f"{r.name}（{t('kind.' + r.kind)} · {r.zone}）" for r in areas.itertuples()}
+if filters.site_id in names and "survey_site" not in st.session_state:
+    st.session_state["survey_site"] = filters.site_id
+if st.session_state.get("survey_site") not in names:
+    st.session_state.pop("survey_site", None)
+site_id = st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site")
+
+# Loaded fresh on every run: the page must show rounds saved by others. The version a correction
+# is checked against is the one captured when the round was first opened (below), not this one.
+rounds = community.site_rounds(site_id)
+
+# ---- progress round by round -------------------------------------------------------------------
+st.subheader(t("survey.progress"))
+if rounds.empty:
+    st.info(t("survey.no_rounds"))
+else:
+    chart_col, table_col = st.columns([2, 3])
+    chart_col.altair_chart(charts.rounds_chart(rounds, charts.labeller(lang())), width="stretch")
+    table_col.dataframe(
+        rounds, hide_index=True, width="stretch",
+        column_order=["round_no", "day", "coverage", *FIELDS, "updated_by"],
+        column_config={
+            "round_no": st.column_config.NumberColumn(t("survey.col.round_no")),
+            "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
+            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+            **{f: st.column_config.NumberColumn(t(f"col.{f}"), format="localized") for f in FIELDS},
+            "updated_by": st.column_config.TextColumn(t("survey.col.updated_by")),
+        },
+    )
+
+# ---- the form ----------------------------------------------------------------------------------
+numbers = [int(n) for n in rounds["round_no"]]
+next_round = (max(numbers) if numbers else 0) + 1
+mode = st.segmented_control(
+    t("survey.mode"), [NEW, *reversed(numbers)], key=f"survey_mode_{site_id}", default=NEW, required=True,
+    format_func=lambda n: t("survey.mode.new", n=next_round) if n == NEW else t("survey.mode.correct", n=n))
+mode = NEW if mode is None else mode
+
+loaded_key = f"survey_loaded_{site_id}_{mode}"
+if mode != NEW and loaded_key not in st.session_state:
+    row = rounds[rounds["round_no"] == mode].iloc[0]
+    st.session_state[loaded_key] = {"version": int(row["version"]), "day": row["day"],
+                                    **{f: int(row[f]) for f in FIELDS}}
+loaded = st.session_state.get(loaded_key)
+previous = rounds.iloc[-1] if not rounds.empty else None
+site_row = areas[areas["site_id"] == site_id].iloc[0]
+
+
+def start_value(field: str):
+    """What a field opens with: the saved figure when correcting; for a new round only the
+    households known (from the last round, else the register), so no count is copied by accident."""
+    if loaded:
+        return loaded[field]
+    if field == "households_known":
+        known = previous["households_known"] if previous is not None else site_row["households_known"]
+        return None if known is None or known != known else int(known)
+    return None
+
+
+def forget_loaded() -> None:
+    st.session_state.pop(loaded_key, None)
+
+
+form_key = f"survey_form_{site_id}_{mode}"
+with st.form(form_key, clear_on_submit=False, border=True):
+    st.markdown(f"**{t('survey.form_title.new', n=next_round) if mode == NEW else t('survey.form_title.correct', n=mode)}**")
+    day = st.date_input(t("col.day"), value=loaded["day"] if loaded else min(filters.end, today), max_value=today,
+                        format="YYYY-MM-DD", key=f"{form_key}_day")
+    columns = st.columns(4)
+    values = {}
+    for index, field in enumerate(FIELDS):
+        values[field] = columns[index % 4].number_input(
+            t(f"col.{field}"), min_value=0, step=1, value=start_value(field), format="%d",
+            help=t(f"survey.help.{field}"), key=f"{form_key}_{field}")
+    reason = st.text_input(t("common.reason"), max_chars=500, key=f"{form_key}_reason") if mode != NEW else None
+    submitted = st.form_submit_button(t("survey.save"), type="primary")
+
+result_box = st.container()
+if submitted:
+    try:
+        result = community.save_survey_round(
+            user.username, site_id, values, day, round_no=None if mode == NEW else mode,
+            version=loaded["version"] if loaded else None, reason=reason or None)
+    except DataError as error:
+        show_errors.show(error, result_box)
+        if not isinstance(error, ValidationError):
+            result_box.button(t("survey.reload"), on_click=forget_loaded, key="survey_reload")
+    else:
+        forget_loaded()
+        st.session_state["survey_flash"] = t(f"survey.saved.{result['action']}", n=result["round_no"],
+                                             name=site_row["name"])
+        st.session_state.pop(f"survey_mode_{site_id}", None)
+        st.rerun()
+if mode != NEW:
+    st.caption(t("survey.correct_note"))

@@ -1,0 +1,163 @@
+"""Inspection board charts and the weekly circular (通报) as a printable HTML page.
+
+Every stored text in the circular (site names, findings, owners, fix notes) goes through
+html.escape: a finding typed as "<script>" prints as those characters, never as markup.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import altair as alt
+import pandas as pd
+
+from data_access.inspections import AGE_BUCKETS
+
+AGE_COLORS = ("#f2b134", "#e8702a", "#c0392b")  # older findings are hotter
+# Legends stay on the right: a legend on top squeezes the plot under Streamlit's "fit" autosize.
+
+
+def findings_by_owner_chart(frame: pd.DataFrame, label, height_per_owner: int = 28) -> alt.Chart:
+    """Open findings per owner, stacked by age (days since raised); owners with most findings first."""
+    ages = [label(f"inspect.age.{bucket}") for bucket in AGE_BUCKETS]
+    data = frame.assign(age_label=frame["age"].map(dict(zip(AGE_BUCKETS, ages))))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("owner:N", sort="-x", title=None),
+            x=alt.X("sum(open):Q", title=label("inspect.open_findings"), axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("age_label:N", title=label("inspect.age"),
+                            scale=alt.Scale(domain=ages, range=list(AGE_COLORS))),
+            order=alt.Order("age:N"),
+            tooltip=[alt.Tooltip("owner:N", title=label("inspect.col.owner")),
+                     alt.Tooltip("age_label:N", title=label("inspect.age")),
+                     alt.Tooltip("open:Q", title=label("inspect.open_findings")),
+                     alt.Tooltip("past_due:Q", title=label("inspect.past_due"))],
+        )
+        .properties(height=max(160, height_per_owner * frame["owner"].nunique()))
+    )
+
+
+def days_since_chart(points: pd.DataFrame, label, end: dt.date, cap: int = 10, height_per_point: int = 30) -> alt.Chart:
+    """Days since each duty point's last inspection; overdue points (over two days) in red.
+
+    Bars stop at `cap` days (a point never inspected is drawn at the cap) so one forgotten point
+    does not squash the rest; the tooltip tells the real last day.
+    """
+    data = points[["name", "zone", "days_since", "overdue", "last_day"]].copy()
+    never = data["days_since"].isna()
+    data["days"] = data["days_since"].astype("Float64").fillna(cap).clip(upper=cap).astype(float)
+    data["state"] = [label("inspect.state.overdue") if o else label("inspect.state.ok") for o in data["overdue"]]
+    data["last"] = [label("inspect.never") if n else str(d) for n, d in zip(never, data["last_day"])]
+    data = data.drop(columns=["last_day", "days_since"])
+    states = [label("inspect.state.ok"), label("inspect.state.overdue")]
+    bars = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name:N", sort=alt.EncodingSortField("days", order="descending"), title=None),
+        x=alt.X("days:Q", title=label("inspect.days_since"), scale=alt.Scale(domain=[0, cap]),
+                axis=alt.Axis(tickMinStep=1, values=list(range(0, cap + 1)))),
+        color=alt.Color("state:N", title=None, scale=alt.Scale(domain=states, range=["#4c9a5a", "#d62728"])),
+        tooltip=[alt.Tooltip("name:N", title=label("inspect.col.point")), alt.Tooltip("zone:N", title=label("col.zone")),
+                 alt.Tooltip("last:N", title=label("inspect.col.last_day"))],
+    )
+    rule = alt.Chart(pd.DataFrame({"limit": [2]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="limit:Q")
+    return (bars + rule).properties(height=max(200, height_per_point * len(data)))
+
+
+# ---- the weekly circular -----------------------------------------------------------------------
+
+CIRCULAR_CSS = """
+body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", serif; margin: 2.5cm 2cm; color: #111; }
+h1 { text-align: center; font-size: 22pt; margin-bottom: 0.2em; }
+.meta { text-align: center; color: #444; margin-bottom: 1.5em; }
+h2 { font-size: 14pt; border-bottom: 1px solid #999; padding-bottom: 2px; margin-top: 1.4em; }
+table { border-collapse: collapse; width: 100%; font-size: 10.5pt; }
+th, td { border: 1px solid #999; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+.late { color: #b00020; font-weight: bold; }
+@media print { body { margin: 1.5cm; } h2 { page-break-after: avoid; } tr { page-break-inside: avoid; } }
+"""
+
+
+# The on-page preview: the same rules scoped to .circular, because st.html's styles apply to the
+# whole page (an unscoped "h1" rule would restyle the dashboard's own title).
+PREVIEW_CSS = """
+.circular { font-family: "Noto Serif CJK SC", "Source Han Serif SC", serif; color: #111; background: #fff;
+            padding: 1.2em 1.6em; border: 1px solid #ddd; }
+.circular h1 { text-align: center; font-size: 1.5rem; margin: 0 0 0.2em 0; }
+.circular .meta { text-align: center; color: #444; }
+.circular h2 { font-size: 1.05rem; border-bottom: 1px solid #999; padding-bottom: 2px; margin-top: 1.2em; }
+.circular table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
+.circular th, .circular td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
+.circular th { background: #f0f0f0; }
+.circular .late { color: #b00020; font-weight: bold; }
+"""
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    return html.escape(str(value))
+
+
+def _table(headers: list[str], rows: list[list], late_rows: set[int] = frozenset()) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    late = ' class="late"'
+    body = "".join(
+        f"<tr{late if i in late_rows else ''}>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
+        for i, row in enumerate(rows)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def circular_body(data: dict, label, area: str) -> str:
+    """The circular's content (headings, summary, tables) as escaped HTML."""
+    summary = data["summary"]
+    share = "—" if summary["on_time_share"] is None else f"{summary['on_time_share']:.0%}"
+    parts = [
+        f"<h1>{html.escape(label('inspect.circular.heading'))}</h1>",
+        f"<p class='meta'>{html.escape(label('inspect.circular.meta', area=area, start=data['start'], end=data['end']))}</p>",
+        f"<h2>{html.escape(label('inspect.circular.overview'))}</h2>",
+        "<p>" + html.escape(label("inspect.circular.summary", visits=summary["visits"], points=summary["duty_points"],
+                                  overdue=summary["overdue"], raised=summary["raised"], fixed=data["fixed_in_week"],
+                                  open=summary["open_findings"], past_due=summary["past_due"], share=share)) + "</p>",
+    ]
+    findings = data["findings"]
+    parts.append(f"<h2>{html.escape(label('inspect.circular.findings'))}</h2>")
+    if findings.empty:
+        parts.append(f"<p>{html.escape(label('inspect.circular.none'))}</p>")
+    else:
+        end = data["end"]
+        late = {i for i, (fixed, due) in enumerate(zip(findings["fixed_on"], findings["due_on"]))
+                if (fixed is None and due < end) or (fixed is not None and fixed > due)}
+        status = [label("inspect.status.fixed", day=f, note=n or "") if f is not None else label("inspect.status.open")
+                  for f, n in zip(findings["fixed_on"], findings["fix_note"])]
+        rows = [[r.raised_on, r.zone, r.site, r.description, r.owner, r.due_on, s]
+                for r, s in zip(findings.itertuples(), status)]
+        parts.append(_table([label("inspect.col.raised_on"), label("col.zone"), label("inspect.col.point"),
+                             label("inspect.col.description"), label("inspect.col.owner"), label("inspect.col.due_on"),
+                             label("inspect.col.status")], rows, late))
+    parts.append(f"<h2>{html.escape(label('inspect.circular.overdue_points'))}</h2>")
+    overdue = data["overdue_points"]
+    if overdue.empty:
+        parts.append(f"<p>{html.escape(label('inspect.circular.none'))}</p>")
+    else:
+        rows = [[r.zone, r.name, r.last_day if r.last_day is not None else label("inspect.never")] for r in overdue.itertuples()]
+        parts.append(_table([label("col.zone"), label("inspect.col.point"), label("inspect.col.last_day")], rows))
+    past_due = data["past_due"]
+    parts.append(f"<h2>{html.escape(label('inspect.circular.past_due'))}</h2>")
+    if past_due.empty:
+        parts.append(f"<p>{html.escape(label('inspect.circular.none'))}</p>")
+    else:
+        rows = [[r.zone, r.site, r.description, r.owner, r.due_on, r.age_days] for r in past_due.itertuples()]
+        parts.append(_table([label("col.zone"), label("inspect.col.point"), label("inspect.col.description"),
+                             label("inspect.col.owner"), label("inspect.col.due_on"), label("inspect.col.age_days")], rows,
+                            set(range(len(rows)))))
+    return "\n".join(parts)
+
+
+def circular_html(data: dict, label, area: str, lang: str = "zh") -> str:
+    """A complete, print-ready HTML document (open it and print, or save as PDF)."""
+    title = html.escape(label("inspect.circular.heading"))
+    return (f"<!DOCTYPE html><html lang='{'en' if lang == 'en' else 'zh-CN'}'><head><meta charset='utf-8'>"
+            f"<title>{title}</title><style>{CIRCULAR_CSS}</style></head><body>{circular_body(data, label, area)}</body></html>")

@@ -23,7 +23,11 @@ WRITERS = {"admin", "supervisor", "clerk"}
 # (section, file, title key, icon, url path, roles)
 PAGES = [
     ("nav.dashboards", "pages/traffic.py", "page.traffic", ":material/directions_car:", "traffic", ALL_ROLES),
+    ("nav.dashboards", "pages/coverage_map.py", "page.coverage_map", ":material/map:", "coverage-map", ALL_ROLES),
+    ("nav.dashboards", "pages/inspections.py", "page.inspections", ":material/policy:", "inspections", ALL_ROLES),
     ("nav.entry", "pages/traffic_entry.py", "page.traffic_entry", ":material/edit_note:", "traffic-entry", WRITERS),
+    ("nav.entry", "pages/survey_entry.py", "page.survey_entry", ":material/how_to_reg:", "survey-entry", WRITERS),
+    ("nav.entry", "pages/inspection_entry.py", "page.inspection_entry", ":material/assignment_turned_in:", "inspection-entry", WRITERS),
     ("nav.admin", "pages/admin.py", "page.admin", ":material/manage_accounts:", "admin", {"admin"}),
     ("nav.admin", "pages/audit_log.py", "page.audit", ":material/history:", "audit", {"admin", "supervisor"}),
 ]

@@ -23,9 +23,13 @@ WRITERS = {"admin", "supervisor", "clerk"}
 # (section, file, title key, icon, url path, roles)
 PAGES = [
     ("nav.dashboards", "pages/traffic.py", "page.traffic", ":material/directions_car:", "traffic", ALL_ROLES),
+    ("nav.dashboards", "pages/reopening.py", "page.reopening", ":material/factory:", "reopening", ALL_ROLES),
+    ("nav.dashboards", "pages/shops.py", "page.shops", ":material/storefront:", "shops", ALL_ROLES),
     ("nav.dashboards", "pages/coverage_map.py", "page.coverage_map", ":material/map:", "coverage-map", ALL_ROLES),
     ("nav.dashboards", "pages/inspections.py", "page.inspections", ":material/policy:", "inspections", ALL_ROLES),
     ("nav.entry", "pages/traffic_entry.py", "page.traffic_entry", ":material/edit_note:", "traffic-entry", WRITERS),
+    ("nav.entry", "pages/reopening_entry.py", "page.reopening_entry", ":material/fact_check:", "reopening-entry", WRITERS),
+    ("nav.entry", "pages/shop_entry.py", "page.shop_entry", ":material/store:", "shop-entry", WRITERS),
     ("nav.entry", "pages/survey_entry.py", "page.survey_entry", ":material/how_to_reg:", "survey-entry", WRITERS),
     ("nav.entry", "pages/inspection_entry.py", "page.inspection_entry", ":material/assignment_turned_in:", "inspection-entry", WRITERS),
     ("nav.admin", "pages/admin.py", "page.admin", ":material/manage_accounts:", "admin", {"admin"}),

@@ -72,7 +72,7 @@ def account_box(user) -> None:
 
 def demo_banner() -> None:
     if read(territory.dataset_kind) == "demo":
-        st.warning(t("demo.banner"), icon="🧪")
+        st.warning(t("demo.banner"), icon=":material/science:")
 
 
 def main() -> None:

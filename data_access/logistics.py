@@ -23,6 +23,7 @@ def stock(filters: Filters, engine=None) -> pd.DataFrame:
         select(SupplyItem.code, SupplyItem.name.label("item"), SupplyItem.unit, WorkZone.id.label("zone_id"),
                WorkZone.name.label("zone"), func.coalesce(on_hand.c.stock, 0).label("stock"),
                SupplyItem.low_threshold.label("threshold"))
+        .select_from(SupplyItem)
         .join(WorkZone, true())  # every item in every zone, even with no movement yet
         .outerjoin(on_hand, (on_hand.c.item_id == SupplyItem.id) & (on_hand.c.zone_id == WorkZone.id))
         .order_by(WorkZone.code, SupplyItem.code)

@@ -23,5 +23,5 @@ if submitted:
         st.rerun()
 
 if read(territory.dataset_kind) == "demo":
-    left.info(t("signin.demo_hint"), icon="🧪")
+    left.info(t("signin.demo_hint"), icon=":material/science:")
 left.caption(t("signin.wall_hint"))

@@ -24,7 +24,7 @@ day = st.date_input(t("entry.day"), value=min(filters.end, today), max_value=tod
 
 flash = st.session_state.pop("entry_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 # The grid's source frame is loaded once per day and kept stable in session state, so the
 # editor's own state (what the clerk typed) is never reset by a rerun (streamlit#7749).
@@ -80,8 +80,8 @@ unusual = entry.unusual_rows(rows, averages)
 confirmed = True
 if unusual:
     st.warning(t("entry.unusual") + "  \n" + "  \n".join(
-        t("entry.unusual_line", name=show_errors._escape_md(names[i]), field=t(f"col.{f}"), value=fmt.num(v), average=fmt.num(a))
-        for i, f, v, a in unusual), icon="🔎")
+        t("entry.unusual_line", name=show_errors.escape_markdown(names[i]), field=t(f"col.{f}"), value=fmt.num(v), average=fmt.num(a))
+        for i, f, v, a in unusual), icon=":material/search:")
     confirmed = st.checkbox(t("entry.confirm_unusual"), key=f"entry_confirm_{day}")
 
 save_col, reload_col = st.columns([1, 1])
@@ -104,7 +104,7 @@ reload_col.button(t("entry.reload"), on_click=reload_grid, key="entry_reload", w
 scope = None if user.role in ("admin", "supervisor") else tuple(sorted(user.zone_ids))
 missing = read(traffic.missing_reports, day, scope)
 if missing.empty:
-    st.success(t("entry.all_reported", day=fmt.day(day)), icon="✅")
+    st.success(t("entry.all_reported", day=fmt.day(day)), icon=":material/check_circle:")
 else:
     with st.expander(t("entry.missing", day=fmt.day(day), n=len(missing)), expanded=True):
         st.write("、".join(missing["name"]) if st.session_state.get("lang") != "en" else ", ".join(missing["name"]))
@@ -123,7 +123,7 @@ if uploaded is not None:
         else:
             frame = pd.read_csv(io.BytesIO(uploaded.getvalue()), dtype=str, encoding="utf-8-sig", on_bad_lines="error")
     except Exception as error:  # a broken file is the clerk's input, not a crash
-        st.error(t("entry.file_unreadable", error=show_errors._escape_md(str(error)[:200])))
+        st.error(t("entry.file_unreadable", error=show_errors.escape_markdown(str(error)[:200])))
     else:
         frame.columns = [str(c).strip() for c in frame.columns]
         bar = st.progress(0.0, text=t("entry.file_checking"))

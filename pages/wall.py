@@ -13,6 +13,7 @@ from ui.charts import theme
 from ui.charts import traffic as traffic_charts
 from ui.data import read
 from ui.i18n import t
+from ui.errors import escape_markdown
 from ui.outage import is_database_error
 from ui.wall_style import WALL_CSS
 
@@ -83,7 +84,7 @@ def render(board: dict) -> None:
     meta.caption(t("wall.as_of", day=fmt.day(board["filters"].end, weekday=True)) + " · "
                  + t("wall.updated", time=board["read_at"].strftime("%H:%M:%S")))
     if board["demo"]:
-        st.warning(t("demo.banner"), icon="🧪")
+        st.warning(t("demo.banner"), icon=":material/science:")
     tiles(board)
     main, side = st.columns([3, 1])
     with main:
@@ -97,7 +98,8 @@ def render(board: dict) -> None:
         if not items:
             st.success(t("wall.no_alerts"))
         for urgency, text in items[:14]:
-            st.markdown(("🔴 " if urgency <= 1 else "🟠 " if urgency == 2 else "🟡 ") + text.replace("*", "\\*"))
+            marker = {1: ":red[:material/error:]", 2: ":orange[:material/schedule:]"}.get(urgency, ":blue[:material/inventory_2:]")
+            st.markdown(f"{marker} {escape_markdown(text)}")
 
 
 def zone_to_show(display) -> int | None:
@@ -126,9 +128,9 @@ def board() -> None:
             raise
         last = st.session_state.get(LAST_BOARD)
         if last is None:
-            st.error(t("wall.stale_never"), icon="⏳")
+            st.error(t("wall.stale_never"), icon=":material/hourglass_top:")
             return
-        st.error(t("wall.stale", time=last["read_at"].strftime("%H:%M:%S")), icon="⏳")
+        st.error(t("wall.stale", time=last["read_at"].strftime("%H:%M:%S")), icon=":material/hourglass_top:")
         render(last)
         return
     st.session_state[LAST_BOARD] = current

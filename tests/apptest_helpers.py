@@ -9,6 +9,7 @@ from data_access import auth
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
+DEFAULT_PAGE = "pages/traffic.py"
 
 
 def app(query: dict | None = None) -> AppTest:
@@ -25,7 +26,9 @@ def signed_in(username: str, page: str | None = None, query: dict | None = None,
     assert user is not None, f"cannot sign in as {username}"
     at.session_state["actor"] = user
     at.run()
-    if page:
+    # The traffic page is every role's first page. (AppTest keeps only the page's own elements
+    # after switch_page, so tests of app.py's sidebar and banner use the first page.)
+    if page and page != DEFAULT_PAGE:
         at.switch_page(page).run()
     assert not at.exception, at.exception
     return at

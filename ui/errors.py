@@ -29,16 +29,19 @@ def show(error: DataError, container=None, row_names: dict[int, str] | None = No
     """Render any refusal calmly. Text is passed as Markdown-free text (st.error escapes HTML)."""
     target = container or st
     if isinstance(error, ValidationError):
-        target.error(t("common.nothing_saved") + "  \n" + "  \n".join(_escape_md(line) for line in message_lines(error, row_names)), icon="⚠️")
+        target.error(t("common.nothing_saved") + "  \n" + "  \n".join(escape_markdown(line) for line in message_lines(error, row_names)), icon=":material/error:")
     elif isinstance(error, ConflictError):
         names = [row_names.get(r, str(r + 1)) for r in error.rows] if row_names else []
-        target.error(error.text(lang()) + (f"：{'、'.join(names)}" if names else ""), icon="🔄")
+        target.error(error.text(lang()) + (f"：{'、'.join(names)}" if names else ""), icon=":material/sync_problem:")
     else:
-        target.error(error.text(lang()), icon="⛔")
+        target.error(error.text(lang()), icon=":material/block:")
 
 
-def _escape_md(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """Streamlit Markdown never renders raw HTML, but stray * or _ in a name must not format text."""
     for ch in "\\*_`[]<>#|":
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+_escape_md = escape_markdown  # older name, still used by some pages

@@ -18,13 +18,10 @@ def num(value) -> str:
 
 
 def signed(value) -> str:
-    """A change, always with its sign: +12, −3, ±0."""
+    """A change, always with its sign: +12, -3, 0 (ASCII minus: st.metric reads the sign from it)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    value = int(round(value))
-    if value == 0:
-        return "±0"
-    return f"+{value:,}" if value > 0 else f"−{abs(value):,}"
+    return f"{int(round(value)):+,}" if round(value) else "0"
 
 
 def percent(part, whole) -> str:

@@ -12,6 +12,7 @@ def tile(column, label: str, value, delta=None, help_text: str | None = None, in
         fmt.num(value),
         delta=fmt.signed(delta) if delta is not None else None,
         delta_color="inverse" if inverse else "normal",
+        delta_arrow="off" if delta == 0 else "auto",
         help=help_text,
         border=True,
     )

@@ -33,7 +33,7 @@ def is_database_error(error: BaseException) -> bool:
 
 def show_outage(error: BaseException) -> None:
     log.warning("database unreachable: %s", error)
-    st.warning(f"**{t('db.down.title')}**  \n{t('db.down.body', seconds=RETRY_SECONDS, last=last_good_text())}", icon="⏳")
+    st.warning(f"**{t('db.down.title')}**  \n{t('db.down.body', seconds=RETRY_SECONDS, last=last_good_text())}", icon=":material/hourglass_top:")
     _retry()
 
 
@@ -48,4 +48,4 @@ def _retry() -> None:
 
 def show_unexpected(error: BaseException) -> None:
     log.exception("unexpected error", exc_info=error)
-    st.error(t("error.unexpected"), icon="⚠️")
+    st.error(t("error.unexpected"), icon=":material/error:")

@@ -23,6 +23,7 @@ from data_access.filters import Filters
 from ui.i18n import TEXT
 
 LAYERS = ("coverage", "property", "checkpoints", "overdue")
+SHAPES = "shapes"  # the topology's one object: zones and areas, told apart by properties.layer
 COVERAGE_DOMAIN = (0.6, 1.0)  # below 60 % is as red as it gets
 PALETTE = {
     False: {"zone_fill": "#eef1f5", "zone_stroke": "#7d8a9c", "area_fill": "#d5dae1", "area_stroke": "#ffffff",
@@ -161,11 +162,11 @@ def build_payload(areas: pd.DataFrame, zones: pd.DataFrame, checkpoints: pd.Data
         quantization = max(2, pixels) * 8
         topo = Topology(bounds, quantization, tolerance=4)  # 4 units = half a pixel
         for zone, shapes in zip(zones.itertuples(), zone_shapes):
-            if topo.add("zones", shapes, {"name": zone.name}) and (centre := _centroid(shapes)):
+            if topo.add(SHAPES, shapes, {"layer": "zone", "name": zone.name}) and (centre := _centroid(shapes)):
                 zone_labels.append({"name": zone.name, "lon": centre[0], "lat": centre[1]})
         for area, shapes in zip(areas.itertuples(), area_shapes):
             properties = {
-                "site_id": int(area.site_id), "name": area.name, "kind": label(f"kind.{area.kind}"), "zone": area.zone,
+                "layer": "area", "site_id": int(area.site_id), "name": area.name, "kind": label(f"kind.{area.kind}"), "zone": area.zone,
                 "coverage": _clean(area.coverage), "known": _clean(area.households_known),
                 "reached": _clean(area.households_reached), "people": _clean(area.people),
                 "unreachable": _clean(area.unreachable), "round": _clean(area.round_no), "day": _clean(area.round_day),
@@ -174,7 +175,7 @@ def build_payload(areas: pd.DataFrame, zones: pd.DataFrame, checkpoints: pd.Data
                 label("common.yes" if area.has_property_management else "common.no"),
                 "focused": bool(area.focused),
             }
-            topo.add("areas", shapes, properties)
+            topo.add(SHAPES, shapes, properties)
             centre = _centroid(shapes)
             if centre:
                 centroids[int(area.site_id)] = centre
@@ -220,8 +221,10 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
         return alt.Chart(pd.DataFrame({"text": [label("map.no_geometry")]})).mark_text(
             fontSize=16, color=colors["text"]).encode(text="text:N").properties(width=width, height=height)
 
-    def shapes(feature):
-        return alt.Chart(alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature=feature)))
+    def shapes(layer):
+        # Geoshape layers inherit the chart's one top-level topology (data given per layer would be
+        # copied into the spec once per layer) and pick their features by properties.layer.
+        return alt.Chart().transform_filter(f"datum.properties.layer == '{layer}'")
 
     tooltip = [alt.Tooltip("properties.name:N", title=label("map.tip.name")),
                alt.Tooltip("properties.kind:N", title=label("map.tip.kind")),
@@ -237,19 +240,19 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
                alt.Tooltip("properties.staff:Q", title=label("map.tip.staff")),
                alt.Tooltip("properties.managed:N", title=label("map.tip.managed"))]
     parts = [
-        shapes("zones").mark_geoshape(fill=colors["zone_fill"], stroke=colors["zone_stroke"], strokeWidth=1.5),
-        shapes("areas").mark_geoshape(fill=colors["area_fill"], stroke=colors["area_stroke"], strokeWidth=0.8)
+        shapes("zone").mark_geoshape(fill=colors["zone_fill"], stroke=colors["zone_stroke"], strokeWidth=1.5),
+        shapes("area").mark_geoshape(fill=colors["area_fill"], stroke=colors["area_stroke"], strokeWidth=0.8)
         .encode(tooltip=tooltip),
     ]
     if "coverage" in layers:
-        parts.append(shapes("areas").mark_geoshape(stroke=colors["area_stroke"], strokeWidth=0.8).encode(
+        parts.append(shapes("area").mark_geoshape(stroke=colors["area_stroke"], strokeWidth=0.8).encode(
             color=alt.Color("properties.coverage:Q", title=label("map.legend.coverage"),
                             scale=alt.Scale(scheme="redyellowgreen", domain=list(COVERAGE_DOMAIN), clamp=True),
                             legend=alt.Legend(format=".0%", orient="bottom-left", direction="horizontal",
                                               gradientLength=160)),
             tooltip=tooltip,
         ))
-    parts.append(shapes("areas").transform_filter("datum.properties.focused").mark_geoshape(
+    parts.append(shapes("area").transform_filter("datum.properties.focused").mark_geoshape(
         fillOpacity=0, stroke=colors["focus"], strokeWidth=3))
     if not payload["zone_labels"].empty:
         parts.append(alt.Chart(payload["zone_labels"]).mark_text(
@@ -272,17 +275,19 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
     markers = payload["markers"]
     markers = markers[markers["marker"].isin(shown)]
     if not markers.empty:
-        domain = [label("map.marker.no_pm"), label("map.marker.overdue")]
+        domain = [m for m in shown if m in set(markers["marker"])]  # the legend lists what is drawn
+        shapes_for = {label("map.marker.no_pm"): "triangle-up", label("map.marker.overdue"): "circle"}
+        colors_for = {label("map.marker.no_pm"): colors["no_pm"], label("map.marker.overdue"): colors["overdue"]}
         parts.append(alt.Chart(markers).mark_point(filled=False, strokeWidth=3, size=260, opacity=1).encode(
             longitude="lon:Q", latitude="lat:Q",
-            shape=alt.Shape("marker:N", title=None, scale=alt.Scale(domain=domain, range=["triangle-up", "circle"])),
-            color=alt.Color("marker:N", title=None, scale=alt.Scale(domain=domain, range=[colors["no_pm"], colors["overdue"]]),
+            shape=alt.Shape("marker:N", title=None, scale=alt.Scale(domain=domain, range=[shapes_for[m] for m in domain])),
+            color=alt.Color("marker:N", title=None, scale=alt.Scale(domain=domain, range=[colors_for[m] for m in domain]),
                             legend=alt.Legend(orient="top-left")),
             tooltip=[alt.Tooltip("name:N", title=label("map.tip.name")), alt.Tooltip("marker:N", title=label("map.tip.mark")),
                      alt.Tooltip("detail:N", title=label("map.tip.detail"))],
         ))
     return (
-        alt.layer(*parts)
+        alt.layer(*parts, data=alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature=SHAPES)))
         .resolve_scale(color="independent", size="independent", shape="independent")
         .project(type="mercator")
         .properties(width=width, height=height, background="transparent" if dark else "#ffffff")

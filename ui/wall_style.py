@@ -1,26 +1,33 @@
-"""The wall display's look: dark, big type, no Streamlit chrome, nothing that fades while refreshing."""
+"""The wall display's look: dark, big type read from across the room, no Streamlit chrome, and
+nothing that dims while the board refreshes. Sizes are in vw/vh so 1920x1080 and 3840x2160 match."""
 
 WALL_CSS = """
 <style>
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stStatusWidget"], [data-testid="stDecoration"],
 footer, #MainMenu { display: none !important; }
-.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #0b1420 !important; color: #e8eef5; }
-[data-testid="stMainBlockContainer"] { padding: 1.2vh 1.6vw 0 1.6vw !important; max-width: 100% !important; }
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #0b1420 !important; }
+[data-testid="stMainBlockContainer"] { padding: 1.0vh 1.4vw 0 1.4vw !important; max-width: 100% !important; }
+[data-testid="stVerticalBlock"] { gap: 0.8vh !important; }
 /* A refresh must not dim the screen: keep stale elements at full strength. */
-[data-stale="true"], .stale-element, [data-testid="stElementContainer"][data-stale] { opacity: 1 !important; transition: none !important; }
-.stApp * { color: #e8eef5; }
-h1, h2, h3 { color: #ffffff !important; }
-h1 { font-size: 2.4vw !important; padding: 0 !important; }
-h3 { font-size: 1.35vw !important; padding: 0.4vh 0 !important; }
-[data-testid="stMetric"] { background: #13233a; border: 1px solid #24406a; border-radius: 0.6vw; padding: 0.8vh 0.8vw !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.05vw !important; color: #9fb6d3 !important; }
-[data-testid="stMetricValue"] div { font-size: 2.5vw !important; font-weight: 700; color: #ffffff !important; line-height: 1.1; }
-[data-testid="stMetricDelta"] div { font-size: 1.0vw !important; }
-[data-testid="stMetricDelta"] svg { width: 1.0vw; height: 1.0vw; }
-[data-testid="stCaptionContainer"] p { font-size: 0.9vw !important; color: #9fb6d3 !important; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.0vw; }
-[data-testid="stAlert"] p { font-size: 1.0vw !important; }
-.st-key-wall_alerts [data-testid="stMarkdownContainer"] p { font-size: 1.0vw; margin: 0.2vh 0; }
+[data-stale="true"], .stale-element { opacity: 1 !important; transition: none !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { color: #e8eef5; font-size: 1.05vw; }
+h1, h2, h3, h4 { color: #ffffff !important; }
+h1 { font-size: 2.1vw !important; padding: 0 !important; }
+h3 { font-size: 1.3vw !important; padding: 0.2vh 0 !important; }
+[data-testid="stMetric"] { background: #13233a; border: 1px solid #24406a; border-radius: 0.5vw; padding: 0.7vh 0.8vw !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.0vw !important; color: #9fb6d3 !important; }
+[data-testid="stMetricValue"] p { font-size: 2.6vw !important; font-weight: 700; color: #ffffff !important; line-height: 1.15; }
+[data-testid="stMetricDelta"] p { font-size: 1.0vw !important; color: inherit !important; }
+[data-testid="stMetricDelta"] svg { width: 1.1vw; height: 1.1vw; }
+[data-testid="stCaptionContainer"] p, .stCaption p { font-size: 0.9vw !important; color: #9fb6d3 !important; }
+[data-testid="stAlertContainer"] { padding: 0.6vh 1vw !important; }
+[data-testid="stAlertContainer"] p { font-size: 1.05vw !important; color: inherit !important; }
+[data-testid="stAlertContentWarning"] { color: #ffd27a !important; }
+.st-key-wall_demo [data-testid="stAlertContainer"] { background: #3a2e0c !important; }
+.st-key-wall_alerts { background: #121c2b; border: 1px solid #24406a; border-radius: 0.5vw; padding: 0.6vh 0.8vw; }
+.st-key-wall_alerts [data-testid="stMarkdownContainer"] p { font-size: 1.0vw; margin: 0.1vh 0;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.st-key-wall_clock iframe { display: block; }
 </style>
 """

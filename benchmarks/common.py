@@ -41,6 +41,7 @@ def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int 
         at = AppTest.from_file(APP, default_timeout=120)
         at.session_state["actor"] = auth.authenticate(username, "demo")
         at.run()
+        st.cache_data.clear()  # the sign-in run above filled the caches; cold means empty
         started = time.perf_counter()
         at.switch_page(page).run()
         colds.append(time.perf_counter() - started)

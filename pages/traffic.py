@@ -4,7 +4,7 @@ import streamlit as st
 from data_access import traffic
 from ui import format as fmt
 from ui.charts import traffic as charts
-from ui.data import read
+from ui.data import chart_spec, read
 from ui.filter_bar import SITE
 from ui.i18n import t
 from ui.kpi import tile
@@ -54,14 +54,15 @@ tile(row2[4], t("traffic.abnormal"), totals["abnormal_temperature"], inverse=Tru
 row2[4].caption(t("traffic.on_day", n=fmt.num(today["abnormal_temperature"])))
 
 # ---- trends ------------------------------------------------------------------------------------
-days = read(traffic.daily, filters)
 left, right = st.columns(2)
 left.subheader(t("traffic.chart_vehicles"))
-left.altair_chart(charts.daily_trend(days, "vehicles", t("traffic.vehicles"), t("traffic.avg7"), t("common.day")),
-                  width="stretch")
+left.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="vehicles",
+                                label=t("traffic.vehicles"), average_label=t("traffic.avg7"),
+                                day_label=t("common.day")), width="stretch")
 right.subheader(t("traffic.chart_persons"))
-right.altair_chart(charts.daily_trend(days, "persons", t("traffic.persons"), t("traffic.avg7"), t("common.day"),
-                                      color="#c0622f"), width="stretch")
+right.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="persons",
+                                 label=t("traffic.persons"), average_label=t("traffic.avg7"),
+                                 day_label=t("common.day"), color="#c0622f"), width="stretch")
 
 # ---- checkpoints -------------------------------------------------------------------------------
 checkpoints = read(traffic.by_checkpoint, filters)
@@ -76,16 +77,15 @@ if filters.site_id:
 
 left, right = st.columns([2, 3])
 left.subheader(t("traffic.ranking"))
-left.altair_chart(
-    charts.checkpoint_ranking(checkpoints, "vehicles_total", t("col.vehicles_total"), t("col.checkpoint"),
-                              focused=filters.site_id),
+left.vega_lite_chart(
+    chart_spec(charts.checkpoint_ranking, traffic.by_checkpoint, (filters,), value="vehicles_total",
+               label=t("col.vehicles_total"), name_label=t("col.checkpoint"), focused=filters.site_id),
     key="traffic_ranking", on_select=focus_from_chart, selection_mode=charts.SELECT_CHECKPOINT, width="stretch",
 )
 right.subheader(t("traffic.heatmap"))
-per_day = read(traffic.daily_by_checkpoint, filters)
-if not per_day.empty:
-    right.altair_chart(charts.checkpoint_heatmap(per_day, t("traffic.vehicles"), t("common.day"), t("col.checkpoint")),
-                       width="stretch")
+right.vega_lite_chart(chart_spec(charts.checkpoint_heatmap, traffic.daily_by_checkpoint, (filters,),
+                                 label=t("traffic.vehicles"), day_label=t("common.day"), name_label=t("col.checkpoint")),
+                      width="stretch")
 
 st.subheader(t("traffic.table"))
 shown = checkpoints.drop(columns=["persons_total"])

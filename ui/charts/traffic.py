@@ -45,6 +45,8 @@ def checkpoint_ranking(frame: pd.DataFrame, value: str, label: str, name_label: 
 
 def checkpoint_heatmap(frame: pd.DataFrame, label: str, day_label: str, name_label: str) -> alt.Chart:
     """Daily vehicles per checkpoint: one row per checkpoint, one cell per day."""
+    if frame.empty:
+        return alt.Chart(pd.DataFrame({"x": []})).mark_rect().properties(height=60)
     data = frame.copy()
     data["day"] = pd.to_datetime(data["day"])
     return (

@@ -1,508 +1,906 @@
-"""The demo data set: February 2020 in the Qixia Economic Development Zone, reproducing the report.
+"""The demo data set: the report's zone, 1–25 February 2020, with the report's figures exactly.
 
-Deterministic (a fixed seed, no dependence on today's date). Every figure the report states is
-exact by construction, counted straight from the tables: totals are split into parts with a
-largest-remainder split, never drawn at random and hoped for. Place names are invented.
+Everything is invented but believable (names, places, day-to-day numbers) and generated from
+fixed seeds, so every load gives the same rows, whatever the current date. The figures the report
+states (see /work/shared/DOMAIN.md) are exact by construction: each total is split into parts with
+`split_exact` (largest remainder), never sampled and hoped for.
+
+    load_demo(engine)   fill an empty database (refuses one holding real data); "loaded" / "already"
+    build_demo(session) insert everything into an open session (no commit)
+    is_demo(engine)     is the demo data set loaded?
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
+import math
 import random
-from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from . import demo_geometry as geo
 from .audit import audit
 from .auth import hash_display_key, hash_password
-from .db import read_connection, write_session
+from .db import get_engine, read_connection, write_session
 from .errors import DataError
 from .models import (
-    CheckpointDay, DisplayKey, Donation, Enterprise, Finding, Inspection, MealDay, ReopeningStep, Setting, Shop,
-    Site, SupplyItem, SupplyMovement, SurveyRound, User, UserScope, WorkZone,
+    CheckpointDay,
+    DisplayKey,
+    Donation,
+    Enterprise,
+    Finding,
+    Inspection,
+    MealDay,
+    ReopeningStep,
+    Setting,
+    Shop,
+    Site,
+    SupplyItem,
+    SupplyMovement,
+    SurveyRound,
+    User,
+    UserScope,
+    WorkZone,
 )
 
-SEED = 20200226
 DEMO_START = dt.date(2020, 2, 1)
-DEMO_AS_OF = dt.date(2020, 2, 25)
-REOPENING_DAY = dt.date(2020, 2, 10)
+DEMO_AS_OF = dt.date(2020, 2, 25)  # the last day with data
+SEED = 20200226  # the report's date
 LOADER = "demo-loader"
+DEMO_PASSWORD = "demo"
+DEMO_DISPLAY_KEY = "demo-wall"
+DATASET_KEY = "dataset"
+DEMO_LOCK_ID = 724_020_225  # serialises two app servers loading at once on PostgreSQL
 
-# The report's figures (DOMAIN.md, "demo: exact").
-VILLAGES_PER_ZONE = (6, 5, 7, 4, 6, 6)  # 4–7 each, 34 in all
-COMPOUNDS_PER_ZONE = (2, 3, 2, 3, 2, 2)  # 14 in all
+# ---- the report's figures (exact) ----------------------------------------------------------------
+VILLAGES_PER_ZONE = (6, 5, 7, 5, 4, 7)  # 34; every zone manages 4–7 villages
+COMPOUNDS_PER_ZONE = (3, 2, 2, 3, 2, 2)  # 14
 COMPOUNDS_WITHOUT_MANAGEMENT = 7
-ENTERPRISES, ABOVE_SIZE = 119, 24
-APPROVED, APPROVED_ABOVE_SIZE, APPROVED_EMPLOYEES, APPROVED_FROM_OUTSIDE = 69, 22, 4_892, 164
+ENTERPRISES, ENTERPRISES_ABOVE_SIZE = 119, 24
+APPROVED, APPROVED_ABOVE_SIZE = 69, 22
+APPROVED_EMPLOYEES, APPROVED_FROM_OUTSIDE = 4_892, 164
 SHOPS, SHOPS_OPEN, OPEN_STAFF, OPEN_STAFF_FROM_OUTSIDE = 453, 58, 123, 17
 VILLAGE_HOUSEHOLDS, VILLAGE_PEOPLE = 7_718, 11_222
 COMPOUND_HOUSEHOLDS, COMPOUND_PEOPLE = 2_015, 5_276
-VEHICLES, PERSONS, BUSIEST_DAY_VEHICLES = 15_294, 28_225, 1_656
-BUSIEST_DAY = REOPENING_DAY  # the first morning of work: everyone on the road at once
+VEHICLES_TOTAL, PERSONS_TOTAL, BUSIEST_DAY_VEHICLES = 15_294, 28_225, 1_656
 
-# Zone bounding box: east of Qixia city, towards Penglai and Fushan.
-WEST, EAST, SOUTH, NORTH = 120.86, 120.99, 37.29, 37.37
-
-ZONE_NAMES = ("第一工作管区", "第二工作管区", "第三工作管区", "第四工作管区", "第五工作管区", "第六工作管区")
-VILLAGE_NAMES = (
-    "东庄村", "西河村", "南岚村", "北埠村", "前寨村", "后疃村", "杨家庄", "李家沟", "王家店", "张家泊",
-    "赵格庄", "孙家埠", "大柳家", "小观村", "松山村", "桃园村", "杏花村", "石门村", "龙泉村", "凤凰村",
-    "上夼村", "下夼村", "河南村", "河北村", "官道村", "新立村", "庙后村", "花园村", "东林村", "西林村",
-    "泉水村", "马家沟", "郭家店", "韩家庄",
-)
-COMPOUND_NAMES = (
-    "阳光花园", "锦绣家园", "翠湖小区", "金苹果小区", "东方名苑", "霞光里", "幸福小区", "和平小区",
-    "盛世华庭", "滨河湾", "御景园", "紫荆苑", "丽景花园", "开发区职工小区",
-)
-CADRES = ("刘建国", "王志强", "陈晓东", "李海涛", "张伟", "赵立新", "孙明", "周涛", "吴刚", "郑凯",
-          "冯军", "褚红", "卫东", "蒋峰")
-LEADERS = ("曲书记", "王主任", "林副主任", "杜部长", "宋部长", "姜部长", "邹部长", "于主任")
-INSPECTORS = ("纪工委 于洋", "纪工委 邢磊", "纪工委 牟丽")
-ROADS = ("中古线", "802省道", "中古线", "802省道", "霞光路", "桃村线")
-FIRM_PARTS = (("鑫源", "恒通", "福瑞", "华泰", "金岭", "宏达", "瑞丰", "东海", "昌盛", "永兴", "兴业", "万和"),
-              ("机械", "食品", "果业", "包装", "建材", "电子", "化工", "纺织", "物流", "塑业"))
-SHOP_CATEGORY_COUNTS = {"supermarket": 62, "pharmacy": 21, "restaurant": 148, "hotel": 27, "grain_oil": 36, "other": 159}
-SHOP_WORDS = {"supermarket": "超市", "pharmacy": "大药房", "restaurant": "饭店", "hotel": "宾馆",
-              "grain_oil": "粮油店", "other": "商行"}
-SUPPLIES = (  # code, name, unit, low threshold per zone
-    ("masks", "医用口罩", "只", 500),
-    ("disinfectant", "消毒液", "升", 40),
-    ("thermometers", "体温枪", "把", 4),
-    ("gloves", "一次性手套", "副", 300),
-    ("protective_suits", "防护服", "套", 10),
-)
+# ---- the story around them ------------------------------------------------------------------------
+HIGHWAYS_REOPEN = dt.date(2020, 2, 10)  # work resumed; traffic picked up
+BUSIEST_DAY = dt.date(2020, 2, 17)  # the Monday of the second week back
+STUCK_AFTER_DAYS = 5
+UTC = dt.timezone.utc
 
 
 class RealDataPresent(DataError):
-    zh = "数据库中已有真实数据，拒绝载入演示数据（以免混淆真实与演示数字）"
-    en = "This database holds real data; the demo data set is not loaded over it (real and demo figures must never mix)"
+    """The database holds real (non-demo) data: the demo data set must not be mixed into it."""
+
+    zh = "数据库中已有真实数据（非演示数据），未加载演示数据"
+    en = "The database already holds real (non-demo) data; the demo data set was not loaded"
 
     def __init__(self):
         super().__init__(self.en)
 
 
-# ---- helpers -----------------------------------------------------------------------------------
+# ---- small helpers ---------------------------------------------------------------------------------
 
-def split(total: int, weights: list[float]) -> list[int]:
-    """Whole parts of `total` in proportion to `weights`, summing to it exactly (largest remainder)."""
-    scale = sum(weights)
-    raw = [total * w / scale for w in weights]
-    parts = [int(x) for x in raw]
-    by_remainder = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i], -i), reverse=True)
-    for i in by_remainder[: total - sum(parts)]:
+def split_exact(total: int, weights: Sequence[float], floor: int | Sequence[int] = 0,
+                caps: Sequence[int | None] | None = None) -> list[int]:
+    """Whole parts, each >= its floor (and <= its cap), summing to exactly `total`.
+
+    Above the floors, parts follow the weights by the largest-remainder method (exact arithmetic, ties
+    to the earlier part); a part that would pass its cap is held at the cap and the rest re-split.
+    """
+    n = len(weights)
+    floors = [floor] * n if isinstance(floor, int) else list(floor)
+    caps = list(caps) if caps is not None else [None] * n
+    if len(floors) != n or len(caps) != n:
+        raise ValueError("weights, floors and caps differ in length")
+    if total < sum(floors) or any(c is not None and c < f for c, f in zip(caps, floors)):
+        raise ValueError(f"cannot split {total} above the floors")
+    if all(c is not None for c in caps) and total > sum(caps):
+        raise ValueError(f"cannot split {total} under the caps")
+    fixed: dict[int, int] = {}
+    while True:
+        free = [i for i in range(n) if i not in fixed]
+        rest = total - sum(fixed.values()) - sum(floors[i] for i in free)
+        parts = _largest_remainder(rest, [weights[i] for i in free])
+        values = {i: floors[i] + p for i, p in zip(free, parts)}
+        over = [i for i in free if caps[i] is not None and values[i] > caps[i]]
+        if not over:
+            return [fixed[i] if i in fixed else values[i] for i in range(n)]
+        for i in over:
+            fixed[i] = caps[i]
+
+
+def _largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
+    if not weights:
+        if total:
+            raise ValueError("nothing to split into")
+        return []
+    exact = [Fraction(w) for w in weights]
+    if any(w < 0 for w in exact):
+        raise ValueError("negative weight")
+    whole = sum(exact)
+    if whole == 0:
+        exact, whole = [Fraction(1)] * len(weights), Fraction(len(weights))
+    quotas = [total * w / whole for w in exact]
+    parts = [math.floor(q) for q in quotas]
+    order = sorted(range(len(parts)), key=lambda i: (-(quotas[i] - parts[i]), i))
+    for i in order[: total - sum(parts)]:
         parts[i] += 1
     return parts
 
 
 def days(first: dt.date, last: dt.date) -> list[dt.date]:
-    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
 
 
-def polygon(rng: random.Random, west: float, south: float, east: float, north: float, margin: float = 0.12) -> str:
-    """An irregular polygon inside a cell: its corners and edge midpoints, nudged a little."""
-    dx, dy = (east - west), (north - south)
-    w, e = west + dx * margin, east - dx * margin
-    s, n = south + dy * margin, north - dy * margin
-    jitter = lambda: rng.uniform(-0.06, 0.06)
-    points = [(w, s), ((w + e) / 2, s + dy * jitter()), (e, s), (e + dx * jitter(), (s + n) / 2), (e, n),
-              ((w + e) / 2, n + dy * jitter()), (w, n), (w + dx * jitter(), (s + n) / 2)]
-    ring = [[round(x, 5), round(y, 5)] for x, y in points]
-    return json.dumps({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
+def feb(day: int) -> dt.date:
+    return dt.date(2020, 2, day)
 
 
-def rectangle(west: float, south: float, east: float, north: float) -> str:
-    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
-    return json.dumps({"type": "Polygon", "coordinates": [[[round(x, 5), round(y, 5)] for x, y in ring]]})
+def at(day: dt.date, hour: int = 13, minute: int = 0) -> dt.datetime:
+    """A fixed moment of a day (UTC; 13:00 UTC is 21:00 in Yantai)."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
-# ---- the territory -----------------------------------------------------------------------------
-
-def build_territory(session: Session, rng: random.Random) -> dict:
-    """6 zones in a 3 x 2 grid; each zone a 3 x 3 grid of cells holding its villages, then compounds."""
-    zone_w, zone_h = (EAST - WEST) / 3, (NORTH - SOUTH) / 2
-    village_names, compound_names, cadres = iter(VILLAGE_NAMES), iter(COMPOUND_NAMES), iter(CADRES)
-    without_management = set(rng.sample(range(sum(COMPOUNDS_PER_ZONE)), COMPOUNDS_WITHOUT_MANAGEMENT))
-    zones, villages, compounds, checkpoints = [], [], [], []
-    compound_number = 0
-    for index, name in enumerate(ZONE_NAMES):
-        west, south = WEST + (index % 3) * zone_w, SOUTH + (index // 3) * zone_h
-        zone = WorkZone(code=f"Z{index + 1}", name=name, geometry=rectangle(west, south, west + zone_w, south + zone_h))
-        session.add(zone)
-        session.flush()
-        zones.append(zone)
-        cells = [(west + (c % 3) * zone_w / 3, south + (c // 3) * zone_h / 3) for c in range(9)]
-        rng.shuffle(cells)
-        for n in range(VILLAGES_PER_ZONE[index]):
-            x, y = cells.pop()
-            villages.append(Site(kind="village", zone_id=zone.id, name=next(village_names),
-                                 geometry=polygon(rng, x, y, x + zone_w / 3, y + zone_h / 3),
-                                 lon=round(x + zone_w / 6, 5), lat=round(y + zone_h / 6, 5),
-                                 lead_cadre=f"驻村干部 {rng.choice(LEADERS)}", staff_on_duty=rng.randint(2, 4)))
-        for n in range(COMPOUNDS_PER_ZONE[index]):
-            x, y = cells.pop()
-            compounds.append(Site(kind="compound", zone_id=zone.id, name=next(compound_names),
-                                  geometry=polygon(rng, x, y, x + zone_w / 3, y + zone_h / 3, margin=0.28),
-                                  lon=round(x + zone_w / 6, 5), lat=round(y + zone_h / 6, 5),
-                                  has_property_management=compound_number not in without_management,
-                                  lead_cadre=f"{next(cadres)}（副科级）", staff_on_duty=rng.randint(1, 3)))
-            compound_number += 1
-        # Two road checkpoints on the zone's outer edges, where the roads leave it.
-        for n in range(2):
-            lon = west + (0.15 if n == 0 else 0.85) * zone_w
-            lat = south + (0.05 if index < 3 else 0.95) * zone_h
-            checkpoints.append(Site(kind="checkpoint", checkpoint_type="road", zone_id=zone.id,
-                                    road=ROADS[(index + n) % len(ROADS)],
-                                    name=f"{ROADS[(index + n) % len(ROADS)]}{name[1]}区{'东' if n else '西'}卡口",
-                                    lon=round(lon, 5), lat=round(lat, 5)))
-    session.add_all(villages + compounds + checkpoints)
-    session.flush()
-    village_checkpoints = [
-        Site(kind="checkpoint", checkpoint_type="village", zone_id=v.zone_id, name=f"{v.name}卡口",
-             parent_site_id=v.id, road="村道", lon=v.lon, lat=round(v.lat - 0.002, 5))
-        for v in villages
-    ]
-    session.add_all(village_checkpoints)
-    session.flush()
-    return {"zones": zones, "villages": villages, "compounds": compounds, "road": checkpoints,
-            "village_checkpoints": village_checkpoints}
+def stream(name: str) -> random.Random:
+    """An independent, fixed random stream per table family (a string seed is stable across runs)."""
+    return random.Random(f"{SEED}:{name}")
 
 
-# ---- checkpoint traffic ------------------------------------------------------------------------
-
-def daily_vehicle_totals(rng: random.Random) -> dict[dt.date, int]:
-    """Low while highways were closed (Feb 1–9), a rush on reopening day, then about 900 a day."""
-    closed = days(DEMO_START, REOPENING_DAY - dt.timedelta(days=1))
-    after = days(REOPENING_DAY + dt.timedelta(days=1), DEMO_AS_OF)
-    closed_total = 900
-    closed_parts = split(closed_total, [rng.uniform(0.8, 1.2) for _ in closed])
-    rest = VEHICLES - closed_total - BUSIEST_DAY_VEHICLES
-    after_parts = split(rest, [rng.uniform(0.85, 1.15) * (1 + 0.01 * n) for n, _ in enumerate(after)])
-    totals = dict(zip(closed, closed_parts)) | {REOPENING_DAY: BUSIEST_DAY_VEHICLES} | dict(zip(after, after_parts))
-    assert max(v for d, v in totals.items() if d != BUSIEST_DAY) < BUSIEST_DAY_VEHICLES
-    return totals
+SURNAMES = "王李张刘孙林姜于曲衣牟杨宋郝迟隋唐邹战柳徐赵高吕纪初丛滕鞠慕"
+GIVEN = ("建华 志强 海燕 晓东 文军 丽娟 春生 国庆 红梅 振宇 立新 秀芳 德胜 永刚 玉兰 明辉 卫东 桂香 成林 雪梅 "
+         "洪波 广利 树森 凤英 海涛 学军 金凤 庆丰 立国 淑珍 少华 晓燕 连生 宝山 俊杰 春燕 新民 爱华 志远 文静 "
+         "晓光 瑞芳 世杰 光明 婷婷 海波 宏伟 丽华 长江 建国 红霞 子健 云飞 美玲 铁军 晓梅 军 华 伟 强 磊 静 敏 "
+         "勇 杰 涛 斌 峰 娜 鹏 超 燕 刚 平").split()
 
 
-def build_traffic(session: Session, rng: random.Random, road: list[Site]) -> None:
-    vehicles_by_day = daily_vehicle_totals(rng)
-    all_days = sorted(vehicles_by_day)
-    persons_by_day = dict(zip(all_days, split(PERSONS, [vehicles_by_day[d] * rng.uniform(1.7, 2.0) for d in all_days])))
-    busy = [1.6 if s.road in ("中古线", "802省道") else 0.7 for s in road]  # the two main roads carry most
-    rows = []
-    for day in all_days:
-        weights = [b * rng.uniform(0.8, 1.2) for b in busy]
-        vehicles = split(vehicles_by_day[day], weights)
-        persons = split(persons_by_day[day], [w * rng.uniform(0.9, 1.1) for w in weights])
-        outside_share = 0.09 if day < REOPENING_DAY else 0.05
-        for site, v, p in zip(road, vehicles, persons):
-            rows.append(CheckpointDay(
-                site_id=site.id, day=day, vehicles=v, persons=p,
-                persons_from_outside=min(p, round(p * outside_share * rng.uniform(0.6, 1.4))),
-                turned_back=min(p, round(p * rng.uniform(0.005, 0.03))),
-                abnormal_temperature=1 if p and rng.random() < 0.02 else 0,
-                version=1, updated_at=dt.datetime.combine(day, dt.time(20, 0), dt.timezone.utc),
-                updated_by="卡口值班员",
-            ))
-    session.add_all(rows)
+class Names:
+    """Invented personal names, never the same twice in one data set."""
 
+    def __init__(self, rng: random.Random):
+        self.rng, self.used = rng, set()
 
-# ---- enterprises and reopening ------------------------------------------------------------------
-
-# Final states of the 119 (how many, of which above size). Working ones (69) count as approved.
-PLAN = (
-    ("phone_verified", 40, 13), ("inspected_after", 15, 5), ("approved", 12, 3), ("resumed", 2, 1),
-    ("suspended", 3, 1), ("refused", 3, 0),
-    ("letters_signed", 5, 1), ("inspected_before", 5, 0), ("applied", 6, 0),
-    ("not_applied", 28, 0),
-)
-WORKING_FINAL = ("phone_verified", "inspected_after", "approved", "resumed")
-
-
-def _step(enterprise: Enterprise, step: str, day: dt.date, rng: random.Random, **extra) -> ReopeningStep:
-    return ReopeningStep(enterprise_id=enterprise.id, step=step, day=day, recorded_by=enterprise.owner or LOADER,
-                         recorded_at=dt.datetime.combine(day, dt.time(17, 0), dt.timezone.utc), **extra)
-
-
-def _path(final: str, enterprise: Enterprise, rng: random.Random) -> list[ReopeningStep]:
-    """The dated steps that lead an enterprise to its final state, in the report's order."""
-    stuck = final in ("applied", "letters_signed") and rng.random() < 0.6
-    start = (dt.date(2020, 2, 12) + dt.timedelta(days=rng.randint(0, 3)) if stuck
-             else dt.date(2020, 2, 20) + dt.timedelta(days=rng.randint(0, 3)) if final in ("applied", "inspected_before", "letters_signed")
-             else dt.date(2020, 2, 7) + dt.timedelta(days=rng.randint(0, 6)))
-    when = [start]
-    later = lambda low=1, high=2: when.append(when[-1] + dt.timedelta(days=rng.randint(low, high))) or when[-1]
-    steps = [_step(enterprise, "applied", start, rng, note="提交复工申请及防控方案")]
-    if final == "applied":
-        return steps
-    if final == "refused":
-        steps.append(_step(enterprise, "inspected_before", later(), rng, passed=False, note="防控物资不足"))
-        steps.append(_step(enterprise, "refused", when[-1], rng, reason="审批前实地检查未通过：无隔离观察室、测温登记缺失"))
-        return steps
-    steps.append(_step(enterprise, "inspected_before", later(), rng, passed=True, note="防控措施到位"))
-    if final == "inspected_before":
-        return steps
-    steps.append(_step(enterprise, "letters_signed", later(0, 1), rng, note="防控、安全、健康三个承诺书已签"))
-    if final == "letters_signed":
-        return steps
-    approved_on = max(REOPENING_DAY, later(1, 2))
-    when[-1] = approved_on
-    steps.append(_step(enterprise, "approved", approved_on, rng))
-    if final == "approved":
-        return steps
-    steps.append(_step(enterprise, "inspected_after", later(1, 3), rng, passed=True, note="复工后防控措施落实"))
-    if final == "inspected_after":
-        return steps
-    if final in ("suspended", "resumed"):
-        steps.append(_step(enterprise, "phone_verified", later(1, 2), rng, passed=False,
-                           employees_called=rng.randint(8, 15), problems_found=rng.randint(2, 4),
-                           note="电话核实发现未落实每日两次测温"))
-        steps.append(_step(enterprise, "suspended", when[-1], rng, reason="未落实每日两次体温检测，外地返烟人员未隔离"))
-        if final == "suspended":
-            return steps
-        steps.append(_step(enterprise, "inspected_after", later(2, 3), rng, passed=True, note="整改复查通过"))
-        steps.append(_step(enterprise, "resumed", later(0, 1), rng))
-        return steps
-    steps.append(_step(enterprise, "phone_verified", later(1, 3), rng, passed=True,
-                       employees_called=rng.randint(5, 20), problems_found=0))
-    return steps
-
-
-def build_enterprises(session: Session, rng: random.Random, zones: list[WorkZone]) -> None:
-    finals = [(final, n < above) for final, count, above in PLAN for n in range(count)]
-    assert len(finals) == ENTERPRISES and sum(a for _, a in finals) == APPROVED_ABOVE_SIZE + 2
-    extra_above = [i for i, (final, above) in enumerate(finals) if final == "not_applied"][:ABOVE_SIZE - sum(a for _, a in finals)]
-    finals = [(final, above or i in extra_above) for i, (final, above) in enumerate(finals)]
-    rng.shuffle(finals)
-    working = [i for i, (final, _) in enumerate(finals) if final in WORKING_FINAL]
-    weights = [rng.uniform(9, 16) if finals[i][1] else rng.uniform(1, 3) for i in working]
-    employees = dict(zip(working, split(APPROVED_EMPLOYEES, weights)))
-    outside = dict(zip(working, split(APPROVED_FROM_OUTSIDE, [employees[i] * rng.uniform(0.5, 1.5) for i in working])))
-    departments = ["econ_dev"] * 40 + ["investment"] * 40 + ["safety"] * 39
-    rng.shuffle(departments)
-    names = set()
-    enterprises = []
-    for i, (final, above) in enumerate(finals):
+    def __call__(self) -> str:
         while True:
-            name = f"栖霞{rng.choice(FIRM_PARTS[0])}{rng.choice(FIRM_PARTS[1])}有限公司"
-            if name not in names:
-                names.add(name)
+            name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+    def many(self, n: int) -> list[str]:
+        return [self() for _ in range(n)]
+
+
+# ---- the builder's shared state ------------------------------------------------------------------
+
+@dataclass
+class Demo:
+    session: Session
+    names: Names
+    zones: list[WorkZone] = field(default_factory=list)
+    villages: list[Site] = field(default_factory=list)
+    compounds: list[Site] = field(default_factory=list)
+    road_checkpoints: list[Site] = field(default_factory=list)
+    village_checkpoints: list[Site] = field(default_factory=list)
+    enterprises: list[Enterprise] = field(default_factory=list)
+    leaders: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, rows) -> list:
+        """ORM objects, for the few tables whose ids later rows need."""
+        rows = list(rows)
+        self.session.add_all(rows)
+        return rows
+
+    def bulk(self, model, rows: list[dict]) -> None:
+        """Plain rows in one Core executemany (ids follow the list's order): fast for the big tables.
+
+        Every row must carry the same keys (None is written as NULL), so the rows stay one batch.
+        """
+        if rows:
+            keys = set(rows[0])
+            assert all(set(r) == keys for r in rows), model.__tablename__
+            self.session.flush()
+            self.session.connection().execute(insert(model.__table__), rows)
+
+
+ZONE_NAMES = ("第一工作管区", "第二工作管区", "第三工作管区", "第四工作管区", "第五工作管区", "第六工作管区")
+VILLAGE_NAMES = (
+    "王家庄", "李家疃", "东柳村", "西林村", "后寨村", "南庄村", "北沟村", "大河南村", "小河北村", "杨家泊",
+    "孙家疃", "唐家夼", "曲家庄", "衣家村", "林家夼", "牟家疃", "邹家庄", "臧家沟", "郝家楼", "迟家村",
+    "隋家店", "战家泊", "于家埠", "姜家崖", "宋家庄", "前阳村", "后阳村", "石门口村", "松山村", "泉水沟村",
+    "杏林村", "桃园村", "上庄村", "下庄村",
+)
+COMPOUND_NAMES = ("翠湖小区", "金桥花园", "东方家园", "怡和苑", "福盛小区", "锦绣华庭", "御景苑", "康乐小区",
+                  "桃源居", "紫薇花园", "泰和家园", "丰泽小区", "长青苑", "开发区职工小区")
+# (zone, road, place, side of the zone's outer border, segment, position along it, traffic weight)
+ROAD_CHECKPOINTS = (
+    (0, "中古线", "西关", "W", 0, 0.55, 2.4), (0, "县道X017", "北岭", "N", 0, 0.45, 0.7),
+    (1, "802省道", "蓬栖", "N", 1, 0.35, 2.0), (1, "县道X017", "泉口", "N", 0, 0.60, 0.7),
+    (2, "中古线", "东口", "E", 0, 0.70, 2.4), (2, "县道X036", "青石", "N", 1, 0.50, 0.7),
+    (3, "县道X036", "南岭", "W", 1, 0.40, 0.7), (3, "802省道", "南坡", "S", 1, 0.50, 2.0),
+    (4, "802省道", "南台", "S", 0, 0.55, 2.0), (4, "县道X017", "柳沟", "S", 1, 0.40, 0.7),
+    (5, "中古线", "福栖", "E", 1, 0.35, 2.4), (5, "县道X036", "龙泉", "E", 0, 0.45, 0.7),
+)
+CITY_DEPARTMENTS = ("市委党校", "市财政局", "市环保局", "市工信局", "市税务局", "开发区")
+
+
+# ---- territory: zones, villages, compounds, checkpoints --------------------------------------------
+
+def add_territory(demo: Demo) -> None:
+    rng = stream("geometry")
+    people = stream("territory")
+    layout = geo.Layout(rng)
+    demo.zones = demo.add(WorkZone(code=f"Z{k + 1}", name=ZONE_NAMES[k], geometry=geo.geojson_polygon(layout.zone_ring(k)))
+                          for k in range(len(ZONE_NAMES)))
+    demo.session.flush()
+    village_names = iter(VILLAGE_NAMES)
+    compound_names = iter(COMPOUND_NAMES)
+    managed = [True] * (sum(COMPOUNDS_PER_ZONE) - COMPOUNDS_WITHOUT_MANAGEMENT) + [False] * COMPOUNDS_WITHOUT_MANAGEMENT
+    people.shuffle(managed)
+    for k, zone in enumerate(demo.zones):
+        box = layout.zone_box(k)
+        for cell in geo.village_cells(rng, VILLAGES_PER_ZONE[k]):
+            ring = geo.village_ring(rng, box.cell(*cell))
+            lon, lat = geo.centroid(ring)
+            demo.villages.append(Site(kind="village", zone_id=zone.id, name=next(village_names), lon=lon, lat=lat,
+                                      geometry=geo.geojson_polygon(ring), lead_cadre=demo.names(),
+                                      staff_on_duty=people.randint(2, 4)))
+        for ring in geo.compound_rings(rng, box.cell(*geo.TOWN_CELL), COMPOUNDS_PER_ZONE[k]):
+            lon, lat = geo.centroid(ring)
+            demo.compounds.append(Site(kind="compound", zone_id=zone.id, name=next(compound_names), lon=lon, lat=lat,
+                                       geometry=geo.geojson_polygon(ring), has_property_management=managed.pop(),
+                                       lead_cadre=demo.names(), staff_on_duty=people.randint(1, 3)))
+    demo.add(demo.villages + demo.compounds)
+    demo.session.flush()  # village ids for their checkpoints
+    for zone_index, road, place, side, segment, t, _ in ROAD_CHECKPOINTS:
+        assert side in layout.outer_sides(zone_index), (road, place)
+        lon, lat = layout.border_point(zone_index, side, segment, t)
+        demo.road_checkpoints.append(Site(
+            kind="checkpoint", checkpoint_type="road", zone_id=demo.zones[zone_index].id, name=f"{road}{place}卡口",
+            road=road, lon=lon, lat=lat, staff_on_duty=people.randint(4, 6),
+            lead_cadre=f"{demo.names()}（{people.choice(CITY_DEPARTMENTS)}）"))
+    for village in demo.villages:
+        demo.village_checkpoints.append(Site(
+            kind="checkpoint", checkpoint_type="village", zone_id=village.zone_id, name=f"{village.name}卡口",
+            parent_site_id=village.id, lon=village.lon, lat=village.lat, lead_cadre=demo.names(),
+            staff_on_duty=people.randint(2, 3)))
+    demo.add(demo.road_checkpoints + demo.village_checkpoints)
+    demo.session.flush()
+
+
+# ---- road checkpoint traffic ------------------------------------------------------------------------
+
+def traffic_day_totals(rng: random.Random) -> dict[dt.date, int]:
+    """Vehicles per day over all road checkpoints: low while highways were closed, ~900 after."""
+    closed = days(DEMO_START, HIGHWAYS_REOPEN - dt.timedelta(days=1))
+    totals = {d: round(66 + 9 * k + rng.uniform(-5, 5)) for k, d in enumerate(closed)}
+    others = [d for d in days(HIGHWAYS_REOPEN, DEMO_AS_OF) if d != BUSIEST_DAY]
+    weights = []
+    for d in others:
+        weight = 0.8 + 0.02 * (d - HIGHWAYS_REOPEN).days
+        if d.weekday() >= 5:
+            weight *= 0.82
+        if d == HIGHWAYS_REOPEN:
+            weight *= 1.1  # the first day back
+        weights.append(weight * rng.uniform(0.94, 1.06))
+    rest = VEHICLES_TOTAL - sum(totals.values()) - BUSIEST_DAY_VEHICLES
+    totals.update(zip(others, split_exact(rest, weights)))
+    totals[BUSIEST_DAY] = BUSIEST_DAY_VEHICLES
+    assert all(v < BUSIEST_DAY_VEHICLES for d, v in totals.items() if d != BUSIEST_DAY)
+    return dict(sorted(totals.items()))
+
+
+ABNORMAL = {(feb(6), 0): 1, (feb(13), 4): 1, (feb(21), 2): 1}  # (day, checkpoint index): cases sent to the health centre
+
+
+def add_traffic(demo: Demo) -> None:
+    rng = stream("traffic")
+    checkpoints = demo.road_checkpoints
+    weights = [spec[-1] for spec in ROAD_CHECKPOINTS]
+    clerks = demo.names.many(len(checkpoints))
+    cells = []  # (day, checkpoint index, vehicles)
+    for day, total in traffic_day_totals(rng).items():
+        parts = split_exact(total, [w * rng.uniform(0.85, 1.15) for w in weights])
+        cells += [(day, k, v) for k, v in enumerate(parts)]
+    persons = split_exact(PERSONS_TOTAL, [v * rng.uniform(1.65, 2.05) + rng.uniform(0, 2) for _, _, v in cells],
+                          floor=[v for _, _, v in cells])  # every vehicle carries at least its driver
+    rows = []
+    for (day, k, vehicles), people in zip(cells, persons):
+        early = day < HIGHWAYS_REOPEN
+        outside = round(people * (rng.uniform(0.02, 0.05) if early else rng.uniform(0.04, 0.09)))
+        turned_back = round(people * (rng.uniform(0.08, 0.16) if early else rng.uniform(0.01, 0.035)))
+        rows.append(dict(
+            site_id=checkpoints[k].id, day=day, vehicles=vehicles, persons=people, persons_from_outside=outside,
+            turned_back=turned_back, abnormal_temperature=min(ABNORMAL.get((day, k), 0), people),
+            corrected=False, version=1, updated_at=at(day, 13, 30), updated_by=clerks[k]))
+    demo.bulk(CheckpointDay, rows)
+
+
+# ---- enterprises and reopening ------------------------------------------------------------------------
+
+ENTERPRISE_PREFIXES = (
+    "鑫源 华泰 金苹 瑞丰 宏达 恒远 龙泽 盛源 康达 绿源 顺发 泰和 永昌 海诚 东晟 天润 嘉禾 富祥 德润 佳和 中盛 鲁霞 "
+    "霞光 润达 昌盛 振华 兴业 万通 正泰 明康 金果 红富 翠峰 鼎盛 众合 和丰 广源 长鑫 亿达 丰泰 银丰 宏图 新星 福瑞 "
+    "凯德 安泰 隆兴 同力 信诚 聚源 国丰 金山 泰丰 汇通 博远 源丰 诚达 华盛 荣昌 旭日").split()
+INDUSTRIES = ("果品", "果业", "冷藏", "包装", "纸制品", "机械", "食品", "建材", "塑料制品", "电子", "物流", "服饰",
+              "木业", "酒业", "饲料", "五金", "汽车配件", "彩印", "生物科技", "新材料", "农业科技", "钢结构", "果汁饮料",
+              "环保科技")
+ZONE_ENTERPRISES = (24, 21, 19, 20, 18, 17)
+DEPARTMENT_COUNTS = {"econ_dev": 46, "investment": 40, "safety": 33}
+# current status → (how many, of which above designated size)
+STATUS_PLAN = {
+    "phone_verified": (43, 17), "inspected_after": (14, 3), "approved": (10, 1), "resumed": (2, 1),  # the 69 at work
+    "suspended": (2, 1), "refused": (3, 0),
+    "applied": (6, 0), "inspected_before": (4, 1), "letters_signed": (5, 0),
+    "not_applied": (30, 0),
+}
+WORKING = ("approved", "inspected_after", "phone_verified", "resumed")
+STUCK_PLAN = {"applied": (feb(12), feb(14)), "letters_signed": (feb(13), feb(15))}  # cases left waiting
+Z1_NEEDS = ("not_applied", "applied", "inspected_before", "inspected_after")  # the Z1 clerk sees every stage
+LETTERS_NOTE = "疫情防控承诺书、安全生产承诺书、员工健康监测承诺书已签订"
+REFUSALS = (
+    ("inspected_before", "防疫物资储备不足，未设立隔离观察室"),
+    (None, "员工中有重点疫区返烟人员未满14天隔离期"),
+    (None, "未制定疫情防控工作方案，外地员工比例过高"),
+)
+SUSPENSIONS = (
+    ("inspected_after", "复工后未落实测温登记，员工宿舍管理混乱"),
+    ("phone_verified", "电话抽查发现部分员工未按要求每日两次测温"),
+)
+RESUMPTIONS = (
+    ("inspected_after", "车间未按要求每日消毒，消毒记录缺失", "整改到位，消毒台账齐全"),
+    ("phone_verified", "电话抽查发现外地返烟员工未落实居家观察", "已安排集中观察，整改到位"),
+)
+
+
+def _enterprise_names(rng: random.Random, above: list[bool]) -> list[str]:
+    used, names = set(), []
+    for is_above in above:
+        while True:
+            core = rng.choice(ENTERPRISE_PREFIXES) + rng.choice(INDUSTRIES)
+            name = (f"{rng.choice(('山东', '烟台'))}{core}股份有限公司" if is_above else f"栖霞市{core}有限公司")
+            if core not in used:
+                used.add(core)
+                names.append(name)
                 break
-        staff = employees.get(i) or (rng.randint(80, 260) if above else rng.randint(6, 60))
-        from_outside = outside.get(i, min(staff, rng.randint(0, 6)))
-        owner, backup = rng.sample(LEADERS, 2)
-        enterprises.append(Enterprise(name=name, zone_id=zones[i % len(zones)].id, department=departments[i],
-                                      above_size=above, employees=staff, employees_from_outside=min(staff, from_outside),
-                                      owner=owner, owner_backup=backup, version=1))
-    session.add_all(enterprises)
-    session.flush()
-    from .reopening import derive_status  # the write path's own rule keeps the stored status honest
-
-    for enterprise, (final, _) in zip(enterprises, finals):
-        if final == "not_applied":
-            continue
-        steps = _path(final, enterprise, rng)
-        session.add_all(steps)
-        session.flush()
-        enterprise.status, enterprise.status_since = derive_status(steps)
+    return names
 
 
-# ---- shops -------------------------------------------------------------------------------------
-
-def build_shops(session: Session, rng: random.Random, zones: list[WorkZone]) -> None:
-    categories = [c for c, n in SHOP_CATEGORY_COUNTS.items() for _ in range(n)]
-    assert len(categories) == SHOPS
-    rng.shuffle(categories)
-    # Supermarkets, pharmacies and grain shops opened first: they keep people fed and treated.
-    essential = [i for i, c in enumerate(categories) if c in ("supermarket", "pharmacy", "grain_oil")]
-    others = [i for i, c in enumerate(categories) if c not in ("supermarket", "pharmacy", "grain_oil")]
-    open_ids = set(rng.sample(essential, 44) + rng.sample(others, SHOPS_OPEN - 44))
-    opened = sorted(open_ids)
-    staff = dict(zip(opened, [1 + s for s in split(OPEN_STAFF - SHOPS_OPEN, [rng.uniform(0.3, 2.0) for _ in opened])]))
-    from_outside = dict.fromkeys(opened, 0)
-    for i in rng.sample([i for i in opened if staff[i] >= 2], OPEN_STAFF_FROM_OUTSIDE):
-        from_outside[i] = 1
-    counter = Counter()
-    shops = []
-    for i, category in enumerate(categories):
-        zone = zones[rng.randrange(len(zones))]
-        counter[(zone.id, category)] += 1
-        name = f"{rng.choice(VILLAGE_NAMES)[:2]}{SHOP_WORDS[category]}{counter[(zone.id, category)]}号店"
-        is_open = i in open_ids
-        shops.append(Shop(
-            name=name, zone_id=zone.id, category=category, is_open=is_open,
-            staff=staff.get(i, 0), staff_from_outside=from_outside.get(i, 0), version=1,
-            status_since=(REOPENING_DAY + dt.timedelta(days=rng.randint(0, 15))) if is_open else dt.date(2020, 1, 26),
-        ))
-    session.add_all(shops)
+def _status_slots(rng: random.Random) -> list[tuple[str, bool]]:
+    slots = []
+    for status, (count, above) in STATUS_PLAN.items():
+        slots += [(status, True)] * above + [(status, False)] * (count - above)
+    rng.shuffle(slots)
+    for status in reversed(Z1_NEEDS):  # the first ZONE_ENTERPRISES[0] slots go to Z1
+        k = next(i for i, s in enumerate(slots) if s[0] == status and not s[1])
+        slots.insert(0, slots.pop(k))
+    return slots
 
 
-# ---- household surveys -------------------------------------------------------------------------
-
-def build_surveys(session: Session, rng: random.Random, villages: list[Site], compounds: list[Site]) -> None:
-    for sites, households, people in ((villages, VILLAGE_HOUSEHOLDS, VILLAGE_PEOPLE),
-                                      (compounds, COMPOUND_HOUSEHOLDS, COMPOUND_PEOPLE)):
-        reached = split(households, [rng.uniform(0.6, 1.4) for _ in sites])
-        persons = split(people, [r * rng.uniform(0.85, 1.15) for r in reached])
-        low = set(rng.sample(range(len(sites)), 2))  # a couple of sites well behind the rest
-        for n, (site, hh, pp) in enumerate(zip(sites, reached, persons)):
-            coverage = rng.uniform(0.70, 0.85) if n in low else rng.uniform(0.90, 1.0)
-            known = max(hh, round(hh / coverage))
-            site.households_known, site.people_known = known, max(pp, round(pp * known / max(hh, 1)))
-            first_reach = round(hh * rng.uniform(0.55, 0.8))
-            unreachable_2 = known - hh
-            session.add_all([
-                SurveyRound(site_id=site.id, round_no=1, day=dt.date(2020, 1, 24) + dt.timedelta(days=rng.randint(0, 10)),
-                            households_known=known, households_reached=first_reach,
-                            people=round(pp * first_reach / max(hh, 1)), people_from_outside=rng.randint(0, max(1, hh // 40)),
-                            unreachable=known - first_reach, utility_checked=round(first_reach * 0.3), lit_at_night=0,
-                            version=1, updated_by="摸排组"),
-                SurveyRound(site_id=site.id, round_no=2, day=dt.date(2020, 2, 15) + dt.timedelta(days=rng.randint(0, 9)),
-                            households_known=known, households_reached=hh, people=pp,
-                            people_from_outside=rng.randint(0, max(1, hh // 30)), unreachable=unreachable_2,
-                            utility_checked=round(hh * rng.uniform(0.6, 0.9)),
-                            lit_at_night=round(unreachable_2 * rng.uniform(0.3, 0.7)), version=1, updated_by="摸排组"),
-            ])
-
-
-# ---- inspections -------------------------------------------------------------------------------
-
-FINDING_TEXTS = ("值守人员未全部到岗", "来往人员登记不全", "宣传标语未张贴到位", "消毒记录缺失", "测温枪电量不足未及时更换",
-                 "夜间值守人员脱岗", "外来车辆未逐一登记")
-
-
-def build_inspections(session: Session, rng: random.Random, duty_points: list[Site]) -> None:
-    """Every duty point visited about every two days; some are overdue on the last day."""
-    overdue = set(rng.sample(range(len(duty_points)), 6))
-    findings_left = 26
-    for n, site in enumerate(duty_points):
-        day = dt.date(2020, 2, 3) + dt.timedelta(days=rng.randint(0, 1))
-        last_allowed = DEMO_AS_OF - dt.timedelta(days=rng.randint(3, 5) if n in overdue else 0)
-        while day <= last_allowed:
-            checks = [rng.random() > 0.04 for _ in range(4)]
-            inspection = Inspection(site_id=site.id, day=day, inspector=rng.choice(INSPECTORS),
-                                    staff_at_post=checks[0], no_dereliction=checks[1], travellers_screened=checks[2],
-                                    publicity_posted=checks[3], recorded_by=LOADER,
-                                    remarks="各项防控措施落实" if all(checks) else "发现问题，已当场交办")
-            session.add(inspection)
-            if (not all(checks) or rng.random() < 0.03) and findings_left > 0:
-                session.flush()
-                findings_left -= 1
-                due = day + dt.timedelta(days=rng.randint(1, 3))
-                fixed = None
-                if rng.random() < 0.67 and due <= DEMO_AS_OF:
-                    fixed = min(DEMO_AS_OF, due + dt.timedelta(days=rng.choice((-1, 0, 0, 1, 2))))
-                session.add(Finding(inspection_id=inspection.id, site_id=site.id, description=rng.choice(FINDING_TEXTS),
-                                    owner=rng.choice(LEADERS), raised_on=day, due_on=due, fixed_on=fixed,
-                                    fix_note="已整改并复查" if fixed else None, version=1))
-            day += dt.timedelta(days=2)
-    session.flush()
-    # Two findings past due and still open on the last day, whatever the dice said.
-    for site, raised in ((duty_points[1], dt.date(2020, 2, 19)), (duty_points[5], dt.date(2020, 2, 21))):
-        inspection = Inspection(site_id=site.id, day=raised, inspector=INSPECTORS[0], staff_at_post=False,
-                                no_dereliction=True, travellers_screened=True, publicity_posted=True,
-                                recorded_by=LOADER, remarks="值守人员未到岗")
-        session.add(inspection)
-        session.flush()
-        session.add(Finding(inspection_id=inspection.id, site_id=site.id, description="值守人员未全部到岗",
-                            owner=LEADERS[1], raised_on=raised, due_on=raised + dt.timedelta(days=2), version=1))
+def add_enterprises(demo: Demo) -> None:
+    rng = stream("reopening")
+    slots = _status_slots(rng)
+    assert len(slots) == ENTERPRISES and sum(a for _, a in slots) == ENTERPRISES_ABOVE_SIZE
+    zones = [z for z, n in zip(demo.zones, ZONE_ENTERPRISES) for _ in range(n)]
+    departments = [d for d, n in DEPARTMENT_COUNTS.items() for _ in range(n)]
+    rng.shuffle(departments)
+    names = _enterprise_names(rng, [a for _, a in slots])
+    # Leaders own enterprises by department, each with an A (owner) and a B (backup) role.
+    demo.leaders = {d: demo.names.many(4) for d in DEPARTMENT_COUNTS}
+    working = [k for k, (s, _) in enumerate(slots) if s in WORKING]
+    assert len(working) == APPROVED and sum(slots[k][1] for k in working) == APPROVED_ABOVE_SIZE
+    employees = dict(zip(working, split_exact(
+        APPROVED_EMPLOYEES, [rng.uniform(90, 320) if slots[k][1] else rng.uniform(6, 45) for k in working], floor=3)))
+    outside = dict(zip(working, split_exact(
+        APPROVED_FROM_OUTSIDE, [employees[k] * rng.uniform(0.3, 1.7) for k in working],
+        caps=[employees[k] for k in working])))
+    for k, ((status, above), zone, department, name) in enumerate(zip(slots, zones, departments, names)):
+        if k not in employees:
+            employees[k] = rng.randint(120, 400) if above else rng.randint(5, 60)
+            outside[k] = round(employees[k] * rng.uniform(0, 0.06))
+        a_role, b_role = rng.sample(demo.leaders[department], 2)
+        demo.enterprises.append(Enterprise(
+            name=name, zone_id=zone.id, department=department, above_size=above, employees=employees[k],
+            employees_from_outside=outside[k], owner=a_role, owner_backup=b_role, status="not_applied", version=1))
+    clerks = {d: demo.names.many(2) for d in DEPARTMENT_COUNTS}
+    stuck = {status: list(since) for status, since in STUCK_PLAN.items()}
+    refusals, suspensions, resumptions = list(REFUSALS), list(SUSPENSIONS), list(RESUMPTIONS)
+    histories = []
+    for enterprise, (status, _) in zip(demo.enterprises, slots):
+        history = _history(rng, status, enterprise, stuck, refusals, suspensions, resumptions)
+        recorder = rng.choice(clerks[enterprise.department])
+        histories.append((history, recorder))
+        if history:  # the stored status is the one the steps imply: the latest step's
+            last_step, last_day, _ = history[-1]
+            enterprise.status, enterprise.status_since = last_step, last_day
+            enterprise.updated_at, enterprise.updated_by = at(last_day, 9, len(history)), recorder
+    demo.add(demo.enterprises)
+    demo.session.flush()
+    blank = {"passed": None, "employees_called": None, "problems_found": None, "reason": None, "note": None}
+    demo.bulk(ReopeningStep, [  # in order, so that (day, id) is the order things happened
+        {**blank, "enterprise_id": enterprise.id, "step": step, "day": day, "recorded_by": recorder,
+         "recorded_at": at(day, 9, order), **extra}
+        for enterprise, (history, recorder) in zip(demo.enterprises, histories)
+        for order, (step, day, extra) in enumerate(history)
+    ])
 
 
-# ---- logistics ---------------------------------------------------------------------------------
+def _approval_chain(rng: random.Random, approved: dt.date) -> list[tuple[str, dt.date, dict]]:
+    """applied → inspected_before (passed) → letters_signed → approved, ending on `approved`."""
+    letters = approved - dt.timedelta(days=rng.randint(0, 1))
+    before = max(letters - dt.timedelta(days=rng.randint(0, 1)), HIGHWAYS_REOPEN)
+    letters = max(letters, before)
+    applied = before - dt.timedelta(days=rng.randint(1, 2))
+    return [
+        ("applied", applied, {}),
+        ("inspected_before", before, {"passed": True, "note": "测温点、消毒记录、隔离观察室检查合格"}),
+        ("letters_signed", letters, {"note": LETTERS_NOTE}),
+        ("approved", approved, {}),
+    ]
 
-def build_logistics(session: Session, rng: random.Random, zones: list[WorkZone]) -> None:
-    items = [SupplyItem(code=c, name=n, unit=u, low_threshold=t) for c, n, u, t in SUPPLIES]
-    session.add_all(items)
-    session.flush()
-    running_low = {(items[0].id, zones[3].id), (items[1].id, zones[5].id)}  # masks in Z4, disinfectant in Z6
-    for item in items:
-        for zone in zones:
+
+def _approved_note(enterprise: Enterprise) -> dict:
+    return {"note": f"批复复工员工{enterprise.employees}人，其中外地返烟{enterprise.employees_from_outside}人"}
+
+
+def _inspected_after(passed: bool = True, reason: str | None = None, note: str | None = None) -> dict:
+    return {"passed": passed, "reason": reason,
+            "note": note or ("复工后现场检查：测温、消毒、登记落实到位" if passed else None)}
+
+
+def _phone(rng: random.Random, enterprise: Enterprise, passed: bool = True, reason: str | None = None) -> dict:
+    called = min(enterprise.employees, rng.randint(5, 20))
+    problems = 0 if passed else rng.randint(2, 4)
+    return {"passed": passed, "employees_called": called, "problems_found": problems, "reason": reason,
+            "note": f"抽查员工{called}人" + ("，均按要求每日两次测温" if passed else "")}
+
+
+def _plus(day: dt.date, rng: random.Random, low: int, high: int) -> dt.date:
+    return day + dt.timedelta(days=rng.randint(low, high))
+
+
+def _history(rng: random.Random, status: str, enterprise: Enterprise, stuck: dict, refusals: list,
+             suspensions: list, resumptions: list) -> list[tuple[str, dt.date, dict]]:
+    """The dated steps that bring an enterprise to `status` by DEMO_AS_OF (the last one is `status`)."""
+    if status == "not_applied":
+        return []
+    if status == "phone_verified":
+        early = [10, 10, 11, 11, 12, 12, 13, 14, 15, 16, 17, 18, 19] if enterprise.above_size else list(range(10, 20))
+        chain = _approval_chain(rng, feb(rng.choice(early)))
+        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
+        after = _plus(chain[-1][1], rng, 1, 3)
+        phone = _plus(after, rng, 1, 3)
+        return chain + [("inspected_after", after, _inspected_after()), ("phone_verified", phone, _phone(rng, enterprise))]
+    if status == "inspected_after":
+        after = feb(rng.randint(20, 25))
+        chain = _approval_chain(rng, after - dt.timedelta(days=rng.randint(1, 3)))
+        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
+        return chain + [("inspected_after", after, _inspected_after())]
+    if status == "approved":
+        chain = _approval_chain(rng, feb(rng.randint(20, 25)))
+        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
+        return chain
+    if status == "resumed":
+        failed_step, reason, fix = resumptions.pop(0)
+        chain = _approval_chain(rng, feb(rng.randint(10, 12)))
+        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
+        after = _plus(chain[-1][1], rng, 1, 2)
+        if failed_step == "inspected_after":
+            chain += [("inspected_after", after, _inspected_after(False, reason)), ("suspended", after, {"reason": reason})]
+            failed_on = after
+        else:
+            failed_on = _plus(after, rng, 1, 2)
+            chain += [("inspected_after", after, _inspected_after()),
+                      ("phone_verified", failed_on, _phone(rng, enterprise, False, reason)),
+                      ("suspended", failed_on, {"reason": reason})]
+        recheck = _plus(failed_on, rng, 3, 5)
+        return chain + [("inspected_after", recheck, _inspected_after(True, note=f"整改复查：{fix}")),
+                        ("resumed", _plus(recheck, rng, 0, 1), {"note": "整改复查通过，准予复工"})]
+    if status == "suspended":
+        failed_step, reason = suspensions.pop(0)
+        chain = _approval_chain(rng, feb(rng.randint(12, 15)))
+        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
+        after = _plus(chain[-1][1], rng, 1, 2)
+        if failed_step == "inspected_after":
+            return chain + [("inspected_after", after, _inspected_after(False, reason)), ("suspended", after, {"reason": reason})]
+        phone = _plus(after, rng, 1, 3)
+        return chain + [("inspected_after", after, _inspected_after()),
+                        ("phone_verified", phone, _phone(rng, enterprise, False, reason)), ("suspended", phone, {"reason": reason})]
+    if status == "refused":
+        failed_step, reason = refusals.pop(0)
+        applied = feb(rng.randint(11, 18))
+        if failed_step == "inspected_before":
+            before = _plus(applied, rng, 1, 2)
+            return [("applied", applied, {}), ("inspected_before", before, {"passed": False, "reason": reason}),
+                    ("refused", before, {"reason": reason})]
+        before = _plus(applied, rng, 1, 2)
+        return [("applied", applied, {}), ("inspected_before", before, {"passed": True, "note": "现场检查合格"}),
+                ("refused", _plus(before, rng, 1, 2), {"reason": reason})]
+    # still on the way to approval: recent, or stuck since mid-February
+    waiting_since = stuck[status].pop(0) if stuck.get(status) else None
+    if status == "applied":
+        return [("applied", waiting_since or feb(rng.randint(21, 25)), {"note": "提交复工申请及防控方案"})]
+    if status == "inspected_before":
+        before = feb(rng.randint(20, 24))
+        return [("applied", before - dt.timedelta(days=rng.randint(1, 2)), {}),
+                ("inspected_before", before, {"passed": True, "note": "现场检查合格，待签订承诺书"})]
+    if status == "letters_signed":
+        letters = waiting_since or feb(rng.randint(21, 25))
+        before = letters - dt.timedelta(days=rng.randint(0, 1))
+        return [("applied", before - dt.timedelta(days=rng.randint(1, 2)), {}),
+                ("inspected_before", before, {"passed": True, "note": "现场检查合格"}),
+                ("letters_signed", letters, {"note": LETTERS_NOTE})]
+    raise ValueError(status)
+
+
+# ---- shops -----------------------------------------------------------------------------------------
+
+SHOP_PLAN = {  # category: (shops, open, staff weight of an open shop)
+    "supermarket": (62, 22, 3.0), "pharmacy": (28, 14, 2.0), "restaurant": (118, 4, 2.0),
+    "hotel": (21, 2, 2.0), "grain_oil": (34, 12, 1.4), "other": (190, 4, 1.2),
+}
+SHOP_PREFIXES = ("家家乐 惠民 百姓 万福 利民 顺心 金桥 华联 大众 老街 东方 红星 好运 富民 兴旺 乐购 佳佳 福满 永兴 家和 "
+                 "鑫鑫 友谊 诚信 新华 阳光 同心 聚福 美佳 金鼎 盛达 四季 天天 好又多 开心 老王 老张 李记 刘记 孙记 小林 "
+                 "姜家 曲家 于记 衣家 宏发 众信 祥和 喜来 瑞丰 霞客").split()
+PHARMACY_PREFIXES = "仁和 济民 百草 康宁 平安 益民 惠仁 德仁 康泰 济生 回春 寿康 安康 福康 同济 百姓".split()
+SHOP_SUFFIXES = {
+    "supermarket": ("超市", "便利店", "购物广场"),
+    "pharmacy": ("大药房", "药店", "医药"),
+    "restaurant": ("饭店", "酒楼", "快餐", "饺子馆", "面馆", "烧烤", "包子铺", "火锅店", "小吃店"),
+    "hotel": ("宾馆", "旅馆", "快捷酒店"),
+    "grain_oil": ("粮油店", "粮油批发部", "米面粮油"),
+    "other": ("理发店", "五金店", "服装店", "手机店", "建材店", "农资店", "修车铺", "洗车行", "烟酒店", "文具店",
+              "家电维修", "花店", "眼镜店", "照相馆", "布艺店", "鞋店", "日杂店", "装饰材料店"),
+}
+ZONE_SHOP_WEIGHTS = (1.4, 1.0, 0.9, 1.3, 0.8, 0.8)
+
+
+def add_shops(demo: Demo) -> None:
+    rng = stream("shops")
+    zone_counts = split_exact(SHOPS, ZONE_SHOP_WEIGHTS, floor=40)
+    zone_of = [z for z, n in zip(demo.zones, zone_counts) for _ in range(n)]
+    rng.shuffle(zone_of)
+    plan = []  # (category, is_open)
+    for category, (count, opened, _) in SHOP_PLAN.items():
+        plan += [(category, True)] * opened + [(category, False)] * (count - opened)
+    rng.shuffle(plan)
+    assert len(plan) == SHOPS and sum(o for _, o in plan) == SHOPS_OPEN
+    open_index = [k for k, (_, o) in enumerate(plan) if o]
+    staff = dict(zip(open_index, split_exact(
+        OPEN_STAFF, [SHOP_PLAN[plan[k][0]][2] * rng.uniform(0.4, 1.6) for k in open_index], floor=1)))
+    outside = dict(zip(open_index, split_exact(
+        OPEN_STAFF_FROM_OUTSIDE, [staff[k] * rng.uniform(0.2, 1.8) for k in open_index],
+        caps=[staff[k] for k in open_index])))
+    used, rows = set(), []
+    for k, ((category, is_open), zone) in enumerate(zip(plan, zone_of)):
+        while True:
+            prefixes = PHARMACY_PREFIXES if category == "pharmacy" else SHOP_PREFIXES
+            name = rng.choice(prefixes) + rng.choice(SHOP_SUFFIXES[category])
+            if name in used:
+                name = f"{name}（{rng.choice(VILLAGE_NAMES)}店）"
+            if name not in used:
+                used.add(name)
+                break
+        if is_open:
+            since = feb(rng.randint(10, 25))
+        else:  # closed by the zone's order at the end of January (staff count only while open)
+            since = dt.date(2020, 1, 26) + dt.timedelta(days=rng.randint(0, 6))
+        rows.append(dict(name=name, zone_id=zone.id, category=category, is_open=is_open,
+                         staff=staff.get(k, 0), staff_from_outside=outside.get(k, 0), status_since=since,
+                         version=1, updated_at=at(since, 8), updated_by="综合执法中队"))
+    demo.bulk(Shop, rows)
+
+
+# ---- survey rounds (摸排) -----------------------------------------------------------------------------
+
+def _coverages(rng: random.Random, n: int, low: Sequence[float], full: int) -> list[float]:
+    values = list(low) + [1.0] * full + [rng.uniform(0.9, 0.99) for _ in range(n - len(low) - full)]
+    rng.shuffle(values)
+    return values
+
+
+def add_surveys(demo: Demo) -> None:
+    rng = stream("survey")
+    rows = []
+    groups = (
+        (demo.villages, VILLAGE_HOUSEHOLDS, VILLAGE_PEOPLE, (150, 320), (0.3, 0.62), (0.72, 0.81), 8,
+         dt.date(2020, 1, 26), (0.1, 0.4)),
+        (demo.compounds, COMPOUND_HOUSEHOLDS, COMPOUND_PEOPLE, (80, 230), (1.3, 1.9), (0.78, 0.86), 3,
+         dt.date(2020, 1, 28), (0.3, 0.7)),
+    )
+    for sites, households, people, size, extra_people, low, full, first_round, utility in groups:
+        reached = split_exact(households, [rng.uniform(*size) for _ in sites])
+        # every household reached holds at least one person
+        persons = split_exact(people, [r * rng.uniform(*extra_people) for r in reached], floor=reached)
+        coverage = _coverages(rng, len(sites), low, full)
+        for site, reached2, people2, share in zip(sites, reached, persons, coverage):
+            known = math.ceil(reached2 / share)
+            site.households_known = known
+            site.people_known = people2 + round((known - reached2) * people2 / reached2)
+            reached1 = round(reached2 * rng.uniform(0.72, 0.9))
+            people1 = max(reached1, round(people2 * reached1 / reached2 * rng.uniform(0.97, 1.03)))
+            for round_no, day, hh, pp in (
+                (1, first_round + dt.timedelta(days=rng.randint(0, 8)), reached1, people1),
+                (2, feb(rng.randint(15, 24)), reached2, people2),
+            ):
+                unreachable = round((known - hh) * rng.uniform(0.5, 0.9))
+                rows.append(dict(
+                    site_id=site.id, round_no=round_no, day=day, households_known=known, households_reached=hh,
+                    people=pp, people_from_outside=round(pp * rng.uniform(0.005, 0.03)), unreachable=unreachable,
+                    utility_checked=min(known, round(known * rng.uniform(*utility))),
+                    lit_at_night=round(unreachable * rng.uniform(0.2, 0.6)),
+                    version=1, updated_at=at(day, 10), updated_by=site.lead_cadre))
+    demo.bulk(SurveyRound, rows)
+
+
+# ---- inspections (专题巡察) and findings ---------------------------------------------------------------
+
+FAILURES = {  # failed check: (finding, fix note)
+    "staff_at_post": ("值守人员脱岗，现场仅1人值守", "已补齐值守人员，实行双人值守"),
+    "no_dereliction": ("值班人员玩手机，未认真盘查登记", "已约谈值班人员并在全区通报"),
+    "travellers_screened": ("过往车辆人员未逐一测温登记", "已完善测温登记台账，逐车逐人登记"),
+    "publicity_posted": ("防疫宣传材料未张贴，宣传条幅破损", "已重新张贴宣传材料、更换条幅"),
+}
+FAILURE_WEIGHTS = (1, 1, 2, 3)
+OVERDUE_POINTS = 5  # duty points whose last visit is more than two days before DEMO_AS_OF
+FINDING_PLAN = (  # (how many, earliest, latest raise day, open on DEMO_AS_OF?)
+    (16, feb(4), feb(18), False),  # fixed (a few late)
+    (3, feb(19), feb(21), True),  # open and past due on the as-of day
+    (5, feb(24), feb(25), True),  # open, not yet due (due on or after the as-of day)
+)
+INSPECTION_CHECKS = ("staff_at_post", "no_dereliction", "travellers_screened", "publicity_posted")
+
+
+def add_inspections(demo: Demo) -> None:
+    rng = stream("inspections")
+    points = demo.road_checkpoints + demo.village_checkpoints + demo.compounds
+    teams = [f"{a}、{b}" for a, b in zip(demo.names.many(4), demo.names.many(4))]  # discipline committee (纪工委)
+    recorder = demo.names()
+    overdue = set(rng.sample(range(len(points)), OVERDUE_POINTS))
+    village_lead = {v.id: v.lead_cadre for v in demo.villages}
+    visits: list[tuple[int, dt.date]] = []
+    for k, point in enumerate(points):
+        day = feb(3) + dt.timedelta(days=rng.randint(0, 1))
+        stop = feb(rng.randint(19, 22)) if k in overdue else DEMO_AS_OF
+        mine = []
+        while day <= stop:
+            mine.append(day)
+            day += dt.timedelta(days=rng.choice((2, 2, 2, 2, 1, 3)))
+        if k not in overdue and mine[-1] < DEMO_AS_OF - dt.timedelta(days=2):
+            mine.append(DEMO_AS_OF - dt.timedelta(days=rng.randint(0, 2)))
+        visits += [(k, d) for d in mine]
+    visits.sort(key=lambda v: (v[1], v[0]))
+    failing: dict[int, tuple[str, bool]] = {}  # visit index → (failed check, still open)
+    for count, first, last, still_open in FINDING_PLAN:
+        pool = [i for i, (k, d) in enumerate(visits) if first <= d <= last and i not in failing]
+        for i in rng.sample(pool, count):
+            failing[i] = (rng.choices(INSPECTION_CHECKS, FAILURE_WEIGHTS)[0], still_open)
+    inspections, findings = [], []
+    for i, (k, day) in enumerate(visits):
+        point = points[k]
+        visit = dict(site_id=point.id, day=day, inspector=rng.choice(teams), recorded_by=recorder, remarks=None,
+                     **{c: True for c in INSPECTION_CHECKS})
+        if i in failing:
+            check, still_open = failing[i]
+            visit[check] = False
+            description, fix = FAILURES[check]
+            visit["remarks"] = f"发现问题：{description}，已当场交办"
+            due = _plus(day, rng, 1, 3)
+            on_time = rng.random() < 0.75  # most are fixed by the due day, some late
+            fixed = None if still_open else min(_plus(day, rng, 0, (due - day).days) if on_time else _plus(due, rng, 1, 2),
+                                                DEMO_AS_OF)
+            findings.append(dict(
+                site_id=point.id, description=description, owner=village_lead.get(point.parent_site_id) or point.lead_cadre,
+                raised_on=day, due_on=due, fixed_on=fixed, fix_note=fix if fixed else None,
+                version=1 if fixed is None else 2, updated_at=at(fixed or day, 12), updated_by=recorder))
+        elif rng.random() < 0.15:
+            visit["remarks"] = rng.choice(("人员在岗，登记规范", "测温、登记、消毒落实到位", "宣传到位，秩序良好"))
+        inspections.append(visit)
+    demo.bulk(Inspection, inspections)
+    # a duty point is visited at most once a day: (site, day) finds the visit a finding belongs to
+    visit_ids = {(site_id, day): id_ for id_, site_id, day in demo.session.execute(
+        select(Inspection.id, Inspection.site_id, Inspection.day))}
+    demo.bulk(Finding, [{**f, "inspection_id": visit_ids[(f["site_id"], f["raised_on"])]} for f in findings])
+
+
+# ---- supplies, meals, donations (后勤保障) ------------------------------------------------------------
+
+SUPPLY_ITEMS = (  # code, name, unit, low threshold per zone, use per zone per day, pack size
+    ("masks", "口罩", "只", 300, 60, 50),
+    ("disinfectant", "消毒液", "升", 40, 8, 5),
+    ("thermometers", "额温枪", "支", 5, 0.4, 1),
+    ("gloves", "一次性手套", "副", 200, 40, 50),
+    ("protective_suits", "防护服", "套", 15, 3, 5),
+)
+RECEIPT_DAYS = (feb(1), feb(8), feb(15), feb(22))
+LOW_STOCK = {("masks", 2), ("disinfectant", 4)}  # (item, zone index): the last delivery did not come
+
+
+def add_supplies(demo: Demo) -> None:
+    rng = stream("supplies")
+    items = demo.add(SupplyItem(code=c, name=n, unit=u, low_threshold=t) for c, n, u, t, *_ in SUPPLY_ITEMS)
+    demo.session.flush()
+    keeper = demo.names()
+    rows = []
+    for item, (code, name, unit, threshold, use, pack) in zip(items, SUPPLY_ITEMS):
+        for z, zone in enumerate(demo.zones):
+            low = (code, z) in LOW_STOCK
+            issues = {}
+            for day in days(feb(2), DEMO_AS_OF)[::2]:
+                amount = round(use * 2 * rng.uniform(0.7, 1.3))
+                if amount > 0:
+                    issues[day] = amount
+            receipts = RECEIPT_DAYS[:-1] if low else RECEIPT_DAYS
             stock = 0
+            floor = max(1, round(threshold * rng.uniform(0.25, 0.5)))
             for day in days(DEMO_START, DEMO_AS_OF):
-                if day.weekday() in (0, 3) or day == DEMO_START:  # deliveries twice a week
-                    quantity = item.low_threshold * rng.randint(2, 4)
-                    session.add(SupplyMovement(item_id=item.id, zone_id=zone.id, day=day, quantity=quantity,
-                                               note="区里配发", recorded_by=LOADER))
-                    stock += quantity
-                use = round(item.low_threshold * rng.uniform(0.3, 0.6))
-                if (item.id, zone.id) in running_low and day >= dt.date(2020, 2, 20):
-                    use = stock - round(item.low_threshold * 0.3) if day == DEMO_AS_OF else round(use * 1.5)
-                use = min(use, stock)
-                if use > 0:
-                    session.add(SupplyMovement(item_id=item.id, zone_id=zone.id, day=day, quantity=-use,
-                                               note="发放至村、卡口", recorded_by=LOADER))
-                    stock -= use
+                if day in receipts:
+                    until = next((r for r in receipts if r > day), DEMO_AS_OF + dt.timedelta(days=1))
+                    need = sum(a for d, a in issues.items() if day <= d < until)
+                    if low and until > DEMO_AS_OF:
+                        need = round(need * 0.55)  # delivered short, and the next delivery is late
+                    target = need + (0 if low and until > DEMO_AS_OF else threshold * rng.uniform(1.4, 2.5))
+                    amount = max(pack, math.ceil(max(target - stock, 0) / pack) * pack)
+                    stock += amount
+                    rows.append(dict(item_id=item.id, zone_id=zone.id, day=day, quantity=amount,
+                                               note="指挥部调拨", recorded_by=keeper))
+                if day in issues:
+                    amount = min(issues[day], stock - floor) if low else min(issues[day], stock)
+                    if amount > 0:
+                        stock -= amount
+                        rows.append(dict(item_id=item.id, zone_id=zone.id, day=day, quantity=-amount,
+                                                   note="发放至村卡口及值守点", recorded_by=keeper))
+    demo.bulk(SupplyMovement, rows)
+
+
+ZONE_MEAL_WEIGHTS = (1.2, 1.0, 1.1, 1.0, 0.8, 1.0)
+
+
+def add_meals(demo: Demo) -> None:
+    rng = stream("meals")
+    cook = demo.names()
+    rows = []
     for day in days(DEMO_START, DEMO_AS_OF):
-        total = rng.randint(200, 240)  # "200+ meals a day" for checkpoint staff
-        for zone, meals in zip(zones, split(total, [rng.uniform(0.8, 1.2) for _ in zones])):
-            session.add(MealDay(zone_id=zone.id, day=day, meals=meals, version=1, updated_by="后勤组"))
-    donors = (("栖霞鑫源机械有限公司", "money", 50_000), ("个体户 王先生", "goods", 200), ("东庄村村民", "meals", 60),
-              ("在外游子 李女士", "goods", 500), ("栖霞华泰食品有限公司", "goods", 300), ("金岭建材", "money", 20_000),
-              ("西河村群众", "meals", 45), ("在京务工人员", "money", 8_600), ("恒通物流", "goods", 1_000),
-              ("霞光里业主", "meals", 30), ("福瑞果业", "money", 10_000), ("瑞丰包装", "goods", 400),
-              ("杏花村村民", "meals", 40), ("宏达电子", "money", 15_000), ("个体户 张先生", "goods", 120))
-    for n, (donor, kind, amount) in enumerate(donors):
-        session.add(Donation(day=DEMO_START + dt.timedelta(days=(n * 5) % 25), donor=donor, kind=kind, amount=amount,
-                             description={"money": "捐款", "goods": "口罩、消毒液等物资", "meals": "爱心餐"}[kind],
-                             zone_id=zones[n % len(zones)].id, recorded_by=LOADER))
+        total = rng.randint(202, 216) if day < HIGHWAYS_REOPEN else rng.randint(218, 238)
+        parts = split_exact(total, [w * rng.uniform(0.9, 1.1) for w in ZONE_MEAL_WEIGHTS])
+        rows += [dict(zone_id=zone.id, day=day, meals=m, version=1, updated_at=at(day, 11), updated_by=cook)
+                 for zone, m in zip(demo.zones, parts)]
+    demo.bulk(MealDay, rows)
 
 
-# ---- accounts ----------------------------------------------------------------------------------
+def add_donations(demo: Demo) -> None:
+    rng = stream("donations")
+    firms = [e.name for e in demo.enterprises if e.above_size]
+    rng.shuffle(firms)
+    people = demo.names.many(6)
+    villages = [v.name for v in demo.villages]
+    z = demo.zones
+    rows = (  # day, donor, kind, amount, description, zone
+        (feb(2), firms[0], "money", 50_000, "捐款用于购买防疫物资", None),
+        (feb(3), f"{people[0]}（在外务工人员）", "money", 2_000, "寄回捐款", z[0]),
+        (feb(4), firms[1], "goods", 5_000, "医用口罩5000只", None),
+        (feb(5), f"{rng.choice(villages)}村民", "meals", 120, "饺子120份，送至村卡口", z[1]),
+        (feb(7), firms[2], "goods", 300, "84消毒液300升", None),
+        (feb(9), f"{people[1]}", "money", 1_000, "个人捐款", z[2]),
+        (feb(11), firms[3], "money", 30_000, "捐款", None),
+        (feb(12), f"{people[2]}（在外工作）", "goods", 200, "方便面、矿泉水200箱，慰问卡口值守人员", z[3]),
+        (feb(14), f"{rng.choice(villages)}村民", "meals", 80, "热汤面80份", z[4]),
+        (feb(16), firms[4], "goods", 20, "红外额温枪20支", None),
+        (feb(18), f"{people[3]}", "money", 5_000, "个人捐款", None),
+        (feb(19), firms[5], "money", 20_000, "捐款用于卡口值守补助", None),
+        (feb(21), f"{rng.choice(villages)}村民", "meals", 150, "包子150份，送至路域卡口", z[5]),
+        (feb(23), f"{people[4]}（在外务工人员）", "goods", 1_000, "一次性手套1000副", z[0]),
+        (feb(24), firms[6], "goods", 100, "防护服100套", None),
+    )
+    clerk = demo.names()
+    demo.bulk(Donation, [dict(day=d, donor=donor, kind=kind, amount=amount, description=description,
+                              zone_id=zone.id if zone is not None else None, recorded_by=clerk)
+                         for d, donor, kind, amount, description, zone in rows])
 
-def build_accounts(session: Session, zones: list[WorkZone]) -> None:
-    password = hash_password("demo")  # one hash for all four: they share the demo password anyway
-    people = (("admin", "系统管理员", "admin"), ("supervisor", "王督导", "supervisor"),
-              ("clerk", "李填报（第一管区）", "clerk"), ("viewer", "只读用户", "viewer"))
-    for username, display_name, role in people:
-        user = User(username=username, display_name=display_name, role=role, password_hash=password, is_demo=True)
-        if role == "clerk":
-            user.scopes.append(UserScope(zone_id=zones[0].id))
-        session.add(user)
-    session.add(DisplayKey(key_hash=hash_display_key("demo-wall"), label="指挥部大屏", created_by=LOADER, is_demo=True))
-    session.add_all([Setting(key="dataset", value="demo"), Setting(key="stuck_after_days", value="5")])
+
+# ---- accounts, the wall's key, settings ---------------------------------------------------------------
+
+DEMO_USERS = (  # username, role, display name, zone codes
+    ("admin", "admin", "系统管理员（演示）", ()),
+    ("supervisor", "supervisor", "督导组（演示）", ()),
+    ("clerk", "clerk", "第一工作管区填报员（演示）", ("Z1",)),
+    ("viewer", "viewer", "指挥部值班室（演示）", ()),
+)
 
 
-# ---- loading -----------------------------------------------------------------------------------
+def add_accounts(demo: Demo) -> None:
+    zone_ids = {z.code: z.id for z in demo.zones}
+    for username, role, display_name, codes in DEMO_USERS:
+        user = User(username=username, display_name=display_name, role=role, password_hash=hash_password(DEMO_PASSWORD),
+                    active=True, is_demo=True)
+        user.scopes.extend(UserScope(zone_id=zone_ids[c]) for c in codes)
+        demo.session.add(user)
+    demo.session.add(DisplayKey(key_hash=hash_display_key(DEMO_DISPLAY_KEY), label="指挥部大屏", zone_id=None,
+                                created_by=LOADER, is_demo=True))
 
-def build_demo(session: Session) -> None:
-    """Insert the whole demo data set into an open session (the caller commits)."""
-    rng = random.Random(SEED)
-    territory = build_territory(session, rng)
-    build_traffic(session, rng, territory["road"])
-    build_enterprises(session, rng, territory["zones"])
-    build_shops(session, rng, territory["zones"])
-    build_surveys(session, rng, territory["villages"], territory["compounds"])
-    build_inspections(session, rng, territory["road"] + territory["village_checkpoints"] + territory["compounds"])
-    build_logistics(session, rng, territory["zones"])
-    build_accounts(session, territory["zones"])
+
+def _set(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+COUNTED = (WorkZone, Site, CheckpointDay, Enterprise, ReopeningStep, Shop, SurveyRound, Inspection, Finding,
+           SupplyItem, SupplyMovement, MealDay, Donation, User, UserScope, DisplayKey)
+
+
+def build_demo(session: Session) -> dict[str, int]:
+    """Insert the whole demo data set into an open session (flushed, not committed); returns row counts."""
+    demo = Demo(session=session, names=Names(stream("names")))
+    add_territory(demo)
+    add_traffic(demo)
+    add_enterprises(demo)
+    add_shops(demo)
+    add_surveys(demo)
+    add_inspections(demo)
+    add_supplies(demo)
+    add_meals(demo)
+    add_donations(demo)
+    add_accounts(demo)
+    _set(session, DATASET_KEY, "demo")
+    _set(session, "stuck_after_days", str(STUCK_AFTER_DAYS))
     session.flush()
+    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in COUNTED}
 
 
-def is_demo(engine=None) -> bool:
-    with read_connection(engine) as conn:
-        return conn.execute(select(Setting.value).where(Setting.key == "dataset")).scalar() == "demo"
+# ---- loading ---------------------------------------------------------------------------------------
+
+REAL_DATA_TABLES = (WorkZone, Site, CheckpointDay, Enterprise, Shop)
 
 
-def _holds_real_data(session: Session) -> bool:
-    for model in (WorkZone, Site, CheckpointDay, Enterprise, Shop):
-        if session.scalar(select(func.count()).select_from(model)):
-            return True
-    return bool(session.scalar(select(func.count()).select_from(User).where(User.is_demo.is_(False))))
+class _AlreadyLoaded(Exception):
+    """Raised inside the write transaction to leave without writing (nor bumping the data version)."""
+
+
+def _state(session: Session) -> str:
+    """'demo' (loaded already), 'real' (someone's data: hands off) or 'empty'."""
+    if session.scalar(select(Setting.value).where(Setting.key == DATASET_KEY)) == "demo":
+        return "demo"
+    for model in REAL_DATA_TABLES:
+        if session.scalar(select(model.id).limit(1)) is not None:
+            return "real"
+    if session.scalar(select(User.id).where(User.is_demo.is_(False)).limit(1)) is not None:
+        return "real"
+    return "empty"
 
 
 def load_demo(engine=None) -> str:
-    """Load the demo data set into an empty database: 'loaded', or 'already' if it is there.
+    """Fill an empty database with the demo data set: "loaded", or "already" (nothing changed).
 
-    Refuses (RealDataPresent) when the database holds anything else, and then changes nothing.
+    Raises RealDataPresent (nothing changed) when the database holds real data.
     """
+    engine = engine or get_engine()
     if is_demo(engine):
         return "already"
-    with write_session(engine) as session:
-        if session.scalar(select(Setting.value).where(Setting.key == "dataset")) == "demo":
-            return "already"  # another process loaded it while we waited for the write lock
-        if _holds_real_data(session):
-            raise RealDataPresent()
-        build_demo(session)
-        rows = {m.__tablename__: session.scalar(select(func.count()).select_from(m))
-                for m in (Site, CheckpointDay, Enterprise, ReopeningStep, Shop, SurveyRound, Inspection, Finding)}
-        audit(session, LOADER, "load_demo", "setting", None, None, {"rows": rows})
+    try:
+        with write_session(engine) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": DEMO_LOCK_ID})
+            state = _state(session)
+            if state == "demo":
+                raise _AlreadyLoaded
+            if state == "real":
+                raise RealDataPresent()
+            counts = build_demo(session)
+            audit(session, LOADER, "load_demo", "setting", None, None, {"rows": counts})
+    except _AlreadyLoaded:
+        return "already"
     return "loaded"
+
+
+def is_demo(engine=None) -> bool:
+    """Is the demo data set loaded here?"""
+    with read_connection(engine) as conn:
+        return conn.execute(select(Setting.value).where(Setting.key == DATASET_KEY)).scalar() == "demo"

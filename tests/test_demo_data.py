@@ -1,0 +1,427 @@
+"""The demo data set, counted straight from the tables (SQLite and PostgreSQL).
+
+Every figure the report states must come out exactly; everything around them must be coherent
+(status follows the steps, stock never negative, surveys never reach more than they know, ...).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from data_access import auth, db, demo, demo_geometry, reopening, schema
+from data_access.models import (
+    AuditLog, CheckpointDay, DisplayKey, Donation, Enterprise, Finding, Inspection, MealDay, ReopeningStep, Setting,
+    Shop, Site, SupplyItem, SupplyMovement, SurveyRound, User, UserScope, WorkZone,
+)
+
+AS_OF = demo.DEMO_AS_OF
+START = demo.DEMO_START
+ALL_TABLES = (WorkZone, Site, CheckpointDay, Enterprise, ReopeningStep, Shop, SurveyRound, Inspection, Finding,
+              SupplyItem, SupplyMovement, MealDay, Donation, User, UserScope, DisplayKey, Setting, AuditLog)
+
+
+def scalar(engine, query):
+    with engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def rows(engine, query):
+    with engine.connect() as conn:
+        return conn.execute(query).all()
+
+
+def count(engine, model, *where) -> int:
+    return scalar(engine, sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def table_counts(engine) -> dict[str, int]:
+    return {m.__tablename__: count(engine, m) for m in ALL_TABLES}
+
+
+def road_checkpoints():
+    return sa.select(Site.id).where(Site.kind == "checkpoint", Site.checkpoint_type == "road")
+
+
+# ---- the split helper -------------------------------------------------------------------------------
+
+def test_split_exact_hits_the_total_with_floors_and_caps():
+    assert demo.split_exact(10, [1, 1, 1]) == [4, 3, 3]
+    parts = demo.split_exact(4_892, [3.3, 0.1, 7.0, 2.2], floor=3)
+    assert sum(parts) == 4_892 and min(parts) >= 3
+    capped = demo.split_exact(17, [100, 1, 1, 1], caps=[2, 10, 10, 10])
+    assert sum(capped) == 17 and capped[0] == 2
+    assert demo.split_exact(5, [0, 0]) == [3, 2]
+    with pytest.raises(ValueError):
+        demo.split_exact(3, [1, 1], floor=2)
+
+
+# ---- the territory ----------------------------------------------------------------------------------
+
+def test_zones_villages_compounds_and_checkpoints(demo_engine):
+    assert count(demo_engine, WorkZone) == 6
+    assert sorted(scalar_list(demo_engine, sa.select(WorkZone.code))) == [f"Z{k}" for k in range(1, 7)]
+    per_zone = dict(rows(demo_engine, sa.select(Site.zone_id, sa.func.count()).where(Site.kind == "village")
+                         .group_by(Site.zone_id)))
+    assert len(per_zone) == 6 and all(4 <= n <= 7 for n in per_zone.values()) and sum(per_zone.values()) == 34
+    assert count(demo_engine, Site, Site.kind == "village") == 34
+    assert count(demo_engine, Site, Site.kind == "compound") == 14
+    assert count(demo_engine, Site, Site.kind == "compound", Site.has_property_management.is_(False)) == 7
+    assert count(demo_engine, Site, Site.kind == "compound", Site.lead_cadre.is_(None)) == 0
+    assert count(demo_engine, Site, Site.kind == "compound", sa.not_(Site.staff_on_duty.between(1, 3))) == 0
+    # two road checkpoints per zone, on the report's roads
+    road = rows(demo_engine, sa.select(Site.zone_id, Site.road).where(Site.id.in_(road_checkpoints())))
+    assert len(road) == 12 and all(n == 2 for n in _tally(z for z, _ in road).values())
+    assert {"中古线", "802省道"} <= {r for _, r in road} and all(r for _, r in road)
+    # one checkpoint per village, in the village's zone
+    village_cps = rows(demo_engine, sa.select(Site.parent_site_id, Site.zone_id, Site.kind)
+                       .where(Site.checkpoint_type == "village"))
+    villages = dict(rows(demo_engine, sa.select(Site.id, Site.zone_id).where(Site.kind == "village")))
+    assert len(village_cps) == 34 and {p for p, _, _ in village_cps} == set(villages)
+    assert all(villages[p] == z and kind == "checkpoint" for p, z, kind in village_cps)
+    names = scalar_list(demo_engine, sa.select(Site.name))
+    assert len(names) == len(set(names))  # names are unique: a GeoJSON upload matches by name
+
+
+def scalar_list(engine, query) -> list:
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def _tally(values) -> dict:
+    out: dict = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def test_every_area_has_a_polygon_inside_its_zone_and_every_site_a_point(demo_engine):
+    zones = {zid: json.loads(g)["coordinates"][0] for zid, g in rows(demo_engine, sa.select(WorkZone.id, WorkZone.geometry))}
+    sites = rows(demo_engine, sa.select(Site.id, Site.kind, Site.zone_id, Site.lon, Site.lat, Site.geometry,
+                                        Site.parent_site_id, Site.checkpoint_type))
+    by_id = {s.id: s for s in sites}
+    for s in sites:
+        assert demo_geometry.LON_WEST - 0.01 <= s.lon <= demo_geometry.LON_EAST + 0.01
+        assert demo_geometry.LAT_SOUTH - 0.01 <= s.lat <= demo_geometry.LAT_NORTH + 0.01
+        if s.kind in ("village", "compound"):
+            geometry = json.loads(s.geometry)
+            ring = geometry["coordinates"][0]
+            assert geometry["type"] == "Polygon" and ring[0] == ring[-1] and len(ring) >= 5
+            assert all(demo_geometry.contains(zones[s.zone_id], tuple(p)) for p in ring[:-1])
+            assert demo_geometry.contains(ring, (s.lon, s.lat))
+        elif s.checkpoint_type == "village":
+            parent = by_id[s.parent_site_id]
+            assert (s.lon, s.lat) == (parent.lon, parent.lat)
+    # areas of one zone never overlap: no corner of one lies inside another
+    areas = [(s.zone_id, json.loads(s.geometry)["coordinates"][0]) for s in sites if s.geometry]
+    for i, (zone_a, ring_a) in enumerate(areas):
+        for zone_b, ring_b in areas[i + 1:]:
+            if zone_a == zone_b:
+                assert not any(demo_geometry.contains(ring_b, tuple(p)) for p in ring_a[:-1])
+                assert not any(demo_geometry.contains(ring_a, tuple(p)) for p in ring_b[:-1])
+    # zones tile the box without overlapping: every point of it (clear of the jittered outer edge) is in one zone
+    margin = demo_geometry.NODE_JITTER + 0.001
+    west, south = demo_geometry.LON_WEST + margin, demo_geometry.LAT_SOUTH + margin
+    width, height = demo_geometry.LON_EAST - margin - west, demo_geometry.LAT_NORTH - margin - south
+    for i in range(61):
+        for j in range(41):
+            point = (west + width * i / 60.3, south + height * j / 40.3)
+            assert sum(demo_geometry.contains(ring, point) for ring in zones.values()) == 1, point
+
+
+# ---- road checkpoint traffic ---------------------------------------------------------------------
+
+def test_traffic_totals_and_busiest_day(demo_engine):
+    totals = rows(demo_engine, sa.select(sa.func.sum(CheckpointDay.vehicles), sa.func.sum(CheckpointDay.persons)))[0]
+    assert tuple(totals) == (15_294, 28_225)
+    daily = dict(rows(demo_engine, sa.select(CheckpointDay.day, sa.func.sum(CheckpointDay.vehicles))
+                      .group_by(CheckpointDay.day)))
+    assert sorted(daily) == [START + dt.timedelta(days=k) for k in range(25)]
+    assert max(daily.values()) == 1_656 and list(daily.values()).count(1_656) == 1
+    closed = [v for d, v in daily.items() if d < dt.date(2020, 2, 10)]
+    reopened = [v for d, v in daily.items() if d >= dt.date(2020, 2, 10)]
+    assert all(60 <= v <= 150 for v in closed)
+    assert 850 <= sum(reopened) / len(reopened) <= 950  # "about 900 vehicles a day"
+
+
+def test_only_road_checkpoints_report_every_day(demo_engine):
+    assert count(demo_engine, CheckpointDay) == 12 * 25
+    assert count(demo_engine, CheckpointDay, CheckpointDay.site_id.not_in(road_checkpoints())) == 0
+    per_site = rows(demo_engine, sa.select(CheckpointDay.site_id, sa.func.count(), sa.func.min(CheckpointDay.day),
+                                           sa.func.max(CheckpointDay.day)).group_by(CheckpointDay.site_id))
+    assert len(per_site) == 12 and all((n, first, last) == (25, START, AS_OF) for _, n, first, last in per_site)
+    C = CheckpointDay
+    assert count(demo_engine, C, sa.or_(C.persons < C.vehicles, C.persons_from_outside > C.persons,
+                                        C.turned_back > C.persons, C.abnormal_temperature > C.persons)) == 0
+    assert 0 < scalar(demo_engine, sa.select(sa.func.sum(C.abnormal_temperature))) <= 5  # very rare
+    assert count(demo_engine, C, C.version != 1) == 0 and count(demo_engine, C, C.updated_by.is_(None)) == 0
+
+
+# ---- enterprises and reopening --------------------------------------------------------------------------
+
+WORKING = ("approved", "inspected_after", "phone_verified", "resumed")
+
+
+def test_enterprise_figures(demo_engine):
+    E = Enterprise
+    assert count(demo_engine, E) == 119 and count(demo_engine, E, E.above_size.is_(True)) == 24
+    working = E.status.in_(WORKING)
+    figures = rows(demo_engine, sa.select(sa.func.count(), sa.func.sum(sa.case((E.above_size.is_(True), 1), else_=0)),
+                                          sa.func.sum(E.employees), sa.func.sum(E.employees_from_outside)).where(working))[0]
+    assert tuple(figures) == (69, 22, 4_892, 164)
+    assert set(scalar_list(demo_engine, sa.select(E.department).distinct())) == {"econ_dev", "investment", "safety"}
+    assert count(demo_engine, E, sa.or_(E.owner.is_(None), E.owner_backup.is_(None), E.owner == E.owner_backup)) == 0
+    assert count(demo_engine, E, E.employees_from_outside > E.employees) == 0
+    statuses = dict(rows(demo_engine, sa.select(E.status, sa.func.count()).group_by(E.status)))
+    assert 2 <= statuses.get("suspended", 0) <= 3 and 2 <= statuses.get("refused", 0) <= 3
+    assert 1 <= statuses.get("resumed", 0) <= 2  # resumed counts among the 69
+    assert statuses.get("not_applied", 0) > 0
+    for status in ("applied", "inspected_before", "letters_signed"):
+        assert statuses.get(status, 0) > 0
+
+
+def test_steps_follow_the_process_and_the_dates(demo_engine):
+    S, E = ReopeningStep, Enterprise
+    first, last = rows(demo_engine, sa.select(sa.func.min(S.day), sa.func.max(S.day)))[0]
+    assert first >= dt.date(2020, 2, 8) and last <= AS_OF
+    assert count(demo_engine, S, S.step != "applied", S.day < dt.date(2020, 2, 10)) == 0
+    # not applied: no steps; everyone else starts with an application
+    assert count(demo_engine, E, E.status == "not_applied", E.id.in_(sa.select(S.enterprise_id))) == 0
+    assert count(demo_engine, E, E.status_since.is_(None), E.status != "not_applied") == 0
+    # every refusal and suspension carries its reason; checks carry a result; phone calls a count
+    assert count(demo_engine, S, S.step.in_(("refused", "suspended")), S.reason.is_(None)) == 0
+    assert count(demo_engine, S, S.step.in_(reopening.CHECKS), S.passed.is_(None)) == 0
+    assert count(demo_engine, S, S.step == "phone_verified", sa.or_(S.employees_called < 1, S.problems_found.is_(None))) == 0
+    # every working enterprise was approved; suspended ones are not among the 69
+    approved = sa.select(S.enterprise_id).where(S.step == "approved")
+    assert count(demo_engine, E, E.status.in_(WORKING), E.id.not_in(approved)) == 0
+    assert count(demo_engine, E, E.status == "resumed", E.id.not_in(sa.select(S.enterprise_id).where(S.step == "suspended"))) == 0
+    # a few cases stuck since mid-February at an early step
+    stuck = count(demo_engine, E, E.status.in_(("applied", "letters_signed")), E.status_since <= dt.date(2020, 2, 15))
+    assert 2 <= stuck <= 6
+
+
+def test_stored_status_is_the_latest_step(demo_engine):
+    S, E = ReopeningStep, Enterprise
+    ranked = sa.select(S.enterprise_id, S.step, S.day, sa.func.row_number().over(
+        partition_by=S.enterprise_id, order_by=(S.day.desc(), S.id.desc())).label("rn")).subquery()
+    latest = sa.select(ranked.c.enterprise_id, ranked.c.step, ranked.c.day).where(ranked.c.rn == 1).subquery()
+    stored = rows(demo_engine, sa.select(E.id, E.status, E.status_since, latest.c.step, latest.c.day)
+                  .outerjoin(latest, latest.c.enterprise_id == E.id))
+    assert len(stored) == 119
+    for enterprise_id, status, since, step, day in stored:
+        assert (status, since) == ((step, day) if step else ("not_applied", None)), enterprise_id
+    # and it is what the reopening rules derive from the steps
+    steps = [dict(r._mapping) for r in rows(demo_engine, sa.select(S.id, S.enterprise_id, S.step, S.day, S.passed))]
+    for enterprise_id, status, since, _, _ in stored:
+        mine = [s for s in steps if s["enterprise_id"] == enterprise_id]
+        assert reopening.derive_status(mine) == (status, since), enterprise_id
+
+
+# ---- shops ---------------------------------------------------------------------------------------------
+
+def test_shop_figures(demo_engine):
+    assert count(demo_engine, Shop) == 453
+    opened = rows(demo_engine, sa.select(sa.func.count(), sa.func.sum(Shop.staff), sa.func.sum(Shop.staff_from_outside))
+                  .where(Shop.is_open.is_(True)))[0]
+    assert tuple(opened) == (58, 123, 17)
+    assert count(demo_engine, Shop, Shop.staff_from_outside > Shop.staff) == 0
+    assert count(demo_engine, Shop, Shop.is_open.is_(True), Shop.staff < 1) == 0
+    assert count(demo_engine, Shop, Shop.is_open.is_(True), sa.not_(Shop.status_since.between(dt.date(2020, 2, 10), AS_OF))) == 0
+    categories = dict(rows(demo_engine, sa.select(Shop.category, sa.func.count()).group_by(Shop.category)))
+    assert set(categories) == {"supermarket", "pharmacy", "restaurant", "hotel", "grain_oil", "other"}
+    assert len(scalar_list(demo_engine, sa.select(Shop.zone_id).distinct())) == 6
+
+
+# ---- surveys -------------------------------------------------------------------------------------------
+
+def _latest_rounds():
+    latest = sa.select(SurveyRound.site_id, sa.func.max(SurveyRound.round_no).label("round_no")) \
+        .where(SurveyRound.day <= AS_OF).group_by(SurveyRound.site_id).subquery()
+    return sa.select(SurveyRound).join(latest, sa.and_(latest.c.site_id == SurveyRound.site_id,
+                                                       latest.c.round_no == SurveyRound.round_no)).subquery()
+
+
+def test_survey_figures_of_the_latest_rounds(demo_engine):
+    last = _latest_rounds()
+    totals = dict((kind, (hh, pp)) for kind, hh, pp in rows(demo_engine, sa.select(
+        Site.kind, sa.func.sum(last.c.households_reached), sa.func.sum(last.c.people))
+        .join(last, last.c.site_id == Site.id).group_by(Site.kind)))
+    assert totals == {"village": (7_718, 11_222), "compound": (2_015, 5_276)}
+    # two rounds per village and compound, the second reaching more
+    assert count(demo_engine, SurveyRound) == 2 * 48
+    R1, R2 = aliased(SurveyRound), aliased(SurveyRound)
+    pairs = rows(demo_engine, sa.select(R1.households_reached, R2.households_reached, R1.day, R2.day)
+                 .join(R2, sa.and_(R2.site_id == R1.site_id, R2.round_no == 2)).where(R1.round_no == 1))
+    assert len(pairs) == 48 and all(a < b and d1 < d2 for a, b, d1, d2 in pairs)
+    assert all(dt.date(2020, 1, 25) <= d1 <= dt.date(2020, 2, 5) and dt.date(2020, 2, 15) <= d2 <= dt.date(2020, 2, 24)
+               for _, _, d1, d2 in pairs)
+
+
+def test_survey_rows_are_coherent_and_coverage_varies(demo_engine):
+    R = SurveyRound
+    assert count(demo_engine, R, R.households_reached > R.households_known) == 0
+    assert count(demo_engine, R, sa.or_(R.unreachable > R.households_known - R.households_reached,
+                                        R.lit_at_night > R.unreachable, R.utility_checked > R.households_known,
+                                        R.people_from_outside > R.people, R.people < R.households_reached)) == 0
+    last = _latest_rounds()
+    sites = rows(demo_engine, sa.select(Site.households_known, Site.people_known, last.c.households_known,
+                                        last.c.households_reached, last.c.people).join(last, last.c.site_id == Site.id))
+    assert len(sites) == 48
+    assert all(known == round_known and people_known >= people for known, people_known, round_known, _, people in sites)
+    coverage = [reached / known for _, _, known, reached, _ in sites]
+    assert sum(c < 1 for c in coverage) >= 10  # several sites below 100%
+    assert sum(c >= 0.9 for c in coverage) >= 40  # most at 90–100%
+    assert sum(0.7 <= c < 0.85 for c in coverage) >= 2  # a couple well behind
+
+
+# ---- inspections ----------------------------------------------------------------------------------------
+
+def test_duty_points_inspected_every_two_days_with_some_overdue(demo_engine):
+    duty = sa.select(Site.id).where(Site.kind.in_(("checkpoint", "compound")))
+    assert count(demo_engine, Site, Site.id.in_(duty)) == 12 + 34 + 14
+    last = dict(rows(demo_engine, sa.select(Inspection.site_id, sa.func.max(Inspection.day)).group_by(Inspection.site_id)))
+    assert set(last) == set(scalar_list(demo_engine, duty))  # every duty point is visited
+    overdue = [site for site, day in last.items() if day < AS_OF - dt.timedelta(days=2)]
+    assert 1 <= len(overdue) <= 10
+    first, final = rows(demo_engine, sa.select(sa.func.min(Inspection.day), sa.func.max(Inspection.day)))[0]
+    assert (first, final) == (dt.date(2020, 2, 3), AS_OF)
+    visits = count(demo_engine, Inspection)
+    assert 60 * 9 <= visits <= 60 * 13  # about every two days from 3 to 25 February
+    all_passed = sa.and_(Inspection.staff_at_post, Inspection.no_dereliction, Inspection.travellers_screened,
+                         Inspection.publicity_posted)
+    assert count(demo_engine, Inspection, sa.not_(all_passed)) / visits < 0.1  # most pass
+    # a failed check always has a finding (the entry form's rule)
+    assert count(demo_engine, Inspection, sa.not_(all_passed), Inspection.id.not_in(sa.select(Finding.inspection_id))) == 0
+
+
+def test_findings_owners_deadlines_and_some_past_due(demo_engine):
+    F = Finding
+    total = count(demo_engine, F)
+    assert 20 <= total <= 30
+    assert count(demo_engine, F, F.owner.is_(None)) == 0
+    raised_due = rows(demo_engine, sa.select(F.raised_on, F.due_on, F.fixed_on, F.fix_note))
+    assert all(1 <= (due - raised).days <= 3 for raised, due, _, _ in raised_due)
+    fixed = [(raised, due, on) for raised, due, on, note in raised_due if on is not None and note]
+    assert len(fixed) == count(demo_engine, F, F.fixed_on.is_not(None))
+    assert 0.55 <= len(fixed) / total <= 0.75
+    assert any(on > due for _, due, on in fixed) and all(raised <= on <= AS_OF for raised, _, on in fixed)
+    past_due_open = count(demo_engine, F, F.fixed_on.is_(None), F.due_on < AS_OF)
+    assert past_due_open >= 1 and count(demo_engine, F, F.fixed_on.is_(None)) > past_due_open
+    # findings sit at the visit's duty point, raised on the visit's day
+    assert count(demo_engine, F, sa.not_(sa.exists().where(
+        Inspection.id == F.inspection_id, Inspection.site_id == F.site_id, Inspection.day == F.raised_on))) == 0
+
+
+# ---- supplies, meals, donations -------------------------------------------------------------------------
+
+def test_stock_never_negative_and_some_below_threshold(demo_engine):
+    M = SupplyMovement
+    assert set(scalar_list(demo_engine, sa.select(SupplyItem.code))) == {
+        "masks", "disinfectant", "thermometers", "gloves", "protective_suits"}
+    assert count(demo_engine, M, M.quantity == 0) == 0
+    assert count(demo_engine, M, sa.not_(M.day.between(START, AS_OF))) == 0
+    running = sa.select(M.item_id, M.zone_id, sa.func.sum(M.quantity).over(
+        partition_by=(M.item_id, M.zone_id), order_by=(M.day, M.id)).label("stock")).subquery()
+    assert scalar(demo_engine, sa.select(sa.func.min(running.c.stock))) >= 0
+    stock = sa.select(M.item_id, M.zone_id, sa.func.sum(M.quantity).label("stock")) \
+        .where(M.day <= AS_OF).group_by(M.item_id, M.zone_id).subquery()
+    low = rows(demo_engine, sa.select(stock.c.item_id, stock.c.zone_id, stock.c.stock)
+               .join(SupplyItem, SupplyItem.id == stock.c.item_id).where(stock.c.stock < SupplyItem.low_threshold))
+    assert 1 <= len(low) <= 2 and all(s > 0 for _, _, s in low)
+    assert count(demo_engine, M, M.quantity > 0) > 0 and count(demo_engine, M, M.quantity < 0) > 0
+
+
+def test_meals_every_day_and_donations(demo_engine):
+    per_day = dict(rows(demo_engine, sa.select(MealDay.day, sa.func.sum(MealDay.meals)).group_by(MealDay.day)))
+    assert len(per_day) == 25 and all(200 <= v <= 240 for v in per_day.values())
+    assert count(demo_engine, MealDay) == 6 * 25
+    assert 12 <= count(demo_engine, Donation) <= 18
+    assert set(scalar_list(demo_engine, sa.select(Donation.kind).distinct())) == {"money", "goods", "meals"}
+    assert count(demo_engine, Donation, sa.not_(Donation.day.between(START, AS_OF))) == 0
+
+
+# ---- accounts, key, settings, loading -------------------------------------------------------------------
+
+def test_demo_accounts_sign_in_and_the_wall_key_works(demo_engine):
+    clerk = auth.authenticate("clerk", "demo", demo_engine)
+    assert clerk is not None and clerk.role == "clerk" and len(clerk.zone_ids) == 1
+    z1 = scalar(demo_engine, sa.select(WorkZone.id).where(WorkZone.code == "Z1"))
+    assert clerk.zone_ids == {z1}
+    for username in ("admin", "supervisor", "viewer"):
+        actor = auth.authenticate(username, "demo", demo_engine)
+        assert actor is not None and actor.role == username and not actor.zone_ids
+    assert auth.authenticate("clerk", "wrong", demo_engine) is None
+    assert count(demo_engine, User, User.is_demo.is_(False)) == 0
+    display = auth.check_display_key("demo-wall", demo_engine)
+    assert display is not None and display.label == "指挥部大屏" and display.zone_id is None
+    assert count(demo_engine, DisplayKey, DisplayKey.is_demo.is_(False)) == 0
+
+
+def test_settings_flag_and_audit(demo_engine):
+    settings = dict(rows(demo_engine, sa.select(Setting.key, Setting.value)))
+    assert settings["dataset"] == "demo" and settings["stuck_after_days"] == "5"
+    assert demo.is_demo(demo_engine)
+    audit_rows = rows(demo_engine, sa.select(AuditLog.username, AuditLog.action, AuditLog.table_name, AuditLog.after))
+    assert len(audit_rows) == 1
+    username, action, table, after = audit_rows[0]
+    assert (username, action, table) == ("demo-loader", "load_demo", "setting")
+    assert json.loads(after)["rows"]["shop"] == 453
+
+
+def test_loading_twice_changes_nothing(demo_engine):
+    before, version = table_counts(demo_engine), db.data_version(demo_engine)
+    assert demo.load_demo(demo_engine) == "already"
+    assert table_counts(demo_engine) == before and db.data_version(demo_engine) == version
+
+
+def test_an_empty_database_loads_and_is_flagged(engine):
+    assert not demo.is_demo(engine)
+    version = db.data_version(engine)
+    assert demo.load_demo(engine) == "loaded"
+    assert demo.is_demo(engine) and db.data_version(engine) == version + 1
+    assert count(engine, Shop) == 453
+    assert demo.load_demo(engine) == "already"
+
+
+@pytest.mark.parametrize("real", ["zone", "user"])
+def test_refused_over_real_data_and_nothing_added(engine, real):
+    with Session(engine) as session:
+        if real == "zone":
+            session.add(WorkZone(code="R1", name="真实管区"))
+        else:
+            session.add(User(username="li", display_name="李明", role="clerk", password_hash="x", is_demo=False))
+        session.commit()
+    before, version = table_counts(engine), db.data_version(engine)
+    with pytest.raises(demo.RealDataPresent) as refused:
+        demo.load_demo(engine)
+    assert "real" in refused.value.en and "真实数据" in refused.value.zh
+    assert table_counts(engine) == before and db.data_version(engine) == version
+    assert not demo.is_demo(engine)
+
+
+# ---- determinism -------------------------------------------------------------------------------------------
+
+DETERMINISM_TABLES = (WorkZone, Site, CheckpointDay, Enterprise, ReopeningStep, Shop, SurveyRound, Inspection, Finding,
+                      SupplyMovement, MealDay, Donation)
+
+
+def test_two_builds_give_the_same_rows(tmp_path):
+    dumps = []
+    for n in (1, 2):
+        engine = db.get_engine(f"sqlite:///{tmp_path / f'demo_{n}.db'}")
+        schema.upgrade(engine)
+        with Session(engine) as session:
+            demo.build_demo(session)
+            session.commit()
+        with engine.connect() as conn:
+            dumps.append({m.__tablename__: conn.execute(sa.select(m.__table__).order_by(m.__table__.c.id)).all()
+                          for m in DETERMINISM_TABLES})
+        engine.dispose()
+    assert dumps[0].keys() == dumps[1].keys()
+    for table in dumps[0]:
+        assert dumps[0][table] == dumps[1][table], table
+    assert len(dumps[0]["checkpoint_day"]) == 300

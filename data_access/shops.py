@@ -29,7 +29,7 @@ CATEGORY_LABELS = {
     "other": ("其他", "Other"),
 }
 STATE_FIELDS = ("is_open", "staff", "staff_from_outside")
-ENTRY_LIMIT = 500  # rows in one entry grid: more than a clerk can check by eye
+ENTRY_LIMIT = 300  # rows in one entry grid: more than a clerk can check by eye
 
 
 def _scope(query: Select, filters: Filters) -> Select:

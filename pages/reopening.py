@@ -15,7 +15,8 @@ from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
 
-TABLE_LIMIT = 1000  # rows sent to the browser; the count above the table says how many there are
+TABLE_LIMIT = 500  # rows sent to the browser; the count above the table says how many there are
+LIST_LIMIT = 100  # the longest-waiting stuck and suspended cases; the tiles count them all
 
 filters = st.session_state["filters"]
 user = actor()
@@ -131,19 +132,23 @@ def column_config(names) -> dict:
 
 left, right = st.columns(2)
 left.subheader(t("reopen.stuck_list"))
-stuck = show_view("stuck", (threshold,))
+stuck = show_view("stuck", (threshold, LIST_LIMIT))
 if stuck.empty:
     left.success(t("reopen.no_stuck", days=threshold), icon="✅")
 else:
+    if figures["stuck"] > len(stuck):
+        left.caption(t("reopen.list_limited", n=fmt.num(figures["stuck"]), shown=len(stuck)))
     order = ["name", "zone", "status", "days", "next_step", "owner", "owner_backup"]
     left.dataframe(stuck, hide_index=True, width="stretch", column_order=order,
                    column_config=column_config(order), height=min(420, 38 + 35 * len(stuck)))
 
 right.subheader(t("reopen.suspended_list"))
-suspended = show_view("suspended")
+suspended = show_view("suspended", (LIST_LIMIT,))
 if suspended.empty:
     right.success(t("reopen.no_suspended"), icon="✅")
 else:
+    if figures["suspended"] > len(suspended):
+        right.caption(t("reopen.list_limited", n=fmt.num(figures["suspended"]), shown=len(suspended)))
     order = ["name", "zone", "suspended_on", "reason", "status", "next_step", "owner"]
     right.dataframe(suspended, hide_index=True, width="stretch", column_order=order,
                     column_config=column_config(order), height=min(420, 38 + 35 * len(suspended)))

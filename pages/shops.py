@@ -9,7 +9,7 @@ from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 
-TABLE_LIMIT = 2000  # rows sent to the browser; the count says how many there are
+TABLE_LIMIT = 500  # rows sent to the browser; the count says how many there are
 
 filters = st.session_state["filters"]
 category_labels = {c: t(f"shops.category.{c}") for c in SHOP_CATEGORIES}

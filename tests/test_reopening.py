@@ -386,6 +386,16 @@ def test_sql_status_as_of_agrees_with_derive_status_on_every_day(engine, histori
                 assert got == reopening.derive_status(mine), (day, enterprise_id)
 
 
+def test_the_stored_status_shortcut_equals_the_derived_one(engine, histories):
+    """With nothing dated after the as-of day, reads use the stored status: it must be the derived one."""
+    with engine.connect() as conn:
+        derived = set(conn.execute(sa.select(reopening._status_as_of(TODAY))).all())
+        stored = set(conn.execute(sa.select(reopening._as_of(_filters(), engine))).all())
+        assert "ranked" not in str(sa.select(reopening._as_of(_filters(), engine)))
+        assert "ranked" in str(sa.select(reopening._as_of(_filters(end=D(19)), engine)))  # a later step exists
+    assert stored == derived
+
+
 def test_summary_as_of_the_end_day(engine, histories):
     figures = reopening.summary(_filters(), threshold=5, engine=engine)
     assert figures["enterprises"] == 7 and figures["above_size"] == 2
@@ -430,6 +440,7 @@ def test_stuck_list_uses_the_threshold_and_the_as_of_day(engine, histories):
     assert list(frame["days"]) == [14, 9] and list(frame["next_step"]) == ["inspected_before", "inspected_after"]
     assert list(frame["owner"]) == ["王主任", "王主任"]
     assert list(reopening.stuck(_filters(), threshold=10, engine=engine)["name"]) == ["waiting企业"]
+    assert list(reopening.stuck(_filters(), threshold=5, limit=1, engine=engine)["name"]) == ["waiting企业"]
     # on the 17th "approved企业" had sat at letters_signed for exactly 5 days (not more): not stuck yet
     assert list(reopening.stuck(_filters(end=D(17)), threshold=5, engine=engine)["name"]) == ["waiting企业"]
 
@@ -437,6 +448,7 @@ def test_stuck_list_uses_the_threshold_and_the_as_of_day(engine, histories):
 def test_suspended_list_with_reasons(engine, histories):
     frame = reopening.suspended(_filters(), engine=engine)
     assert list(frame["name"]) == ["suspended企业"]
+    assert reopening.suspended(_filters(end=D(18)), limit=1, engine=engine)["name"].tolist() == ["resumed企业"]
     row = frame.iloc[0]
     assert (row["suspended_on"], row["reason"], row["status"], row["days"]) == (D(16), "整改", "suspended", 9)
     # on the 18th "resumed企业" was still suspended (since the 14th) but had passed its re-inspection

@@ -30,6 +30,7 @@ TEXT = {
     "reopen.employees_back": ("复工员工（累计）", "Employees back (cumulative)"),
     "reopen.enterprises": ("企业数", "Enterprises"),
     "reopen.stuck_list": ("滞留企业：下一步与责任人", "Stuck cases: what they need next and who owns them"),
+    "reopen.list_limited": ("共 {n} 家，显示等待最久的 {shown} 家", "{n} in all; the {shown} waiting longest are shown"),
     "reopen.no_stuck": ("没有滞留超过 {days} 天的企业", "No case has waited more than {days} days"),
     "reopen.suspended_list": ("停产整顿企业及原因", "Suspended enterprises and why"),
     "reopen.no_suspended": ("没有停产整顿的企业", "No enterprise is suspended"),

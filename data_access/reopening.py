@@ -538,7 +538,12 @@ def _clean(check: Checker, step, day, passed, reason, note, letters, employees, 
         else:
             check.fail("passed", "请选择“通过”或“未通过”", "choose passed or failed")
     failed = step in CHECKS and passed is False
-    values["reason"] = check.text("reason", reason, required=failed or step in NEEDS_REASON, max_len=1000)
+    values["reason"] = check.text("reason", reason, max_len=1000)
+    if values["reason"] is None and not any(e.field == "reason" for e in check.errors):
+        if failed:
+            check.fail("reason", "检查未通过时须填写原因", "a failed check needs a reason")
+        elif step in NEEDS_REASON:
+            check.fail("reason", "须填写原因", "give the reason")
     if step == "letters_signed":
         for letter in LETTERS:
             if (letters or {}).get(letter) is not True:

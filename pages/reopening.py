@@ -130,27 +130,27 @@ def column_config(names) -> dict:
     return config
 
 
-left, right = st.columns(2)
-left.subheader(t("reopen.stuck_list"))
+# Full width: names, reasons and owners must be readable from across the room
+st.subheader(t("reopen.stuck_list"))
 stuck = show_view("stuck", (threshold, LIST_LIMIT))
 if stuck.empty:
-    left.success(t("reopen.no_stuck", days=threshold), icon="✅")
+    st.success(t("reopen.no_stuck", days=threshold), icon="✅")
 else:
     if figures["stuck"] > len(stuck):
-        left.caption(t("reopen.list_limited", n=fmt.num(figures["stuck"]), shown=len(stuck)))
+        st.caption(t("reopen.list_limited", n=fmt.num(figures["stuck"]), shown=len(stuck)))
     order = ["name", "zone", "status", "days", "next_step", "owner", "owner_backup"]
-    left.dataframe(stuck, hide_index=True, width="stretch", column_order=order,
+    st.dataframe(stuck, hide_index=True, width="stretch", column_order=order,
                    column_config=column_config(order), height=min(420, 38 + 35 * len(stuck)))
 
-right.subheader(t("reopen.suspended_list"))
+st.subheader(t("reopen.suspended_list"))
 suspended = show_view("suspended", (LIST_LIMIT,))
 if suspended.empty:
-    right.success(t("reopen.no_suspended"), icon="✅")
+    st.success(t("reopen.no_suspended"), icon="✅")
 else:
     if figures["suspended"] > len(suspended):
-        right.caption(t("reopen.list_limited", n=fmt.num(figures["suspended"]), shown=len(suspended)))
+        st.caption(t("reopen.list_limited", n=fmt.num(figures["suspended"]), shown=len(suspended)))
     order = ["name", "zone", "suspended_on", "reason", "status", "next_step", "owner"]
-    right.dataframe(suspended, hide_index=True, width="stretch", column_order=order,
+    st.dataframe(suspended, hide_index=True, width="stretch", column_order=order,
                     column_config=column_config(order), height=min(420, 38 + 35 * len(suspended)))
 
 # ---- every enterprise, and one enterprise's steps -----------------------------------------------

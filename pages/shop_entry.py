@@ -97,7 +97,7 @@ with many:
         category=source["category"].map(category_labels),
         status_since=[d.isoformat() if d else "—" for d in source["status_since"]])
     edited = st.data_editor(
-        shown, key=GRID, hide_index=True, width="stretch", num_rows="fixed",
+        shown, key=GRID, hide_index=True, width="stretch", num_rows="fixed", height=560,
         disabled=["name", "zone", "category", "status_since"],
         column_config={
             "name": st.column_config.TextColumn(t("shops.col.name")),

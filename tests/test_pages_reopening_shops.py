@@ -164,7 +164,7 @@ def test_a_failed_check_needs_a_reason_and_then_refuses(demo_engine):
     eid = info["id"]
     at = _open(user, eid)
     _record(at, eid, "inspected_before", passed=False)
-    assert "必填" in "\n".join(e.value for e in at.error)
+    assert "检查未通过时须填写原因" in "\n".join(e.value for e in at.error)
     assert at.radio(key=f"re_{eid}_inspected_before_passed").value is False  # what was chosen stays
     at.text_area(key=f"re_{eid}_inspected_before_reason").input("<script>x</script>未建立测温台账")
     at.button(key=f"re_{eid}_inspected_before_save").click().run()

@@ -195,7 +195,7 @@ def test_a_failed_inspection_before_approval_refuses_with_the_reason(engine, wor
     record(engine, world["ent"], "applied", D(10))
     with pytest.raises(ValidationError) as error:
         record(engine, world["ent"], "inspected_before", D(11), passed=False)
-    assert error.value.fields() == {(None, "reason")}
+    assert error.value.fields() == {(None, "reason")} and "failed check" in error.value.errors[0].en
     result = record(engine, world["ent"], "inspected_before", D(11), passed=False, reason="无消毒台账")
     assert result["status"] == "refused" and result["steps"] == ["inspected_before", "refused"]
     with engine.connect() as conn:

@@ -25,9 +25,11 @@ def by_category(frame: pd.DataFrame, category_labels: dict[str, str], open_label
         tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("state_label:N", title=legend_title),
                  alt.Tooltip("shops:Q", title=count_label, format=",d")],
     )
-    labels = alt.Chart(frame.assign(label=frame["category"].map(category_labels))).mark_text(
-        align="left", dx=4, fontSize=13, color="#1d5c3a", fontWeight="bold",
-    ).encode(y=alt.Y("label:N", sort=order), x=alt.X("shops:Q"), text=alt.Text("open:Q", format=",d"))
+    # "open / all" at the end of each bar: a lone number there would read as the total
+    labels = alt.Chart(frame.assign(label=frame["category"].map(category_labels),
+                                    text=[f"{o:,} / {n:,}" for o, n in zip(frame["open"], frame["shops"])])).mark_text(
+        align="left", dx=4, fontSize=13, color="#1d5c3a",
+    ).encode(y=alt.Y("label:N", sort=order), x=alt.X("shops:Q"), text="text:N")
     return (bars + labels).properties(height=90 + 36 * len(frame))  # legend and axis fit inside
 
 
@@ -42,7 +44,11 @@ def where_open(frame: pd.DataFrame, category_labels: dict[str, str], zone_label:
         y=alt.Y("zone:N", title=None, sort=list(dict.fromkeys(data.sort_values("code")["zone"]))),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("open:Q", title=open_label, scale=alt.Scale(scheme="greens"), legend=None),
+        # nothing open is grey, not the palest green: "none open here" must stand out
+        color=alt.condition(alt.datum.open > 0,
+                            alt.Color("open:Q", title=open_label, scale=alt.Scale(scheme="greens", domainMin=0),
+                                      legend=None),
+                            alt.value("#e9edf2")),
         tooltip=[alt.Tooltip("zone:N", title=zone_label), alt.Tooltip("label:N", title=" "),
                  alt.Tooltip("open:Q", title=open_label, format=",d"),
                  alt.Tooltip("shops:Q", title=shops_label, format=",d")],

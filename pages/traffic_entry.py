@@ -10,6 +10,7 @@ from data_access.errors import DataError, ValidationError
 from ui import errors as show_errors
 from ui import format as fmt
 from ui.data import read
+from ui.grids import TRAFFIC_ENTRY_COLUMNS
 from ui.i18n import t
 from ui.session import actor
 
@@ -49,30 +50,40 @@ shown.insert(2, "status", [
     for c, v in zip(source["corrected"], source["version"])
 ])
 shown = shown.drop(columns=["corrected", "version"])
-count_column = lambda name: st.column_config.NumberColumn(t(f"col.{name}"), min_value=0, step=1, format="%d")
+shown[COUNTS] = shown[COUNTS].astype("float")  # an empty cell shows blank, not "None"
+WIDTHS = TRAFFIC_ENTRY_COLUMNS
+count_column = lambda name: st.column_config.NumberColumn(t(f"col.{name}"), min_value=0, step=1, format="%d",
+                                                          width=WIDTHS[name])
 edited = st.data_editor(
     shown,
     key=grid_key,
     hide_index=True,
-    width="stretch",
+    width="content",
     num_rows="fixed",
     disabled=["name", "zone", "status", "vehicles_yesterday", "persons_yesterday"],
     column_config={
-        "name": st.column_config.TextColumn(t("col.checkpoint")),
-        "zone": st.column_config.TextColumn(t("col.zone")),
-        "status": st.column_config.TextColumn(t("entry.status")),
+        "name": st.column_config.TextColumn(t("col.checkpoint"), width=WIDTHS["name"]),
+        "zone": st.column_config.TextColumn(t("col.zone"), width=WIDTHS["zone"]),
+        "status": st.column_config.TextColumn(t("entry.status"), width=WIDTHS["status"]),
         **{name: count_column(name) for name in COUNTS},
-        "vehicles_yesterday": st.column_config.NumberColumn(t("col.vehicles_yesterday"), format="%d"),
-        "persons_yesterday": st.column_config.NumberColumn(t("col.persons_yesterday"), format="%d"),
+        "vehicles_yesterday": st.column_config.NumberColumn(t("col.vehicles_yesterday"), format="%d",
+                                                            width=WIDTHS["vehicles_yesterday"]),
+        "persons_yesterday": st.column_config.NumberColumn(t("col.persons_yesterday"), format="%d",
+                                                           width=WIDTHS["persons_yesterday"]),
     },
 )
 
-rows = [
+grid_rows = [
     {"site_id": int(site_id), "version": None if pd.isna(version) else int(version),
      **{name: (None if pd.isna(value) else value) for name, value in zip(COUNTS, values)}}
     for site_id, version, *values in zip(source["site_id"], source["version"], *[edited[c] for c in COUNTS])
 ]
-names = dict(enumerate(source["name"]))
+# A checkpoint left blank has not reported yet: it is not saved (and stays on the list below).
+# A saved row cleared to blank is still sent, so the check says what is missing.
+keep = [i for i, r in enumerate(grid_rows) if r["version"] is not None or any(r[c] is not None for c in COUNTS)]
+rows = [grid_rows[i] for i in keep]
+names = {n: source["name"].iloc[i] for n, i in enumerate(keep)}
+row_numbers = {n: i for n, i in enumerate(keep)}
 reason = st.text_input(t("common.reason"), help=t("entry.reason_help"), key=f"entry_reason_{day}", max_chars=500)
 
 averages = {int(r.site_id): {"vehicles": r.vehicles_7d, "persons": r.persons_7d} for r in source.itertuples()}
@@ -93,7 +104,7 @@ if save_col.button(t("entry.save"), type="primary", key="entry_save", width="str
         try:
             summary = entry.save_checkpoint_days(user.username, day, rows, reason=reason or None)
         except DataError as error:
-            show_errors.show(error, result_box, row_names=names)
+            show_errors.show(error, result_box, row_names=names, row_numbers=row_numbers)
         else:
             st.session_state["entry_flash"] = t("entry.saved", **summary)
             reload_grid()

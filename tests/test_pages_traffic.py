@@ -93,7 +93,7 @@ def test_entry_grid_saves_a_new_day(demo_engine):
 
 @pytest.mark.parametrize("cell, expected", [
     ({"vehicles": -5}, "不能为负数"),
-    ({"persons": "abc"}, "应为整数"),
+    ({"persons": 2.5}, "应为整数"),
     ({"persons": 10, "persons_from_outside": 11}, "不能超过检查人数"),
     ({"vehicles": None}, "必填"),
 ])

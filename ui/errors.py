@@ -12,24 +12,29 @@ def field_label(field: str) -> str:
     return field if label == f"col.{field}" else label
 
 
-def message_lines(error: ValidationError, row_names: dict[int, str] | None = None) -> list[str]:
-    """'Row 2 · 东卡口 · Vehicles: cannot be negative' for grids; 'Reason: required' for forms."""
+def message_lines(error: ValidationError, row_names: dict[int, str] | None = None,
+                  row_numbers: dict[int, int] | None = None) -> list[str]:
+    """'Row 2 · 东卡口 · Vehicles: cannot be negative' for grids; 'Reason: required' for forms.
+
+    row_numbers maps the position in what was saved to the position in the grid the clerk sees."""
     lines = []
     for item in error.errors:
         where = ""
         if item.row is not None:
             name = (row_names or {}).get(item.row)
-            where = t("common.row", row=item.row + 1 if row_names is not None else item.row) + (f" · {name}" if name else "") + " · "
+            shown = (row_numbers or {}).get(item.row, item.row)
+            where = t("common.row", row=shown + 1 if row_names is not None else shown) + (f" · {name}" if name else "") + " · "
         lines.append(f"{where}{field_label(item.field)}：{item.text(lang())}" if lang() == "zh"
                      else f"{where}{field_label(item.field)}: {item.text(lang())}")
     return lines
 
 
-def show(error: DataError, container=None, row_names: dict[int, str] | None = None) -> None:
+def show(error: DataError, container=None, row_names: dict[int, str] | None = None,
+         row_numbers: dict[int, int] | None = None) -> None:
     """Render any refusal calmly. Text is passed as Markdown-free text (st.error escapes HTML)."""
     target = container or st
     if isinstance(error, ValidationError):
-        target.error(t("common.nothing_saved") + "  \n" + "  \n".join(escape_markdown(line) for line in message_lines(error, row_names)), icon=":material/error:")
+        target.error(t("common.nothing_saved") + "  \n" + "  \n".join(escape_markdown(line) for line in message_lines(error, row_names, row_numbers)), icon=":material/error:")
     elif isinstance(error, ConflictError):
         names = [row_names.get(r, str(r + 1)) for r in error.rows] if row_names else []
         target.error(error.text(lang()) + (f"：{'、'.join(names)}" if names else ""), icon=":material/sync_problem:")

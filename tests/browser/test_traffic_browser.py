@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import go, screenshot, sign_in, wait_ready
+from ui.grids import TRAFFIC_ENTRY_COLUMNS
 
 pytestmark = pytest.mark.browser
 
@@ -15,18 +16,22 @@ def _metric_value(page, label: str) -> str:
     return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
-def _type_into_cell(page, grid, row: int, column: int, value: str) -> None:
-    """Glide Data Grid is a canvas: click the cell by position, type, press Enter."""
+def type_into_cell(page, grid, row: int, column: str, value: str) -> None:
+    """Glide Data Grid draws on a canvas: double-click the cell (the entry grid's columns have fixed
+    widths, so its position is known), type into the editor that opens, and press Enter."""
     box = grid.locator("canvas").first.bounding_box()
-    header_height, row_height = 35, 35
-    column_x = grid.locator(f"[role='columnheader']:nth-child({column + 1})").first.bounding_box()
-    x = column_x["x"] + column_x["width"] / 2
-    y = box["y"] + header_height + row_height * row + row_height / 2
+    names = list(TRAFFIC_ENTRY_COLUMNS)
+    x = box["x"] + sum(TRAFFIC_ENTRY_COLUMNS[n] for n in names[: names.index(column)]) + TRAFFIC_ENTRY_COLUMNS[column] / 2
+    y = box["y"] + 35 + 35 * row + 17  # the header row and each row are 35 px high
     page.mouse.dblclick(x, y)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(value)
+    editor = page.locator("#portal input.gdg-input:not([disabled]), #portal textarea.gdg-input:not([disabled])").first
+    editor.wait_for(timeout=10_000)
+    editor.fill(value)
     page.keyboard.press("Enter")
-    page.wait_for_timeout(150)
+    page.wait_for_timeout(300)
+    wait_ready(page)  # each committed edit reruns the script; the next edit waits for it
+
+
 
 
 def test_clerk_enters_a_day_and_sees_new_totals(browser, demo_server):
@@ -39,12 +44,11 @@ def test_clerk_enters_a_day_and_sees_new_totals(browser, demo_server):
     go(page, "卡口日报填报")
     grid = page.locator(".st-key-entry_grid_2020-02-26")
     grid.wait_for()
-    headers = [h.inner_text().strip() for h in grid.locator("[role='columnheader']").all()]
-    fields = ["车辆", "人员", "外地人员", "劝返", "体温异常"]
+    fields = ["vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature"]
     values = {0: ["120", "200", "5", "1", "0"], 1: ["95", "150", "2", "0", "0"]}
     for row, row_values in values.items():
         for field, value in zip(fields, row_values):
-            _type_into_cell(page, grid, row, headers.index(field), value)
+            type_into_cell(page, grid, row, field, value)
     wait_ready(page)
     screenshot(page, "traffic_entry_filled")
     page.locator(".st-key-entry_save button").click()

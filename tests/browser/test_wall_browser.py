@@ -94,10 +94,9 @@ def test_a_clerks_save_shows_within_one_refresh(browser, wall_server):
     # Correct the last demo day's first checkpoint: +500 vehicles, with a reason.
     grid = clerk.locator(".st-key-entry_grid_2020-02-25")
     grid.wait_for()
-    from tests.browser.test_traffic_browser import _type_into_cell
+    from tests.browser.test_traffic_browser import type_into_cell
 
-    headers = [h.inner_text().strip() for h in grid.locator("[role='columnheader']").all()]
-    _type_into_cell(clerk, grid, 0, headers.index("车辆"), "1500")
+    type_into_cell(clerk, grid, 0, "vehicles", "1500")
     clerk.locator(".st-key-entry_reason_2020-02-25 input").fill("大屏联动测试")
     clerk.keyboard.press("Enter")
     wait_ready(clerk)

@@ -54,7 +54,7 @@ st.title(t("reopen.title"))
 st.caption(t("reopen.as_of", day=fmt.day(filters.end, weekday=True), days=threshold))
 flash = st.session_state.pop("reopen_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 # ---- headline figures ---------------------------------------------------------------------------
 figures = read(reopening.summary, filters, threshold)
@@ -134,7 +134,7 @@ def column_config(names) -> dict:
 st.subheader(t("reopen.stuck_list"))
 stuck = show_view("stuck", (threshold, LIST_LIMIT))
 if stuck.empty:
-    st.success(t("reopen.no_stuck", days=threshold), icon="✅")
+    st.success(t("reopen.no_stuck", days=threshold), icon=":material/check_circle:")
 else:
     if figures["stuck"] > len(stuck):
         st.caption(t("reopen.list_limited", n=fmt.num(figures["stuck"]), shown=len(stuck)))
@@ -145,7 +145,7 @@ else:
 st.subheader(t("reopen.suspended_list"))
 suspended = show_view("suspended", (LIST_LIMIT,))
 if suspended.empty:
-    st.success(t("reopen.no_suspended"), icon="✅")
+    st.success(t("reopen.no_suspended"), icon=":material/check_circle:")
 else:
     if figures["suspended"] > len(suspended):
         st.caption(t("reopen.list_limited", n=fmt.num(figures["suspended"]), shown=len(suspended)))
@@ -174,7 +174,7 @@ picked = st.dataframe(table, key="reopen_table", on_select="rerun", selection_mo
 rows = picked.selection.rows if picked else []
 if rows and rows[0] < len(table):
     chosen = table.iloc[rows[0]]
-    st.markdown("##### " + show_errors._escape_md(t("reopen.timeline", name=chosen["name"])))
+    st.markdown("##### " + show_errors.escape_markdown(t("reopen.timeline", name=chosen["name"])))
     steps_done = read(reopening.timeline, int(chosen["enterprise_id"]), filters.end)
     if steps_done.empty:
         st.info(t("reopen.no_steps"))
@@ -206,7 +206,7 @@ if user is not None and user.role == "admin":
                 try:
                     saved = reopening.set_stuck_after_days(user.username, days_value, expected=threshold)
                 except ValidationError as error:
-                    field_box.error("  \n".join(show_errors._escape_md(e.text(lang())) for e in error.errors), icon="⚠️")
+                    field_box.error("  \n".join(show_errors.escape_markdown(e.text(lang())) for e in error.errors), icon=":material/error:")
                 except DataError as error:
                     show_errors.show(error, field_box)
                 else:

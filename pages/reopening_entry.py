@@ -15,7 +15,7 @@ from ui.session import actor
 user = actor()
 filters = st.session_state["filters"]
 today = dt.date.today()
-esc = show_errors._escape_md
+esc = show_errors.escape_markdown
 status_label = lambda s: t(f"reopen.status.{s}")  # noqa: E731
 
 st.title(t("reopen.entry.title"))
@@ -26,7 +26,7 @@ if user is None or not user.writes:
 
 flash = st.session_state.pop("reopen_entry_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 # ---- which enterprise -----------------------------------------------------------------------------
 OPEN, ALL = "open", "all"
@@ -162,11 +162,11 @@ def show_refusal(error: DataError) -> None:
         if target is None:
             loose.append(item)
         else:
-            target.error(esc(item.text(lang())), icon="⚠️")
+            target.error(esc(item.text(lang())), icon=":material/error:")
     if loose:
-        general.error(t("common.nothing_saved") + "  \n" + "  \n".join(esc(i.text(lang())) for i in loose), icon="⚠️")
+        general.error(t("common.nothing_saved") + "  \n" + "  \n".join(esc(i.text(lang())) for i in loose), icon=":material/error:")
     else:
-        general.error(t("common.nothing_saved"), icon="⚠️")
+        general.error(t("common.nothing_saved"), icon=":material/error:")
 
 
 if submitted:

@@ -14,7 +14,7 @@ from ui.session import actor
 user = actor()
 filters = st.session_state["filters"]
 today = dt.date.today()
-esc = show_errors._escape_md
+esc = show_errors.escape_markdown
 category_labels = {c: t(f"shops.category.{c}") for c in SHOP_CATEGORIES}
 SOURCE, GRID, SIGNATURE = "shop_entry_source", "shop_grid", "shop_entry_signature"
 STATE = ["is_open", "staff", "staff_from_outside"]
@@ -26,7 +26,7 @@ if user is None or not user.writes:
     st.stop()
 flash = st.session_state.pop("shop_entry_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 # ---- which shops: the filter bar's zone, a category, part of a name -------------------------------
 pick_category, pick_name = st.columns([1, 2])
@@ -71,10 +71,10 @@ def row_lines(error: DataError, positions: list[int]) -> str:
 
 def show_refusal(error: DataError, box, positions: list[int]) -> None:
     if isinstance(error, ValidationError):
-        box.error(t("common.nothing_saved") + "  \n" + row_lines(error, positions), icon="⚠️")
+        box.error(t("common.nothing_saved") + "  \n" + row_lines(error, positions), icon=":material/error:")
     elif isinstance(error, ConflictError):
         names = "、".join(source["name"].iloc[positions[r]] for r in error.rows)
-        box.error(esc(error.text(lang()) + (f"：{names}" if names else "")), icon="🔄")
+        box.error(esc(error.text(lang()) + (f"：{names}" if names else "")), icon=":material/sync_problem:")
     else:
         show_errors.show(error, box)
 
@@ -169,9 +169,9 @@ with one:
             try:
                 summary = shops.save_shops(user.username, one_day, [row], today=today)
             except ValidationError as error:
-                general.error(t("common.nothing_saved"), icon="⚠️")
+                general.error(t("common.nothing_saved"), icon=":material/error:")
                 for item in error.errors:
-                    boxes.get(item.field, general).error(esc(item.text(lang())), icon="⚠️")
+                    boxes.get(item.field, general).error(esc(item.text(lang())), icon=":material/error:")
             except DataError as error:
                 show_errors.show(error, general)
             else:

@@ -9,7 +9,7 @@ TEXT = {
     "shops.total": ("商铺总数", "Shops"),
     "shops.total_caption": ("不含农村商铺", "not counting rural shops"),
     "shops.open": ("营业商铺", "Shops open"),
-    "shops.open_caption": ("占 {share} · 当日新开 {today} 家", "{share} · {today} opened on the day"),
+    "shops.open_caption": ("占 {share} · 当日新开 {today} 家", "{share} of shops · {today} opened on the day"),
     "shops.closed": ("未营业", "Closed"),
     "shops.staff": ("在岗人员", "Staff at work"),
     "shops.staff_caption": ("营业商铺在岗人数", "people at work in open shops"),

@@ -10,6 +10,7 @@ from data_access import territory
 from ui import session
 from ui.data import read
 from ui.filter_bar import filter_bar
+from ui.guard import mark_routed
 from ui.i18n import LANGS, t
 from ui.outage import is_database_error, mark_good, show_outage, show_unexpected
 from ui.startup import configure_logging, ensure_database
@@ -76,6 +77,7 @@ def demo_banner() -> None:
 
 
 def main() -> None:
+    mark_routed()
     if "key" in st.query_params:  # a wall display: no sign-in, no sidebar, no filter bar
         ensure_database()
         wall_navigation().run()

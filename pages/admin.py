@@ -8,6 +8,9 @@ from ui import errors as show_errors
 from ui.data import read
 from ui.i18n import t
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()
 
 user = actor()
 st.title(t("admin.title"))

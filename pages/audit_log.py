@@ -4,6 +4,9 @@ import streamlit as st
 from data_access import audit
 from ui.data import read
 from ui.i18n import t
+from ui.guard import require_router
+
+require_router()
 
 st.title(t("admin.audit_title"))
 left, right = st.columns(2)

@@ -5,6 +5,9 @@ from data_access import auth, territory
 from ui import session
 from ui.data import read
 from ui.i18n import t
+from ui.guard import require_router
+
+require_router()
 
 st.title(t("app.title"))
 left, _ = st.columns([2, 3])

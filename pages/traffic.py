@@ -8,6 +8,9 @@ from ui.data import chart_spec, read
 from ui.filter_bar import SITE
 from ui.i18n import t
 from ui.kpi import tile
+from ui.guard import require_router
+
+require_router()
 
 filters = st.session_state["filters"]
 st.title(t("traffic.title"))

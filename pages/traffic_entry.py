@@ -13,6 +13,9 @@ from ui.data import read
 from ui.grids import TRAFFIC_ENTRY_COLUMNS
 from ui.i18n import t
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()
 
 COUNTS = list(entry.COUNT_FIELDS)
 user = actor()

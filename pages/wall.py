@@ -19,6 +19,9 @@ from ui.errors import escape_markdown
 from ui.i18n import lang, t
 from ui.outage import is_database_error
 from ui.wall_style import WALL_CSS
+from ui.guard import require_router
+
+require_router()
 
 REFRESH_SECONDS = float(os.environ.get("WALL_REFRESH_SECONDS", "30"))
 TREND_DAYS = 30

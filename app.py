@@ -51,8 +51,20 @@ def language_switch() -> None:
 
 
 def wall_navigation():
+    """The wall lives at /wall. A lone page would be the default page, served at / and "not found"
+    at /wall, so a default page that forwards to the wall comes first."""
     wall = st.Page("pages/wall.py", title=t("page.wall"), url_path="wall", icon=":material/tv:")
-    return st.navigation([wall], position="hidden")
+    forward = st.Page(lambda: st.switch_page(wall, query_params=st.query_params.to_dict()),
+                      title=t("page.wall"), url_path="wall-home", default=True)
+    return st.navigation([forward, wall], position="hidden")
+
+
+def signed_out_navigation():
+    """Only the sign-in form, but at every page's address too: a link a supervisor sent
+    (/traffic?zone=Z2) asks for sign-in and then opens exactly that view."""
+    sign_in = lambda url_path=None: st.Page("pages/sign_in.py", title=t("signin.title"), icon=":material/login:",
+                                            url_path=url_path, default=url_path is None)
+    return st.navigation([sign_in()] + [sign_in(url_path) for *_, url_path, _ in PAGES], position="hidden")
 
 
 def signed_in_navigation(user):
@@ -86,8 +98,7 @@ def main() -> None:
     ensure_database()
     user = session.actor()
     if user is None:
-        st.navigation([st.Page("pages/sign_in.py", title=t("signin.title"), icon=":material/login:")],
-                      position="hidden").run()
+        signed_out_navigation().run()
         return
     page = signed_in_navigation(user)
     account_box(user)

@@ -164,13 +164,17 @@ def zone_to_show(display) -> int | None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def board() -> None:
-    """Re-runs alone every REFRESH_SECONDS: the page never reloads, so nothing flickers."""
+    """Re-runs alone every REFRESH_SECONDS: the page never reloads, so nothing flickers.
+
+    The banner slot is always drawn first, empty or not, so that a stale banner appearing or
+    going away never shifts the panels below it (Streamlit matches elements by position)."""
+    banner = st.container()
     try:
         # The key is checked on every refresh: revoking it blanks a screen within one refresh.
         display = auth.check_display_key(st.query_params.get("key"))
         if display is None:
             st.session_state.pop(LAST_BOARD, None)
-            st.error(t("wall.refused"))
+            banner.error(t("wall.refused"))
             return
         current = collect(zone_to_show(display))
     except Exception as error:
@@ -178,9 +182,9 @@ def board() -> None:
             raise
         last = st.session_state.get(LAST_BOARD)
         if last is None:
-            st.error(t("wall.stale_never"), icon=":material/hourglass_top:")
+            banner.error(t("wall.stale_never"), icon=":material/hourglass_top:")
             return
-        st.error(t("wall.stale", time=last["read_at"].strftime("%H:%M:%S")), icon=":material/hourglass_top:")
+        banner.error(t("wall.stale", time=last["read_at"].strftime("%H:%M:%S")), icon=":material/hourglass_top:")
         render(last)
         return
     st.session_state[LAST_BOARD] = current

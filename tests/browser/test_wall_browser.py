@@ -60,6 +60,7 @@ def test_demo_key_opens_the_wall_with_the_report_figures(browser, wall_server):
         assert figure in text, f"{figure} not on the wall"
     assert page.locator("[data-testid='stSidebar']").count() == 0 or not page.locator("[data-testid='stSidebar']").is_visible()
     assert page.locator("input").count() == 0  # nothing to type into
+    assert "does not seem to exist" not in page.content()  # /wall is a real address, not a fallback
     screenshot(page, "wall_1920x1080")
     context.close()
 

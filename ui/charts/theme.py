@@ -10,4 +10,5 @@ def on_wall(chart: alt.Chart, font_size: int = 18) -> alt.Chart:
         labelColor="#c9d6e6", titleColor="#c9d6e6", gridColor="#24406a", domainColor="#3b5b86",
         labelFontSize=font_size, titleFontSize=font_size,
     ).configure_legend(labelColor="#c9d6e6", titleColor="#c9d6e6", labelFontSize=font_size,
-                       titleFontSize=font_size).configure_view(stroke=None).configure_title(color="#ffffff")
+                       titleFontSize=font_size).configure_view(stroke=None).configure_title(color="#ffffff").configure_text(
+        color="#e8eef5", fontSize=font_size - 2)

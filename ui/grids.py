@@ -1,7 +1,8 @@
-"""Column layouts of the entry grids: fixed widths (px) so a grid reads the same on every screen."""
+"""Column layouts of the entry grids: fixed widths (px) so a grid reads the same on every screen,
+and every figure a clerk types fits on a laptop (1366 px wide) without scrolling sideways."""
 
 TRAFFIC_ENTRY_COLUMNS = {
-    "name": 200, "zone": 140, "status": 90,
-    "vehicles": 110, "persons": 110, "persons_from_outside": 110, "turned_back": 110, "abnormal_temperature": 110,
-    "vehicles_yesterday": 120, "persons_yesterday": 120,
+    "name": 160, "zone": 100, "status": 70,
+    "vehicles": 85, "persons": 85, "persons_from_outside": 85, "turned_back": 85, "abnormal_temperature": 85,
+    "vehicles_yesterday": 95, "persons_yesterday": 95,
 }

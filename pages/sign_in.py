@@ -15,7 +15,7 @@ with left.form("sign_in", border=True):
     st.subheader(t("signin.title"))
     username = st.text_input(t("signin.username"), key="signin_username")
     password = st.text_input(t("signin.password"), type="password", key="signin_password")
-    submitted = st.form_submit_button(t("signin.submit"), type="primary", width="stretch")
+    submitted = st.form_submit_button(t("signin.submit"), type="primary", width="stretch", key="signin_submit")
 
 if submitted:
     user = auth.authenticate(username, password)

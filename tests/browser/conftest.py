@@ -97,7 +97,7 @@ def sign_in(page, base_url: str, username: str, password: str = "demo", query: s
     wait_ready(page)
     page.locator(".st-key-signin_username input").fill(username)
     page.locator(".st-key-signin_password input").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.locator(".st-key-signin_submit button").click()
     page.wait_for_selector(".st-key-sign_out", timeout=30_000)
     wait_ready(page)
 

@@ -23,7 +23,7 @@ from .auth import Actor, check_sites, load_actor, require_admin
 from .db import read_connection, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
-from .models import CheckpointDay, Site, SurveyRound, WorkZone
+from .models import AuditLog, CheckpointDay, Site, SurveyRound, WorkZone
 from .validate import Checker
 
 AREA_KINDS = ("village", "compound")
@@ -193,7 +193,7 @@ def rounds_progress(filters: Filters, engine=None) -> pd.DataFrame:
 # ---- map reads ---------------------------------------------------------------------------------
 
 def map_areas(filters: Filters, engine=None) -> pd.DataFrame:
-    """Villages and compounds of the zone on the map, with coverage figures and their GeoJSON text.
+    """Villages and compounds of the zone on the map, with their coverage figures (no geometry).
 
     The whole zone is drawn even when one site is picked (`focused` marks it), so the map keeps
     its context; the figures beside the map follow `site_coverage`.
@@ -204,27 +204,46 @@ def map_areas(filters: Filters, engine=None) -> pd.DataFrame:
         select(Site.id, Site.name, Site.kind, Site.zone_id, WorkZone.name, Site.has_property_management,
                Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat, last.c.round_no, last.c.day,
                *[getattr(last.c, f) for f in SURVEY_FIELDS],
-               _coverage(last.c.households_reached, last.c.households_known).label("coverage"), Site.geometry)
+               _coverage(last.c.households_reached, last.c.households_known).label("coverage"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .outerjoin(last, last.c.site_id == Site.id),
         zone_id, None,
     ).order_by(Site.kind.desc(), Site.id)  # villages first, so compounds are drawn on top of them
     with read_connection(engine) as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*SITE_COLUMNS, *ROUND_COLUMNS, "coverage", "geometry"])
+    frame = pd.DataFrame(rows, columns=[*SITE_COLUMNS, *ROUND_COLUMNS, "coverage"])
     frame["coverage"] = frame["coverage"].astype(float)
     frame["focused"] = frame["site_id"] == site_id if site_id else False
     return frame
 
 
-def map_zones(filters: Filters, engine=None) -> pd.DataFrame:
-    """Work-zone outlines (all zones, or the one the filter zooms to)."""
-    zone_id, _ = focus(filters, engine)
-    query = select(WorkZone.id, WorkZone.code, WorkZone.name, WorkZone.geometry).order_by(WorkZone.code)
+def map_shapes(zone_id: int | None, engine=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The stored boundaries (GeoJSON text) of the work zones and of their villages and compounds."""
+    zones = select(WorkZone.id, WorkZone.name, WorkZone.geometry).order_by(WorkZone.code)
+    areas = _area_scope(select(Site.id, Site.geometry), zone_id, None).order_by(Site.id)
     if zone_id is not None:
-        query = query.where(WorkZone.id == zone_id)
+        zones = zones.where(WorkZone.id == zone_id)
     with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["zone_id", "code", "name", "geometry"])
+        return (pd.DataFrame(conn.execute(zones).all(), columns=["zone_id", "name", "geometry"]),
+                pd.DataFrame(conn.execute(areas).all(), columns=["site_id", "geometry"]))
+
+
+def geometry_fingerprint(zone_id: int | None, engine=None) -> tuple:
+    """Changes whenever the boundaries `map_shapes` returns change, and costs one small query.
+
+    Figures change all day while boundaries almost never do, so the map keeps its prepared
+    geometry across ordinary writes. Counted: how many boundaries, their total length, the
+    highest ids, and the last audited change to a site or zone (every upload is audited).
+    """
+    sites = _area_scope(select(func.count(Site.id), func.coalesce(func.sum(func.length(Site.geometry)), 0),
+                               func.max(Site.id)), zone_id, None)
+    zones = select(func.count(WorkZone.id), func.coalesce(func.sum(func.length(WorkZone.geometry)), 0),
+                   func.max(WorkZone.id))
+    if zone_id is not None:
+        zones = zones.where(WorkZone.id == zone_id)
+    audited = select(func.max(AuditLog.id)).where(AuditLog.table_name.in_(("site", "work_zone")))
+    with read_connection(engine) as conn:
+        return (*conn.execute(sites).one(), *conn.execute(zones).one(), conn.execute(audited).scalar())
 
 
 def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:

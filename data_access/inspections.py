@@ -260,6 +260,23 @@ def closable_findings(actor: Actor, end: dt.date, engine=None) -> pd.DataFrame:
                                      "version"])
 
 
+def finding_detail(finding_id: int, engine=None) -> dict | None:
+    """One finding as it is now (open or closed), with its version; None if there is no such finding."""
+    query = (
+        select(Finding.id, Site.name, WorkZone.name, Finding.description, Finding.owner, Finding.raised_on,
+               Finding.due_on, Finding.fixed_on, Finding.fix_note, Finding.version, Finding.updated_by)
+        .join(Site, Site.id == Finding.site_id)
+        .join(WorkZone, WorkZone.id == Site.zone_id)
+        .where(Finding.id == finding_id)
+    )
+    with read_connection(engine) as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    return dict(zip(["finding_id", "site", "zone", "description", "owner", "raised_on", "due_on", "fixed_on",
+                     "fix_note", "version", "updated_by"], row))
+
+
 def site_history(site_id: int, limit: int = 10, engine=None) -> pd.DataFrame:
     """The latest visits to one duty point (for the entry form's context)."""
     query = (

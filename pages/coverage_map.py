@@ -24,7 +24,7 @@ layers = st.pills(t("map.layers"), charts.LAYERS, selection_mode="multi", defaul
 left, right = st.columns([3, 2], gap="medium")
 with left:
     spec = charts.map_spec(filters, layers or (), lang(), MAP_WIDTH, MAP_HEIGHT)
-    st.vega_lite_chart(spec, width="stretch", key="coverage_map_chart")
+    st.container(key="coverage_map_chart").vega_lite_chart(spec, width="stretch")
     st.caption(t("map.legend_note"))
 
 with right:
@@ -72,7 +72,9 @@ with right:
     )
 
 # ---- every site --------------------------------------------------------------------------------
-with st.expander(t("map.all_sites"), expanded=False):
+# A toggle, not an expander: an expander's content is built on every rerun even when closed, and
+# this table has a row per site.
+if st.toggle(t("map.all_sites"), key="map_all_sites"):
     sites = read(community.site_coverage, filters)
     st.dataframe(
         sites.assign(kind=sites["kind"].map(lambda k: t(f"kind.{k}")),

@@ -6,6 +6,7 @@ import streamlit as st
 from data_access import inspections
 from data_access.errors import DataError, ValidationError
 from ui import errors as show_errors
+from ui.data import read
 from ui.i18n import t
 from ui.session import actor
 
@@ -25,7 +26,7 @@ record_tab, close_tab = st.tabs([t("inspect.entry.record"), t("inspect.entry.clo
 
 # ---- record a visit ----------------------------------------------------------------------------
 with record_tab:
-    points = inspections.writable_points(user, filters.zone_id)
+    points = read(inspections.writable_points, user, filters.zone_id)
     if points.empty:
         st.info(t("inspect.no_points"))
     else:
@@ -35,8 +36,9 @@ with record_tab:
             st.session_state["inspect_site"] = filters.site_id
         if st.session_state.get("inspect_site") not in names:
             st.session_state.pop("inspect_site", None)
-        site_id = st.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site")
-        count = st.number_input(t("inspect.entry.finding_count"), min_value=0, max_value=MAX_FINDINGS_ON_FORM, step=1,
+        pick_col, count_col = st.columns([3, 1])
+        site_id = pick_col.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site")
+        count = count_col.number_input(t("inspect.entry.finding_count"), min_value=0, max_value=MAX_FINDINGS_ON_FORM, step=1,
                                 value=0, key="inspect_finding_count", help=t("inspect.entry.finding_count_help"))
         form_key = "inspect_form"
         with st.form(form_key, border=True):
@@ -72,14 +74,14 @@ with record_tab:
                                                       n=result["findings"])
                 for key in [k for k in st.session_state if str(k).startswith(f"{form_key}_")]:
                     del st.session_state[key]
-                st.session_state["inspect_finding_count"] = 0
+                st.session_state.pop("inspect_finding_count", None)  # back to no findings
                 st.rerun()
-        history = inspections.site_history(site_id)
+        history = read(inspections.site_history, site_id)
         st.markdown(f"**{t('inspect.entry.history')}**")
         if history.empty:
             st.caption(t("inspect.never"))
         else:
-            st.dataframe(history, hide_index=True, width="stretch", column_config={
+            st.dataframe(history.fillna({"remarks": ""}), hide_index=True, width="stretch", column_config={
                 "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
                 "inspector": st.column_config.TextColumn(t("col.inspector")),
                 **{c: st.column_config.CheckboxColumn(t(f"col.{c}")) for c in CHECKS},
@@ -88,15 +90,21 @@ with record_tab:
 
 # ---- close a finding ---------------------------------------------------------------------------
 with close_tab:
-    open_ = inspections.closable_findings(user, today)
-    if open_.empty:
+    open_ = read(inspections.closable_findings, user, today)
+    details = {int(r.finding_id): r._asdict() for r in open_.itertuples()}
+    # The finding this clerk has open stays on the form even if someone else closes it meanwhile:
+    # the save is then refused as stale, instead of the form silently moving to another finding.
+    picked = st.session_state.get("close_finding")
+    if picked is not None and picked not in details and (still := inspections.finding_detail(picked)):
+        details = {picked: still, **details}
+    if not details:
         st.success(t("inspect.no_open"), icon="✅")
     else:
-        labels = {int(r.finding_id): f"{r.site} · {r.owner} · {t('inspect.col.due_on')} {r.due_on}: {r.description[:40]}"
-                  for r in open_.itertuples()}
+        labels = {i: f"{d['site']} · {d['owner']} · {t('inspect.col.due_on')} {d['due_on']}: {d['description'][:40]}"
+                  for i, d in details.items()}
         finding_id = st.selectbox(t("inspect.entry.pick_finding"), list(labels), format_func=labels.get,
                                   key="close_finding")
-        row = open_.set_index("finding_id").loc[finding_id]
+        row = details[finding_id]
         loaded_key = f"close_loaded_{finding_id}"
         # The version this form checks against is the one seen when the finding was first opened.
         st.session_state.setdefault(loaded_key, int(row["version"]))
@@ -106,10 +114,11 @@ with close_tab:
                     f"{t('inspect.col.owner')}: {esc(row['owner'])} · {t('inspect.col.raised_on')}: {row['raised_on']} · "
                     f"{t('inspect.col.due_on')}: {row['due_on']}")
         box.text(row["description"])  # plain text: stored text is shown exactly, never as markup
-        with st.form("close_form", border=True):
-            fixed_on = st.date_input(t("inspect.col.fixed_on"), value=today, max_value=today, format="YYYY-MM-DD",
-                                     key="close_fixed_on")
-            note = st.text_area(t("inspect.col.fix_note"), max_chars=2000, key="close_fix_note", height=80)
+        form_key = f"close_form_{finding_id}"
+        with st.form(form_key, border=True):
+            fixed_on = st.date_input(t("inspect.col.fixed_on"), value=min(filters.end, today), max_value=today, format="YYYY-MM-DD",
+                                     key=f"{form_key}_fixed_on")
+            note = st.text_area(t("inspect.col.fix_note"), max_chars=2000, key=f"{form_key}_note", height=80)
             closed = st.form_submit_button(t("inspect.entry.close_save"), type="primary")
         if closed:
             try:
@@ -122,6 +131,7 @@ with close_tab:
                               on_click=lambda: st.session_state.pop(loaded_key, None))
             else:
                 st.session_state.pop(loaded_key, None)
+                st.session_state.pop("close_finding", None)
+                st.session_state.pop(f"{form_key}_note", None)
                 st.session_state["inspect_flash"] = t("inspect.entry.closed", site=row["site"])
-                st.session_state.pop("close_fix_note", None)
                 st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 from data_access import community
 from data_access.errors import DataError, ValidationError
 from ui import errors as show_errors
+from ui.data import read
 from ui.charts import coverage as charts
 from ui.i18n import lang, t
 from ui.session import actor
@@ -24,7 +25,7 @@ flash = st.session_state.pop("survey_flash", None)
 if flash:
     st.success(flash, icon="✅")
 
-areas = community.writable_areas(user, filters.zone_id)
+areas = read(community.writable_areas, user, filters.zone_id)
 if areas.empty:
     st.info(t("survey.no_sites"))
     st.stop()
@@ -35,9 +36,9 @@ if st.session_state.get("survey_site") not in names:
     st.session_state.pop("survey_site", None)
 site_id = st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site")
 
-# Loaded fresh on every run: the page must show rounds saved by others. The version a correction
-# is checked against is the one captured when the round was first opened (below), not this one.
-rounds = community.site_rounds(site_id)
+# Cached on the data version, so rounds saved by others show at once. The version a correction is
+# checked against is the one captured when the round was first opened (below), not this one.
+rounds = read(community.site_rounds, site_id)
 
 # ---- progress round by round -------------------------------------------------------------------
 st.subheader(t("survey.progress"))
@@ -45,7 +46,7 @@ if rounds.empty:
     st.info(t("survey.no_rounds"))
 else:
     chart_col, table_col = st.columns([2, 3])
-    chart_col.altair_chart(charts.rounds_chart(rounds, charts.labeller(lang())), width="stretch")
+    chart_col.vega_lite_chart(charts.rounds_spec(rounds, lang()), width="stretch")
     table_col.dataframe(
         rounds, hide_index=True, width="stretch",
         column_order=["round_no", "day", "coverage", *FIELDS, "updated_by"],
@@ -123,3 +124,23 @@ if submitted:
         st.rerun()
 if mode != NEW:
     st.caption(t("survey.correct_note"))
+
+# ---- every site in the filtered area, round by round -------------------------------------------
+with st.expander(t("survey.all_rounds"), expanded=False):
+    progress = read(community.rounds_progress, filters)
+    st.dataframe(
+        progress.assign(kind=progress["kind"].map(lambda k: t(f"kind.{k}"))), hide_index=True, width="stretch",
+        column_order=["round_no", "kind", "sites", "first_day", "last_day", "households_known", "households_reached",
+                      "coverage", "people"],
+        column_config={
+            "round_no": st.column_config.NumberColumn(t("survey.col.round_no")),
+            "kind": st.column_config.TextColumn(t("map.col.kind")),
+            "sites": st.column_config.NumberColumn(t("survey.col.sites")),
+            "first_day": st.column_config.DateColumn(t("survey.col.first_day"), format="YYYY-MM-DD"),
+            "last_day": st.column_config.DateColumn(t("survey.col.last_day"), format="YYYY-MM-DD"),
+            "households_known": st.column_config.NumberColumn(t("col.households_known"), format="localized"),
+            "households_reached": st.column_config.NumberColumn(t("col.households_reached"), format="localized"),
+            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+            "people": st.column_config.NumberColumn(t("col.people"), format="localized"),
+        },
+    )

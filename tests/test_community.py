@@ -120,9 +120,10 @@ def test_demo_zone_totals_add_up_and_every_area_has_geometry(demo_engine):
     people = sum(community.coverage_totals(Filters(zone_id=z, end=end), engine=demo_engine)["village"]["people"]
                  for z in zone_ids)
     assert people == 11_222
-    areas = community.map_areas(Filters(end=end), engine=demo_engine)
-    assert len(areas) == 48 and areas["geometry"].notna().all()
-    assert community.map_zones(Filters(end=end), engine=demo_engine)["geometry"].notna().all()
+    assert len(community.map_areas(Filters(end=end), engine=demo_engine)) == 48
+    zones, areas = community.map_shapes(None, engine=demo_engine)
+    assert len(zones) == 6 and len(areas) == 48
+    assert zones["geometry"].notna().all() and areas["geometry"].notna().all()
 
 
 # ---- coverage reads ----------------------------------------------------------------------------
@@ -165,7 +166,21 @@ def test_map_reads_follow_the_zone_filter(engine):
     assert checkpoints["name"].tolist() == ["东卡口"] and checkpoints["vehicles"].tolist() == [120]
     focused = community.map_areas(Filters(site_id=ids["sun"], end=END), engine=engine)
     assert len(focused) == 4 and focused.loc[focused["focused"], "name"].tolist() == ["阳光小区"]
-    assert community.map_zones(Filters(site_id=ids["sun"], end=END), engine=engine)["code"].tolist() == ["Z1"]
+    assert community.focus(Filters(site_id=ids["sun"], end=END), engine=engine) == (ids["z1"], ids["sun"])
+    assert community.focus(Filters(site_id=ids["east"], end=END), engine=engine) == (ids["z1"], None)
+    zones, areas = community.map_shapes(ids["z2"], engine=engine)
+    assert zones["name"].tolist() == ["二区"] and set(areas["site_id"]) == {ids["zhao"], ids["peace"]}
+
+
+def test_geometry_fingerprint_follows_boundaries_not_figures(engine):
+    ids = community_territory(engine)
+    before = community.geometry_fingerprint(None, engine=engine)
+    community.save_survey_round("clerk1", ids["wang"], GOOD, dt.date(2020, 2, 24), today=TODAY, engine=engine)
+    assert community.geometry_fingerprint(None, engine=engine) == before
+    zone_two = community.geometry_fingerprint(ids["z2"], engine=engine)
+    community.replace_geometry("admin1", collection(feature({"name": "王家村"})), engine=engine)
+    assert community.geometry_fingerprint(None, engine=engine) != before
+    assert community.geometry_fingerprint(ids["z2"], engine=engine) != zone_two  # (the audit id moved on)
 
 
 def test_rounds_progress(engine):

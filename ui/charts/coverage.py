@@ -15,8 +15,10 @@ import json
 import math
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from data_access import community, db, inspections
 from data_access.filters import Filters
@@ -28,10 +30,10 @@ COVERAGE_DOMAIN = (0.6, 1.0)  # below 60 % is as red as it gets
 PALETTE = {
     False: {"zone_fill": "#eef1f5", "zone_stroke": "#7d8a9c", "area_fill": "#d5dae1", "area_stroke": "#ffffff",
             "text": "#44546a", "checkpoint": "#1f5fa8", "no_pm": "#7b3fb5", "overdue": "#d62728",
-            "focus": "#111111", "halo": "#ffffff"},
+            "focus": "#111111", "halo": "#ffffff", "legend_fill": "rgba(255,255,255,0.85)"},
     True: {"zone_fill": "#13233a", "zone_stroke": "#3b5b86", "area_fill": "#2a3f5f", "area_stroke": "#0b1420",
            "text": "#c9d6e6", "checkpoint": "#5fa8ff", "no_pm": "#c48bff", "overdue": "#ff4d4d",
-           "focus": "#ffffff", "halo": "#0b1420"},
+           "focus": "#ffffff", "halo": "#0b1420", "legend_fill": "rgba(11,20,32,0.8)"},
 }
 
 
@@ -56,81 +58,129 @@ def _signed_area(ring) -> float:
     return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:])) / 2
 
 
-def _centroid(polygons) -> tuple[float, float] | None:
-    """The centroid of the largest exterior ring (where a marker for the site goes)."""
-    best, best_area = None, 0.0
-    for polygon in polygons:
-        if not polygon or len(polygon[0]) < 4:
+def _ring_centroid(ring) -> tuple[float, float] | None:
+    area = _signed_area(ring)
+    if not area:
+        return None
+    cx = sum((x0 + x1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+    cy = sum((y0 + y1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+    return cx / (6 * area), cy / (6 * area)
+
+
+def _simplify(points: list[tuple[int, int]], tolerance: float) -> list[tuple[int, int]]:
+    """Douglas-Peucker on a closed ring: keep only the vertices that move the outline by more than
+    `tolerance` (in quantised units), so the browser gets what the map's pixels can show."""
+    if len(points) <= 4:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    # a closed ring starts and ends on the same point: split it at the vertex farthest from it
+    x0, y0 = points[0]
+    far = max(range(1, len(points) - 1), key=lambda i: (points[i][0] - x0) ** 2 + (points[i][1] - y0) ** 2)
+    keep[far] = True
+    stack = [(0, far), (far, len(points) - 1)]
+    limit = tolerance * tolerance
+    while stack:
+        first, last = stack.pop()
+        if last - first < 2:
             continue
-        ring = polygon[0]
-        area = _signed_area(ring)
-        if abs(area) <= best_area:
-            continue
-        cx = sum((x0 + x1) * (x0 * y1 - x1 * y0) for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:]))
-        cy = sum((y0 + y1) * (x0 * y1 - x1 * y0) for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:]))
-        best, best_area = (cx / (6 * area), cy / (6 * area)), abs(area)
-    return best
-
-
-class Topology:
-    """A TopoJSON builder: every ring becomes its own arc (borders are not shared; simple and enough)."""
-
-    def __init__(self, bounds: tuple[float, float, float, float], quantization: int, tolerance: int):
-        x0, y0, x1, y1 = bounds
-        self.x0, self.y0 = x0, y0
-        self.kx = (x1 - x0) / (quantization - 1) or 1e-9
-        self.ky = (y1 - y0) / (quantization - 1) or 1e-9
-        self.tolerance = tolerance
-        self.arcs: list[list[list[int]]] = []
-        self.objects: dict[str, dict] = {}
-
-    def _arc(self, ring, exterior: bool) -> int | None:
-        points, last = [], None
-        for x, y, *_ in ring:
-            point = (round((x - self.x0) / self.kx), round((y - self.y0) / self.ky))
-            # drop points closer than the tolerance to the last kept one (sub-pixel detail)
-            if last is None or abs(point[0] - last[0]) + abs(point[1] - last[1]) > self.tolerance:
-                points.append(point)
-                last = point
-        first = (round((ring[0][0] - self.x0) / self.kx), round((ring[0][1] - self.y0) / self.ky))
-        if points[-1] != first:
-            points.append(first)
-        if len(points) < 4:
-            return None  # smaller than a pixel or two: not worth drawing
-        clockwise = _signed_area(points) < 0
-        if clockwise != exterior:  # d3: exterior clockwise, holes counter-clockwise
-            points.reverse()
-        deltas = [list(points[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in zip(points, points[1:])]
-        self.arcs.append(deltas)
-        return len(self.arcs) - 1
-
-    def add(self, layer: str, polygons, properties: dict) -> bool:
-        shapes = []
-        for polygon in polygons:
-            rings = [self._arc(ring, exterior=(i == 0)) for i, ring in enumerate(polygon) if len(ring) >= 4]
-            if rings and rings[0] is not None:
-                shapes.append([[index] for index in rings if index is not None])
-        if not shapes:
-            return False
-        geometry = {"type": "MultiPolygon", "arcs": shapes, "properties": properties}
-        self.objects.setdefault(layer, {"type": "GeometryCollection", "geometries": []})["geometries"].append(geometry)
-        return True
-
-    def to_dict(self) -> dict:
-        return {"type": "Topology", "transform": {"scale": [self.kx, self.ky], "translate": [self.x0, self.y0]},
-                "objects": self.objects, "arcs": self.arcs}
+        (ax, ay), (bx, by) = points[first], points[last]
+        dx, dy = bx - ax, by - ay
+        length = dx * dx + dy * dy or 1
+        best, best_distance = 0, -1.0
+        for i in range(first + 1, last):
+            px, py = points[i]
+            cross = (px - ax) * dy - (py - ay) * dx
+            distance = cross * cross / length
+            if distance > best_distance:
+                best, best_distance = i, distance
+        if best_distance > limit:
+            keep[best] = True
+            stack += [(first, best), (best, last)]
+    return [p for p, k in zip(points, keep) if k]
 
 
 def _bounds(shapes: list) -> tuple[float, float, float, float] | None:
-    xs, ys = [], []
+    boxes = []
     for polygons in shapes:
         for polygon in polygons:
-            for ring in polygon[:1]:
-                xs.extend(p[0] for p in ring)
-                ys.extend(p[1] for p in ring)
-    if not xs:
+            if polygon and len(polygon[0]) >= 4:
+                ring = np.asarray(polygon[0], dtype=float)[:, :2]
+                boxes.append((*ring.min(axis=0), *ring.max(axis=0)))
+    if not boxes:
         return None
-    return min(xs), min(ys), max(xs), max(ys)
+    box = np.array(boxes)
+    return float(box[:, 0].min()), float(box[:, 1].min()), float(box[:, 2].max()), float(box[:, 3].max())
+
+
+class Topology:
+    """A TopoJSON builder: every ring becomes its own arc (borders are not shared; simple and enough).
+
+    Coordinates are quantised to integers over the map's bounds, thinned to `tolerance` units,
+    and delta-encoded; rings are rewound for d3 (exterior clockwise, holes counter-clockwise).
+    """
+
+    def __init__(self, bounds: tuple[float, float, float, float], quantization: int, tolerance: int):
+        x0, y0, x1, y1 = bounds
+        self.origin = np.array([x0, y0])
+        self.scale = np.array([(x1 - x0) / (quantization - 1) or 1e-9, (y1 - y0) / (quantization - 1) or 1e-9])
+        self.tolerance = tolerance
+        self.arcs: list[list[list[int]]] = []
+
+    def _ring(self, ring, exterior: bool) -> tuple[int, list] | None:
+        grid = np.rint((np.asarray(ring, dtype=float)[:, :2] - self.origin) / self.scale).astype(np.int64)
+        moved = np.ones(len(grid), dtype=bool)
+        moved[1:] = (grid[1:] != grid[:-1]).any(axis=1)  # points on the same quantum say nothing more
+        points = [tuple(p) for p in grid[moved].tolist()]
+        if points[0] != points[-1]:
+            points.append(points[0])
+        points = _simplify(points, self.tolerance)
+        if len(points) < 4:
+            return None  # smaller than a pixel or two: not worth drawing
+        if (_signed_area(points) < 0) != exterior:
+            points.reverse()
+        self.arcs.append([list(points[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in zip(points, points[1:])])
+        return len(self.arcs) - 1, points
+
+    def add(self, polygons) -> tuple[list, tuple[float, float] | None]:
+        """The polygons as TopoJSON arc indexes, and the centroid (lon, lat) of the largest one."""
+        shapes, centre, largest = [], None, 0.0
+        for polygon in polygons:
+            rings = [self._ring(ring, exterior=(i == 0)) for i, ring in enumerate(polygon) if len(ring) >= 4]
+            if not rings or rings[0] is None:
+                continue
+            shapes.append([[ring[0]] for ring in rings if ring is not None])
+            outline = rings[0][1]
+            area = abs(_signed_area(outline))
+            if area > largest and (middle := _ring_centroid(outline)):
+                largest = area
+                centre = tuple((np.array(middle) * self.scale + self.origin).tolist())
+        return shapes, centre
+
+    def transform(self) -> dict:
+        return {"scale": self.scale.tolist(), "translate": self.origin.tolist()}
+
+
+def prepare_shapes(zones: pd.DataFrame, areas: pd.DataFrame, pixels: int = 1000) -> dict | None:
+    """Boundaries ready to draw at `pixels` (the map's larger side): the arcs and, per zone and per
+    site, its arc indexes and centroid. None when nothing has a usable boundary."""
+    zone_shapes = [_polygons(g) for g in zones["geometry"]]
+    area_shapes = [_polygons(g) for g in areas["geometry"]]
+    bounds = _bounds(zone_shapes + area_shapes)
+    if bounds is None:
+        return None
+    topo = Topology(bounds, max(2, pixels) * 4, tolerance=4)  # 4 units = one pixel
+    prepared = {"zones": {}, "areas": {}}
+    for zone_id, name, shapes in zip(zones["zone_id"], zones["name"], zone_shapes):
+        arcs, centre = topo.add(shapes)
+        if arcs:
+            prepared["zones"][int(zone_id)] = {"name": name, "arcs": arcs, "centre": centre}
+    for site_id, shapes in zip(areas["site_id"], area_shapes):
+        arcs, centre = topo.add(shapes)
+        if arcs:
+            prepared["areas"][int(site_id)] = {"arcs": arcs, "centre": centre}
+    prepared.update(transform=topo.transform(), arcs=topo.arcs)
+    return prepared
 
 
 # ---- data for the map --------------------------------------------------------------------------
@@ -146,44 +196,52 @@ def _clean(value):
     return value
 
 
-def build_payload(areas: pd.DataFrame, zones: pd.DataFrame, checkpoints: pd.DataFrame, points: pd.DataFrame,
-                  label, pixels: int = 1000) -> dict:
-    """The map's data: a topology (zones, areas), zone labels, checkpoint circles and markers.
+FIGURES = ("name", "kind", "zone", "coverage", "known", "reached", "people", "unreachable", "round", "day", "cadre",
+           "staff", "managed")
 
-    `label(key)` translates; `pixels` is the map's larger side, which sets how much detail to keep.
-    """
-    zone_shapes = [_polygons(g) for g in zones["geometry"]]
-    area_shapes = [_polygons(g) for g in areas["geometry"]]
-    bounds = _bounds(zone_shapes + area_shapes)
-    topology = None
-    centroids: dict[int, tuple[float, float]] = {}
-    zone_labels = []
-    if bounds:
-        quantization = max(2, pixels) * 8
-        topo = Topology(bounds, quantization, tolerance=4)  # 4 units = half a pixel
-        for zone, shapes in zip(zones.itertuples(), zone_shapes):
-            if topo.add(SHAPES, shapes, {"layer": "zone", "name": zone.name}) and (centre := _centroid(shapes)):
-                zone_labels.append({"name": zone.name, "lon": centre[0], "lat": centre[1]})
-        for area, shapes in zip(areas.itertuples(), area_shapes):
-            properties = {
-                "layer": "area", "site_id": int(area.site_id), "name": area.name, "kind": label(f"kind.{area.kind}"), "zone": area.zone,
-                "coverage": _clean(area.coverage), "known": _clean(area.households_known),
-                "reached": _clean(area.households_reached), "people": _clean(area.people),
-                "unreachable": _clean(area.unreachable), "round": _clean(area.round_no), "day": _clean(area.round_day),
-                "cadre": _clean(area.lead_cadre) or "—", "staff": _clean(area.staff_on_duty),
-                "managed": "—" if area.kind != "compound" or area.has_property_management is None else
-                label("common.yes" if area.has_property_management else "common.no"),
-                "focused": bool(area.focused),
-            }
-            topo.add(SHAPES, shapes, properties)
-            centre = _centroid(shapes)
-            if centre:
-                centroids[int(area.site_id)] = centre
-        topology = topo.to_dict()
+
+def _area_figures(areas: pd.DataFrame, label) -> pd.DataFrame:
+    """What the tooltip of each village and compound shows, one row per site (joined to its shape
+    in the browser by site_id: a table travels as compact Arrow, shape properties as JSON)."""
+    managed = ["—" if kind != "compound" or pm is None else label("common.yes" if pm else "common.no")
+               for kind, pm in zip(areas["kind"], areas["has_property_management"])]
+    return pd.DataFrame({
+        "site_id": areas["site_id"].astype(int), "name": areas["name"],
+        "kind": [label(f"kind.{k}") for k in areas["kind"]], "zone": areas["zone"],
+        "coverage": areas["coverage"].round(4), "known": areas["households_known"].astype("Int64"),
+        "reached": areas["households_reached"].astype("Int64"), "people": areas["people"].astype("Int64"),
+        "unreachable": areas["unreachable"].astype("Int64"), "round": areas["round_no"].astype("Int64"),
+        "day": [_clean(d) for d in areas["round_day"]], "cadre": areas["lead_cadre"].fillna("—"),
+        "staff": areas["staff_on_duty"].astype("Int64"), "managed": managed,
+    })
+
+
+def _geometry(arcs: list) -> dict:
+    return {"type": "Polygon", "arcs": arcs[0]} if len(arcs) == 1 else {"type": "MultiPolygon", "arcs": arcs}
+
+
+def build_payload(areas: pd.DataFrame, shapes: dict | None, checkpoints: pd.DataFrame, points: pd.DataFrame,
+                  label) -> dict:
+    """The map's data: a topology (zones and areas), the areas' figures, zone labels, checkpoint
+    circles and markers. `shapes` comes from prepare_shapes; `label(key)` translates."""
+    topology, zone_labels, centres = None, [], {}
+    if shapes:
+        geometries = [{**_geometry(zone["arcs"]), "properties": {"zone": zone["name"]}} for zone in shapes["zones"].values()]
+        zone_labels = [{"name": zone["name"], "lon": zone["centre"][0], "lat": zone["centre"][1]}
+                       for zone in shapes["zones"].values() if zone["centre"]]
+        for site_id, focused in zip(areas["site_id"], areas["focused"]):
+            shape = shapes["areas"].get(int(site_id))
+            if shape:
+                # kept lean (an id, no properties): this JSON is re-encoded on every rerun
+                geometries.append({**_geometry(shape["arcs"]), "id": int(site_id),
+                                   **({"properties": {"focused": True}} if focused else {})})
+                centres[int(site_id)] = shape["centre"]
+        topology = {"type": "Topology", "transform": shapes["transform"], "arcs": shapes["arcs"],
+                    "objects": {SHAPES: {"type": "GeometryCollection", "geometries": geometries}}}
 
     def where(site_id, lon, lat):
-        if int(site_id) in centroids:
-            return centroids[int(site_id)]
+        if centres.get(int(site_id)):
+            return centres[int(site_id)]
         return (lon, lat) if lon is not None and lat is not None and not pd.isna(lon) else None
 
     markers = []
@@ -203,6 +261,7 @@ def build_payload(areas: pd.DataFrame, zones: pd.DataFrame, checkpoints: pd.Data
                                  staff_on_duty=checkpoints["staff_on_duty"].fillna(0).astype(int))
     return {
         "topology": topology,
+        "figures": _area_figures(areas, label),
         "zone_labels": pd.DataFrame(zone_labels, columns=["name", "lon", "lat"]),
         "checkpoints": circles[["name", "road", "lon", "lat", "vehicles", "persons", "lead_cadre", "staff_on_duty"]],
         "markers": pd.DataFrame(markers, columns=["marker", "name", "lon", "lat", "detail"]),
@@ -211,34 +270,52 @@ def build_payload(areas: pd.DataFrame, zones: pd.DataFrame, checkpoints: pd.Data
 
 # ---- the chart ---------------------------------------------------------------------------------
 
+def _legend_steps(top) -> list[int]:
+    """Three round sizes for the checkpoint legend (a long legend would cover the map)."""
+    top = int(top or 0)
+    if top <= 0:
+        return [0]
+    unit = 10 ** max(0, len(str(top)) - 1)
+    high = max(unit, top // unit * unit)
+    return sorted({max(1, high // 4), high // 2, high})
+
+
 def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: int = 640,
-                 dark: bool = False) -> alt.LayerChart:
+                 dark: bool = False, legends: bool = True) -> alt.LayerChart:
     """Zones, villages and compounds shaded by coverage, checkpoints sized by the day's vehicles,
-    and markers for compounds without property management and overdue duty points."""
+    and markers for compounds without property management and overdue duty points.
+
+    A small copy (the wall's) may drop the legends, which would cover much of it."""
     colors = PALETTE[dark]
+    legend = (lambda **options: alt.Legend(**options)) if legends else (lambda **options: None)
     topology = payload["topology"]
     if topology is None:
         return alt.Chart(pd.DataFrame({"text": [label("map.no_geometry")]})).mark_text(
             fontSize=16, color=colors["text"]).encode(text="text:N").properties(width=width, height=height)
 
+    figures = alt.LookupData(data=payload["figures"], key="site_id", fields=list(FIGURES))
+
     def shapes(layer):
         # Geoshape layers inherit the chart's one top-level topology (data given per layer would be
-        # copied into the spec once per layer) and pick their features by properties.layer.
-        return alt.Chart().transform_filter(f"datum.properties.layer == '{layer}'")
+        # copied into the spec once per layer). Zones carry their name; areas carry only an id,
+        # by which they get their figures from the table.
+        if layer == "zone":
+            return alt.Chart().transform_filter("datum.properties.zone")
+        return alt.Chart().transform_filter("!datum.properties.zone").transform_lookup(lookup="id", from_=figures)
 
-    tooltip = [alt.Tooltip("properties.name:N", title=label("map.tip.name")),
-               alt.Tooltip("properties.kind:N", title=label("map.tip.kind")),
-               alt.Tooltip("properties.zone:N", title=label("map.tip.zone")),
-               alt.Tooltip("properties.coverage:Q", title=label("map.tip.coverage"), format=".1%"),
-               alt.Tooltip("properties.reached:Q", title=label("map.tip.reached"), format=",d"),
-               alt.Tooltip("properties.known:Q", title=label("map.tip.known"), format=",d"),
-               alt.Tooltip("properties.people:Q", title=label("map.tip.people"), format=",d"),
-               alt.Tooltip("properties.unreachable:Q", title=label("map.tip.unreachable"), format=",d"),
-               alt.Tooltip("properties.round:Q", title=label("map.tip.round")),
-               alt.Tooltip("properties.day:N", title=label("map.tip.day")),
-               alt.Tooltip("properties.cadre:N", title=label("map.tip.cadre")),
-               alt.Tooltip("properties.staff:Q", title=label("map.tip.staff")),
-               alt.Tooltip("properties.managed:N", title=label("map.tip.managed"))]
+    tooltip = [alt.Tooltip("name:N", title=label("map.tip.name")),
+               alt.Tooltip("kind:N", title=label("map.tip.kind")),
+               alt.Tooltip("zone:N", title=label("map.tip.zone")),
+               alt.Tooltip("coverage:Q", title=label("map.tip.coverage"), format=".1%"),
+               alt.Tooltip("reached:Q", title=label("map.tip.reached"), format=",d"),
+               alt.Tooltip("known:Q", title=label("map.tip.known"), format=",d"),
+               alt.Tooltip("people:Q", title=label("map.tip.people"), format=",d"),
+               alt.Tooltip("unreachable:Q", title=label("map.tip.unreachable"), format=",d"),
+               alt.Tooltip("round:Q", title=label("map.tip.round")),
+               alt.Tooltip("day:N", title=label("map.tip.day")),
+               alt.Tooltip("cadre:N", title=label("map.tip.cadre")),
+               alt.Tooltip("staff:Q", title=label("map.tip.staff")),
+               alt.Tooltip("managed:N", title=label("map.tip.managed"))]
     parts = [
         shapes("zone").mark_geoshape(fill=colors["zone_fill"], stroke=colors["zone_stroke"], strokeWidth=1.5),
         shapes("area").mark_geoshape(fill=colors["area_fill"], stroke=colors["area_stroke"], strokeWidth=0.8)
@@ -246,24 +323,29 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
     ]
     if "coverage" in layers:
         parts.append(shapes("area").mark_geoshape(stroke=colors["area_stroke"], strokeWidth=0.8).encode(
-            color=alt.Color("properties.coverage:Q", title=label("map.legend.coverage"),
+            color=alt.Color("coverage:Q", title=label("map.legend.coverage"),
                             scale=alt.Scale(scheme="redyellowgreen", domain=list(COVERAGE_DOMAIN), clamp=True),
-                            legend=alt.Legend(format=".0%", orient="bottom-left", direction="horizontal",
-                                              gradientLength=160)),
+                            legend=legend(format=".0%", orient="bottom-left", direction="horizontal",
+                                          gradientLength=160)),
             tooltip=tooltip,
         ))
-    parts.append(shapes("area").transform_filter("datum.properties.focused").mark_geoshape(
+    parts.append(alt.Chart().transform_filter("datum.properties.focused").mark_geoshape(
         fillOpacity=0, stroke=colors["focus"], strokeWidth=3))
     if not payload["zone_labels"].empty:
-        parts.append(alt.Chart(payload["zone_labels"]).mark_text(
-            fontSize=max(13, round(height / 36)), fontWeight="bold", color=colors["text"], opacity=0.9,
-        ).encode(longitude="lon:Q", latitude="lat:Q", text="name:N"))
+        size = max(13, round(height / 36))
+        where = {"longitude": "lon:Q", "latitude": "lat:Q", "text": "name:N"}
+        labels = alt.Chart(payload["zone_labels"])
+        # a halo underneath keeps the zone name readable over any shade
+        parts.append(labels.mark_text(fontSize=size, fontWeight="bold", color=colors["halo"], stroke=colors["halo"],
+                                      strokeWidth=4, strokeJoin="round", opacity=0.85).encode(**where))
+        parts.append(labels.mark_text(fontSize=size, fontWeight="bold", color=colors["text"]).encode(**where))
     if "checkpoints" in layers and not payload["checkpoints"].empty:
         parts.append(alt.Chart(payload["checkpoints"]).mark_circle(
             color=colors["checkpoint"], opacity=0.85, stroke=colors["halo"], strokeWidth=1).encode(
             longitude="lon:Q", latitude="lat:Q",
             size=alt.Size("vehicles:Q", title=label("map.legend.vehicles"), scale=alt.Scale(range=[40, 900], zero=True),
-                          legend=alt.Legend(orient="bottom-right", direction="horizontal")),
+                          legend=legend(orient="bottom-right", direction="horizontal",
+                                        values=_legend_steps(payload["checkpoints"]["vehicles"].max()))),
             tooltip=[alt.Tooltip("name:N", title=label("map.tip.checkpoint")),
                      alt.Tooltip("road:N", title=label("map.tip.road")),
                      alt.Tooltip("vehicles:Q", title=label("map.tip.vehicles"), format=",d"),
@@ -280,9 +362,10 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
         colors_for = {label("map.marker.no_pm"): colors["no_pm"], label("map.marker.overdue"): colors["overdue"]}
         parts.append(alt.Chart(markers).mark_point(filled=False, strokeWidth=3, size=260, opacity=1).encode(
             longitude="lon:Q", latitude="lat:Q",
-            shape=alt.Shape("marker:N", title=None, scale=alt.Scale(domain=domain, range=[shapes_for[m] for m in domain])),
+            shape=alt.Shape("marker:N", title=None, scale=alt.Scale(domain=domain, range=[shapes_for[m] for m in domain]),
+                            legend=legend()),
             color=alt.Color("marker:N", title=None, scale=alt.Scale(domain=domain, range=[colors_for[m] for m in domain]),
-                            legend=alt.Legend(orient="top-left")),
+                            legend=legend(orient="top-left")),
             tooltip=[alt.Tooltip("name:N", title=label("map.tip.name")), alt.Tooltip("marker:N", title=label("map.tip.mark")),
                      alt.Tooltip("detail:N", title=label("map.tip.detail"))],
         ))
@@ -293,7 +376,7 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
         .properties(width=width, height=height, background="transparent" if dark else "#ffffff")
         .configure_view(stroke=None)
         .configure_legend(labelColor=colors["text"], titleColor=colors["text"], labelFontSize=12, titleFontSize=12,
-                          symbolStrokeWidth=2.5)
+                          symbolStrokeWidth=2.5, fillColor=colors["legend_fill"], padding=6, cornerRadius=4)
     )
 
 
@@ -310,28 +393,69 @@ def labeller(lang: str):
     return label
 
 
+# Prepared boundaries are kept per geometry fingerprint, not per data version: a clerk's save
+# changes figures, not boundaries, and must not cost the seconds a large zone takes to prepare.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _cached_shapes(fingerprint: tuple, url: str, zone_id: int | None, pixels: int) -> dict | None:
+    zones, areas = community.map_shapes(zone_id)
+    return prepare_shapes(zones, areas, pixels)
+
+
 def map_payload(filters: Filters, lang: str, pixels: int) -> dict:
     """Read everything the map shows and turn it into the chart's data."""
-    return build_payload(community.map_areas(filters), community.map_zones(filters),
-                         community.map_checkpoints(filters), inspections.duty_points(filters), labeller(lang), pixels)
+    zone_id, _ = community.focus(filters)
+    shapes = _cached_shapes(community.geometry_fingerprint(zone_id), db.database_url(), zone_id, pixels)
+    return build_payload(community.map_areas(filters), shapes, community.map_checkpoints(filters),
+                         inspections.duty_points(filters), labeller(lang))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+EMPTY_TOPOLOGY = {"type": "Topology", "objects": {SHAPES: {"type": "GeometryCollection", "geometries": []}}, "arcs": []}
+
+
+def to_spec(chart) -> dict:
+    """A chart's Vega-Lite dict as st.altair_chart would make it (without Altair's default 300 px view)."""
+    spec = chart.to_dict()
+    view = spec.get("config", {}).get("view", {})
+    view.pop("continuousWidth", None)
+    view.pop("continuousHeight", None)
+    return spec
+
+
+# cache_resource: the (large) spec is shared, not copied on every rerun. Nothing mutates it:
+# st.vega_lite_chart works on a shallow copy and only replaces top-level keys.
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _cached_spec(version: int, url: str, filters: Filters, layers: tuple, lang: str, width: int, height: int,
-                 dark: bool) -> dict:
+                 dark: bool, legends: bool) -> dict:
     payload = map_payload(filters, lang, max(width, height))
-    return coverage_map(payload, labeller(lang), set(layers), width, height, dark).to_dict()
+    topology = payload["topology"]
+    # Altair would walk (and validate) every coordinate of an inline topology, which takes seconds
+    # for a large zone: build the chart around an empty one and put the real one in afterwards.
+    chart = coverage_map({**payload, "topology": EMPTY_TOPOLOGY if topology else None}, labeller(lang),
+                         set(layers), width, height, dark, legends)
+    spec = to_spec(chart)
+    if topology:
+        spec["data"]["values"] = topology
+    # Tables go to the browser as Arrow. Converting them here, once, spares every rerun the
+    # conversion: st.vega_lite_chart passes datasets that are already bytes straight through.
+    spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
+                        for name, rows in spec.get("datasets", {}).items()}
+    return spec
 
 
 def map_spec(filters: Filters, layers=LAYERS, lang: str = "zh", width: int = 900, height: int = 640,
-             dark: bool = False) -> dict:
-    """The map's Vega-Lite spec for `st.vega_lite_chart`, rebuilt only after a write to the database."""
-    return _cached_spec(db.data_version(), db.database_url(), filters, tuple(sorted(layers)), lang, width, height, dark)
+             dark: bool = False, legends: bool = True) -> dict:
+    """The map's Vega-Lite spec for `st.vega_lite_chart` (the wall uses this too, dark and smaller),
+    rebuilt only after a write to the database. Treat it as read-only: it is shared."""
+    return _cached_spec(db.data_version(), db.database_url(), filters, tuple(sorted(layers)), lang, width, height,
+                        dark, legends)
 
 
 def payload_bytes(spec: dict) -> int:
-    """How many bytes of JSON the map sends to the browser."""
-    return len(json.dumps(spec, separators=(",", ":")).encode("utf-8"))
+    """How many bytes the map sends to the browser: the JSON spec plus its Arrow tables."""
+    datasets = spec.get("datasets", {})
+    tables = sum(len(value) for value in datasets.values() if isinstance(value, bytes))
+    rest = {**spec, "datasets": {k: v for k, v in datasets.items() if not isinstance(v, bytes)}}
+    return len(json.dumps(rest, separators=(",", ":"), ensure_ascii=False).encode("utf-8")) + tables
 
 
 def rounds_chart(rounds: pd.DataFrame, label, height: int = 220) -> alt.Chart:
@@ -348,3 +472,9 @@ def rounds_chart(rounds: pd.DataFrame, label, height: int = 220) -> alt.Chart:
                  alt.Tooltip("households_known:Q", title=label("col.households_known"), format=",d")])
     text = base.mark_text(dy=-8, fontSize=12).encode(y="coverage:Q", text=alt.Text("coverage:Q", format=".0%"))
     return (bars + text).properties(height=height)
+
+
+@st.cache_data(max_entries=100, show_spinner=False)
+def rounds_spec(rounds: pd.DataFrame, lang: str) -> dict:
+    """rounds_chart as a cached Vega-Lite spec (Altair's validation is too slow for every rerun)."""
+    return to_spec(rounds_chart(rounds, labeller(lang)))

@@ -5,19 +5,20 @@ html.escape: a finding typed as "<script>" prints as those characters, never as 
 """
 from __future__ import annotations
 
-import datetime as dt
 import html
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from data_access.inspections import AGE_BUCKETS
+from ui.charts.coverage import labeller, to_spec
 
 AGE_COLORS = ("#f2b134", "#e8702a", "#c0392b")  # older findings are hotter
 # Legends stay on the right: a legend on top squeezes the plot under Streamlit's "fit" autosize.
 
 
-def findings_by_owner_chart(frame: pd.DataFrame, label, height_per_owner: int = 28) -> alt.Chart:
+def findings_by_owner_chart(frame: pd.DataFrame, label, height_per_owner: int = 34) -> alt.Chart:
     """Open findings per owner, stacked by age (days since raised); owners with most findings first."""
     ages = [label(f"inspect.age.{bucket}") for bucket in AGE_BUCKETS]
     data = frame.assign(age_label=frame["age"].map(dict(zip(AGE_BUCKETS, ages))))
@@ -25,7 +26,7 @@ def findings_by_owner_chart(frame: pd.DataFrame, label, height_per_owner: int = 
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("owner:N", sort="-x", title=None),
+            y=alt.Y("owner:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180)),
             x=alt.X("sum(open):Q", title=label("inspect.open_findings"), axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("age_label:N", title=label("inspect.age"),
                             scale=alt.Scale(domain=ages, range=list(AGE_COLORS))),
@@ -35,33 +36,48 @@ def findings_by_owner_chart(frame: pd.DataFrame, label, height_per_owner: int = 
                      alt.Tooltip("open:Q", title=label("inspect.open_findings")),
                      alt.Tooltip("past_due:Q", title=label("inspect.past_due"))],
         )
-        .properties(height=max(160, height_per_owner * frame["owner"].nunique()))
+        .properties(height=max(180, height_per_owner * frame["owner"].nunique()))
     )
 
 
-def days_since_chart(points: pd.DataFrame, label, end: dt.date, cap: int = 10, height_per_point: int = 30) -> alt.Chart:
-    """Days since each duty point's last inspection; overdue points (over two days) in red.
+def days_since_chart(points: pd.DataFrame, label, cap: int = 7, height: int = 240) -> alt.Chart:
+    """How many duty points were last inspected 0, 1, 2, … days ago (and never); red past two days.
 
-    Bars stop at `cap` days (a point never inspected is drawn at the cap) so one forgotten point
-    does not squash the rest; the tooltip tells the real last day.
+    One bar per day count rather than per point, so sixty points still fit in one glance; the
+    tooltip names the points behind each bar.
     """
-    data = points[["name", "zone", "days_since", "overdue", "last_day"]].copy()
-    never = data["days_since"].isna()
-    data["days"] = data["days_since"].astype("Float64").fillna(cap).clip(upper=cap).astype(float)
+    days = points["days_since"].astype("Float64")
+    buckets = [label("inspect.never") if pd.isna(d) else (f"{cap}+" if d >= cap else str(int(d))) for d in days]
+    order = [str(d) for d in range(cap)] + [f"{cap}+", label("inspect.never")]
+    frame = pd.DataFrame({"bucket": buckets, "name": points["name"], "overdue": points["overdue"]})
+    grouped = frame.groupby("bucket", sort=False).agg(points=("name", "size"), overdue=("overdue", "max"),
+                                                       names=("name", lambda n: "、".join(list(n)[:12]) + ("…" if len(n) > 12 else "")))
+    data = grouped.reindex(order).fillna({"points": 0, "overdue": False, "names": ""}).rename_axis("bucket").reset_index()
     data["state"] = [label("inspect.state.overdue") if o else label("inspect.state.ok") for o in data["overdue"]]
-    data["last"] = [label("inspect.never") if n else str(d) for n, d in zip(never, data["last_day"])]
-    data = data.drop(columns=["last_day", "days_since"])
     states = [label("inspect.state.ok"), label("inspect.state.overdue")]
-    bars = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("name:N", sort=alt.EncodingSortField("days", order="descending"), title=None),
-        x=alt.X("days:Q", title=label("inspect.days_since"), scale=alt.Scale(domain=[0, cap]),
-                axis=alt.Axis(tickMinStep=1, values=list(range(0, cap + 1)))),
-        color=alt.Color("state:N", title=None, scale=alt.Scale(domain=states, range=["#4c9a5a", "#d62728"])),
-        tooltip=[alt.Tooltip("name:N", title=label("inspect.col.point")), alt.Tooltip("zone:N", title=label("col.zone")),
-                 alt.Tooltip("last:N", title=label("inspect.col.last_day"))],
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("bucket:O", sort=order, title=label("inspect.days_since"), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("points:Q", title=label("inspect.duty_points"), axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("state:N", title=None, scale=alt.Scale(domain=states, range=["#4c9a5a", "#d62728"])),
+            tooltip=[alt.Tooltip("bucket:O", title=label("inspect.days_since")),
+                     alt.Tooltip("points:Q", title=label("inspect.duty_points")),
+                     alt.Tooltip("names:N", title=label("inspect.col.point"))],
+        )
+        .properties(height=height)
     )
-    rule = alt.Chart(pd.DataFrame({"limit": [2]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="limit:Q")
-    return (bars + rule).properties(height=max(200, height_per_point * len(data)))
+
+
+BUILDERS = {"days_since": days_since_chart, "by_owner": findings_by_owner_chart}
+
+
+@st.cache_data(max_entries=100, show_spinner=False)
+def chart_spec(name: str, frame: pd.DataFrame, lang: str) -> dict:
+    """A board chart's Vega-Lite spec, built once per distinct data: Altair's validation costs
+    tens of milliseconds per chart, too much to pay on every rerun."""
+    return to_spec(BUILDERS[name](frame, labeller(lang)))
 
 
 # ---- the weekly circular -----------------------------------------------------------------------

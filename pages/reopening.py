@@ -20,6 +20,7 @@ LIST_LIMIT = 100  # the longest-waiting stuck and suspended cases; the tiles cou
 
 filters = st.session_state["filters"]
 user = actor()
+version = db.data_version()  # once per run: it keys this page's own caches of charts and tables
 threshold = read(reopening.stuck_after_days)
 # Labels looked up once per run: t() reads the session's language, too slow to call per table row.
 STATUS_TEXT = {s: t(f"reopen.status.{s}") for s in reopening.STATUSES}
@@ -48,7 +49,7 @@ def chart_spec(name: str, view, language: str, version: int) -> dict:
 
 
 def chart(where, name: str) -> None:
-    where.vega_lite_chart(chart_spec(name, filters, lang(), db.data_version()), width="stretch")
+    where.vega_lite_chart(chart_spec(name, filters, lang(), version), width="stretch")
 
 st.title(t("reopen.title"))
 st.caption(t("reopen.as_of", day=fmt.day(filters.end, weekday=True), days=threshold))
@@ -112,7 +113,7 @@ def table_view(name: str, view, extra: tuple, language: str, version: int) -> pd
 
 
 def show_view(name: str, extra: tuple = ()) -> pd.DataFrame:
-    return table_view(name, filters, extra, lang(), db.data_version())
+    return table_view(name, filters, extra, lang(), version)
 
 
 NARROW = ("zone", "days", "status", "since", "suspended_on", "owner", "owner_backup", "department", "above_size",

@@ -45,10 +45,11 @@ tiles[4].caption(t("shops.outside_caption", share=fmt.percent(figures["staff_fro
 # ---- by category, and which categories are open where ---------------------------------------------
 left, right = st.columns(2)
 left.subheader(t("shops.by_category"))
-left.vega_lite_chart(chart_spec("categories", filters, lang(), db.data_version()), width="stretch")
+version = db.data_version()  # once per run: it keys this page's chart cache
+left.vega_lite_chart(chart_spec("categories", filters, lang(), version), width="stretch")
 right.subheader(t("shops.where_open"))
 if figures["shops"]:
-    right.vega_lite_chart(chart_spec("where_open", filters, lang(), db.data_version()), width="stretch")
+    right.vega_lite_chart(chart_spec("where_open", filters, lang(), version), width="stretch")
 categories = read(shops.by_category, filters)
 
 left, right = st.columns([2, 3])

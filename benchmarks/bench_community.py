@@ -20,6 +20,7 @@ from common import APP, fresh_demo_database
 SITES = 2_000
 VERTICES = 240
 PAGES = ("pages/coverage_map.py", "pages/inspections.py", "pages/survey_entry.py", "pages/inspection_entry.py")
+ONE_ZONE = {"zone": "Z1"}  # the filter bar zoomed to one work zone
 
 
 def boundary(rng: random.Random, lon: float, lat: float, radius: float) -> str:
@@ -122,7 +123,7 @@ def map_payload(url: str, zone: bool = False) -> tuple[int, float]:
     return coverage.payload_bytes(spec), time.perf_counter() - began
 
 
-def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int = 15) -> dict:
+def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int = 15, query: dict | None = None) -> dict:
     """Median AppTest script time of one page, cold and warm, as wall-clock and as CPU seconds.
 
     Like common.time_page, but "cold" also empties st.cache_resource (the map keeps its prepared
@@ -150,6 +151,8 @@ def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int 
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(APP, default_timeout=300)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
         at.session_state["actor"] = auth.authenticate(username, "demo")
         at.run()
         colds.append(timed(lambda: at.switch_page(page).run()))
@@ -176,6 +179,8 @@ def main() -> None:
           f"{grown['rounds']:,} survey rounds, {grown['visits']:,} more inspections, "
           f"{grown['geometry_bytes'] / 1e6:.1f} MB of stored GeoJSON; built in {time.perf_counter() - started:.1f} s")
     results = [(page, time_page(demo_url, page), time_page(large_url, page)) for page in PAGES]
+    results.insert(1, ("  ...zoomed to one zone", time_page(demo_url, PAGES[0], query=ONE_ZONE),
+                       time_page(large_url, PAGES[0], query=ONE_ZONE)))
     report(results)
     print("\ncoverage map payload to the browser (Vega-Lite spec with TopoJSON + Arrow tables), 900 x 660:")
     for label, url in (("demo", demo_url), ("large", large_url)):

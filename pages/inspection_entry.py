@@ -30,8 +30,11 @@ with record_tab:
     if points.empty:
         st.info(t("inspect.no_points"))
     else:
-        names = {int(r.site_id): f"{r.name}（{t('inspect.kind.' + r.kind + '.' + str(r.checkpoint_type)) if r.kind == 'checkpoint' else t('kind.compound')} · {r.zone}）"
-                 for r in points.itertuples()}
+        kinds = {("checkpoint", c): t(f"inspect.kind.checkpoint.{c}") for c in ("road", "village", None)}
+        kinds.update({("compound", None): t("kind.compound")})  # translated once, not once per point
+        names = {int(i): f"{n}（{kinds.get((k, c if k == 'checkpoint' else None), k)} · {z}）"
+                 for i, n, k, c, z in zip(points["site_id"], points["name"], points["kind"], points["checkpoint_type"],
+                                          points["zone"])}
         if filters.site_id in names and "inspect_site" not in st.session_state:
             st.session_state["inspect_site"] = filters.site_id
         if st.session_state.get("inspect_site") not in names:

@@ -29,7 +29,8 @@ areas = read(community.writable_areas, user, filters.zone_id)
 if areas.empty:
     st.info(t("survey.no_sites"))
     st.stop()
-names = {int(r.site_id): f"{r.name}（{t('kind.' + r.kind)} · {r.zone}）" for r in areas.itertuples()}
+kinds = {kind: t(f"kind.{kind}") for kind in community.AREA_KINDS}  # translated once, not once per site
+names = {int(i): f"{n}（{kinds[k]} · {z}）" for i, n, k, z in zip(areas["site_id"], areas["name"], areas["kind"], areas["zone"])}
 if filters.site_id in names and "survey_site" not in st.session_state:
     st.session_state["survey_site"] = filters.site_id
 if st.session_state.get("survey_site") not in names:

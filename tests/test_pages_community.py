@@ -287,3 +287,17 @@ def test_close_a_finding_and_stale_close_is_refused(territory, engine):
         notes = dict(conn.execute(sa.select(Finding.description, Finding.fix_note)).all())
     assert notes["宣传材料未张贴"] == "已张贴海报"
     assert notes["测温枪无电"] is None  # the stale form did not slide onto another finding
+
+
+def test_map_keeps_the_whole_zone_when_a_site_is_picked(territory):
+    from data_access.filters import Filters
+    from ui.charts import coverage
+
+    payload = coverage.map_payload(Filters(site_id=territory["sun"], start=dt.date(2020, 2, 1),
+                                           end=dt.date(2020, 2, 25)), "zh", 900)
+    markers = payload["markers"]
+    assert set(markers.loc[markers["marker"] == "逾期未巡察", "name"]) == {"王家村卡口", "阳光小区", "幸福小区"}
+    assert set(markers.loc[markers["marker"] == "无物业小区", "name"]) == {"阳光小区"}
+    geometries = payload["topology"]["objects"]["shapes"]["geometries"]
+    assert [g["id"] for g in geometries if g.get("properties", {}).get("focused")] == [territory["sun"]]
+    assert len([g for g in geometries if "id" in g]) == 4  # every village and compound of 一区

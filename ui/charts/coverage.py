@@ -11,6 +11,7 @@ thousands of polygons into a spec takes far longer than a rerun may.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -405,8 +406,9 @@ def map_payload(filters: Filters, lang: str, pixels: int) -> dict:
     """Read everything the map shows and turn it into the chart's data."""
     zone_id, _ = community.focus(filters)
     shapes = _cached_shapes(community.geometry_fingerprint(zone_id), db.database_url(), zone_id, pixels)
+    whole_zone = dataclasses.replace(filters, zone_id=zone_id, site_id=None)  # a picked site is outlined, not isolated
     return build_payload(community.map_areas(filters), shapes, community.map_checkpoints(filters),
-                         inspections.duty_points(filters), labeller(lang))
+                         inspections.duty_points(whole_zone), labeller(lang))
 
 
 EMPTY_TOPOLOGY = {"type": "Topology", "objects": {SHAPES: {"type": "GeometryCollection", "geometries": []}}, "arcs": []}

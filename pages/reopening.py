@@ -14,6 +14,9 @@ from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()  # never run outside app.py's sign-in and role check
 
 TABLE_LIMIT = 500  # rows sent to the browser; the count above the table says how many there are
 LIST_LIMIT = 100  # the longest-waiting stuck and suspended cases; the tiles count them all

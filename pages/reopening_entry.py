@@ -11,6 +11,9 @@ from ui import format as fmt
 from ui.data import read
 from ui.i18n import lang, t
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()  # never run outside app.py's sign-in and role check
 
 user = actor()
 filters = st.session_state["filters"]

@@ -10,6 +10,9 @@ from data_access.models import SHOP_CATEGORIES
 from ui import errors as show_errors
 from ui.i18n import lang, t
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()  # never run outside app.py's sign-in and role check
 
 user = actor()
 filters = st.session_state["filters"]

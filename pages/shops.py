@@ -8,6 +8,9 @@ from ui.charts import shops as charts
 from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
+from ui.guard import require_router
+
+require_router()  # never run outside app.py's sign-in and role check
 
 TABLE_LIMIT = 500  # rows sent to the browser; the count says how many there are
 

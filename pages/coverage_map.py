@@ -10,6 +10,9 @@ from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()
 
 MAP_WIDTH, MAP_HEIGHT = 900, 660
 
@@ -108,7 +111,7 @@ if user is not None and user.role == "admin":
             try:
                 plan = community.check_geojson(raw)
             except ValidationError as error:
-                st.error(t("map.upload.refused", n=len(error.errors)), icon="⚠️")
+                st.error(t("map.upload.refused", n=len(error.errors)), icon=":material/error:")
                 st.dataframe(
                     [{"feature": e.row if e.row is not None else "—", "message": e.text(lang())} for e in error.errors],
                     hide_index=True, width="stretch",

@@ -9,6 +9,9 @@ from ui import errors as show_errors
 from ui.data import read
 from ui.i18n import t
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()
 
 CHECKS = inspections.CHECKS
 MAX_FINDINGS_ON_FORM = 10
@@ -20,7 +23,7 @@ today = dt.date.today()
 st.title(t("inspect.entry.title"))
 flash = st.session_state.pop("inspect_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 record_tab, close_tab = st.tabs([t("inspect.entry.record"), t("inspect.entry.close")])
 
@@ -101,7 +104,7 @@ with close_tab:
     if picked is not None and picked not in details and (still := inspections.finding_detail(picked)):
         details = {picked: still, **details}
     if not details:
-        st.success(t("inspect.no_open"), icon="✅")
+        st.success(t("inspect.no_open"), icon=":material/check_circle:")
     else:
         labels = {i: f"{d['site']} · {d['owner']} · {t('inspect.col.due_on')} {d['due_on']}: {d['description'][:40]}"
                   for i, d in details.items()}

@@ -8,6 +8,9 @@ from ui.charts import inspections as charts
 from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
+from ui.guard import require_router
+
+require_router()
 
 filters = st.session_state["filters"]
 label = coverage_charts.labeller(lang())
@@ -68,7 +71,7 @@ st.subheader(t("inspect.findings"))
 by_owner = read(inspections.findings_by_owner, filters)
 found = read(inspections.open_findings, filters)
 if found.empty:
-    st.success(t("inspect.no_open"), icon="✅")
+    st.success(t("inspect.no_open"), icon=":material/check_circle:")
 else:
     chart_col, table_col = st.columns([1, 2])
     chart_col.vega_lite_chart(charts.chart_spec("by_owner", by_owner, lang()), width="stretch")

@@ -10,6 +10,9 @@ from ui.data import read
 from ui.charts import coverage as charts
 from ui.i18n import lang, t
 from ui.session import actor
+from ui.guard import require_router
+
+require_router()
 
 FIELDS = community.SURVEY_FIELDS
 NEW = 0  # the mode value for "a new round"
@@ -23,7 +26,7 @@ st.caption(t("survey.intro"))
 
 flash = st.session_state.pop("survey_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 areas = read(community.writable_areas, user, filters.zone_id)
 if areas.empty:

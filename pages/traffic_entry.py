@@ -24,11 +24,18 @@ today = dt.date.today()
 
 st.title(t("entry.title"))
 st.caption(t("entry.intro"))
-day = st.date_input(t("entry.day"), value=min(filters.end, today), max_value=today, key="entry_day", format="YYYY-MM-DD")
+FLASH = "entry_flash"
 
-flash = st.session_state.pop("entry_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+
+def clear_flash() -> None:
+    """The "saved" message stays until the clerk does something else (a rerun alone keeps it)."""
+    st.session_state.pop(FLASH, None)
+
+
+day = st.date_input(t("entry.day"), value=min(filters.end, today), max_value=today, key="entry_day",
+                    format="YYYY-MM-DD", on_change=clear_flash)
+if st.session_state.get(FLASH):
+    st.success(st.session_state[FLASH], icon=":material/check_circle:")
 
 # The grid's source frame is loaded once per day and kept stable in session state, so the
 # editor's own state (what the clerk typed) is never reset by a rerun (streamlit#7749).
@@ -60,6 +67,7 @@ count_column = lambda name: st.column_config.NumberColumn(t(f"col.{name}"), min_
 edited = st.data_editor(
     shown,
     key=grid_key,
+    on_change=clear_flash,
     hide_index=True,
     width="content",
     num_rows="fixed",
@@ -90,7 +98,11 @@ row_numbers = {n: i for n, i in enumerate(keep)}
 reason = st.text_input(t("common.reason"), help=t("entry.reason_help"), key=f"entry_reason_{day}", max_chars=500)
 
 averages = {int(r.site_id): {"vehicles": r.vehicles_7d, "persons": r.persons_7d} for r in source.itertuples()}
-unusual = entry.unusual_rows(rows, averages)
+# Only figures being changed now are questioned; saved ones were confirmed when they were saved.
+saved = {int(r.site_id): {c: getattr(r, c) for c in COUNTS} for r in source.itertuples()}
+changed = [r if any(r[c] != saved[r["site_id"]][c] for c in COUNTS) else {**r, "vehicles": None, "persons": None}
+           for r in rows]
+unusual = entry.unusual_rows(changed, averages)
 confirmed = True
 if unusual:
     st.warning(t("entry.unusual") + "  \n" + "  \n".join(
@@ -101,6 +113,7 @@ if unusual:
 save_col, reload_col = st.columns([1, 1])
 result_box = st.container()
 if save_col.button(t("entry.save"), type="primary", key="entry_save", width="stretch"):
+    clear_flash()
     if not confirmed:
         result_box.error(t("entry.confirm_needed"))
     else:
@@ -109,7 +122,7 @@ if save_col.button(t("entry.save"), type="primary", key="entry_save", width="str
         except DataError as error:
             show_errors.show(error, result_box, row_names=names, row_numbers=row_numbers)
         else:
-            st.session_state["entry_flash"] = t("entry.saved", **summary)
+            st.session_state[FLASH] = t("entry.saved", **summary)
             reload_grid()
             st.rerun()
 reload_col.button(t("entry.reload"), on_click=reload_grid, key="entry_reload", width="stretch")
@@ -160,6 +173,6 @@ if uploaded is not None:
                 except DataError as error:
                     show_errors.show(error)
                 else:
-                    st.session_state["entry_flash"] = t("entry.saved", **summary)
+                    st.session_state[FLASH] = t("entry.saved", **summary)
                     reload_grid()
                     st.rerun()

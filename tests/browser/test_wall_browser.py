@@ -105,8 +105,9 @@ def test_a_clerks_save_shows_within_one_refresh(browser, wall_server):
     if confirm.count():
         confirm.locator("label").click()
         wait_ready(clerk)
-    clerk.locator(".st-key-entry_save button").click()
-    clerk.get_by_text("修改 1 行").wait_for(timeout=30_000)
+    from tests.browser.test_traffic_browser import save_and_wait
+
+    save_and_wait(clerk, "修改 1 行")
     saved_at = time.time()
 
     deadline = saved_at + REFRESH * 2 + 5

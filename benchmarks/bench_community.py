@@ -99,7 +99,7 @@ def grow(url: str) -> dict:
     return {"sites": total, "rounds": len(rounds), "visits": len(visits), "geometry_bytes": int(vertices)}
 
 
-def map_payload(url: str, zone: bool = False) -> tuple[int, float]:
+def map_payload(url: str, zone: bool = False) -> tuple[int, int, float]:
     """Bytes of the map's spec as sent to the browser, and the seconds it takes to build (cold)."""
     import os
 
@@ -120,7 +120,7 @@ def map_payload(url: str, zone: bool = False) -> tuple[int, float]:
     coverage._cached_shapes.clear()
     began = time.perf_counter()
     spec = coverage.map_spec(Filters(zone_id=zone_id, start=start, end=end), coverage.LAYERS, "zh", 900, 660)
-    return coverage.payload_bytes(spec), time.perf_counter() - began
+    return coverage.payload_bytes(spec), coverage.static_bytes(spec), time.perf_counter() - began
 
 
 def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int = 15, query: dict | None = None) -> dict:
@@ -182,11 +182,13 @@ def main() -> None:
     results.insert(1, ("  ...zoomed to one zone", time_page(demo_url, PAGES[0], query=ONE_ZONE),
                        time_page(large_url, PAGES[0], query=ONE_ZONE)))
     report(results)
-    print("\ncoverage map payload to the browser (Vega-Lite spec with TopoJSON + Arrow tables), 900 x 660:")
+    print("\ncoverage map payload to the browser, 900 x 660: per rerun (Vega-Lite spec + Arrow tables) and the"
+          "\nboundaries file (TopoJSON, a static file fetched once per browser and then cached):")
     for label, url in (("demo", demo_url), ("large", large_url)):
         for zone in (False, True):
-            size, seconds = map_payload(url, zone)
-            print(f"  {label:6} {'one zone' if zone else 'all zones':10} {size:>10,} bytes   built in {seconds:.2f} s (cold)")
+            size, boundaries, seconds = map_payload(url, zone)
+            print(f"  {label:6} {'one zone' if zone else 'all zones':10} {size:>10,} bytes per rerun"
+                  f"  {boundaries:>10,} bytes boundaries   built in {seconds:.2f} s (cold)")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+
+from ui.charts.coverage import STATIC_MAPS
 
 import pytest
 import sqlalchemy as sa
@@ -37,9 +40,11 @@ def map_spec(at) -> dict:
 
 
 def topology(spec: dict) -> dict:
-    """The map's one geometry dataset (TopoJSON, sent inside the spec)."""
-    found = spec["data"]["values"]
-    assert found["type"] == "Topology" and spec["data"]["format"] == {"type": "topojson", "feature": "shapes"}
+    """The map's one geometry dataset: TopoJSON in a static file the spec points at (app/static/maps/…)."""
+    url = spec["data"]["url"]
+    assert url.startswith("app/static/maps/") and spec["data"]["format"] == {"type": "topojson", "feature": "shapes"}
+    found = json.loads((STATIC_MAPS / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+    assert found["type"] == "Topology"
     return found
 
 
@@ -69,7 +74,9 @@ def test_map_page_shows_the_report_totals(demo_engine):
     assert "7,718" in values and "11,222" in values and "2,015" in values and "5,276" in values
     spec = map_spec(at)
     assert len(areas(spec)) == 48
-    assert '"url"' not in json.dumps(spec)  # no data loaded by URL: the geometry travels in the spec
+    # Offline: the only data loaded by URL is the app's own static boundaries file, never a tile server.
+    urls = re.findall(r'"url": "([^"]*)"', json.dumps(spec))
+    assert urls and all(u.startswith("app/static/maps/") for u in urls)
 
 
 def test_board_page_on_the_demo_data(demo_engine):

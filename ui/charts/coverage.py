@@ -12,7 +12,10 @@ thousands of polygons into a spec takes far longer than a rerun may.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
+from pathlib import Path
 import math
 
 import altair as alt
@@ -411,6 +414,32 @@ def map_payload(filters: Filters, lang: str, pixels: int) -> dict:
                          inspections.duty_points(whole_zone), labeller(lang))
 
 
+STATIC_MAPS = Path(__file__).resolve().parents[2] / "static" / "maps"
+
+
+def static_topology_url(topology: dict) -> str:
+    """Write the boundaries once as a static file named by their content and return its URL.
+
+    The browser fetches it once and caches it; reruns then send only the figures. The name is the
+    content's hash, so several app servers (each writing its own copy) and old tabs stay consistent.
+    """
+    text = json.dumps(topology, separators=(",", ":"), ensure_ascii=False)
+    name = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20] + ".json"
+    path = STATIC_MAPS / name
+    if not path.exists():
+        STATIC_MAPS.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # atomic: a reader never sees half a file
+    return f"app/static/maps/{name}"
+
+
+def static_bytes(spec: dict) -> int:
+    """Size of the boundaries file a spec points at (fetched once per browser, then cached)."""
+    url = spec.get("data", {}).get("url")
+    return (STATIC_MAPS / url.rsplit("/", 1)[1]).stat().st_size if url else 0
+
+
 EMPTY_TOPOLOGY = {"type": "Topology", "objects": {SHAPES: {"type": "GeometryCollection", "geometries": []}}, "arcs": []}
 
 
@@ -436,7 +465,8 @@ def _cached_spec(version: int, url: str, filters: Filters, layers: tuple, lang: 
                          set(layers), width, height, dark, legends)
     spec = to_spec(chart)
     if topology:
-        spec["data"]["values"] = topology
+        spec["data"].pop("values", None)
+        spec["data"]["url"] = static_topology_url(topology)
     # Tables go to the browser as Arrow. Converting them here, once, spares every rerun the
     # conversion: st.vega_lite_chart passes datasets that are already bytes straight through.
     spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))

@@ -465,8 +465,12 @@ def _cached_spec(version: int, url: str, filters: Filters, layers: tuple, lang: 
                          set(layers), width, height, dark, legends)
     spec = to_spec(chart)
     if topology:
-        spec["data"].pop("values", None)
-        spec["data"]["url"] = static_topology_url(topology)
+        try:
+            spec["data"].pop("values", None)
+            spec["data"]["url"] = static_topology_url(topology)
+        except OSError:  # a read-only install: send the geometry inside the spec instead (slower reruns)
+            spec["data"].pop("url", None)
+            spec["data"]["values"] = topology
     # Tables go to the browser as Arrow. Converting them here, once, spares every rerun the
     # conversion: st.vega_lite_chart passes datasets that are already bytes straight through.
     spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))

@@ -35,8 +35,11 @@ def _insert_days(url: str, site_id: int, first_day: int, start, queue) -> None:
 def _increment(url: str, site_id: int, step: int, start, queue) -> None:
     """Read-modify-write the same row INCREMENTS_EACH times, retrying when the form is stale.
 
-    Each worker adds its own step (1, 10, 100, ...), so two stale forms never carry the same new
-    value (an identical value is accepted as a no-op by design: it is how a double click is absorbed).
+    Each worker adds its own step, a power of 11 (1, 11, 121, 1331). A save whose value already
+    equals the stored one is accepted as a no-op by design (it is how a double click is absorbed),
+    so the steps must make that impossible for a stale increment: with at most 10 increments per
+    worker, what the others add is a base-11 number with a 0 digit where this worker's step has its
+    1, so it never equals the step. (Powers of 10 failed here once: 10 x 100 = 1000.)
     """
     import os
 
@@ -99,7 +102,7 @@ def test_concurrent_updates_of_one_row_lose_no_update(engine):
 
     save_checkpoint_days("super1", START, [day_row(ids["cp1"], vehicles=0)], today=TODAY, engine=engine)
     url = engine.url.render_as_string(hide_password=False)
-    steps = [10**n for n in range(WORKERS)]
+    steps = [11**n for n in range(WORKERS)]
     results = _run(_increment, [(url, ids["cp1"], step) for step in steps])
     assert [status for status, _ in results] == ["ok"] * WORKERS
     assert sum(conflicts for _, conflicts in results) > 0  # the workers really did collide

@@ -9,6 +9,7 @@ from ui import errors as show_errors
 from ui.data import read
 from ui.i18n import t
 from ui.session import actor
+from ui.flash import show_once
 from ui.guard import require_router
 
 require_router()
@@ -21,9 +22,7 @@ filters = st.session_state["filters"]
 today = dt.date.today()
 
 st.title(t("inspect.entry.title"))
-flash = st.session_state.pop("inspect_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+show_once("inspect_flash")
 
 record_tab, close_tab = st.tabs([t("inspect.entry.record"), t("inspect.entry.close")])
 

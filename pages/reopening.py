@@ -14,6 +14,7 @@ from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
+from ui.flash import show_once
 from ui.guard import require_router
 
 require_router()  # never run outside app.py's sign-in and role check
@@ -56,9 +57,7 @@ def chart(where, name: str) -> None:
 
 st.title(t("reopen.title"))
 st.caption(t("reopen.as_of", day=fmt.day(filters.end, weekday=True), days=threshold))
-flash = st.session_state.pop("reopen_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+show_once("reopen_flash")
 
 # ---- headline figures ---------------------------------------------------------------------------
 figures = read(reopening.summary, filters, threshold)

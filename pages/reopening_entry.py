@@ -11,6 +11,7 @@ from ui import format as fmt
 from ui.data import read
 from ui.i18n import lang, t
 from ui.session import actor
+from ui.flash import show_once
 from ui.guard import require_router
 
 require_router()  # never run outside app.py's sign-in and role check
@@ -27,9 +28,7 @@ if user is None or not user.writes:
     st.error(t("error.not_allowed"))
     st.stop()
 
-flash = st.session_state.pop("reopen_entry_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+show_once("reopen_entry_flash")
 
 # ---- which enterprise -----------------------------------------------------------------------------
 OPEN, ALL = "open", "all"

@@ -10,6 +10,7 @@ from data_access.models import SHOP_CATEGORIES
 from ui import errors as show_errors
 from ui.i18n import lang, t
 from ui.session import actor
+from ui.flash import show_once
 from ui.guard import require_router
 
 require_router()  # never run outside app.py's sign-in and role check
@@ -27,9 +28,7 @@ st.caption(t("shops.entry.intro"))
 if user is None or not user.writes:
     st.error(t("error.not_allowed"))
     st.stop()
-flash = st.session_state.pop("shop_entry_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+show_once("shop_entry_flash")
 
 # ---- which shops: the filter bar's zone, a category, part of a name -------------------------------
 pick_category, pick_name = st.columns([1, 2])

@@ -10,6 +10,7 @@ from ui.data import read
 from ui.charts import coverage as charts
 from ui.i18n import lang, t
 from ui.session import actor
+from ui.flash import show_once
 from ui.guard import require_router
 
 require_router()
@@ -24,9 +25,7 @@ today = dt.date.today()
 st.title(t("survey.title"))
 st.caption(t("survey.intro"))
 
-flash = st.session_state.pop("survey_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+show_once("survey_flash")
 
 areas = read(community.writable_areas, user, filters.zone_id)
 if areas.empty:

@@ -31,7 +31,6 @@ TEXT = {
     "col.name": ("站点", "Site"),
     "col.persons_yesterday": ("前一日人员", "Persons day before"),
     "col.day": ("日期", "Day"),
-    "col.checkpoint_name": ("卡口", "Checkpoint"),
     "col.reason": ("原因", "Reason"),
     "col.site_id": ("卡口", "Checkpoint"),
     "col.row": ("行", "Row"),

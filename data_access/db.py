@@ -6,20 +6,31 @@ the busy timeout) instead of failing half-way with "database is locked".
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.orm import Session
 
+from .errors import SaveFailed
 from .models import DataVersion
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "dashboard.db"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a save may wait for another writer's lock before it gives up and says so. A clerk
+# waiting longer than this thinks the page hung; every real save holds its lock for milliseconds.
+LOCK_WAIT_SECONDS = float(os.environ.get("DASHBOARD_LOCK_WAIT_SECONDS", "8"))
+LOCK_WAIT_MS = int(LOCK_WAIT_SECONDS * 1000)
+# PostgreSQL: a statement that runs this long is stuck, not slow (the slowest page query takes
+# well under a second at city scale), and a session left idle inside a transaction holds locks.
+PG_STATEMENT_TIMEOUT_MS = 30_000
+PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+APPLICATION_NAME = "zone-dashboard"
+log = logging.getLogger("dashboard")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -64,10 +75,13 @@ def _make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS})
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 5})
+    options = (f"-c lock_timeout={LOCK_WAIT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS} "
+               f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_TIMEOUT_MS}")
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"connect_timeout": 5, "application_name": APPLICATION_NAME, "options": options})
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -78,7 +92,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -104,13 +118,49 @@ def write_session(engine: Engine | None = None) -> Iterator[Session]:
     """One write transaction: everything inside commits together or not at all.
 
     It also bumps the data version, so every app server's read cache sees the write at once.
+    A write the database does not commit (busy, disk full, out of reach) raises SaveFailed.
     """
     engine = engine or get_engine()
-    with engine.connect().execution_options(sqlite_immediate=True) as conn:
-        with Session(bind=conn, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
-                bump_data_version(session)
+    try:
+        with engine.connect().execution_options(sqlite_immediate=True) as conn:
+            with Session(bind=conn, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+                    bump_data_version(session)
+    except exc.IntegrityError:
+        raise  # a constraint the caller turns into a refusal of its own (a conflict, a duplicate)
+    except (exc.OperationalError, exc.InterfaceError, exc.DataError, exc.DBAPIError) as error:
+        kind = failure_kind(error)
+        log.warning("write not committed (%s): %s", kind, error)
+        raise SaveFailed(kind) from error
+
+
+# SQLite result codes and PostgreSQL SQLSTATEs, by what they mean to the person saving.
+_SQLITE_KINDS = {"SQLITE_BUSY": "busy", "SQLITE_LOCKED": "busy", "SQLITE_FULL": "full", "SQLITE_READONLY": "read_only",
+                 "SQLITE_CANTOPEN": "unreachable", "SQLITE_IOERR": "full", "SQLITE_NOTADB": "unreachable"}
+_PG_KINDS = {"55P03": "busy", "57014": "busy", "40001": "busy", "40P01": "busy", "53100": "full", "53200": "full",
+             "53300": "unreachable", "25006": "read_only", "57P01": "unreachable", "57P02": "unreachable",
+             "57P03": "unreachable"}
+
+
+def failure_kind(error: BaseException) -> str:
+    """'busy', 'full', 'read_only', 'unreachable' or 'rejected', from a driver error."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return "unreachable"
+    original = getattr(error, "orig", None)
+    sqlite_name = getattr(original, "sqlite_errorname", None)
+    if sqlite_name:  # extended codes (SQLITE_IOERR_WRITE) share their primary code's meaning
+        return _SQLITE_KINDS.get("_".join(sqlite_name.split("_")[:2]), "rejected")
+    state = getattr(original, "sqlstate", None)
+    if state:
+        return _PG_KINDS.get(state, "unreachable" if state.startswith("08") else "rejected")
+    text = str(original or error).lower()
+    if "locked" in text or "timeout" in text:
+        return "busy"
+    if "full" in text:
+        return "full"
+    # No SQLSTATE and no SQLite code: the driver never got an answer (refused, reset, closed).
+    return "unreachable" if isinstance(error, (exc.OperationalError, exc.InterfaceError)) else "rejected"
 
 
 def bump_data_version(session: Session) -> None:

@@ -66,3 +66,34 @@ class NotFound(DataError):
         self.zh = f"未找到：{what}"
         self.en = f"Not found: {what}"
         super().__init__(self.en)
+
+
+class SaveFailed(DataError):
+    """The database did not commit a write: busy, out of space, read-only or out of reach.
+
+    Nothing was saved. The message says so in words a clerk understands, and that what they
+    typed is still on the screen, so the page only has to show it.
+    """
+
+    MESSAGES = {
+        "busy": ("数据库正忙（其他人正在保存），本次未保存。您输入的内容仍在，请稍候再按一次保存。",
+                 "The database is busy (someone else is saving); nothing was saved. What you typed is still "
+                 "here: press save again in a moment."),
+        "full": ("服务器存储空间已满，本次未保存。您输入的内容仍在；请通知管理员清理空间后再保存。",
+                 "The server's storage is full; nothing was saved. What you typed is still here: ask the "
+                 "administrator to free space, then save again."),
+        "read_only": ("数据库当前只读，本次未保存。您输入的内容仍在；请通知管理员。",
+                      "The database is read-only at the moment; nothing was saved. What you typed is still "
+                      "here: tell the administrator."),
+        "unreachable": ("暂时连不上数据库，本次未保存。您输入的内容仍在，连接恢复后请再按一次保存。",
+                        "The database cannot be reached; nothing was saved. What you typed is still here: "
+                        "press save again once it is back."),
+        "rejected": ("数据库拒绝了这次保存，未保存任何内容。您输入的内容仍在；请核对后再试，或通知管理员。",
+                     "The database refused this save; nothing was saved. What you typed is still here: check "
+                     "it and try again, or tell the administrator."),
+    }
+
+    def __init__(self, kind: str):
+        self.kind = kind if kind in self.MESSAGES else "rejected"
+        self.zh, self.en = self.MESSAGES[self.kind]
+        super().__init__(f"save failed: {self.kind}")

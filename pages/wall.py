@@ -1,9 +1,13 @@
 """指挥大屏: the command post's wall display. Opened with a display key, read-only, refreshes itself.
 
 Every panel is drawn by the same read functions and chart functions the dashboard pages use.
+A refresh first computes the whole board (figures and chart specs) and keeps it in the session;
+when the database is away the last good board is redrawn from that copy alone, without a query.
 """
 import dataclasses
 import datetime as dt
+import logging
+import math
 import os
 
 import streamlit as st
@@ -15,8 +19,7 @@ from ui.charts import coverage as coverage_charts
 from ui.charts import reopening as reopening_charts
 from ui.charts import traffic as traffic_charts
 from ui.data import chart_spec, read
-from ui.errors import escape_markdown
-from ui.i18n import lang, t
+from ui.i18n import LANGS, lang, t
 from ui.outage import is_database_error
 from ui.wall_style import WALL_CSS
 from ui.guard import require_router
@@ -28,12 +31,68 @@ TREND_DAYS = 30
 MAX_ALERTS = 15
 LAST_BOARD = "_wall_last_board"
 MARKERS = {1: ":red[:material/error:]", 2: ":orange[:material/schedule:]", 3: ":blue[:material/inventory_2:]"}
+SCALES = (0.5, 3.0)
+CYCLE_WORDS = {"1": True, "0": False, "": False, "true": True, "yes": True, "on": True, "false": False,
+               "no": False, "off": False}
+log = logging.getLogger("dashboard")
+
+
+# ---- URL parameters: a wall is set up once from a link, so a typo is corrected, never fatal ----
+
+def scale_parameter(raw: str | None) -> tuple[float, str | None]:
+    """?scale=2 on a 4K screen driven at native resolution doubles chart sizes (text already scales
+    with the screen). Returns the factor and, for a value that had to be corrected, what it became."""
+    if raw is None or not raw.strip():
+        return 1.0, None
+    try:
+        value = float(raw)
+    except ValueError:
+        return 1.0, "1"
+    if math.isnan(value):
+        return 1.0, "1"
+    fixed = max(SCALES[0], min(SCALES[1], value))
+    return fixed, None if fixed == value else f"{fixed:g}"
+
+
+def cycle_parameter(raw: str | None) -> tuple[bool, str | None]:
+    """?cycle=1 walks the whole zone and each work zone in turn; 0 (or no parameter) does not."""
+    if raw is None or raw in ("0", "1"):
+        return raw == "1", None
+    value = CYCLE_WORDS.get(raw.strip().lower(), False)
+    return value, "1" if value else "0"
+
+
+def lang_parameter(raw: str | None) -> tuple[str | None, str | None]:
+    if raw is None or raw in LANGS:
+        return raw, None
+    value = raw.strip().lower()
+    value = value if value in LANGS else "zh"
+    return value, value
+
+
+def read_parameters() -> tuple[float, bool, list[tuple[str, str, str]]]:
+    """The scale and cycle settings, the session's language, and (name, value, correction) for each
+    parameter that had to be corrected."""
+    scale, scale_fix = scale_parameter(st.query_params.get("scale"))
+    cycle, cycle_fix = cycle_parameter(st.query_params.get("cycle"))
+    language, lang_fix = lang_parameter(st.query_params.get("lang"))
+    if "lang" not in st.session_state or lang_fix:
+        st.session_state["lang"] = language or "zh"
+    fixes = [(name, st.query_params.get(name), fix)
+             for name, fix in (("scale", scale_fix), ("cycle", cycle_fix), ("lang", lang_fix)) if fix is not None]
+    return scale, cycle, fixes
+
+
+def parameter_notices(fixes) -> None:
+    """One line per corrected parameter, above the board (the URL value shown as plain text)."""
+    for name, value, fix in fixes:
+        with st.container(key=f"wall_notice_{name}"):
+            st.warning(t("wall.bad_parameter", name=name, value=fmt.plain(value[:40]), fixed=fix),
+                       icon=":material/link_off:")
+
 
 st.html(WALL_CSS)
-if "lang" not in st.session_state:
-    st.session_state["lang"] = "en" if st.query_params.get("lang") == "en" else "zh"
-# A 4K screen driven at native resolution: ?scale=2 doubles chart sizes (text already scales with the screen).
-SCALE = max(0.5, min(3.0, float(st.query_params.get("scale", "1") or 1)))
+SCALE, CYCLE, FIXES = read_parameters()
 
 
 CLOCK_HTML = """<div id="c" style="font:700 {size}px 'Noto Sans CJK SC',system-ui,sans-serif;color:#fff;
@@ -50,7 +109,9 @@ def clock() -> None:
 
 
 def collect(zone_id: int | None) -> dict:
-    """Everything the wall shows, as of the data set's day; kept whole so a failed refresh can redraw it."""
+    """Everything the wall shows, as of the data set's day, chart specs included: kept whole in the
+    session so that a failed refresh redraws it without reading anything (a cached spec's key reads
+    the data version, which is a query)."""
     start, end = read(territory.default_range)
     filters = Filters(zone_id=zone_id, start=start, end=end)
     day_before = dataclasses.replace(filters, end=end - dt.timedelta(days=1))
@@ -66,7 +127,23 @@ def collect(zone_id: int | None) -> dict:
         "coverage": read(community.coverage_totals, filters),
         "findings": read(inspections.board_summary, filters),
         "alerts": read(alerts.alerts, filters),
+        "charts": chart_specs(filters),
         "read_at": dt.datetime.now(),
+    }
+
+
+def chart_specs(filters: Filters) -> dict:
+    """The Vega-Lite specs of the trend, the reopening funnel and the coverage map."""
+    recent = dataclasses.replace(filters, start=max(filters.start, filters.end - dt.timedelta(days=TREND_DAYS - 1)))
+    step_labels = {s: t(f"reopen.step.{s}") for s in reopening.STEP_LABELS}
+    return {
+        "trend": chart_spec(traffic_charts.daily_trend, traffic.daily, (recent,), wall=True, metric="vehicles",
+                            label=t("traffic.vehicles"), average_label=t("traffic.avg7"), day_label=t("common.day"),
+                            color="#5aa9ff", height=int(185 * SCALE)),
+        "funnel": chart_spec(reopening_charts.funnel, reopening.funnel, (filters,), wall=True, step_labels=step_labels,
+                             count_label=t("reopen.enterprises"), height_per_row=int(31 * SCALE)),
+        "map": coverage_charts.map_spec(filters, ("coverage", "property", "checkpoints", "overdue"), lang(),
+                                        int(560 * SCALE), int(330 * SCALE), dark=True),
     }
 
 
@@ -108,34 +185,28 @@ def alert_column(board: dict) -> None:
         if items.empty:
             st.markdown(":green[:material/check_circle:] " + t("wall.no_alerts"))
         for row in items.head(MAX_ALERTS).itertuples():
-            text = t(f"wall.alert.{row.kind}", subject=row.subject, detail=row.detail, days=row.days)
-            st.markdown(f"{MARKERS[row.urgency]} {escape_markdown(text)}")
+            # names and findings are typed by clerks: plain text, never Markdown
+            text = t(f"wall.alert.{row.kind}", subject=fmt.plain(row.subject), detail=fmt.plain(row.detail), days=row.days)
+            st.markdown(f"{MARKERS[row.urgency]} {text}")
         if len(items) > MAX_ALERTS:
             st.caption(t("wall.more_alerts", n=len(items) - MAX_ALERTS))
 
 
 def charts(board: dict) -> None:
-    filters = board["filters"]
-    recent = dataclasses.replace(filters, start=max(filters.start, filters.end - dt.timedelta(days=TREND_DAYS - 1)))
+    """Drawn from the board's own specs only: nothing here may read the database."""
+    specs = board["charts"]
     st.subheader(t("wall.trend"))
-    st.vega_lite_chart(chart_spec(traffic_charts.daily_trend, traffic.daily, (recent,), wall=True, metric="vehicles",
-                                  label=t("traffic.vehicles"), average_label=t("traffic.avg7"), day_label=t("common.day"),
-                                  color="#5aa9ff", height=int(185 * SCALE)), width="stretch")
+    st.vega_lite_chart(specs["trend"], width="stretch")
     funnel_column, map_column = st.columns([1, 1])
     funnel_column.subheader(t("wall.funnel"))
-    step_labels = {s: t(f"reopen.step.{s}") for s in reopening.STEP_LABELS}
-    funnel_column.vega_lite_chart(chart_spec(reopening_charts.funnel, reopening.funnel, (filters,), wall=True,
-                                             step_labels=step_labels, count_label=t("reopen.enterprises"),
-                                             height_per_row=int(31 * SCALE)), width="stretch")
+    funnel_column.vega_lite_chart(specs["funnel"], width="stretch")
     map_column.subheader(t("wall.map"))
-    spec = coverage_charts.map_spec(filters, ("coverage", "property", "checkpoints", "overdue"), lang(),
-                                    int(560 * SCALE), int(330 * SCALE), dark=True)
-    map_column.vega_lite_chart(spec, width="content")
+    map_column.vega_lite_chart(specs["map"], width="content")
 
 
 def render(board: dict) -> None:
     title, meta, time = st.columns([5, 2, 2], vertical_alignment="center")
-    title.title(t("wall.title") + (f" · {board['zone']}" if board["zone"] else ""))
+    title.title(t("wall.title") + (f" · {fmt.plain(board['zone'])}" if board["zone"] else ""))
     meta.caption(t("wall.as_of", day=fmt.day(board["filters"].end, weekday=True)) + "  \n"
                  + t("wall.since", start=fmt.day(board["filters"].start)) + " · "
                  + t("wall.updated", time=board["read_at"].strftime("%H:%M:%S")))
@@ -154,7 +225,7 @@ def render(board: dict) -> None:
 
 def zone_to_show(display) -> int | None:
     """A zone's own screen shows its zone; `?cycle=1` walks the whole zone and each work zone in turn."""
-    if display.zone_id is not None or st.query_params.get("cycle") != "1":
+    if display.zone_id is not None or not CYCLE:
         return display.zone_id
     zone_ids = [None, *read(territory.zones)["id"].tolist()]
     turn = st.session_state.get("_wall_turn", -1) + 1
@@ -177,21 +248,42 @@ def board() -> None:
             banner.error(t("wall.refused"))
             return
         current = collect(zone_to_show(display))
-    except Exception as error:
-        if not is_database_error(error):
-            raise
-        last = st.session_state.get(LAST_BOARD)
-        if last is None:
-            banner.error(t("wall.stale_never"), icon=":material/hourglass_top:")
-            return
-        banner.error(t("wall.stale", time=last["read_at"].strftime("%H:%M:%S")), icon=":material/hourglass_top:")
-        render(last)
+    except Exception as error:  # a fragment's error would show as a traceback: never on the wall
+        redraw_last(banner, error)
         return
     st.session_state[LAST_BOARD] = current
     render(current)
 
 
-if auth.check_display_key(st.query_params.get("key")) is None:
+def redraw_last(banner, error: Exception) -> None:
+    """The last good board, from the session alone, under a banner saying how old it is."""
+    if is_database_error(error):
+        log.warning("wall: database unreachable: %s", error)
+        reason = "stale"
+    else:
+        log.exception("wall: refresh failed", exc_info=error)
+        reason = "failed"
+    last = st.session_state.get(LAST_BOARD)
+    if last is None:
+        banner.error(t(f"wall.{reason}_never"), icon=":material/hourglass_top:")
+        return
+    banner.error(t(f"wall.{reason}", time=last["read_at"].strftime("%H:%M:%S")), icon=":material/hourglass_top:")
+    render(last)
+
+
+def key_refused() -> bool:
+    """A wrong key stops here, before the refresh timer starts. With the database away the board
+    decides: it redraws the last good board (the key was good then) or says there is none."""
+    try:
+        return auth.check_display_key(st.query_params.get("key")) is None
+    except Exception as error:
+        if not is_database_error(error):
+            raise
+        return False
+
+
+parameter_notices(FIXES)
+if key_refused():
     st.error(t("wall.refused"))
     st.stop()
 board()

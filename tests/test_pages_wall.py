@@ -1,0 +1,106 @@
+"""AppTest: the wall display on SQLite (the browser tests cover its timers on PostgreSQL).
+
+A wall has no sign-in: app.py sends any request with ?key= to pages/wall.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.apptest_helpers import app, metric, texts
+
+# A port nothing listens on: every connection is refused at once, as when the server is away.
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/gone"
+REPORT = {"累计车辆": "15,294", "累计人员": "28,225", "日最高车辆": "1,656", "批复复工企业": "69",
+          "复工员工": "4,892", "营业商铺": "58", "农村已摸排（户）": "7,718", "小区已摸排（户）": "2,015"}
+
+
+# SQLite only: the wall's PostgreSQL runs are in tests/browser/ and tests/test_smoke_pages.py.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def wall(key: str = "demo-wall", **query) -> object:
+    at = app({"key": key, **query})
+    at.run()
+    return at
+
+
+def charts(at) -> list:
+    return at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def assert_no_failure(at) -> None:
+    """No exception and nothing that reads like one (a path, a driver, an address)."""
+    assert not at.exception, at.exception
+    shown = texts(at)
+    for leak in ("Traceback", 'File "', "sqlalchemy", "psycopg", "OperationalError", "127.0.0.1:"):
+        assert leak not in shown, f"{leak!r} on the wall: {shown[:500]}"
+
+
+def test_demo_key_shows_the_report_figures(demo_engine):
+    at = wall()
+    assert_no_failure(at)
+    for label, figure in REPORT.items():
+        assert metric(at, label) == figure
+    assert len(charts(at)) == 3  # trend, funnel, map
+    assert not at.error
+
+
+def test_wrong_key_is_refused(demo_engine):
+    at = wall("wrong-key")
+    assert_no_failure(at)
+    assert any("无效或已被撤销" in e.value for e in at.error)
+    assert not at.metric and not charts(at)
+
+
+def test_outage_redraws_the_last_board_from_memory(demo_engine, monkeypatch):
+    at = wall()
+    assert metric(at, "累计车辆") == "15,294"
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+    at.run()
+    assert_no_failure(at)
+    assert any("数据库未响应" in e.value for e in at.error), texts(at)[:500]
+    for label, figure in REPORT.items():
+        assert metric(at, label) == figure
+    assert len(charts(at)) == 3
+    assert "需要处理" in texts(at)  # the alert column is still there
+    monkeypatch.setenv("DATABASE_URL", str(demo_engine.url))  # the database is back
+    at.run()
+    assert_no_failure(at)
+    assert not any("数据库未响应" in e.value for e in at.error)
+    assert metric(at, "累计车辆") == "15,294"
+
+
+def test_outage_before_any_good_board_says_so(demo_engine, monkeypatch):
+    at = wall()
+    at.session_state["_wall_last_board"] = None
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+    at.run()
+    assert_no_failure(at)
+    assert any("暂无数据" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("query, notice", [
+    ({"scale": "abc"}, "scale"), ({"scale": "nan"}, "scale"), ({"scale": "99"}, "scale"), ({"scale": "0"}, "scale"),
+    ({"cycle": "yes"}, "cycle"), ({"cycle": "2"}, "cycle"), ({"lang": "fr"}, "lang"),
+])
+def test_a_bad_parameter_is_corrected_with_a_notice(demo_engine, query, notice):
+    at = wall(**query)
+    assert_no_failure(at)
+    assert not at.error, [e.value for e in at.error]
+    assert metric(at, "累计车辆") == "15,294"
+    notices = [w.value for w in at.warning if notice in w.value]
+    assert len(notices) == 1 and "\n" not in notices[0].strip(), [w.value for w in at.warning]
+
+
+def test_good_parameters_give_no_notice(demo_engine):
+    at = wall(scale="1.5", cycle="1", lang="en")
+    assert_no_failure(at)
+    assert metric(at, "Vehicles since start") == "15,294"
+    assert all("scale" not in w.value and "cycle" not in w.value for w in at.warning)
+
+
+def test_english_wall(demo_engine):
+    at = wall(lang="en")
+    assert_no_failure(at)
+    assert metric(at, "Vehicles since start") == "15,294"
+    assert "Needs attention" in texts(at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.errors import ConflictError, DataError, ValidationError
+from ui.format import plain
 from ui.i18n import lang, t
 
 
@@ -31,22 +32,17 @@ def message_lines(error: ValidationError, row_names: dict[int, str] | None = Non
 
 def show(error: DataError, container=None, row_names: dict[int, str] | None = None,
          row_numbers: dict[int, int] | None = None) -> None:
-    """Render any refusal calmly. Text is passed as Markdown-free text (st.error escapes HTML)."""
+    """Render any refusal calmly. Every line is plain text: names in it are stored text."""
     target = container or st
     if isinstance(error, ValidationError):
         target.error(t("common.nothing_saved") + "  \n" + "  \n".join(escape_markdown(line) for line in message_lines(error, row_names, row_numbers)), icon=":material/error:")
     elif isinstance(error, ConflictError):
         names = [row_names.get(r, str(r + 1)) for r in error.rows] if row_names else []
-        target.error(error.text(lang()) + (f"：{'、'.join(names)}" if names else ""), icon=":material/sync_problem:")
-    else:
-        target.error(error.text(lang()), icon=":material/block:")
+        target.error(plain(error.text(lang()) + (f"：{'、'.join(names)}" if names else "")), icon=":material/sync_problem:")
+    else:  # a refusal may name what it refused (NotFound: a typed user name): plain text
+        target.error(plain(error.text(lang())), icon=":material/block:")
 
 
-def escape_markdown(text: str) -> str:
-    """Streamlit Markdown never renders raw HTML, but stray * or _ in a name must not format text."""
-    for ch in "\\*_`[]<>#|":
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
-_escape_md = escape_markdown  # older name, still used by some pages
+# Stored text in Markdown: one escape function for the whole app (see ui.format.plain).
+escape_markdown = plain
+_escape_md = plain  # older name, still used by some pages

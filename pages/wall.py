@@ -83,12 +83,13 @@ def read_parameters() -> tuple[float, bool, list[tuple[str, str, str]]]:
     return scale, cycle, fixes
 
 
-def parameter_notices(fixes) -> None:
-    """One line per corrected parameter, above the board (the URL value shown as plain text)."""
-    for name, value, fix in fixes:
-        with st.container(key=f"wall_notice_{name}"):
-            st.warning(t("wall.bad_parameter", name=name, value=fmt.plain(value[:40]), fixed=fix),
-                       icon=":material/link_off:")
+def parameter_notice(fixes) -> None:
+    """One line above the board naming each corrected parameter (URL values shown as plain text)."""
+    if fixes:
+        shown = "；" if lang() == "zh" else "; "
+        with st.container(key="wall_notice"):
+            st.warning(t("wall.bad_parameters", fixes=shown.join(
+                f"{name}={fmt.plain(value[:40])} → {name}={fix}" for name, value, fix in fixes)), icon=":material/link_off:")
 
 
 st.html(WALL_CSS)
@@ -282,7 +283,7 @@ def key_refused() -> bool:
         return False
 
 
-parameter_notices(FIXES)
+parameter_notice(FIXES)
 if key_refused():
     st.error(t("wall.refused"))
     st.stop()

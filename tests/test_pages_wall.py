@@ -92,6 +92,15 @@ def test_a_bad_parameter_is_corrected_with_a_notice(demo_engine, query, notice):
     assert len(notices) == 1 and "\n" not in notices[0].strip(), [w.value for w in at.warning]
 
 
+def test_several_bad_parameters_share_one_line(demo_engine):
+    at = wall(scale="abc", cycle="yes", lang="FR")
+    assert_no_failure(at)
+    assert not at.error
+    notices = [w.value for w in at.warning if "scale" in w.value]
+    assert len(notices) == 1 and all(f"{n}=" in notices[0] for n in ("scale", "cycle", "lang"))
+    assert "scale=1" in notices[0] and "cycle=1" in notices[0] and "lang=zh" in notices[0]
+
+
 def test_good_parameters_give_no_notice(demo_engine):
     at = wall(scale="1.5", cycle="1", lang="en")
     assert_no_failure(at)

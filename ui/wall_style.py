@@ -24,7 +24,9 @@ h3 { font-size: 1.3vw !important; padding: 0.2vh 0 !important; }
 [data-testid="stAlertContainer"] { padding: 0.6vh 1vw !important; }
 [data-testid="stAlertContainer"] p { font-size: 1.05vw !important; color: inherit !important; }
 [data-testid="stAlertContentWarning"] { color: #ffd27a !important; }
-.st-key-wall_demo [data-testid="stAlertContainer"] { background: #3a2e0c !important; }
+.st-key-wall_demo [data-testid="stAlertContainer"], .st-key-wall_notice [data-testid="stAlertContainer"] {
+  background: #3a2e0c !important; }
+.st-key-wall_notice [data-testid="stAlertContainer"] { padding: 0.3vh 1vw !important; }
 .st-key-wall_alerts { background: #121c2b; border: 1px solid #24406a; border-radius: 0.5vw; padding: 0.6vh 0.8vw; }
 .st-key-wall_alerts [data-testid="stMarkdownContainer"] p { font-size: 1.0vw; margin: 0.1vh 0;
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }

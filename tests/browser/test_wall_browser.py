@@ -172,3 +172,44 @@ def test_database_outage_shows_stale_banner_and_recovers(browser, wall_server):
     assert page.locator(CHARTS).count() == charts
     assert_no_exception_text(page)
     context.close()
+
+
+def test_clerk_typed_text_is_plain_text_on_the_wall(browser, wall_server):
+    """Findings, suspension reasons and a duty point's name typed as Markdown show as typed:
+    no link, bold, strikethrough, maths or colour comes from them."""
+    from data_access import db
+    from tests.test_plain_text import EVIL, store_evil
+
+    context, page = open_wall(browser, wall_server.url)
+    page.locator("[data-testid='stMetric']", has_text="累计车辆").first.wait_for(timeout=30_000)
+    store_evil(db.get_engine(_pg_url(wall_server.database)))
+    alerts = page.locator(".st-key-wall_alerts")
+    alerts.get_by_text("javascript", exact=False).first.wait_for(timeout=(REFRESH * 3 + 10) * 1000)
+    wait_ready(page)
+    lines = alerts.locator("[data-testid='stMarkdownContainer'] p").filter(has_text="javascript")
+    assert lines.count() >= 3  # a past-due finding, a suspension, the renamed duty point
+    for i in range(lines.count()):
+        line = lines.nth(i)
+        assert EVIL in line.inner_text().replace("\u2060", "")  # reads exactly as typed
+        for tag in ("a", "strong", "em", "del", "b", ".katex", "code"):
+            assert line.locator(tag).count() == 0, f"<{tag}> made from stored text: {line.inner_html()[:300]}"
+        assert line.locator("span[style*='color']").count() == 1  # only the line's own marker is coloured
+    assert page.locator("[data-testid='stMain'] a[href*='evil'], [data-testid='stMain'] a[href^='javascript']").count() == 0
+    assert_no_exception_text(page)
+    screenshot(page, "wall_plain_text")
+    context.close()
+
+
+def test_a_bad_link_parameter_is_corrected_with_a_one_line_notice(browser, wall_server):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{wall_server.url}/wall?key=demo-wall&scale=abc&cycle=yes")
+    wait_ready(page)
+    page.locator("[data-testid='stMetric']", has_text="累计车辆").first.wait_for(timeout=30_000)
+    notice = page.locator(".st-key-wall_notice [data-testid='stAlertContainer']")
+    assert "scale=1" in notice.inner_text() and "cycle=1" in notice.inner_text()
+    assert notice.bounding_box()["height"] < 50  # one line
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0  # no error box
+    assert_no_exception_text(page)
+    screenshot(page, "wall_bad_parameter")
+    context.close()

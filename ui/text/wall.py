@@ -7,7 +7,7 @@ TEXT = {
     "wall.stale_never": ("数据库未响应，暂无数据，正在自动重试", "The database is not answering and there is no data yet; retrying by itself"),
     "wall.failed": ("大屏刷新失败：以下为 {time} 的数据，正在自动重试", "The wall could not refresh: figures below are from {time}; retrying by itself"),
     "wall.failed_never": ("大屏刷新失败，暂无数据，正在自动重试", "The wall could not refresh and there is no data yet; retrying by itself"),
-    "wall.bad_parameter": ("链接参数 {name}={value} 无效，已按 {name}={fixed} 显示", "Link parameter {name}={value} is not valid: showing {name}={fixed}"),
+    "wall.bad_parameters": ("链接参数有误，已更正：{fixes}", "Link parameters corrected: {fixes}"),
     "wall.vehicles_today": ("今日车辆", "Vehicles today"),
     "wall.persons_today": ("今日人员", "Persons today"),
     "wall.vehicles_total": ("累计车辆", "Vehicles since start"),

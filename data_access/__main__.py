@@ -4,8 +4,12 @@
     python -m data_access user add NAME --role clerk [--zone Z1 ...] [--name 显示名]
     python -m data_access user passwd NAME
     python -m data_access user disable NAME | enable NAME
+    python -m data_access user list
     python -m data_access key add LABEL [--zone Z1]       (prints the new display key once)
+    python -m data_access key list                        (ids, for revoke)
     python -m data_access key revoke ID
+    python -m data_access setting get season_start
+    python -m data_access setting set season_start 2020-01-23
 
 Passwords are read from the terminal (or from $DASHBOARD_PASSWORD for scripts), never from argv.
 """
@@ -15,11 +19,12 @@ import argparse
 import getpass
 import os
 import sys
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import auth, db, schema
+from . import auth, db, schema, territory
 from .errors import DataError, ValidationError
 
 
@@ -42,7 +47,44 @@ def cmd_init(args) -> str:
     return "\n".join(lines)
 
 
+class UsageError(Exception):
+    """A command given wrongly: its message is printed and the exit code is 2."""
+
+
+def _table(frame, columns: list[str]) -> str:
+    """A plain text table: missing values blank, dates as written in the database."""
+    if frame.empty:
+        return "(none)"
+    cells = [[("" if _blank(v) else str(v)) for v in row] for row in frame[columns].itertuples(index=False)]
+    widths = [max(_width(c), *(_width(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    pad = lambda text, width: text + " " * (width - _width(text))  # noqa: E731
+    lines = ["  ".join(pad(c, w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(pad(v, w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _blank(value) -> bool:
+    try:
+        return value is None or bool(value != value)  # None, NaN, NaT
+    except Exception:
+        return False
+
+
+def _need(value, what: str) -> str:
+    if not value:
+        raise UsageError(f"give the {what}")
+    return value
+
+
 def cmd_user(args) -> str:
+    if args.action == "list":
+        return _table(auth.list_users(), ["username", "display_name", "role", "active", "zones"])
+    _need(args.username, "user name")
     if args.action == "add":
         auth.add_user(args.username, _password(), args.role, args.name, args.zone)
         return f"user {args.username} added"
@@ -54,6 +96,10 @@ def cmd_user(args) -> str:
 
 
 def cmd_key(args) -> str:
+    if args.action == "list":
+        keys = auth.list_display_keys().rename(columns={"created_at": "created", "revoked_at": "revoked"})
+        return _table(keys, ["id", "label", "zone", "created", "revoked"])
+    _need(args.label, "label" if args.action == "add" else "key id")
     if args.action == "add":
         zone_id = None
         if args.zone:
@@ -65,8 +111,26 @@ def cmd_key(args) -> str:
                 raise SystemExit(f"no work zone {args.zone}")
         key = auth.create_display_key(args.label, None, zone_id)
         return f"display key (shown once): {key}\nopen: /wall?key={key}"
+    if not args.label.isdigit():
+        raise UsageError(f"{args.label} is not a key id: see `key list`")
     auth.revoke_display_key(int(args.label))
     return f"display key {args.label} revoked"
+
+
+SETTABLE = {"season_start": territory.set_season_start}
+
+
+def cmd_setting(args) -> str:
+    if args.action == "get":
+        if args.key == territory.SEASON_START_KEY:
+            stored = territory.setting(args.key)
+            return f"{territory.season_start().isoformat()}" + ("" if stored else " (default: not set)")
+        value = territory.setting(args.key)
+        return "(not set)" if value is None else value
+    if args.key not in SETTABLE:
+        raise UsageError(f"{args.key} cannot be set here; settable: {', '.join(SETTABLE)}")
+    value = SETTABLE[args.key](_need(args.value, "value"))
+    return f"{args.key} = {value.isoformat()}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -76,17 +140,22 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--demo", action="store_true", help="and load the demo data set")
     init.set_defaults(run=cmd_init)
     user = sub.add_parser("user", help="manage accounts")
-    user.add_argument("action", choices=["add", "passwd", "disable", "enable"])
-    user.add_argument("username")
+    user.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"])
+    user.add_argument("username", nargs="?")
     user.add_argument("--role", default="viewer")
     user.add_argument("--name", help="display name")
     user.add_argument("--zone", action="append", help="work zone code a clerk may write for")
     user.set_defaults(run=cmd_user)
     key = sub.add_parser("key", help="manage wall display keys")
-    key.add_argument("action", choices=["add", "revoke"])
-    key.add_argument("label", help="a name for the display (add) or the key's id (revoke)")
+    key.add_argument("action", choices=["add", "revoke", "list"])
+    key.add_argument("label", nargs="?", help="a name for the display (add) or the key's id (revoke)")
     key.add_argument("--zone", help="work zone code the display shows")
     key.set_defaults(run=cmd_key)
+    setting = sub.add_parser("setting", help="read or change a setting (season_start)")
+    setting.add_argument("action", choices=["get", "set"])
+    setting.add_argument("key")
+    setting.add_argument("value", nargs="?")
+    setting.set_defaults(run=cmd_setting)
     return p
 
 
@@ -100,6 +169,9 @@ def main(argv=None) -> int:
         return 2
     except DataError as error:
         print(f"{error.en} / {error.zh}", file=sys.stderr)
+        return 2
+    except UsageError as error:
+        print(error, file=sys.stderr)
         return 2
     return 0
 

@@ -18,14 +18,20 @@ from sqlalchemy.orm import Session
 from .db import get_engine, write_session
 from .errors import FieldError, NotFound, PermissionDenied, ValidationError
 from .models import ROLES, DisplayKey, Site, User, UserScope, WorkZone
+from .validate import Checker, column_length, has_bad_characters
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 WRITER_ROLES = ("admin", "supervisor", "clerk")
 
 
+def _bytes(password: str) -> bytes:
+    # surrogatepass: a lone surrogate typed into a form hashes like any character instead of crashing
+    return password.encode("utf-8", "surrogatepass")
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(_bytes(password), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     b64 = lambda b: base64.b64encode(b).decode()
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
 
@@ -38,7 +44,7 @@ def verify_password(password: str, stored: str) -> bool:
     if scheme != "scrypt":
         return False
     candidate = hashlib.scrypt(
-        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        _bytes(password), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
     )
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
@@ -79,8 +85,13 @@ def _actor_from(user: User) -> Actor:
 
 def authenticate(username: str, password: str, engine=None) -> Actor | None:
     """The signed-in actor, or None for a wrong name, wrong password or disabled account."""
+    name = (username or "").strip()
+    if has_bad_characters(name) or len(name) > column_length(User.username):
+        # No such account can exist (and PostgreSQL refuses NUL in a query): fail at the same cost.
+        verify_password(password or "", hash_password("timing-equaliser"))
+        return None
     with Session(engine or get_engine()) as session:
-        user = session.scalar(select(User).where(User.username == username.strip()))
+        user = session.scalar(select(User).where(User.username == name))
         if user is None:
             verify_password(password, hash_password("timing-equaliser"))  # same cost either way
             return None
@@ -152,8 +163,11 @@ def _admin_in(session: Session, actor: Actor | None, by: str) -> str:
 
 def _validate_account(username: str, password: str | None, role: str | None) -> None:
     errors = []
-    if not username or not username.strip() or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+    longest = column_length(User.username)
+    if not isinstance(username, str) or not username.strip() or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         errors.append(FieldError("username", "用户名只能包含字母、数字和 _ - .", "username may only hold letters, digits and _ - ."))
+    elif len(username) > longest:
+        errors.append(FieldError("username", f"用户名过长（最多 {longest} 字）", f"username too long (at most {longest} characters)"))
     if password is not None and len(password) < 4:
         errors.append(FieldError("password", "密码至少 4 位", "password needs at least 4 characters"))
     if role is not None and role not in ROLES:
@@ -177,6 +191,10 @@ def add_user(
     from .audit import audit
 
     _validate_account(username, password, role)
+    check = Checker()
+    display_name = check.text("display_name", display_name, column=User.display_name)
+    zone_codes = [check.text("zone", code, required=True, column=WorkZone.code) for code in zone_codes or []]
+    check.raise_if_any()
     with write_session(engine) as session:
         by = _admin_in(session, actor, by)
         if session.scalar(select(User.id).where(User.username == username)):
@@ -215,6 +233,7 @@ def set_password(username: str, password: str, by: str = "cli", engine=None, act
 def set_active(username: str, active: bool, by: str = "cli", engine=None, actor: Actor | None = None) -> None:
     from .audit import audit
 
+    _validate_account(username, None, None)
     with write_session(engine) as session:
         by = _admin_in(session, actor, by)
         user = session.scalar(select(User).where(User.username == username))
@@ -230,9 +249,9 @@ def create_display_key(label: str, actor: Actor | None = None, zone_id: int | No
     """Returns the key in clear once; only its hash is kept. actor None: the (trusted) command line."""
     from .audit import audit
 
-    label_clean = (label or "").strip()
-    if not label_clean or len(label_clean) > 100:
-        raise ValidationError([FieldError("label", "请填写 1–100 字的名称", "give a name of 1–100 characters")])
+    check = Checker()
+    label_clean = check.text("label", label, required=True, column=DisplayKey.label)
+    check.raise_if_any()
     key = key or secrets.token_urlsafe(24)
     with write_session(engine) as session:
         by = _admin_in(session, actor, "cli")
@@ -264,10 +283,14 @@ class Display:
 
 def check_display_key(key: str | None, engine=None) -> Display | None:
     """The display a key opens, or None for a missing, unknown or revoked key."""
-    if not key:
+    if not key or not isinstance(key, str):
+        return None
+    try:
+        key_hash = hash_display_key(key)
+    except UnicodeEncodeError:  # a lone surrogate from a mangled URL: no key looks like that
         return None
     with Session(engine or get_engine()) as session:
-        row = session.scalar(select(DisplayKey).where(DisplayKey.key_hash == hash_display_key(key)))
+        row = session.scalar(select(DisplayKey).where(DisplayKey.key_hash == key_hash))
         if row is None or row.revoked_at is not None:
             return None
         return Display(label=row.label, zone_id=row.zone_id)
@@ -290,8 +313,10 @@ def list_users(engine=None):
     with read_connection(engine) as conn:
         frame = pd.DataFrame(conn.execute(query).all(),
                              columns=["id", "username", "display_name", "role", "active", "is_demo", "zone"])
-    zones = frame.groupby("id")["zone"].apply(lambda z: ", ".join(sorted(v for v in z if v)))
-    return frame.drop(columns="zone").drop_duplicates("id").assign(zones=lambda f: f["id"].map(zones)).reset_index(drop=True)
+    # A user without a zone has one row with a missing zone (NaN under pandas, not None): "" for them.
+    zones = frame.groupby("id")["zone"].apply(lambda z: ", ".join(sorted(v for v in z if isinstance(v, str) and v)))
+    return (frame.drop(columns="zone").drop_duplicates("id")
+            .assign(zones=lambda f: f["id"].map(zones).fillna("")).reset_index(drop=True))
 
 
 def list_display_keys(engine=None):

@@ -45,8 +45,10 @@ from .models import (
     UserScope,
     WorkZone,
 )
+from .territory import SEASON_START_KEY
 
 DEMO_START = dt.date(2020, 2, 1)
+DEMO_SEASON_START = dt.date(2020, 1, 23)  # the survey began: no write may be dated earlier
 DEMO_AS_OF = dt.date(2020, 2, 25)  # the last day with data
 SEED = 20200226  # the report's date
 LOADER = "demo-loader"
@@ -851,6 +853,7 @@ def build_demo(session: Session) -> dict[str, int]:
     add_accounts(demo)
     _set(session, DATASET_KEY, "demo")
     _set(session, "stuck_after_days", str(STUCK_AFTER_DAYS))
+    _set(session, SEASON_START_KEY, DEMO_SEASON_START.isoformat())
     session.flush()
     return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in COUNTED}
 

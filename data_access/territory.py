@@ -6,8 +6,11 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import func, select
 
-from .db import read_connection
+from .db import read_connection, write_session
 from .models import CheckpointDay, Setting, Site, WorkZone
+
+SEASON_START_KEY = "season_start"
+DEFAULT_SEASON_START = dt.date(2020, 1, 1)  # when no administrator has set one
 
 
 def zones(engine=None) -> pd.DataFrame:
@@ -40,10 +43,48 @@ def setting(key: str, default: str | None = None, engine=None) -> str | None:
     return default if value is None else value
 
 
-def data_extent(engine=None) -> tuple[dt.date | None, dt.date | None]:
-    """First and last day with checkpoint reports."""
+def season_start(engine=None) -> dt.date:
+    """The first day of the season: no write may be dated before it, no page range starts before it.
+
+    An administrator sets it (`python -m data_access setting set season_start 2020-01-23`); unset
+    or unreadable, DEFAULT_SEASON_START.
+    """
+    from .validate import parse_day
+
+    value = setting(SEASON_START_KEY, engine=engine)
+    return (parse_day(value) if value else None) or DEFAULT_SEASON_START
+
+
+def set_season_start(value, actor=None, by: str = "cli", today: dt.date | None = None, engine=None) -> dt.date:
+    """Set the season start (admins; actor None is the trusted command line), audited."""
+    from .audit import audit
+    from .auth import _admin_in
+    from .validate import Checker
+
+    check = Checker(today)
+    day = check.day(SEASON_START_KEY, value)
+    check.raise_if_any()
+    with write_session(engine) as session:
+        by = _admin_in(session, actor, by)
+        row = session.get(Setting, SEASON_START_KEY, with_for_update=True)
+        before = row.value if row is not None else None
+        if row is None:
+            session.add(Setting(key=SEASON_START_KEY, value=day.isoformat()))
+        else:
+            row.value = day.isoformat()
+        audit(session, by, "update", "setting", None, {SEASON_START_KEY: before}, {SEASON_START_KEY: day.isoformat()})
+    return day
+
+
+def data_extent(engine=None, earliest: dt.date | None = None, latest: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day with checkpoint reports (optionally only those between earliest and latest)."""
+    query = select(func.min(CheckpointDay.day), func.max(CheckpointDay.day))
+    if earliest is not None:
+        query = query.where(CheckpointDay.day >= earliest)
+    if latest is not None:
+        query = query.where(CheckpointDay.day <= latest)
     with read_connection(engine) as conn:
-        first, last = conn.execute(select(func.min(CheckpointDay.day), func.max(CheckpointDay.day))).one()
+        first, last = conn.execute(query).one()
     return first, last
 
 
@@ -51,9 +92,11 @@ def default_range(today: dt.date | None = None, engine=None) -> tuple[dt.date, d
     """The range a page opens on: demo data ends on its last day; live data ends today.
 
     It starts on the first day with data (the season's start), so totals mean "since the start".
+    Rows dated before the season start or after today are typos: they never stretch the range.
     """
     today = today or dt.date.today()
-    first, last = data_extent(engine)
+    season = season_start(engine)
+    first, last = data_extent(engine, earliest=season, latest=today)
     end = (last or today) if dataset_kind(engine) == "demo" else today
-    start = first if first and first <= end else end - dt.timedelta(days=29)
-    return start, end
+    start = first if first and first <= end else max(season, end - dt.timedelta(days=29))
+    return min(start, end), end

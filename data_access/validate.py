@@ -1,4 +1,4 @@
-"""Field checks shared by every write: whole counts >= 0, no future dates, sane text.
+"""Field checks shared by every write: whole counts >= 0, dates within the season, sane text.
 
 Each check appends a FieldError and returns the cleaned value (or None), so a form or a grid
 collects every problem in one pass and the clerk sees them all at once.
@@ -7,18 +7,80 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import unicodedata
 from numbers import Number
 
 from .errors import FieldError, ValidationError
 
 MAX_COUNT = 10_000_000
-MAX_TEXT = 2_000
+MAX_TEXT = 2_000  # for Text columns, which have no length of their own
+ALLOWED_CONTROLS = "\t\n\r"
+# An ISO day, or Excel's 2020/2/26; pandas adds " 00:00:00" to Excel dates it reads as text.
+_DAY_PATTERNS = (
+    re.compile(r"(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: 00:00:00)?"),
+)
+
+
+def column_length(column) -> int:
+    """The longest text a model column holds: its String(n), or MAX_TEXT for a Text column.
+
+    `column` is a mapped attribute (User.display_name) or a Column; the number is never copied.
+    """
+    length = getattr(getattr(column, "type", None), "length", None)
+    return int(length) if length else MAX_TEXT
+
+
+def has_bad_characters(value: str) -> bool:
+    """NUL and other control characters (PostgreSQL refuses NUL outright), and lone surrogates
+    (not encodable as UTF-8). Tabs and line breaks are ordinary text."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in ALLOWED_CONTROLS for ch in value)
+
+
+def clean_search(value) -> str | None:
+    """A typed search string made safe to put in a query: control characters dropped, trimmed.
+    None when nothing searchable is left (the caller then does not filter)."""
+    if not isinstance(value, str):
+        return None
+    cleaned = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs")).strip()
+    return cleaned or None
+
+
+def _missing(value) -> bool:
+    """None, blank text, NaN and NaT (what pandas puts in an empty cell)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)
+    except Exception:  # arrays and other odd objects: not "missing", refused later as a bad value
+        return False
+
+
+def parse_day(value) -> dt.date | None:
+    """A date from a date/datetime/Timestamp or from strict text; None when it is not one."""
+    if isinstance(value, dt.datetime):  # pandas Timestamp too
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        for pattern in _DAY_PATTERNS:
+            match = pattern.fullmatch(value.strip())
+            if match:
+                try:
+                    return dt.date(*(int(part) for part in match.groups()))
+                except ValueError:
+                    return None
+    return None
 
 
 class Checker:
-    def __init__(self, today: dt.date | None = None):
+    def __init__(self, today: dt.date | None = None, season_start: dt.date | None = None):
         self.errors: list[FieldError] = []
         self.today = today or dt.date.today()
+        self.season_start = season_start  # a day before it is refused (see territory.season_start)
 
     def fail(self, field: str, zh: str, en: str, row: int | None = None) -> None:
         self.errors.append(FieldError(field, zh, en, row))
@@ -61,34 +123,38 @@ class Checker:
         return number
 
     def day(self, field: str, value, row: int | None = None, required: bool = True, earliest: dt.date | None = None):
-        """A date no later than today."""
-        if value is None or (isinstance(value, str) and not value.strip()):
+        """A date no later than today and not before the season start.
+
+        Text must be a whole date (2020-02-25 or 2020/2/25, at most followed by a midnight time):
+        anything trailing is a typo, not something to cut off.
+        """
+        if _missing(value):
             if required:
                 self.fail(field, "必填", "required", row)
             return None
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value.strip()[:10])
-            except ValueError:
-                self.fail(field, "日期格式应为 2020-02-25", "date must look like 2020-02-25", row)
-                return None
-        if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-            value = value.to_pydatetime().date()
-        if not isinstance(value, dt.date):
+        value = parse_day(value)
+        if value is None:
             self.fail(field, "日期格式应为 2020-02-25", "date must look like 2020-02-25", row)
             return None
         if value > self.today:
             self.fail(field, "日期不能晚于今天", "date cannot be in the future", row)
+            return None
+        if self.season_start and value < self.season_start:
+            start = f"{self.season_start:%Y-%m-%d}"
+            self.fail(field, f"日期不能早于本季开始日 {start}", f"date cannot be before the season start, {start}", row)
             return None
         if earliest and value < earliest:
             self.fail(field, f"日期不能早于 {earliest:%Y-%m-%d}", f"date cannot be before {earliest:%Y-%m-%d}", row)
             return None
         return value
 
-    def text(self, field: str, value, row: int | None = None, required: bool = False, max_len: int = MAX_TEXT):
-        """Stored exactly as typed (trimmed); escaping is the display's job."""
+    def text(self, field: str, value, row: int | None = None, required: bool = False, max_len: int | None = None,
+             column=None):
+        """Stored exactly as typed (trimmed); escaping is the display's job.
+
+        The length limit is the model column's (`column`, e.g. User.display_name), else `max_len`
+        (a policy limit for a Text column), else MAX_TEXT: a longer text would fail in PostgreSQL.
+        """
         if value is None or (isinstance(value, float) and math.isnan(value)):
             value = ""
         value = str(value).strip()
@@ -96,11 +162,13 @@ class Checker:
             if required:
                 self.fail(field, "必填", "required", row)
             return None
-        if len(value) > max_len:
-            self.fail(field, f"过长（最多 {max_len} 字）", f"too long (at most {max_len} characters)", row)
+        if has_bad_characters(value):
+            self.fail(field, "含有不可见的控制字符（如 NUL）", "contains control characters (such as NUL)", row)
             return None
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-            self.fail(field, "含有不可见的控制字符", "contains control characters", row)
+        limit = min(max_len or MAX_TEXT, column_length(column)) if column is not None else (max_len or MAX_TEXT)
+        if len(value) > limit:
+            self.fail(field, f"过长（最多 {limit} 字，现有 {len(value)} 字）",
+                      f"too long (at most {limit} characters, this has {len(value)})", row)
             return None
         return value
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 
 import pandas as pd
 from sqlalchemy import and_, case, false, func, or_, select
@@ -24,6 +25,7 @@ from .db import read_connection, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import AuditLog, CheckpointDay, Site, SurveyRound, WorkZone
+from .territory import season_start
 from .validate import Checker
 
 AREA_KINDS = ("village", "compound")
@@ -306,14 +308,19 @@ def site_rounds(site_id: int, engine=None) -> pd.DataFrame:
 
 # ---- survey writes -----------------------------------------------------------------------------
 
-def clean_survey(values: dict, day, today: dt.date) -> tuple[dict, dt.date | None]:
+def clean_survey(values: dict, day, today: dt.date, season: dt.date | None = None) -> tuple[dict, dt.date | None]:
     """Every field checked at once (the clerk sees every problem together); raises ValidationError."""
-    check = Checker(today)
+    check = Checker(today, season)
     clean_day = check.day("day", day)
     clean = {f: check.count(f, values.get(f)) for f in SURVEY_FIELDS}
     known, people, unreachable = clean["households_known"], clean["people"], clean["unreachable"]
-    check.not_more_than("households_reached", clean["households_reached"], known, "已知户数", "households known")
+    reached = clean["households_reached"]
+    check.not_more_than("households_reached", reached, known, "已知户数", "households known")
     check.not_more_than("unreachable", unreachable, known, "已知户数", "households known")
+    if None not in (known, reached, unreachable) and max(reached, unreachable) <= known < reached + unreachable:
+        # a household is either reached or not answering: the two cannot add up to more than there are
+        check.fail("unreachable", f"已走访户数与无应答户数之和（{reached + unreachable}）不能超过已知户数（{known}）",
+                   f"households reached plus unreachable ({reached + unreachable}) cannot exceed households known ({known})")
     check.not_more_than("utility_checked", clean["utility_checked"], known, "已知户数", "households known")
     check.not_more_than("people_from_outside", clean["people_from_outside"], people, "人数", "people")
     check.not_more_than("lit_at_night", clean["lit_at_night"], unreachable, "无应答户数", "unreachable households")
@@ -331,7 +338,7 @@ def save_survey_round(username: str, site_id: int, values: dict, day, round_no: 
     Returns {"round_no", "action": "inserted" | "updated" | "unchanged", "version"}.
     """
     today = today or dt.date.today()
-    clean, clean_day = clean_survey(values, day, today)
+    clean, clean_day = clean_survey(values, day, today, season_start(engine))
     check = Checker(today)
     reason = check.text("reason", reason, max_len=500)
     if round_no is not None and not reason:
@@ -401,6 +408,20 @@ def _correct_round(session, username: str, site: Site, round_no: int, version: i
 MAX_UPLOAD_BYTES = 20_000_000
 MAX_POSITIONS = 2_000_000
 MAX_REPORTED_ERRORS = 30
+MAX_DEPTH = 32  # a MultiPolygon needs 8 levels inside a FeatureCollection
+TOO_DEEP = "__nested_too_deep__"  # stands in for a value nested deeper than MAX_DEPTH
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+VALIDITY_ZH = {  # GEOS's reasons (shapely.validation.explain_validity), for the Chinese message
+    "Self-intersection": "边界自相交",
+    "Ring Self-intersection": "环自相交",
+    "Too few points": "坐标点过少",
+    "Hole lies outside shell": "内环位于外环之外",
+    "Nested shells": "外环相互嵌套",
+    "Nested holes": "内环相互嵌套",
+    "Interior is disconnected": "内部不连通",
+    "Duplicate Rings": "环重复",
+    "Invalid Coordinate": "坐标无效",
+}
 
 
 class _GeoCheck:
@@ -409,12 +430,31 @@ class _GeoCheck:
     def __init__(self):
         self.errors: list[FieldError] = []
         self.positions = 0
+        self.flattened = False  # parts nested too deeply were replaced by TOO_DEEP
 
     def fail(self, number: int | None, zh: str, en: str) -> None:
         self.errors.append(FieldError("geojson", zh, en, number))
 
     def full(self) -> bool:
         return len(self.errors) >= MAX_REPORTED_ERRORS
+
+
+def _short(value, length: int = 30) -> str:
+    """A bounded text for a message; never str() of a container (a deeply nested one overflows repr)."""
+    if isinstance(value, str):
+        return value[:length]
+    if value is None or isinstance(value, (bool, int, float)):
+        return str(value)[:length]
+    return type(value).__name__
+
+
+def _feature_label(number: int, properties: dict) -> tuple[str, str]:
+    """'第 3 个要素（王家村）' / 'feature 3 (王家村)': the index and whatever names the feature."""
+    for key in ("name", "site_id", "zone_code"):
+        if properties.get(key) is not None:
+            name = _short(properties[key])
+            return f"第 {number} 个要素（{name}）", f"feature {number} ({name})"
+    return f"第 {number} 个要素", f"feature {number}"
 
 
 def _is_number(value) -> bool:
@@ -447,8 +487,8 @@ def _check_geometry(geometry, number: int, check: _GeoCheck) -> dict | None:
         return None
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
     if kind not in ("Polygon", "MultiPolygon"):
-        check.fail(number, f"几何类型应为 Polygon 或 MultiPolygon，而不是 {str(kind)[:20]}",
-                   f"geometry type must be Polygon or MultiPolygon, not {str(kind)[:20]}")
+        check.fail(number, f"几何类型应为 Polygon 或 MultiPolygon，而不是 {_short(kind, 20)}",
+                   f"geometry type must be Polygon or MultiPolygon, not {_short(kind, 20)}")
         return None
     polygons = [coordinates] if kind == "Polygon" else coordinates
     if not isinstance(polygons, list) or not polygons:
@@ -471,7 +511,13 @@ def _parse_collection(raw) -> tuple[list, _GeoCheck]:
         check.fail(None, f"文件过大（上限 {MAX_UPLOAD_BYTES // 1_000_000} MB）", f"the file is too large (at most {MAX_UPLOAD_BYTES // 1_000_000} MB)")
         return [], check
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            data = _load_flattened(text, check)
+            if data is None:
+                return [], check
     except (UnicodeDecodeError, ValueError) as error:
         check.fail(None, f"不是有效的 JSON：{str(error)[:80]}", f"not valid JSON: {str(error)[:80]}")
         return [], check
@@ -481,6 +527,58 @@ def _parse_collection(raw) -> tuple[list, _GeoCheck]:
     if not data["features"]:
         check.fail(None, "文件中没有要素", "the file holds no features")
     return data["features"], check
+
+
+def _load_flattened(text: str, check: _GeoCheck):
+    """Parse a file nested deeper than the JSON parser can go: each value below MAX_DEPTH levels is
+    replaced by the TOO_DEEP marker, so the rest is read and the feature that holds it is named."""
+    spans, depth, start = [], 0, None
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth == MAX_DEPTH + 1:
+                start = token.start()
+        elif mark in "]}":
+            if depth == MAX_DEPTH + 1 and start is not None:
+                spans.append((start, token.end()))
+                start = None
+            depth -= 1
+    if start is not None or not spans:
+        check.fail(None, f"文件嵌套超过 {MAX_DEPTH} 层且不完整，无法读取", f"the file is nested more than {MAX_DEPTH} levels deep and is incomplete; it cannot be read")
+        return None
+    pieces, last = [], 0
+    for begin, end in spans:
+        pieces += [text[last:begin], json.dumps(TOO_DEEP)]
+        last = end
+    pieces.append(text[last:])
+    check.flattened = True
+    return json.loads("".join(pieces))  # a ValueError here is reported as invalid JSON
+
+
+def _holds_marker(value) -> bool:
+    """Does a parsed value hold the TOO_DEEP marker? (Only asked of flattened files, MAX_DEPTH deep at most.)"""
+    return TOO_DEEP in json.dumps(value, ensure_ascii=False)
+
+
+def _validity_problem(geometry: dict) -> tuple[str, str] | None:
+    """(zh, en) reason when a structurally sound polygon is not a valid area (e.g. it crosses itself)."""
+    import shapely
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
+    try:
+        shapely_geometry = shape(geometry)
+        if shapely.is_valid(shapely_geometry):
+            return None
+        reason = explain_validity(shapely_geometry)
+    except Exception as error:  # GEOS refuses a malformed shape: the clerk's file, not a crash
+        reason = f"{type(error).__name__}: {str(error)[:80]}"
+    kind, _, where = reason.partition("[")  # "Self-intersection[120.91 37.305]"
+    zh = VALIDITY_ZH.get(kind.strip(), kind.strip())
+    if where:
+        zh += f"（位置 [{where}）"
+    return zh, reason[:120]
 
 
 def _targets(conn):
@@ -498,10 +596,10 @@ def _match(properties: dict, number: int, lookups, check: _GeoCheck):
     """('site' | 'zone', id, name) for the row a feature names, or None (with the reason recorded)."""
     by_id, by_name, zones = lookups
     if properties.get("zone_code") is not None:
-        zone = zones.get(str(properties["zone_code"]).strip())
+        zone = zones.get(_short(properties["zone_code"], 100).strip())
         if zone is None:
-            check.fail(number, f"没有代码为 {str(properties['zone_code'])[:20]} 的工作管区",
-                       f"no work zone with code {str(properties['zone_code'])[:20]}")
+            check.fail(number, f"没有代码为 {_short(properties['zone_code'], 20)} 的工作管区",
+                       f"no work zone with code {_short(properties['zone_code'], 20)}")
             return None
         return ("zone", zone.id, zone.name)
     if properties.get("site_id") is not None:
@@ -509,12 +607,12 @@ def _match(properties: dict, number: int, lookups, check: _GeoCheck):
         site = by_id.get(raw_id) if isinstance(raw_id, int) and not isinstance(raw_id, bool) else (
             by_id.get(int(raw_id)) if isinstance(raw_id, str) and raw_id.strip().isdigit() else None)
         if site is None:
-            check.fail(number, f"没有编号为 {str(raw_id)[:20]} 的站点", f"no site with id {str(raw_id)[:20]}")
+            check.fail(number, f"没有编号为 {_short(raw_id, 20)} 的站点", f"no site with id {_short(raw_id, 20)}")
             return None
     elif properties.get("name") is not None:
-        candidates = by_name.get(str(properties["name"]).strip(), [])
+        candidates = by_name.get(_short(properties["name"], 200).strip(), [])
         if len(candidates) != 1:
-            name = str(properties["name"])[:30]
+            name = _short(properties["name"])
             if candidates:
                 check.fail(number, f"有 {len(candidates)} 个站点名为“{name}”，请改用 site_id", f"{len(candidates)} sites are named '{name}': use site_id")
             else:
@@ -547,8 +645,16 @@ def check_geojson(raw, engine=None) -> list[dict]:
             check.fail(number, "不是 GeoJSON 要素（Feature）", "not a GeoJSON Feature")
             continue
         properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        label_zh, label_en = _feature_label(number, properties)
+        if check.flattened and _holds_marker(feature):
+            check.fail(number, f"{label_zh}嵌套超过 {MAX_DEPTH} 层，无法读取", f"{label_en} is nested more than {MAX_DEPTH} levels deep; it cannot be read")
+            continue
         target = _match(properties, number, lookups, check)
         geometry = _check_geometry(feature.get("geometry"), number, check)
+        problem = _validity_problem(geometry) if geometry is not None else None
+        if problem:
+            check.fail(number, f"{label_zh}的边界无效：{problem[0]}", f"{label_en}: the boundary is not a valid area: {problem[1]}")
+            geometry = None
         if check.positions > MAX_POSITIONS:
             check.fail(None, f"坐标点过多（上限 {MAX_POSITIONS:,}）", f"too many positions (at most {MAX_POSITIONS:,})")
             break

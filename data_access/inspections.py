@@ -18,6 +18,7 @@ from .db import read_connection, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import Finding, Inspection, Site, WorkZone
+from .territory import season_start
 from .validate import Checker
 
 DUTY_KINDS = ("checkpoint", "compound")
@@ -314,20 +315,22 @@ def _clean_findings(check: Checker, findings: list[dict], day: dt.date | None) -
     cleaned = []
     for row, finding in enumerate(findings):
         cleaned.append({
-            "description": check.text("description", finding.get("description"), row, required=True),
-            "owner": check.text("owner", finding.get("owner"), row, required=True, max_len=64),
+            "description": check.text("description", finding.get("description"), row, required=True,
+                                      column=Finding.description),
+            "owner": check.text("owner", finding.get("owner"), row, required=True, column=Finding.owner),
             "due_on": _due_day(check, finding.get("due_on"), row, day),
         })
     return cleaned
 
 
-def clean_inspection(day, checks: dict, inspector, remarks, findings: list[dict], today: dt.date) -> dict:
+def clean_inspection(day, checks: dict, inspector, remarks, findings: list[dict], today: dt.date,
+                     season: dt.date | None = None) -> dict:
     """Every field of the visit form checked at once; raises ValidationError listing them all."""
-    check = Checker(today)
+    check = Checker(today, season)
     values = {
         "day": check.day("day", day),
-        "inspector": check.text("inspector", inspector, required=True, max_len=64),
-        "remarks": check.text("remarks", remarks),
+        "inspector": check.text("inspector", inspector, required=True, column=Inspection.inspector),
+        "remarks": check.text("remarks", remarks, column=Inspection.remarks),
     }
     for name in CHECKS:
         value = checks.get(name)
@@ -351,7 +354,7 @@ def record_inspection(username: str, site_id: int, day, checks: dict, inspector,
     is saved once. Returns {"inspection_id", "findings", "action": "inserted" | "unchanged"}.
     """
     today = today or dt.date.today()
-    values = clean_inspection(day, checks, inspector, remarks, findings or [], today)
+    values = clean_inspection(day, checks, inspector, remarks, findings or [], today, season_start(engine))
     with write_session(engine) as session:
         actor = load_actor(session, username)
         site = check_sites(session, actor, [site_id])[site_id]
@@ -383,9 +386,9 @@ def close_finding(username: str, finding_id: int, fixed_on, fix_note, version: i
     """Record how and when a finding was fixed. `version` is the one the form loaded: if someone
     changed the finding since, the save is refused. Returns {"action", "version"}."""
     today = today or dt.date.today()
-    check = Checker(today)
+    check = Checker(today, season_start(engine))
     fixed_on = check.day("fixed_on", fixed_on)
-    fix_note = check.text("fix_note", fix_note, required=True)
+    fix_note = check.text("fix_note", fix_note, required=True, column=Finding.fix_note)
     check.raise_if_any()
     with write_session(engine) as session:
         actor = load_actor(session, username)

@@ -31,6 +31,7 @@ from .db import read_connection, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import DEPARTMENTS, Enterprise, ReopeningStep, Setting, WorkZone
+from .territory import season_start
 from .validate import Checker
 
 # ---- the rules (pure) ----------------------------------------------------------------------------
@@ -559,6 +560,9 @@ def _clean(check: Checker, step, day, passed, reason, note, letters, employees, 
         values["problems_found"] = check.count("problems_found", problems_found)
         if values["employees_called"] == 0:
             check.fail("employees_called", "至少核实一名员工", "call at least one employee")
+        # a problem is found with an employee called: there cannot be more problems than calls
+        check.not_more_than("problems_found", values["problems_found"], values["employees_called"] or None,
+                            "核实员工数", "the employees called")
     return values
 
 
@@ -622,7 +626,7 @@ def record_step(username: str, enterprise_id: int, step: str, day, version: int 
     the save is refused (unless it is this very save again, from a double click: then nothing is
     written twice and the result is returned as a repeat).
     """
-    check = Checker(today)
+    check = Checker(today, season_start(engine))
     values = _clean(check, step, day, passed, reason, note, letters, employees, employees_from_outside,
                     employees_called, problems_found)
     check.raise_if_any()

@@ -18,7 +18,8 @@ from .db import read_connection, write_session
 from .errors import ConflictError, FieldError, NotFound, PermissionDenied, ValidationError
 from .filters import Filters
 from .models import SHOP_CATEGORIES, Shop, WorkZone
-from .validate import Checker
+from .territory import season_start
+from .validate import Checker, clean_search
 
 CATEGORY_LABELS = {
     "supermarket": ("超市", "Supermarkets"),
@@ -107,6 +108,7 @@ def _listing(query: Select, filters: Filters, categories, state, search) -> Sele
         query = query.where(Shop.is_open.is_(True))
     elif state == "closed":
         query = query.where(Shop.is_open.is_(False))
+    search = clean_search(search)  # a NUL typed into the box must not reach PostgreSQL
     if search:
         query = query.where(Shop.name.contains(search, autoescape=True))
     return query
@@ -157,6 +159,7 @@ def entry_rows(actor: Actor, zone_id: int | None = None, category: str | None = 
         query = query.where(Shop.zone_id == zone_id)
     if category:
         query = query.where(Shop.category == category)
+    search = clean_search(search)
     if search:
         query = query.where(Shop.name.contains(search, autoescape=True))
     with read_connection(engine) as conn:
@@ -215,7 +218,7 @@ def save_shops(username: str, day, rows: list[dict], today: dt.date | None = Non
     Each row carries the version it was loaded at; a row someone else changed since is refused
     (unless it already holds exactly these values: a double click writes nothing twice).
     """
-    check = Checker(today)
+    check = Checker(today, season_start(engine))
     clean_day = check.day("day", day)
     cleaned = _clean_rows(check, rows)
     if not cleaned:

@@ -1,18 +1,24 @@
-"""Checkpoint daily reports (卡口日报): the entry grid, its save, corrections and file uploads."""
+"""Checkpoint daily reports (卡口日报): the entry grid, its save, corrections, file uploads and
+the removal of a row saved under a wrong day."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import unicodedata
+import zipfile
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .audit import audit, row_values
 from .auth import Actor, check_sites, load_actor
 from .db import read_connection, write_session
-from .errors import ConflictError, FieldError, ValidationError
+from .errors import ConflictError, FieldError, PermissionDenied, ValidationError
 from .models import CheckpointDay, Site, WorkZone
+from .territory import season_start
 from .validate import Checker
 
 COUNT_FIELDS = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
@@ -88,9 +94,9 @@ def _clean_counts(check: Checker, row: dict, index: int) -> dict:
     return values
 
 
-def _clean_rows(rows: list[dict], day, reason, today: dt.date):
+def _clean_rows(rows: list[dict], day, reason, today: dt.date, season: dt.date):
     """Every cell checked at once; the clerk sees all problems in one go."""
-    check = Checker(today)
+    check = Checker(today, season)
     clean_day = check.day("day", day)
     cleaned, seen = [], set()
     for index, row in enumerate(rows):
@@ -181,7 +187,7 @@ def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | Non
     Returns counts of inserted, updated and unchanged rows.
     """
     today = today or dt.date.today()
-    cleaned, reason = _clean_rows(rows, day, reason, today)
+    cleaned, reason = _clean_rows(rows, day, reason, today, season_start(engine))
     try:
         with write_session(engine) as session:
             return _apply(session, username, cleaned, reason, today, check_versions=True)
@@ -193,11 +199,174 @@ def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | Non
 # ---- file upload -------------------------------------------------------------------------------
 
 UPLOAD_COLUMNS = ("day", "checkpoint", *COUNT_FIELDS)
+# The entry page's own Chinese column labels (ui/text: col.day, col.checkpoint, col.vehicles ...),
+# so a template downloaded in Chinese and filled in Excel comes back readable.
+UPLOAD_HEADERS_ZH = {"day": "日期", "checkpoint": "卡口", "vehicles": "车辆", "persons": "人员",
+                     "persons_from_outside": "外地人员", "turned_back": "劝返", "abnormal_temperature": "体温异常"}
+HEADER_NAMES = {**{name: name for name in UPLOAD_COLUMNS}, **{zh: name for name, zh in UPLOAD_HEADERS_ZH.items()}}
+MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_ROWS = 5_000
+MAX_XLSX_UNPACKED = 40_000_000  # a 2 MB .xlsx is a zip: refuse one that unpacks to far more than a sheet of 5,000 rows
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM, else what Excel on Chinese Windows writes
 
 
-def upload_template() -> pd.DataFrame:
-    return pd.DataFrame([{"day": "2020-02-25", "checkpoint": "（卡口名称）", **{f: 0 for f in COUNT_FIELDS}}],
-                        columns=list(UPLOAD_COLUMNS))
+def upload_template(lang: str = "en") -> pd.DataFrame:
+    """One example row under the headers the clerk reads: Chinese labels for "zh", field names otherwise."""
+    zh = lang == "zh"
+    example = {"day": "2020-02-25", "checkpoint": "（卡口名称）" if zh else "(checkpoint name)", **{f: 0 for f in COUNT_FIELDS}}
+    frame = pd.DataFrame([example], columns=list(UPLOAD_COLUMNS))
+    return frame.rename(columns=UPLOAD_HEADERS_ZH) if zh else frame
+
+
+def _file_error(zh: str, en: str, line: int | None = None) -> ValidationError:
+    return ValidationError([FieldError("file", zh, en, line)])
+
+
+def read_upload(filename: str, data: bytes) -> pd.DataFrame:
+    """Read an uploaded CSV or .xlsx file into text cells under the internal column names.
+
+    Size and row limits are checked before anything is parsed. The frame's index is the
+    spreadsheet line of each row (the header is line 1), which check_upload names in its messages.
+    Anything wrong with the file as a whole raises ValidationError (field "file"), never a crash.
+    """
+    data = bytes(data or b"")
+    if not data:
+        raise _file_error("文件是空的", "the file is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        limit = MAX_UPLOAD_BYTES / 1_000_000
+        raise _file_error(f"文件过大：{len(data) / 1_000_000:.1f} MB，上限 {limit:g} MB（{MAX_UPLOAD_ROWS:,} 行）",
+                          f"the file is too large: {len(data) / 1_000_000:.1f} MB, at most {limit:g} MB "
+                          f"({MAX_UPLOAD_ROWS:,} rows)")
+    name = (filename or "").lower()
+    if name.endswith(".xls"):
+        raise _file_error("不支持旧版 Excel（.xls）文件：请另存为 .xlsx 或 CSV", "old Excel files (.xls) cannot be read: save it as .xlsx or CSV")
+    if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
+        records = _xlsx_records(data)
+    else:
+        records = _csv_records(data)
+    return _upload_frame(records)
+
+
+def _too_many_rows(rows: int) -> ValidationError:
+    return _file_error(f"文件行数过多：约 {rows:,} 行数据，上限 {MAX_UPLOAD_ROWS:,} 行；请分成几个文件上传",
+                       f"the file has too many rows: about {rows:,} data rows, at most {MAX_UPLOAD_ROWS:,}; "
+                       "split it into several files")
+
+
+def _decode(data: bytes) -> str:
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _file_error("无法读取该文件：既不是 UTF-8 也不是 GB18030（GBK）编码的文本。请在 Excel 中另存为“CSV UTF-8”或 .xlsx",
+                      "this file cannot be read: it is neither UTF-8 nor GB18030 (GBK) text. "
+                      "In Excel, save it as 'CSV UTF-8' or .xlsx")
+
+
+def _csv_records(data: bytes) -> list[tuple[int, list]]:
+    """(line, cells) for every non-blank record of a CSV file."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines - 1 > MAX_UPLOAD_ROWS:
+        raise _too_many_rows(lines - 1)
+    text = _decode(data)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in line):
+            raise _file_error(f"第 {number} 行含有二进制内容（控制字符），这不是 CSV 文本文件",
+                              f"line {number} holds binary data (control characters): this is not a CSV text file",
+                              number)
+    records, previous = [], 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for cells in reader:
+            line, previous = previous + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                records.append((line, cells))
+    except csv.Error as error:
+        raise _file_error(f"第 {reader.line_num} 行无法读取：{str(error)[:100]}",
+                          f"line {reader.line_num} cannot be read: {str(error)[:100]}", reader.line_num) from error
+    return records
+
+
+def _xlsx_records(data: bytes) -> list[tuple[int, list]]:
+    """(line, cells) for the non-blank rows of the first sheet; reading stops past the row limit."""
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise _file_error("无法读取该 Excel 文件：文件已损坏或不是 .xlsx", "this Excel file cannot be read: it is damaged or not an .xlsx file") from error
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise _file_error(f"Excel 文件内容过大（上限 {MAX_UPLOAD_ROWS:,} 行）", f"the Excel file holds too much (at most {MAX_UPLOAD_ROWS:,} rows)")
+    records = []
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for line, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                if any(not _blank_cell(cell) for cell in cells):
+                    records.append((line, list(cells)))
+                if len(records) > MAX_UPLOAD_ROWS + 1:
+                    raise _too_many_rows(len(records) - 1)
+        finally:
+            book.close()
+    except ValidationError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged file: all are the clerk's input
+        raise _file_error(f"无法读取该 Excel 文件：{type(error).__name__}", f"this Excel file cannot be read: {type(error).__name__}") from error
+    return records
+
+
+def _blank_cell(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _header_name(cell) -> str:
+    text = "" if cell is None else str(cell).replace("\ufeff", "").strip()
+    return HEADER_NAMES.get(text) or HEADER_NAMES.get(text.lower()) or text
+
+
+def _upload_frame(records: list[tuple[int, list]]) -> pd.DataFrame:
+    """Map the header to internal names, refuse rows wider than the header, and build the frame."""
+    if not records:
+        raise _file_error("文件中没有内容", "the file holds nothing")
+    header_line, header = records[0]
+    names = [_header_name(cell) for cell in header]
+    while names and not names[-1]:
+        names.pop()  # empty cells after the last heading
+    width = len(names)
+    errors, seen = [], {}
+    for position, name in enumerate(names):
+        if name in UPLOAD_COLUMNS:
+            if name in seen:
+                errors.append(FieldError(name, "表头中此列出现了两次", "this column appears twice in the header", header_line))
+            seen[name] = position
+    for name in UPLOAD_COLUMNS:
+        if name not in seen:
+            errors.append(FieldError(name, f"文件缺少此列（表头应为“{UPLOAD_HEADERS_ZH[name]}”或 {name}）",
+                                     f"the file lacks this column (heading '{UPLOAD_HEADERS_ZH[name]}' or {name})",
+                                     header_line))
+    rows, lines = [], []
+    for line, cells in records[1:]:
+        used = len(cells)
+        while used and _blank_cell(cells[used - 1]):
+            used -= 1
+        if used > width:
+            errors.append(FieldError("file", f"第 {line} 行比表头多出字段（表头 {width} 列，此行 {used} 列）；"
+                                             "数字中的千位分隔逗号请去掉，或给含逗号的格子加引号",
+                                     f"line {line} has more fields than the header ({used} instead of {width}); "
+                                     "remove thousands separators from numbers, or quote cells that hold a comma", line))
+            continue
+        rows.append({name: (None if position >= len(cells) or _blank_cell(cells[position]) else cells[position])
+                     for name, position in seen.items()})
+        lines.append(line)
+    if not rows and not errors:
+        errors.append(FieldError("file", "文件中没有数据行（只有表头）", "the file has no data rows (only a header)"))
+    if errors:
+        raise ValidationError(errors)
+    frame = pd.DataFrame(rows, columns=[c for c in UPLOAD_COLUMNS if c in seen], dtype=object)
+    frame.index = pd.Index(lines, name="line")
+    return frame
 
 
 def check_upload(frame: pd.DataFrame, actor: Actor, today: dt.date | None = None, engine=None,
@@ -205,19 +374,23 @@ def check_upload(frame: pd.DataFrame, actor: Actor, today: dt.date | None = None
     """Check every row of an uploaded file; returns rows ready to save or raises one ValidationError
     listing every bad cell by row (1-based, as the clerk sees it in a spreadsheet, plus the header) and column."""
     today = today or dt.date.today()
-    check = Checker(today)
+    check = Checker(today, season_start(engine))
+    frame = frame.rename(columns=lambda c: _header_name(c))
     missing = [c for c in UPLOAD_COLUMNS if c not in frame.columns]
     if missing:
         raise ValidationError([FieldError(c, "文件缺少此列", "the file lacks this column") for c in missing])
+    if frame.empty:
+        raise _file_error("文件中没有数据行（只有表头）", "the file has no data rows (only a header)")
+    # read_upload numbers rows by their spreadsheet line; any other frame: header on line 1, no blank lines
+    lines = list(frame.index) if frame.index.name == "line" else [p + 2 for p in range(len(frame))]
     with read_connection(engine) as conn:
         known = {name: site_id for site_id, name in conn.execute(
             select(Site.id, Site.name).where(_scope_condition(actor)))}
     rows, seen = [], set()
     total = len(frame)
-    for position, record in enumerate(frame.to_dict("records")):
-        line = position + 2  # the header is line 1
+    for position, (line, record) in enumerate(zip(lines, frame.to_dict("records"))):
         day = check.day("day", record.get("day"), line)
-        name = check.text("checkpoint", record.get("checkpoint"), line, required=True, max_len=100)
+        name = check.text("checkpoint", record.get("checkpoint"), line, required=True, column=Site.name)
         site_id = known.get(name) if name else None
         if name and site_id is None:
             check.fail("checkpoint", f"没有您可填报的卡口“{name[:30]}”", f"no checkpoint you may write for named '{name[:30]}'", line)
@@ -249,3 +422,56 @@ def save_upload(username: str, rows: list[dict], reason: str | None = None, toda
             return _apply(session, username, rows, reason, today, check_versions=False)
     except IntegrityError as error:
         raise ConflictError() from error
+
+
+# ---- removing a row saved under a wrong day ---------------------------------------------------
+
+DAY_COLUMNS = ("site_id", "name", "day", "vehicles", "persons", "version")
+REMOVERS = ("admin", "supervisor")
+
+
+def out_of_season_days(today: dt.date | None = None, engine=None) -> pd.DataFrame:
+    """Checkpoint-day rows dated before the season start or after today: typos such as 1920-02-25,
+    listed so that a supervisor can find and delete them (they are outside every page's range)."""
+    today = today or dt.date.today()
+    query = (
+        select(CheckpointDay.site_id, Site.name, CheckpointDay.day, CheckpointDay.vehicles, CheckpointDay.persons,
+               CheckpointDay.version)
+        .join(Site, Site.id == CheckpointDay.site_id)
+        .where(or_(CheckpointDay.day < season_start(engine), CheckpointDay.day > today))
+        .order_by(CheckpointDay.day, Site.name)
+    )
+    with read_connection(engine) as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=list(DAY_COLUMNS))
+
+
+def delete_checkpoint_day(username: str, site_id: int, day, version: int | None, reason,
+                          engine=None) -> dict:
+    """Delete one checkpoint's row for one day (a row saved under a wrong day), supervisors and admins only.
+
+    `version` is the row's version as listed: a row changed since is refused (ConflictError). The
+    reason is required; the audit row keeps every value the row had. A row already gone (a double
+    click) deletes nothing: returns {"deleted": 0}.
+    """
+    check = Checker(today=dt.date.max)  # the row may well lie outside the season: that is why it goes
+    clean_day = check.day("day", day)
+    reason = check.text("reason", reason, required=True, max_len=500)
+    if not isinstance(version, int) or isinstance(version, bool):
+        check.fail("version", "缺少数据版本，请刷新后再删除", "the row's version is missing; reload and try again")
+    check.raise_if_any()
+    with write_session(engine) as session:
+        actor = load_actor(session, username)
+        if actor.role not in REMOVERS:
+            raise PermissionDenied("仅督导或管理员可以删除卡口日报", "Only a supervisor or an administrator can delete a daily report")
+        row = session.scalar(select(CheckpointDay).where(CheckpointDay.site_id == site_id, CheckpointDay.day == clean_day)
+                             .with_for_update())
+        if row is None:
+            return {"deleted": 0}
+        if row.version != version:
+            raise ConflictError()
+        before = {"site_id": row.site_id, "day": row.day, "version": row.version, "corrected": row.corrected,
+                  "correction_reason": row.correction_reason, "updated_by": row.updated_by,
+                  **row_values(row, COUNT_FIELDS)}
+        audit(session, username, "delete", "checkpoint_day", row.id, before, None, reason)
+        session.delete(row)
+    return {"deleted": 1}

@@ -9,7 +9,8 @@ import streamlit as st
 from data_access import territory
 from ui import session
 from ui.data import read
-from ui.filter_bar import filter_bar
+from ui.filter_bar import filter_bar, show_url_notices
+from ui.format import plain
 from ui.guard import mark_routed
 from ui.i18n import LANGS, t
 from ui.outage import is_database_error, mark_good, show_outage, show_unexpected
@@ -77,7 +78,7 @@ def signed_in_navigation(user):
 
 def account_box(user) -> None:
     box = st.sidebar.container(border=True)
-    box.caption(t("signed_in_as", name=user.display_name, role=t("role." + user.role)))
+    box.caption(t("signed_in_as", name=plain(user.display_name), role=t("role." + user.role)))  # stored text
     if box.button(t("signout"), key="sign_out", width="stretch"):
         session.sign_out()
         st.rerun()
@@ -104,6 +105,7 @@ def main() -> None:
     account_box(user)
     st.session_state["filters"] = filter_bar(home_zone_id=user.home_zone_id)
     demo_banner()
+    show_url_notices()
     mark_good()
     page.run()
 

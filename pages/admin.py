@@ -26,21 +26,21 @@ with accounts:
     left, right = st.columns(2)
     with left.form("add_user", clear_on_submit=False, border=True):
         st.subheader(t("admin.add_user"))
-        username = st.text_input(t("signin.username"), key="admin_new_username")
-        display_name = st.text_input(t("admin.display_name"), key="admin_new_display")
+        username = st.text_input(t("signin.username"), key="admin_new_username", persist_state="session")
+        display_name = st.text_input(t("admin.display_name"), key="admin_new_display", persist_state="session")
         password = st.text_input(t("signin.password"), type="password", key="admin_new_password")
-        role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role")
-        scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones")
+        role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role", persist_state="session")
+        scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones", persist_state="session")
         if st.form_submit_button(t("admin.add_user"), type="primary"):
             try:
                 auth.add_user(username.strip(), password, role, display_name.strip() or None, scope, actor=user)
             except DataError as error:
                 show_errors.show(error)
             else:
-                st.success(t("admin.added", name=username))
+                st.success(t("admin.added", name=show_errors.escape_markdown(username)))
     with right.container(border=True):
         st.subheader(t("admin.toggle"))
-        target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target")
+        target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target", persist_state="session")
         new_password = st.text_input(t("admin.new_password"), type="password", key="admin_reset_password")
         buttons = st.columns(3)
         try:
@@ -61,9 +61,9 @@ with keys:
     st.dataframe(listing, hide_index=True, width="stretch", column_config={c: t(f"col.{c}") for c in listing.columns})
     left, right = st.columns(2)
     with left.form("create_key", border=True):
-        label = st.text_input(t("admin.key_label"), key="admin_key_label")
+        label = st.text_input(t("admin.key_label"), key="admin_key_label", persist_state="session")
         zone = st.selectbox(t("admin.key_zone"), ["", *zone_names], format_func=lambda c: zone_names.get(c, "—"),
-                            key="admin_key_zone")
+                            key="admin_key_zone", persist_state="session")
         if st.form_submit_button(t("admin.create_key"), type="primary"):
             zone_id = int(zones.loc[zones["code"] == zone, "id"].iloc[0]) if zone else None
             try:

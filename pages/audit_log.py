@@ -12,7 +12,7 @@ st.title(t("admin.audit_title"))
 left, right = st.columns(2)
 table = left.selectbox(t("admin.audit_table"), ["", "checkpoint_day", "enterprise", "reopening_step", "shop",
                                                  "survey_round", "inspection", "finding", "site", "app_user",
-                                                 "display_key", "setting"], key="audit_table")
-username = right.text_input(t("admin.audit_user"), key="audit_user")
+                                                 "display_key", "setting"], key="audit_table", persist_state="session")
+username = right.text_input(t("admin.audit_user"), key="audit_user", persist_state="session")
 rows = read(audit.recent, 500, table or None, username.strip() or None)
 st.dataframe(rows, hide_index=True, width="stretch", column_config={c: t(f"col.{c}") for c in rows.columns})

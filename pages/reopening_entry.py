@@ -3,10 +3,11 @@ import datetime as dt
 
 import streamlit as st
 
-from data_access import reopening
+from data_access import reopening, territory
 from data_access.errors import DataError, ValidationError
 from data_access.models import DEPARTMENTS
 from ui import errors as show_errors
+from ui import saving
 from ui import format as fmt
 from ui.data import read
 from ui.i18n import lang, t
@@ -19,6 +20,8 @@ require_router()  # never run outside app.py's sign-in and role check
 user = actor()
 filters = st.session_state["filters"]
 today = dt.date.today()
+first_day = read(territory.season_start)
+KEEP = "session"  # typed values outlive runs that do not draw them (an outage screen)
 esc = show_errors.escape_markdown
 status_label = lambda s: t(f"reopen.status.{s}")  # noqa: E731
 
@@ -33,9 +36,9 @@ show_once("reopen_entry_flash")
 # ---- which enterprise -----------------------------------------------------------------------------
 OPEN, ALL = "open", "all"
 pick_department, pick_status, pick_enterprise = st.columns([1, 1, 3], vertical_alignment="bottom")
-department = pick_department.selectbox(t("reopen.entry.department"), ["", *DEPARTMENTS], key="reopen_entry_dept",
+department = pick_department.selectbox(t("reopen.entry.department"), ["", *DEPARTMENTS], key="reopen_entry_dept", persist_state=KEEP,
                                        format_func=lambda d: t(f"reopen.dept.{d}") if d else t("reopen.entry.all_departments"))
-wanted = pick_status.selectbox(t("reopen.entry.status_filter"), [OPEN, ALL, *reopening.STATUSES], key="reopen_entry_status",
+wanted = pick_status.selectbox(t("reopen.entry.status_filter"), [OPEN, ALL, *reopening.STATUSES], key="reopen_entry_status", persist_state=KEEP,
                                format_func=lambda s: t(f"reopen.entry.status_{s}") if s in (OPEN, ALL) else status_label(s))
 statuses = {OPEN: tuple(s for s in reopening.STATUSES if s not in reopening.DONE), ALL: ()}.get(wanted, (wanted,))
 choices = read(reopening.choices, user, filters.zone_id, department or None, statuses)
@@ -50,7 +53,7 @@ if current is not None and current not in names and current in kept:
 if not names:
     st.info(t("reopen.entry.none"))
     st.stop()
-enterprise_id = pick_enterprise.selectbox(t("reopen.entry.enterprise"), list(names), index=None, key="reopen_entry_enterprise",
+enterprise_id = pick_enterprise.selectbox(t("reopen.entry.enterprise"), list(names), index=None, key="reopen_entry_enterprise", persist_state=KEEP,
                                           format_func=names.get, placeholder=t("reopen.entry.pick"))
 if enterprise_id is None:
     st.stop()
@@ -102,53 +105,53 @@ if not allowed:
     st.stop()
 step_name = lambda s: t("reopen.entry.reinspection") if (s == "inspected_after" and info["status"] == "suspended") \
     else t(f"reopen.step.{s}")  # noqa: E731
-step = form_column.radio(t("reopen.entry.next"), allowed, key=f"{prefix}step", format_func=step_name, horizontal=True)
+step = form_column.radio(t("reopen.entry.next"), allowed, key=f"{prefix}step", persist_state=KEEP, format_func=step_name, horizontal=True)
 if "approved" in allowed or info["status"] in reopening.BEFORE_APPROVAL:
     form_column.caption(t("reopen.entry.approval_needs"))
 
 last = info["last_day"]
-default_day = min(max(filters.end, last or filters.end), today)
+default_day = min(max(filters.end, last or filters.end, first_day), today)
 key = f"{prefix}{step}_"  # one set of fields per enterprise and step, so switching never mixes them up
 boxes: dict[str, object] = {}
 with form_column.form(f"{key}form", border=True):
     general = st.empty()
-    day = st.date_input(t("reopen.entry.day"), value=default_day, max_value=today, key=f"{key}day", format="YYYY-MM-DD",
+    day = st.date_input(t("reopen.entry.day"), value=default_day, min_value=first_day, max_value=today, key=f"{key}day", persist_state=KEEP, format="YYYY-MM-DD",
                         help=t("reopen.entry.day_help", last=fmt.day(last)))
     boxes["day"] = st.empty()
     fields = {}
     if step in reopening.CHECKS:
         fields["passed"] = st.radio(t("reopen.entry.result"), [True, False], index=None, horizontal=True,
-                                    key=f"{key}passed",
+                                    key=f"{key}passed", persist_state=KEEP,
                                     format_func=lambda p: t("reopen.passed") if p else t("reopen.failed"))
         boxes["passed"] = st.empty()
         st.caption(t("reopen.entry.fail_note"))
     if step == "phone_verified":
         called, problems = st.columns(2)
         fields["employees_called"] = called.number_input(t("reopen.entry.called"), min_value=0, step=1, value=None,
-                                                         key=f"{key}called")
+                                                         key=f"{key}called", persist_state=KEEP)
         boxes["employees_called"] = called.empty()
         fields["problems_found"] = problems.number_input(t("reopen.entry.problems"), min_value=0, step=1, value=0,
-                                                         key=f"{key}problems")
+                                                         key=f"{key}problems", persist_state=KEEP)
         boxes["problems_found"] = problems.empty()
     if step == "letters_signed":
         st.markdown(t("reopen.entry.letters"))
         fields["letters"] = {}
         for letter in reopening.LETTERS:
-            fields["letters"][letter] = st.checkbox(t(f"reopen.letter.{letter}"), key=f"{key}letter_{letter}")
+            fields["letters"][letter] = st.checkbox(t(f"reopen.letter.{letter}"), key=f"{key}letter_{letter}", persist_state=KEEP)
             boxes[f"letter_{letter}"] = st.empty()
     if step == "approved":
         employees, outside = st.columns(2)
         fields["employees"] = employees.number_input(t("reopen.entry.employees_back"), min_value=0, step=1,
-                                                     value=int(info["employees"] or 0), key=f"{key}employees")
+                                                     value=int(info["employees"] or 0), key=f"{key}employees", persist_state=KEEP)
         boxes["employees"] = employees.empty()
         fields["employees_from_outside"] = outside.number_input(t("reopen.entry.outside_back"), min_value=0, step=1,
                                                                 value=int(info["employees_from_outside"] or 0),
-                                                                key=f"{key}outside")
+                                                                key=f"{key}outside", persist_state=KEEP)
         boxes["employees_from_outside"] = outside.empty()
     if step in reopening.CHECKS or step in reopening.NEEDS_REASON:
-        fields["reason"] = st.text_area(t("reopen.entry.reason"), key=f"{key}reason", max_chars=1000, height=80)
+        fields["reason"] = st.text_area(t("reopen.entry.reason"), key=f"{key}reason", persist_state=KEEP, max_chars=1000, height=80)
         boxes["reason"] = st.empty()
-    fields["note"] = st.text_area(t("reopen.entry.note"), key=f"{key}note", max_chars=1000, height=80)
+    fields["note"] = st.text_area(t("reopen.entry.note"), key=f"{key}note", persist_state=KEEP, max_chars=1000, height=80)
     boxes["note"] = st.empty()
     submitted = st.form_submit_button(t("reopen.entry.save"), type="primary", key=f"{key}save", width="stretch")
 
@@ -171,12 +174,11 @@ def show_refusal(error: DataError) -> None:
         general.error(t("common.nothing_saved"), icon=":material/error:")
 
 
+saving.unsaved_notice(f"{key}form", general, saving_now=submitted)
 if submitted:
-    try:
-        result = reopening.record_step(user.username, enterprise_id, step, day, info["version"], today=today, **fields)
-    except DataError as error:
-        show_refusal(error)
-    else:
+    result = saving.attempt(f"{key}form", lambda: reopening.record_step(
+        user.username, enterprise_id, step, day, info["version"], today=today, **fields), show=show_refusal)
+    if result is not None:
         message = t("reopen.entry.repeat") if result["repeat"] else \
             t("reopen.entry.saved", name=esc(info["name"]), status=status_label(result["status"]))
         st.session_state["reopen_entry_flash"] = message

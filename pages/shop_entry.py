@@ -4,10 +4,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import shops
+from data_access import shops, territory
 from data_access.errors import ConflictError, DataError, ValidationError
 from data_access.models import SHOP_CATEGORIES
 from ui import errors as show_errors
+from ui import kept_editor, saving
+from ui.data import read
 from ui.i18n import lang, t
 from ui.session import actor
 from ui.flash import show_once
@@ -22,6 +24,8 @@ esc = show_errors.escape_markdown
 category_labels = {c: t(f"shops.category.{c}") for c in SHOP_CATEGORIES}
 SOURCE, GRID, SIGNATURE = "shop_entry_source", "shop_grid", "shop_entry_signature"
 STATE = ["is_open", "staff", "staff_from_outside"]
+KEEP = "session"  # typed values outlive runs that do not draw them (an outage screen)
+first_day = read(territory.season_start)
 
 st.title(t("shops.entry.title"))
 st.caption(t("shops.entry.intro"))
@@ -32,14 +36,17 @@ show_once("shop_entry_flash")
 
 # ---- which shops: the filter bar's zone, a category, part of a name -------------------------------
 pick_category, pick_name = st.columns([1, 2])
-category = pick_category.selectbox(t("shops.entry.category"), ["", *SHOP_CATEGORIES], key="shop_entry_category",
+category = pick_category.selectbox(t("shops.entry.category"), ["", *SHOP_CATEGORIES], key="shop_entry_category", persist_state=KEEP,
                                    format_func=lambda c: category_labels[c] if c else t("shops.entry.all_categories"))
-search = pick_name.text_input(t("shops.entry.search"), key="shop_entry_search", max_chars=50).strip()
+search = pick_name.text_input(t("shops.entry.search"), key="shop_entry_search", max_chars=50,
+                               persist_state=KEEP).strip()
 
 
 def reload() -> None:
-    for key in (SOURCE, GRID, SIGNATURE):
+    for key in (SOURCE, SIGNATURE):
         st.session_state.pop(key, None)
+    kept_editor.forget(GRID)
+    saving.forget(GRID)
 
 
 # The rows (with their versions) are loaded once per selection and kept, so the grid never loses
@@ -92,15 +99,17 @@ many, one = st.tabs([t("shops.entry.many"), t("shops.entry.one")])
 # ---- many shops: one grid -------------------------------------------------------------------------
 with many:
     day_column, help_column = st.columns([1, 3], vertical_alignment="bottom")
-    day = day_column.date_input(t("shops.entry.day"), value=min(filters.end, today), max_value=today,
-                                key="shop_grid_day", format="YYYY-MM-DD")
+    day = day_column.date_input(t("shops.entry.day"), value=min(max(filters.end, first_day), today),
+                                min_value=first_day, max_value=today, key="shop_grid_day", format="YYYY-MM-DD",
+                                persist_state=KEEP)
     help_column.caption(t("shops.entry.grid_help"))
-    shown = source[["name", "zone", "category", *STATE, "status_since"]].assign(
+    shown = source[["shop_id", "name", "zone", "category", *STATE, "status_since"]].assign(
         category=source["category"].map(category_labels),
         status_since=[d.isoformat() if d else "—" for d in source["status_since"]])
-    edited = st.data_editor(
-        shown, key=GRID, hide_index=True, width="stretch", num_rows="fixed", height=560,
-        disabled=["name", "zone", "category", "status_since"],
+    edited = kept_editor.kept_editor(
+        GRID, shown, row_id="shop_id", hide_index=True, width="stretch", num_rows="fixed", height=560,
+        column_order=["name", "zone", "category", *STATE, "status_since"], placeholder="",
+        disabled=["shop_id", "name", "zone", "category", "status_since"],
         column_config={
             "name": st.column_config.TextColumn(t("shops.col.name")),
             "zone": st.column_config.TextColumn(t("shops.col.zone")),
@@ -121,15 +130,15 @@ with many:
     rows = [{"shop_id": int(source["shop_id"].iloc[i]), "version": int(source["version"].iloc[i]),
              **{f: (None if pd.isna(now[f].iloc[i]) else now[f].iloc[i]) for f in STATE}} for i in positions]
     save_column, reload_column = st.columns(2)
-    if save_column.button(t("shops.entry.save"), type="primary", key="shop_grid_save", width="stretch"):
+    pressed = save_column.button(t("shops.entry.save"), type="primary", key="shop_grid_save", width="stretch")
+    saving.unsaved_notice(GRID, grid_box, saving_now=pressed)
+    if pressed:
         if not rows:
             grid_box.info(t("shops.entry.nothing"))
         else:
-            try:
-                summary = shops.save_shops(user.username, day, rows, today=today)
-            except DataError as error:
-                show_refusal(error, grid_box, positions)
-            else:
+            summary = saving.attempt(GRID, lambda: shops.save_shops(user.username, day, rows, today=today),
+                                     show=lambda error: show_refusal(error, grid_box, positions))
+            if summary is not None:
                 saved(summary)
     reload_column.button(t("shops.entry.reload"), key="shop_grid_reload", on_click=reload, width="stretch")
 
@@ -150,33 +159,38 @@ with one:
         boxes = {}
         with st.form(f"{key}form"):
             general = st.container()
-            one_day = st.date_input(t("shops.entry.day"), value=min(filters.end, today), max_value=today,
-                                    key=f"{key}day", format="YYYY-MM-DD", width=240)
+            one_day = st.date_input(t("shops.entry.day"), value=min(max(filters.end, first_day), today),
+                                    min_value=first_day, max_value=today, key=f"{key}day", format="YYYY-MM-DD",
+                                    width=240, persist_state=KEEP)
             boxes["day"] = st.empty()
             is_open = st.radio(t("shops.entry.state"), [True, False], index=0 if current["is_open"] else 1,
-                               horizontal=True, key=f"{key}open",
+                               horizontal=True, key=f"{key}open", persist_state=KEEP,
                                format_func=lambda o: t("shops.state_open") if o else t("shops.state_closed"))
             boxes["is_open"] = st.empty()
             staff_column, outside_column = st.columns(2)
             staff = staff_column.number_input(t("shops.col.staff"), min_value=0, step=1, value=int(current["staff"]),
-                                              key=f"{key}staff")
+                                              key=f"{key}staff", persist_state=KEEP)
             boxes["staff"] = staff_column.empty()
             outside = outside_column.number_input(t("shops.col.staff_from_outside"), min_value=0, step=1,
-                                                  value=int(current["staff_from_outside"]), key=f"{key}outside")
+                                                  value=int(current["staff_from_outside"]), key=f"{key}outside",
+                                                  persist_state=KEEP)
             boxes["staff_from_outside"] = outside_column.empty()
             submitted = st.form_submit_button(t("shops.entry.save_one"), type="primary", key=f"{key}save")
+        saving.unsaved_notice(key, general, saving_now=submitted)
         if submitted:
             row = {"shop_id": int(shop_id), "version": int(current["version"]), "is_open": is_open, "staff": staff,
                    "staff_from_outside": outside}
-            try:
-                summary = shops.save_shops(user.username, one_day, [row], today=today)
-            except ValidationError as error:
+            def refuse(error: DataError) -> None:
+                if not isinstance(error, ValidationError):
+                    show_errors.show(error, general)
+                    return
                 general.error(t("common.nothing_saved"), icon=":material/error:")
                 for item in error.errors:
                     boxes.get(item.field, general).error(esc(item.text(lang())), icon=":material/error:")
-            except DataError as error:
-                show_errors.show(error, general)
-            else:
+
+            summary = saving.attempt(key, lambda: shops.save_shops(user.username, one_day, [row], today=today),
+                                     show=refuse)
+            if summary is not None:
                 if summary["unchanged"]:
                     general.info(t("shops.entry.nothing"))
                 else:

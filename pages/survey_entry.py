@@ -3,9 +3,10 @@ import datetime as dt
 
 import streamlit as st
 
-from data_access import community
-from data_access.errors import DataError, ValidationError
+from data_access import community, territory
+from data_access.errors import DataError, SaveFailed, ValidationError
 from ui import errors as show_errors
+from ui import saving
 from ui.data import read
 from ui.charts import coverage as charts
 from ui.i18n import lang, t
@@ -17,10 +18,12 @@ require_router()
 
 FIELDS = community.SURVEY_FIELDS
 NEW = 0  # the mode value for "a new round"
+KEEP = "session"  # typed values outlive runs that do not draw them (an outage screen)
 
 user = actor()
 filters = st.session_state["filters"]
 today = dt.date.today()
+first_day = read(territory.season_start)
 
 st.title(t("survey.title"))
 st.caption(t("survey.intro"))
@@ -37,7 +40,7 @@ if filters.site_id in names and "survey_site" not in st.session_state:
     st.session_state["survey_site"] = filters.site_id
 if st.session_state.get("survey_site") not in names:
     st.session_state.pop("survey_site", None)
-site_id = st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site")
+site_id = st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site", persist_state=KEEP)
 
 # Cached on the data version, so rounds saved by others show at once. The version a correction is
 # checked against is the one captured when the round was first opened (below), not this one.
@@ -66,7 +69,7 @@ else:
 numbers = [int(n) for n in rounds["round_no"]]
 next_round = (max(numbers) if numbers else 0) + 1
 mode = st.segmented_control(
-    t("survey.mode"), [NEW, *reversed(numbers)], key=f"survey_mode_{site_id}", default=NEW, required=True,
+    t("survey.mode"), [NEW, *reversed(numbers)], key=f"survey_mode_{site_id}", persist_state=KEEP, default=NEW, required=True,
     format_func=lambda n: t("survey.mode.new", n=next_round) if n == NEW else t("survey.mode.correct", n=n))
 mode = NEW if mode is None else mode
 
@@ -98,32 +101,39 @@ def forget_loaded() -> None:
 form_key = f"survey_form_{site_id}_{mode}"
 with st.form(form_key, clear_on_submit=False, border=True):
     st.markdown(f"**{t('survey.form_title.new', n=next_round) if mode == NEW else t('survey.form_title.correct', n=mode)}**")
-    day = st.date_input(t("col.day"), value=loaded["day"] if loaded else min(filters.end, today), max_value=today,
-                        format="YYYY-MM-DD", key=f"{form_key}_day")
+    day = st.date_input(t("col.day"), value=loaded["day"] if loaded else min(max(filters.end, first_day), today),
+                        min_value=min(first_day, loaded["day"]) if loaded else first_day, max_value=today,
+                        format="YYYY-MM-DD", key=f"{form_key}_day", persist_state=KEEP)
     columns = st.columns(4)
     values = {}
     for index, field in enumerate(FIELDS):
         values[field] = columns[index % 4].number_input(
             t(f"col.{field}"), min_value=0, step=1, value=start_value(field), format="%d",
-            help=t(f"survey.help.{field}"), key=f"{form_key}_{field}")
-    reason = st.text_input(t("common.reason"), max_chars=500, key=f"{form_key}_reason") if mode != NEW else None
+            help=t(f"survey.help.{field}"), key=f"{form_key}_{field}", persist_state=KEEP)
+    reason = st.text_input(t("common.reason"), max_chars=500, key=f"{form_key}_reason", persist_state=KEEP) if mode != NEW else None
     submitted = st.form_submit_button(t("survey.save"), type="primary")
 
 result_box = st.container()
+saving.unsaved_notice(form_key, result_box, saving_now=submitted)
+
+
+def refuse(error: DataError) -> None:
+    show_errors.show(error, result_box)
+    if not isinstance(error, (ValidationError, SaveFailed)):
+        result_box.button(t("survey.reload"), on_click=forget_loaded, key="survey_reload")
+
+
 if submitted:
-    try:
-        result = community.save_survey_round(
-            user.username, site_id, values, day, round_no=None if mode == NEW else mode,
-            version=loaded["version"] if loaded else None, reason=reason or None)
-    except DataError as error:
-        show_errors.show(error, result_box)
-        if not isinstance(error, ValidationError):
-            result_box.button(t("survey.reload"), on_click=forget_loaded, key="survey_reload")
-    else:
+    result = saving.attempt(form_key, lambda: community.save_survey_round(
+        user.username, site_id, values, day, round_no=None if mode == NEW else mode,
+        version=loaded["version"] if loaded else None, reason=reason or None), show=refuse)
+    if result is not None:
         forget_loaded()
         st.session_state["survey_flash"] = t(f"survey.saved.{result['action']}", n=result["round_no"],
-                                             name=site_row["name"])
+                                             name=show_errors.escape_markdown(site_row["name"]))
         st.session_state.pop(f"survey_mode_{site_id}", None)
+        for key in [k for k in st.session_state if str(k).startswith(f"{form_key}_")]:
+            del st.session_state[key]  # the next round starts blank, not with these figures
         st.rerun()
 if mode != NEW:
     st.caption(t("survey.correct_note"))

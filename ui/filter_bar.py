@@ -7,6 +7,7 @@ parameters on a page switch, and its built-in binding would put translated label
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import streamlit as st
 
@@ -17,26 +18,75 @@ from ui.data import read
 from ui.i18n import t
 
 ALL = "all"
-ZONE, SITE, RANGE, SEEDED = "f_zone", "f_site", "f_range", "_f_seeded"
+ZONE, SITE, RANGE, SEEDED, NOTICES = "f_zone", "f_site", "f_range", "_f_seeded", "_f_url_notices"
+# The filters outlive any run that does not draw them (an outage screen, a failed page), so a
+# supervisor's zone and range are still there when the database comes back.
+KEEP = "session"
 
 
 def _parse_day(text: str | None) -> dt.date | None:
+    """Exactly YYYY-MM-DD (a link is typed or pasted by people; anything else is not a date)."""
+    if not text or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return None
     try:
-        return dt.date.fromisoformat(text) if text else None
+        return dt.date.fromisoformat(text)
     except ValueError:
         return None
 
 
-def _seed(zone_codes: list[str], home_zone: str | None, default: tuple[dt.date, dt.date]) -> None:
-    """First run of a session: take the filters from the URL, else the user's own defaults."""
-    params = st.query_params
+def _clamp(day: dt.date, first: dt.date, last: dt.date) -> dt.date:
+    return min(max(day, first), last)
+
+
+def _url_day(name: str, fallback: dt.date, first: dt.date, last: dt.date, notices: list[str]) -> dt.date:
+    """The link's day, or the nearest valid one (and a notice saying so)."""
+    text = st.query_params.get(name)
+    if text is None:
+        return fallback
+    day = _parse_day(text)
+    used = fallback if day is None else _clamp(day, first, last)
+    if day != used:
+        notices.append(t("url.fixed.day", value=text[:40], first=first.isoformat(), last=last.isoformat(),
+                         used=used.isoformat()))
+    return used
+
+
+def _seed(zone_codes: list[str], home_zone: str | None, default: tuple[dt.date, dt.date],
+          first: dt.date, last: dt.date) -> None:
+    """First run of a session: take the filters from the URL, else the user's own defaults.
+    A bad parameter is replaced by the nearest valid value, with a one-line notice."""
+    params, notices = st.query_params, []
     zone = params.get("zone")
+    if zone is not None and zone not in zone_codes:
+        notices.append(t("url.fixed.zone", value=zone[:40]))
     st.session_state[ZONE] = zone if zone in zone_codes else (home_zone or ALL)
-    site = params.get("site", "")
-    st.session_state[SITE] = int(site) if site.isdigit() else 0
-    start, end = _parse_day(params.get("from")), _parse_day(params.get("to"))
-    st.session_state[RANGE] = (start, end) if start and end and start <= end else default
+    site = params.get("site")
+    if site is not None and not re.fullmatch(r"[0-9]{1,9}", site):
+        notices.append(t("url.fixed.site", value=site[:40]))
+    st.session_state[SITE] = int(site) if site and re.fullmatch(r"[0-9]{1,9}", site) else 0
+    start = _url_day("from", _clamp(default[0], first, last), first, last, notices)
+    end = _url_day("to", _clamp(default[1], first, last), first, last, notices)
+    if start > end:
+        start, end = end, start
+        notices.append(t("url.fixed.range"))
+    st.session_state[RANGE] = (start, end)
+    st.session_state[NOTICES] = notices
     st.session_state[SEEDED] = True
+
+
+def _keep_range_in_bounds(first: dt.date, last: dt.date) -> None:
+    """A kept range outside today's bounds (the season start was moved) would make the picker fail."""
+    picked = st.session_state.get(RANGE)
+    if isinstance(picked, (tuple, list)) and picked:
+        inside = tuple(_clamp(day, first, last) for day in picked if day is not None)
+        if inside != tuple(picked):
+            st.session_state[RANGE] = inside
+
+
+def show_url_notices() -> None:
+    """Once, in the page itself (where people look), what was corrected in the link they opened."""
+    for notice in st.session_state.pop(NOTICES, []):
+        st.info(notice, icon=":material/link_off:")
 
 
 def _write_url(zone: str, site_id: int, start: dt.date, end: dt.date, default: tuple[dt.date, dt.date]) -> None:
@@ -63,26 +113,30 @@ def filter_bar(home_zone_id: int | None = None, today: dt.date | None = None) ->
     ids = dict(zip(zones["code"], zones["id"]))
     home_zone = next((c for c, i in ids.items() if i == home_zone_id), None)
     default = read(territory.default_range, today)
+    first, latest = read(territory.season_start), max(today or dt.date.today(), default[1])
     if not st.session_state.get(SEEDED):
-        _seed(codes, home_zone, default)
+        _seed(codes, home_zone, default, first, latest)
 
     sidebar = st.sidebar
     sidebar.subheader(t("filter.title"))
     if st.session_state.get(ZONE) not in [ALL, *codes]:
         st.session_state[ZONE] = ALL
-    zone = sidebar.selectbox(t("filter.zone"), [ALL, *codes], key=ZONE,
+    zone = sidebar.selectbox(t("filter.zone"), [ALL, *codes], key=ZONE, persist_state=KEEP,
                              format_func=lambda c: t("filter.all_zones") if c == ALL else names[c])
     zone_id = ids.get(zone)
 
     sites = read(territory.sites, zone_id)
     site_names = {int(r.id): f"{r.name}（{t('kind.' + r.kind)}）" for r in sites.itertuples()}
     if st.session_state.get(SITE) not in [0, *site_names]:
+        if st.session_state.get(SITE) and st.session_state.get(NOTICES) is not None:  # only a link's own site
+            st.session_state[NOTICES].append(t("url.fixed.site", value=st.session_state[SITE]))
         st.session_state[SITE] = 0  # the site belongs to another zone: drop it rather than show nothing
-    site_id = sidebar.selectbox(t("filter.site"), [0, *site_names], key=SITE,
+    site_id = sidebar.selectbox(t("filter.site"), [0, *site_names], key=SITE, persist_state=KEEP,
                                 format_func=lambda i: t("filter.all_sites") if i == 0 else site_names[i])
 
-    latest = max(today or dt.date.today(), default[1])
-    picked = sidebar.date_input(t("filter.range"), key=RANGE, max_value=latest, format="YYYY-MM-DD")
+    _keep_range_in_bounds(first, latest)
+    picked = sidebar.date_input(t("filter.range"), key=RANGE, min_value=first, max_value=latest, format="YYYY-MM-DD",
+                                persist_state=KEEP)
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         start, end = picked
     else:  # the user has picked only the first day so far

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 
 import streamlit as st
 
 from data_access import db
 from ui.i18n import t
 
-RETRY_SECONDS = 10
+RETRY_SECONDS = float(os.environ.get("DASHBOARD_RETRY_SECONDS", "10"))
 LAST_GOOD = "_last_good_read"
 log = logging.getLogger("dashboard")
 
@@ -33,7 +34,10 @@ def is_database_error(error: BaseException) -> bool:
 
 def show_outage(error: BaseException) -> None:
     log.warning("database unreachable: %s", error)
-    st.warning(f"**{t('db.down.title')}**  \n{t('db.down.body', seconds=RETRY_SECONDS, last=last_good_text())}", icon=":material/hourglass_top:")
+    body = t("db.down.body", seconds=f"{RETRY_SECONDS:g}", last=last_good_text())
+    if st.session_state.get("actor") is not None:  # a signed-in user may have typed something
+        body += "  \n" + t("db.down.kept")
+    st.warning(f"**{t('db.down.title')}**  \n{body}", icon=":material/hourglass_top:")
     _retry()
 
 

@@ -152,3 +152,14 @@ def test_display_name_in_the_sidebar_is_plain_text(demo_engine):
     captions = [c.value for c in at.sidebar.caption]
     assert any(plain(EVIL) in c for c in captions), captions
     assert not any(syntax in c for c in captions for syntax in RAW_SYNTAX)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_site_name_on_the_traffic_page_is_plain_text(demo_engine):
+    with write_session(demo_engine) as session:
+        site_id = session.scalar(sa.select(Site.id).where(Site.kind == "checkpoint").order_by(Site.id).limit(1))
+        session.execute(sa.update(Site).where(Site.id == site_id).values(name=EVIL))
+    at = signed_in("supervisor", query={"site": str(site_id)})
+    notes = [i.value for i in at.info if plain(EVIL) in i.value]
+    assert notes, [i.value for i in at.info]
+    assert not any(syntax in i.value for i in at.info for syntax in RAW_SYNTAX)

@@ -18,15 +18,34 @@ AGE_COLORS = ("#f2b134", "#e8702a", "#c0392b")  # older findings are hotter
 # Legends stay on the right: a legend on top squeezes the plot under Streamlit's "fit" autosize.
 
 
+MAX_OWNERS = 25  # bars that read at a glance; beyond, the owners with fewest findings share one bar
+
+
+def fold_owners(frame: pd.DataFrame, label, max_owners: int = MAX_OWNERS) -> tuple[pd.DataFrame, list[str]]:
+    """(the frame with all but the `max_owners - 1` owners with most open findings folded into one
+    "n other owners" row per age, owners in bar order): a chart that grows with every owner would
+    pass Altair's row limit and no screen could show it, but nothing may silently disappear."""
+    totals = frame.groupby("owner")["open"].sum().sort_values(ascending=False, kind="stable")
+    if len(totals) <= max_owners:
+        return frame, list(totals.index)
+    kept = list(totals.index[: max_owners - 1])
+    others = label("inspect.other_owners", n=len(totals) - len(kept))
+    folded = frame.assign(owner=frame["owner"].where(frame["owner"].isin(kept), others))
+    folded = folded.groupby(["owner", "age"], as_index=False)[["open", "past_due"]].sum()
+    return folded, [*kept, others]
+
+
 def findings_by_owner_chart(frame: pd.DataFrame, label, height_per_owner: int = 34) -> alt.Chart:
-    """Open findings per owner, stacked by age (days since raised); owners with most findings first."""
+    """Open findings per owner, stacked by age (days since raised); owners with most findings first
+    (at most MAX_OWNERS bars: the rest share the last one, named as such)."""
     ages = [label(f"inspect.age.{bucket}") for bucket in AGE_BUCKETS]
+    frame, owners = fold_owners(frame, label)
     data = frame.assign(age_label=frame["age"].map(dict(zip(AGE_BUCKETS, ages))))
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("owner:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180)),
+            y=alt.Y("owner:N", sort=owners, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180)),
             x=alt.X("sum(open):Q", title=label("inspect.open_findings"), axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("age_label:N", title=label("inspect.age"),
                             scale=alt.Scale(domain=ages, range=list(AGE_COLORS))),
@@ -36,7 +55,7 @@ def findings_by_owner_chart(frame: pd.DataFrame, label, height_per_owner: int = 
                      alt.Tooltip("open:Q", title=label("inspect.open_findings")),
                      alt.Tooltip("past_due:Q", title=label("inspect.past_due"))],
         )
-        .properties(height=max(180, height_per_owner * frame["owner"].nunique()))
+        .properties(height=max(180, height_per_owner * len(owners)))
     )
 
 

@@ -24,6 +24,7 @@ TEXT = {
     "inspect.days_since": ("距最近巡察天数", "Days since last inspection"),
     "inspect.days_note": ("超过 2 天（红色）即为逾期；表格中逾期的执勤点排在最前并标红。", "Over 2 days (red) is overdue; the table lists overdue points first, in red."),
     "inspect.age": ("问题已存在", "Open for"),
+    "inspect.other_owners": ("其他 {n} 位责任人", "{n} other owners"),
     "inspect.age.0-2": ("0–2 天", "0–2 days"),
     "inspect.age.3-6": ("3–6 天", "3–6 days"),
     "inspect.age.7+": ("7 天以上", "7+ days"),

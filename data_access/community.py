@@ -341,7 +341,7 @@ def save_survey_round(username: str, site_id: int, values: dict, day, round_no: 
     clean, clean_day = clean_survey(values, day, today, season_start(engine))
     check = Checker(today)
     reason = check.text("reason", reason, max_len=500)
-    if round_no is not None and not reason:
+    if round_no is not None and not reason and not check.errors:  # one message for a reason that was refused
         check.fail("reason", "修改已保存的轮次需要填写原因", "correcting a saved round needs a reason")
     check.raise_if_any()
     try:

@@ -208,6 +208,7 @@ MAX_UPLOAD_BYTES = 2_000_000
 MAX_UPLOAD_ROWS = 5_000
 MAX_XLSX_UNPACKED = 40_000_000  # a 2 MB .xlsx is a zip: refuse one that unpacks to far more than a sheet of 5,000 rows
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM, else what Excel on Chinese Windows writes
+CSV_ERRORS_ZH = {"unexpected end of data": "引号没有闭合", "',' expected after '\"'": "引号之后应紧跟逗号"}
 
 
 def upload_template(lang: str = "en") -> pd.DataFrame:
@@ -276,15 +277,16 @@ def _csv_records(data: bytes) -> list[tuple[int, list]]:
                               f"line {number} holds binary data (control characters): this is not a CSV text file",
                               number)
     records, previous = [], 0
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # an unclosed quote is an error, not a huge cell
     try:
         for cells in reader:
             line, previous = previous + 1, reader.line_num
             if any(cell.strip() for cell in cells):
                 records.append((line, cells))
     except csv.Error as error:
-        raise _file_error(f"第 {reader.line_num} 行无法读取：{str(error)[:100]}",
-                          f"line {reader.line_num} cannot be read: {str(error)[:100]}", reader.line_num) from error
+        line, reason = previous + 1, str(error)[:100]  # the line the broken record starts on
+        raise _file_error(f"第 {line} 行无法读取：{CSV_ERRORS_ZH.get(reason, reason)}",
+                          f"line {line} cannot be read: {reason}", line) from error
     return records
 
 

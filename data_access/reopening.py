@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, select
 
+from . import grain
 from .audit import audit
 from .auth import Actor, check_zone, load_actor, require_admin
 from .db import read_connection, write_session
@@ -397,6 +398,8 @@ def suspended(filters: Filters, limit: int | None = None, engine=None) -> pd.Dat
 
 def daily(filters: Filters, engine=None) -> pd.DataFrame:
     """Per day of the range: approvals, resumptions, suspensions, and enterprises/employees back (cumulative).
+    Over a longer range per week, month or year (grain.grain_for): counts summed, the cumulative
+    figures as on the period's last day.
 
     Approval and resumption bring an enterprise's employees back, suspension takes them away, so the
     running sum of these per-day changes (from before the range) is the number back on each day.
@@ -418,13 +421,14 @@ def daily(filters: Filters, engine=None) -> pd.DataFrame:
         base = conn.execute(before).one()
     columns = ["day", "approvals", "resumptions", "suspensions", "working_change", "employees_change",
                "outside_change"]
-    frame = pd.DataFrame(rows, columns=columns).set_index("day")
-    days = pd.date_range(filters.start, filters.end, freq="D").date
-    frame = frame.reindex(days, fill_value=0).rename_axis("day").reset_index()
-    for target, source, offset in (("working", "working_change", base[0]), ("employees", "employees_change", base[1]),
-                                   ("employees_from_outside", "outside_change", base[2])):
+    frame = pd.DataFrame(rows, columns=columns).sort_values("day")
+    running = {"working": ("working_change", base[0]), "employees": ("employees_change", base[1]),
+               "employees_from_outside": ("outside_change", base[2])}
+    for target, (source, offset) in running.items():
         frame[target] = frame[source].astype(int).cumsum() + int(offset or 0)
-    return frame.drop(columns=["working_change", "employees_change", "outside_change"])
+    return grain.resample(frame, filters.start, filters.end, grain.grain_for(filters.start, filters.end),
+                          sums=["approvals", "resumptions", "suspensions"], levels=list(running),
+                          before={target: int(offset or 0) for target, (_, offset) in running.items()})
 
 
 def timeline(enterprise_id: int, end: dt.date | None = None, engine=None) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, or_, select
 
+from . import grain
 from .db import read_connection
 from .filters import Filters
 from .models import CheckpointDay, Site, WorkZone
@@ -23,40 +24,53 @@ def _checkpoint_scope(query: Select, filters: Filters) -> Select:
     return query
 
 
-def daily(filters: Filters, engine=None) -> pd.DataFrame:
-    """One row per day of the range (days without reports count 0), with a 7-day average."""
+def _day_totals(filters: Filters, engine=None) -> pd.DataFrame:
+    """The days of the range that have reports, with their sums, in order (days without reports are absent)."""
     sums = [func.coalesce(func.sum(getattr(CheckpointDay, m)), 0).label(m) for m in METRICS]
     query = _checkpoint_scope(
         select(CheckpointDay.day, *sums, func.count(CheckpointDay.id).label("reports"))
         .join(Site, Site.id == CheckpointDay.site_id)
         .where(CheckpointDay.day.between(filters.start, filters.end)),
         filters,
-    ).group_by(CheckpointDay.day)
+    ).group_by(CheckpointDay.day).order_by(CheckpointDay.day)
     with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=["day", *METRICS, "reports"])
-    days = pd.date_range(filters.start, filters.end, freq="D").date
-    frame = frame.set_index("day").reindex(days, fill_value=0).rename_axis("day").reset_index()
+        return pd.DataFrame(conn.execute(query).all(), columns=["day", *METRICS, "reports"])
+
+
+def daily(filters: Filters, engine=None) -> pd.DataFrame:
+    """One row per day of the range (days without reports count 0) with a 7-day average; over a longer
+    range one row per week, month or year (grain.grain_for), `day` being its first day, with the
+    average per day of each period instead (a 7-day average means nothing per month)."""
+    kind = grain.grain_for(filters.start, filters.end)
+    frame = grain.resample(_day_totals(filters, engine), filters.start, filters.end, kind, [*METRICS, "reports"])
     for metric in ("vehicles", "persons"):
-        frame[f"{metric}_7d"] = frame[metric].rolling(7, min_periods=1).mean().round(1)
+        if kind == "day":
+            frame[f"{metric}_7d"] = frame[metric].rolling(7, min_periods=1).mean().round(1)
+        else:
+            frame[f"{metric}_per_day"] = (frame[metric] / frame["days"]).round(1)
     return frame
 
 
 def summary(filters: Filters, engine=None) -> dict:
-    """The headline figures: today and the change from yesterday, totals, average and busiest day."""
-    frame = daily(filters, engine)
-    today = frame.iloc[-1]
-    yesterday = frame.iloc[-2] if len(frame) > 1 else None
-    busiest = frame.loc[frame["vehicles"].idxmax()] if frame["vehicles"].max() > 0 else None
-    totals = {m: int(frame[m].sum()) for m in METRICS}
+    """The headline figures: the day and the change from the day before, totals, average and busiest day.
+    Always from the per-day sums, whatever grain the charts draw at: the busiest day stays a day."""
+    days = _day_totals(filters, engine).set_index("day")
+
+    def on(day: dt.date) -> dict:
+        return {m: int(days.at[day, m]) if day in days.index else 0 for m in METRICS}
+
+    count = filters.days()
+    busiest = days["vehicles"].idxmax() if len(days) and days["vehicles"].max() > 0 else None  # the first such day
+    totals = {m: int(days[m].sum()) for m in METRICS}
     return {
         "day": filters.end,
-        "today": {m: int(today[m]) for m in METRICS},
-        "yesterday": {m: int(yesterday[m]) for m in METRICS} if yesterday is not None else None,
+        "today": on(filters.end),
+        "yesterday": on(filters.end - dt.timedelta(days=1)) if count > 1 else None,
         "totals": totals,
-        "days": len(frame),
-        "daily_average_vehicles": totals["vehicles"] / len(frame) if len(frame) else 0,
-        "busiest_day": busiest["day"] if busiest is not None else None,
-        "busiest_vehicles": int(busiest["vehicles"]) if busiest is not None else 0,
+        "days": count,
+        "daily_average_vehicles": totals["vehicles"] / count if count else 0,
+        "busiest_day": busiest,
+        "busiest_vehicles": int(days.at[busiest, "vehicles"]) if busiest is not None else 0,
     }
 
 
@@ -105,7 +119,10 @@ def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
 
 
 def daily_by_checkpoint(filters: Filters, top: int = 15, engine=None) -> pd.DataFrame:
-    """Daily vehicles per checkpoint for the `top` busiest checkpoints of the range (for a heat map)."""
+    """Vehicles per checkpoint and day (week, month or year over a long range, as `daily`) for the `top`
+    busiest checkpoints of the range: fewer when so many periods would pass what a chart can draw."""
+    kind = grain.grain_for(filters.start, filters.end)
+    top = max(1, min(top, grain.MAX_ROWS // len(grain.periods(filters.start, filters.end, kind))))
     base = _checkpoint_scope(
         select(Site.id).join(CheckpointDay, CheckpointDay.site_id == Site.id)
         .where(CheckpointDay.day.between(filters.start, filters.end)),
@@ -118,7 +135,10 @@ def daily_by_checkpoint(filters: Filters, top: int = 15, engine=None) -> pd.Data
         .order_by(Site.name, CheckpointDay.day)
     )
     with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["day", "site_id", "name", "vehicles", "persons"])
+        frame = pd.DataFrame(conn.execute(query).all(), columns=["day", "site_id", "name", "vehicles", "persons"])
+    frame["day"] = [grain.period_start(d, kind) for d in frame["day"]]
+    frame = frame.groupby(["name", "site_id", "day"], as_index=False, sort=True)[["vehicles", "persons"]].sum()
+    return frame[["day", "site_id", "name", "vehicles", "persons"]].assign(grain=kind)
 
 
 def missing_reports(day: dt.date, zone_ids: tuple[int, ...] | None = None, engine=None) -> pd.DataFrame:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from ui.charts import periods
+
 MAIN, SIDE = "#2f6fb0", "#c0622f"
 GROUP_COLORS = ["#2f8f5b", "#2f6fb0", "#d08c2f", "#b8443a", "#b8c7d9"]  # working … not applied
 
@@ -51,16 +53,26 @@ def by_department(frame: pd.DataFrame, row_label, group_labels: dict[str, str], 
 
 def over_time(frame: pd.DataFrame, approvals_label: str, employees_label: str, day_label: str,
               height: int = 260) -> alt.Chart:
-    """Approvals per day as bars (left axis) and employees back, cumulative, as a line (right axis)."""
-    data = frame[["day", "approvals", "employees"]].copy()
-    data["day"] = pd.to_datetime(data["day"])
-    base = alt.Chart(data).encode(x=alt.X("day:T", title=day_label, axis=alt.Axis(format="%m-%d", labelAngle=0)))
-    tooltip = [alt.Tooltip("day:T", title=day_label, format="%Y-%m-%d"),
+    """Approvals per day as bars (left axis) and employees back, cumulative, as a line (right axis).
+    A frame summed by week, month or year (a long range) gets bars spanning each period and the
+    line's points in their middle (the figure on the period's last day)."""
+    kind = periods.grain_of(frame)
+    data = periods.with_periods(frame, kind, ["approvals", "employees"])
+    axis = periods.time_axis(data, kind, day_label)
+    tooltip = [alt.Tooltip("day:T", title=day_label, format=periods.TOOLTIP_FORMATS[kind]),
                alt.Tooltip("approvals:Q", title=approvals_label, format=",d"),
                alt.Tooltip("employees:Q", title=employees_label, format=",d")]
-    bars = base.mark_bar(color=MAIN, opacity=0.6).encode(
-        y=alt.Y("approvals:Q", title=approvals_label, axis=alt.Axis(titleColor=MAIN, tickMinStep=1)), tooltip=tooltip)
-    line = base.mark_line(color="#2f8f5b", strokeWidth=3, point=True).encode(
+    approvals = alt.Y("approvals:Q", title=approvals_label, axis=alt.Axis(titleColor=MAIN, tickMinStep=1))
+    if kind == "day":
+        bars = alt.Chart(data).mark_bar(color=MAIN, opacity=0.6).encode(x=alt.X("day:T", axis=axis), y=approvals,
+                                                                         tooltip=tooltip)
+    else:
+        bars = alt.Chart(data).mark_bar(color=MAIN, x2Offset=-1).encode(
+            x=alt.X("day:T", axis=axis), x2="day_end:T", y=approvals, y2=alt.datum(0),
+            opacity=periods.bar_opacity(0.6, 0.3), tooltip=tooltip)
+    # a point per period while they are few; over a century they would only make the line dotted
+    line = alt.Chart(data).mark_line(color="#2f8f5b", strokeWidth=3, point=len(data) <= 60).encode(
+        x=alt.X("day:T" if kind == "day" else "mid:T", axis=axis),
         y=alt.Y("employees:Q", title=employees_label, axis=alt.Axis(titleColor="#2f8f5b", format=",d")),
         tooltip=tooltip)
     return alt.layer(bars, line).resolve_scale(y="independent").properties(height=height)

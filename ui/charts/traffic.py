@@ -4,22 +4,30 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from ui.charts import periods
+
 SELECT_CHECKPOINT = "checkpoint"
 
 
 def daily_trend(frame: pd.DataFrame, metric: str, label: str, average_label: str, day_label: str,
                 color: str = "#2f6fb0", height: int = 260) -> alt.Chart:
-    """Daily bars of one metric with its 7-day average as a line."""
-    data = frame[["day", metric, f"{metric}_7d"]].copy()
-    data["day"] = pd.to_datetime(data["day"])
-    base = alt.Chart(data).encode(x=alt.X("day:T", title=day_label, axis=alt.Axis(format="%m-%d", labelAngle=0)))
-    bars = base.mark_bar(color=color, opacity=0.55).encode(
-        y=alt.Y(f"{metric}:Q", title=label),
-        tooltip=[alt.Tooltip("day:T", title=day_label, format="%Y-%m-%d"),
-                 alt.Tooltip(f"{metric}:Q", title=label, format=",d"),
-                 alt.Tooltip(f"{metric}_7d:Q", title=average_label, format=",.1f")],
-    )
-    line = base.mark_line(color=color, strokeWidth=3).encode(y=f"{metric}_7d:Q")
+    """Daily bars of one metric with its 7-day average as a line. A frame summed by week, month or
+    year (a long range) gets one bar spanning each period and the per-day average in the tooltip:
+    a line of daily averages would not share the bars' scale."""
+    kind = periods.grain_of(frame)
+    average = f"{metric}_7d" if kind == "day" else f"{metric}_per_day"
+    data = periods.with_periods(frame, kind, [metric, average])
+    base = alt.Chart(data).encode(x=alt.X("day:T", axis=periods.time_axis(data, kind, day_label)))
+    y = alt.Y(f"{metric}:Q", title=label)
+    tooltip = [alt.Tooltip("day:T", title=day_label, format=periods.TOOLTIP_FORMATS[kind]),
+               alt.Tooltip(f"{metric}:Q", title=label, format=",d"),
+               alt.Tooltip(f"{average}:Q", title=average_label, format=",.1f")]
+    if kind != "day":  # each bar spans its period; y2 keeps it a column from zero (x2 alone lays it sideways)
+        return base.mark_bar(color=color, x2Offset=-1).encode(
+            x2="day_end:T", y=y, y2=alt.datum(0), opacity=periods.bar_opacity(), tooltip=tooltip,
+        ).properties(height=height)
+    bars = base.mark_bar(color=color, opacity=0.55).encode(y=y, tooltip=tooltip)
+    line = base.mark_line(color=color, strokeWidth=3).encode(y=f"{average}:Q")
     return (bars + line).properties(height=height)
 
 
@@ -39,25 +47,29 @@ def checkpoint_ranking(frame: pd.DataFrame, value: str, label: str, name_label: 
             tooltip=[alt.Tooltip("name:N", title=name_label), alt.Tooltip(f"{value}:Q", title=label, format=",d")],
         )
         .add_params(pick)
-        .properties(height=max(120, height_per_row * len(data)))
+        .properties(height=alt.Step(height_per_row))  # a fixed height squeezed rows until names dropped out
     )
 
 
-def checkpoint_heatmap(frame: pd.DataFrame, label: str, day_label: str, name_label: str) -> alt.Chart:
-    """Daily vehicles per checkpoint: one row per checkpoint, one cell per day."""
+def checkpoint_heatmap(frame: pd.DataFrame, label: str, day_label: str, name_label: str,
+                       row_height: int = 24) -> alt.Chart:
+    """Vehicles per checkpoint: one row per checkpoint, one cell per day (or week, month, year over
+    a long range: the read sums them), each cell spanning its period on a time axis."""
     if frame.empty:
         return alt.Chart(pd.DataFrame({"x": []})).mark_rect().properties(height=60)
-    data = frame.copy()
-    data["day"] = pd.to_datetime(data["day"])
+    kind = periods.grain_of(frame)
+    data = periods.with_periods(frame, kind, ["name", "vehicles"])
     return (
         alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("yearmonthdate(day):O", title=day_label, axis=alt.Axis(format="%m-%d", labelAngle=-45)),
-            y=alt.Y("name:N", title=None),
+            x=alt.X("day:T", axis=periods.time_axis(data, kind, day_label)),
+            x2="day_end:T",
+            y=alt.Y("name:N", title=None, axis=alt.Axis(labelLimit=220)),
             color=alt.Color("vehicles:Q", title=label, scale=alt.Scale(scheme="blues")),
-            tooltip=[alt.Tooltip("name:N", title=name_label), alt.Tooltip("day:T", title=day_label, format="%Y-%m-%d"),
+            tooltip=[alt.Tooltip("name:N", title=name_label),
+                     alt.Tooltip("day:T", title=day_label, format=periods.TOOLTIP_FORMATS[kind]),
                      alt.Tooltip("vehicles:Q", title=label, format=",d")],
         )
-        .properties(height=max(120, 24 * data["name"].nunique()))
+        .properties(height=alt.Step(row_height))  # room for every checkpoint's name, however many
     )

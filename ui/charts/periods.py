@@ -1,0 +1,58 @@
+"""Time axes for series drawn at a grain (data_access.grain): one bar per day, week, month or year,
+ticks that never repeat a date, and labels in a form that says which period is meant."""
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+
+from data_access import grain as grains
+
+TOOLTIP_FORMATS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+TICKS_WANTED = 8  # labels on a half-width chart of a laptop screen: about one per 60 px
+NICE_YEARS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
+
+
+def grain_of(frame: pd.DataFrame) -> str:
+    """The grain a read summed its series into (frames of older reads are per day)."""
+    return str(frame["grain"].iat[0]) if "grain" in frame and len(frame) else "day"
+
+
+def with_periods(frame: pd.DataFrame, kind: str, keep: list[str]) -> pd.DataFrame:
+    """The `keep` columns with `day` as a timestamp plus each period's end (`day_end`, the next
+    period's first day) and middle (`mid`), so bars can span their period and points sit in its
+    middle; `partial` marks the periods only partly inside the range (their sums are short)."""
+    data = frame[["day", *keep, *(["days"] if "days" in frame else [])]].copy()
+    ends = [grains.following(d, kind) for d in data["day"]]
+    data["day"] = pd.to_datetime(data["day"])
+    data["day_end"] = pd.to_datetime(ends)
+    data["mid"] = data["day"] + (data["day_end"] - data["day"]) / 2
+    if "days" in data:
+        data["partial"] = data["days"] < (data["day_end"] - data["day"]).dt.days
+    return data
+
+
+def bar_opacity(full: float = 0.75, partial: float = 0.4):
+    """Paler bars for periods only partly inside the range, so a short edge week is not read as a drop."""
+    return alt.condition(alt.datum.partial, alt.value(partial), alt.value(full))
+
+
+def _ticks(kind: str, days: int) -> tuple[str, dict]:
+    """(label format, tick interval) for a range of `days` at a grain: whole periods, about
+    TICKS_WANTED of them, so a short range never repeats a date and a long one never crowds."""
+    months, years = days / 30.4, days / 365.25
+    if kind == "day":
+        return "%m-%d", {"interval": "day", "step": max(1, math.ceil(days / TICKS_WANTED))}
+    if kind == "week" or (kind == "month" and months <= 36):
+        step = max(1, math.ceil(months / TICKS_WANTED))
+        return "%Y-%m", {"interval": "month", "step": step if kind == "week" else max(3, 3 * math.ceil(step / 3))}
+    step = next((n for n in NICE_YEARS if n >= years / TICKS_WANTED), NICE_YEARS[-1])
+    return "%Y", {"interval": "year", "step": step}
+
+
+def time_axis(data: pd.DataFrame, kind: str, title: str, **axis) -> alt.Axis:
+    """An axis over `with_periods` data: whole-period ticks and a label format for the grain."""
+    days = (data["day_end"].max() - data["day"].min()).days if len(data) else 1
+    label_format, interval = _ticks(kind, days)
+    return alt.Axis(title=title, format=label_format, tickCount=interval, labelAngle=0, labelOverlap=True, **axis)

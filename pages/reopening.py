@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import db, reopening
+from data_access import db, grain, reopening
 from data_access.errors import DataError, ValidationError
 from data_access.models import DEPARTMENTS
 from ui import errors as show_errors
@@ -49,7 +49,9 @@ def chart_spec(name: str, view, language: str, version: int) -> dict:
                                     {g: t(f"reopen.group.{g}") for g in reopening.GROUPS}, t("reopen.enterprises"),
                                     t("reopen.col.status")).to_dict()
     frame = read(reopening.daily, view)
-    return charts.over_time(frame, t("reopen.approvals"), t("reopen.employees_back"), t("common.day")).to_dict()
+    kind = grain.grain_for(view.start, view.end)  # the read sums by the same grain
+    approvals = t("reopen.approvals") if kind == "day" else t("reopen.approvals_by", unit=t(f"grain.unit.{kind}"))
+    return charts.over_time(frame, approvals, t("reopen.employees_back"), t(f"grain.axis.{kind}")).to_dict()
 
 
 def chart(where, name: str) -> None:
@@ -83,7 +85,10 @@ left.subheader(t("reopen.funnel"))
 chart(left, "funnel")
 right.subheader(t("reopen.by_department"))
 chart(right, "departments")
-st.subheader(t("reopen.over_time"))
+kind = grain.grain_for(filters.start, filters.end)
+st.subheader(t("reopen.over_time") if kind == "day" else t("reopen.over_time_by", unit=t(f"grain.unit.{kind}")))
+if kind != "day":
+    st.caption(t("grain.note", days=fmt.num(filters.days()), unit=t(f"grain.unit.{kind}")))
 chart(st, "over_time")
 
 

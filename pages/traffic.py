@@ -1,7 +1,7 @@
 """卡口通行: checkpoint traffic for the filtered zone, checkpoints and dates."""
 import streamlit as st
 
-from data_access import traffic
+from data_access import grain, traffic
 from ui import format as fmt
 from ui.charts import traffic as charts
 from ui.data import chart_spec, read
@@ -56,16 +56,22 @@ row2[3].caption(t("traffic.on_day", n=fmt.num(today["turned_back"])))
 tile(row2[4], t("traffic.abnormal"), totals["abnormal_temperature"], inverse=True)
 row2[4].caption(t("traffic.on_day", n=fmt.num(today["abnormal_temperature"])))
 
-# ---- trends ------------------------------------------------------------------------------------
+# ---- trends: per day, or per week, month or year over a long range (data_access.grain) ------------
+kind = grain.grain_for(filters.start, filters.end)
+by_day = kind == "day"
+unit, period_label = t(f"grain.unit.{kind}"), t(f"grain.axis.{kind}")
+average_label = t("traffic.avg7") if by_day else t("grain.per_day")
+if not by_day:
+    st.caption(t("grain.note", days=fmt.num(filters.days()), unit=unit))
 left, right = st.columns(2)
-left.subheader(t("traffic.chart_vehicles"))
+left.subheader(t("traffic.chart_vehicles") if by_day else t("traffic.chart_vehicles_by", unit=unit))
 left.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="vehicles",
-                                label=t("traffic.vehicles"), average_label=t("traffic.avg7"),
-                                day_label=t("common.day")), width="stretch")
-right.subheader(t("traffic.chart_persons"))
+                                label=t("traffic.vehicles"), average_label=average_label,
+                                day_label=period_label), width="stretch")
+right.subheader(t("traffic.chart_persons") if by_day else t("traffic.chart_persons_by", unit=unit))
 right.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="persons",
-                                 label=t("traffic.persons"), average_label=t("traffic.avg7"),
-                                 day_label=t("common.day"), color="#c0622f"), width="stretch")
+                                 label=t("traffic.persons"), average_label=average_label,
+                                 day_label=period_label, color="#c0622f"), width="stretch")
 
 # ---- checkpoints -------------------------------------------------------------------------------
 checkpoints = read(traffic.by_checkpoint, filters)
@@ -75,7 +81,7 @@ if checkpoints.empty:
 if filters.site_id:
     focused = checkpoints.loc[checkpoints["site_id"] == filters.site_id, "name"]
     note, button = st.columns([4, 1])
-    note.info(t("traffic.focused_on", name=focused.iloc[0] if len(focused) else "—"))
+    note.info(t("traffic.focused_on", name=fmt.plain(focused.iloc[0]) if len(focused) else "—"))
     button.button(t("traffic.clear_focus"), on_click=clear_focus, width="stretch")
 
 left, right = st.columns([2, 3])
@@ -85,10 +91,13 @@ left.vega_lite_chart(
                label=t("col.vehicles_total"), name_label=t("col.checkpoint"), focused=filters.site_id),
     key="traffic_ranking", on_select=focus_from_chart, selection_mode=charts.SELECT_CHECKPOINT, width="stretch",
 )
-right.subheader(t("traffic.heatmap"))
+right.subheader(t("traffic.heatmap") if by_day else t("traffic.heatmap_by", unit=unit))
 right.vega_lite_chart(chart_spec(charts.checkpoint_heatmap, traffic.daily_by_checkpoint, (filters,),
-                                 label=t("traffic.vehicles"), day_label=t("common.day"), name_label=t("col.checkpoint")),
+                                 label=t("traffic.vehicles"), day_label=period_label, name_label=t("col.checkpoint")),
                       width="stretch")
+shown_checkpoints = read(traffic.daily_by_checkpoint, filters)["site_id"].nunique()
+if 0 < shown_checkpoints < len(checkpoints):  # the heat map keeps the busiest: say so
+    right.caption(t("traffic.heatmap_top", shown=shown_checkpoints, n=len(checkpoints)))
 
 st.subheader(t("traffic.table"))
 shown = checkpoints.drop(columns=["persons_total"])

@@ -27,6 +27,8 @@ TEXT = {
     "reopen.by_department": ("按部室与规模：企业当前状态", "By department and size: where enterprises stand"),
     "reopen.over_time": ("每日批复企业数与累计复工员工", "Approvals per day and employees back (cumulative)"),
     "reopen.approvals": ("当日批复", "Approvals"),
+    "reopen.over_time_by": ("每{unit}批复企业数与累计复工员工", "Approvals per {unit} and employees back (cumulative)"),
+    "reopen.approvals_by": ("本{unit}批复", "Approvals in the {unit}"),
     "reopen.employees_back": ("复工员工（累计）", "Employees back (cumulative)"),
     "reopen.enterprises": ("企业数", "Enterprises"),
     "reopen.stuck_list": ("滞留企业：下一步与责任人", "Stuck cases: what they need next and who owns them"),

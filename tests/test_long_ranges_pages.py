@@ -10,6 +10,7 @@ import pytest
 
 from data_access.db import write_session
 from data_access.models import Setting
+from data_access.territory import SEASON_START_KEY
 from tests.apptest_helpers import metric, signed_in, texts
 from tests.test_long_ranges import (DEMO_BUSIEST, DEMO_VEHICLES, LONG_SEASON_END, TYPO_DAY, TYPO_VEHICLES,
                                     add_long_season, add_typo_row)
@@ -22,7 +23,7 @@ def season_from(engine, day) -> None:
     """A season start set that far back (a typo of its own, or a really long season) is what lets a
     supervisor pick such a range; the filter bar then keeps it, and the charts must cope."""
     with write_session(engine) as session:
-        session.merge(Setting(key="season_start", value=day.isoformat()))
+        session.merge(Setting(key=SEASON_START_KEY, value=day.isoformat()))
 
 
 @pytest.fixture

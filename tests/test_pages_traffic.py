@@ -96,6 +96,8 @@ def test_entry_grid_saves_a_new_day(demo_engine):
     ({"persons": 2.5}, "应为整数"),
     ({"persons": 10, "persons_from_outside": 11}, "不能超过检查人数"),
     ({"vehicles": None}, "必填"),
+    ({"vehicles": "1e12"}, "数值过大"),  # a number cell would have stored 112
+    ({"persons": "一百"}, "应为整数"),
 ])
 def test_entry_grid_bad_input_saves_nothing_and_keeps_edits(demo_engine, cell, expected):
     day = dt.date(2020, 2, 26)

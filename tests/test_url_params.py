@@ -42,6 +42,12 @@ def test_bad_link_parameter_is_corrected_with_a_notice(demo_engine, query, notic
         assert not at.exception and not at.error, (page, at.exception, at.error)
 
 
+def test_link_text_in_a_notice_is_plain_text(demo_engine):
+    at = signed_in("supervisor", query={"zone": "[x](javascript:alert(1))**b**"})
+    notice = _notices(at)
+    assert "工作管区" in notice and "](" not in notice and "**" not in notice
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_good_link_parameters_are_kept_silently(demo_engine, lang):
     at = signed_in("supervisor", query={"zone": "Z2", "from": "2020-02-10", "to": "2020-02-20", "lang": lang})

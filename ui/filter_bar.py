@@ -46,7 +46,7 @@ def _url_day(name: str, fallback: dt.date, first: dt.date, last: dt.date, notice
     day = _parse_day(text)
     used = fallback if day is None else _clamp(day, first, last)
     if day != used:
-        notices.append(t("url.fixed.day", value=text[:40], first=first.isoformat(), last=last.isoformat(),
+        notices.append(t("url.fixed.day", value=fmt.plain(text[:40]), first=first.isoformat(), last=last.isoformat(),
                          used=used.isoformat()))
     return used
 
@@ -58,11 +58,11 @@ def _seed(zone_codes: list[str], home_zone: str | None, default: tuple[dt.date, 
     params, notices = st.query_params, []
     zone = params.get("zone")
     if zone is not None and zone not in zone_codes:
-        notices.append(t("url.fixed.zone", value=zone[:40]))
+        notices.append(t("url.fixed.zone", value=fmt.plain(zone[:40])))
     st.session_state[ZONE] = zone if zone in zone_codes else (home_zone or ALL)
     site = params.get("site")
     if site is not None and not re.fullmatch(r"[0-9]{1,9}", site):
-        notices.append(t("url.fixed.site", value=site[:40]))
+        notices.append(t("url.fixed.site", value=fmt.plain(site[:40])))
     st.session_state[SITE] = int(site) if site and re.fullmatch(r"[0-9]{1,9}", site) else 0
     start = _url_day("from", _clamp(default[0], first, last), first, last, notices)
     end = _url_day("to", _clamp(default[1], first, last), first, last, notices)

@@ -130,7 +130,11 @@ def cmd_setting(args) -> str:
     if args.key not in SETTABLE:
         raise UsageError(f"{args.key} cannot be set here; settable: {', '.join(SETTABLE)}")
     value = SETTABLE[args.key](_need(args.value, "value"))
-    return f"{args.key} = {value.isoformat()}"
+    from .traffic_entry import out_of_season_days
+
+    outside = len(out_of_season_days())
+    note = f"\n{outside} checkpoint-day rows are dated outside the season: a supervisor can delete them" if outside else ""
+    return f"{args.key} = {value.isoformat()}{note}"
 
 
 def parser() -> argparse.ArgumentParser:

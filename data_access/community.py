@@ -545,7 +545,8 @@ def _load_flattened(text: str, check: _GeoCheck):
                 start = None
             depth -= 1
     if start is not None or not spans:
-        check.fail(None, f"文件嵌套超过 {MAX_DEPTH} 层且不完整，无法读取", f"the file is nested more than {MAX_DEPTH} levels deep and is incomplete; it cannot be read")
+        check.fail(None, f"文件嵌套超过 {MAX_DEPTH} 层且不完整，无法读取",
+                   f"the file is nested more than {MAX_DEPTH} levels deep and is incomplete; it cannot be read")
         return None
     pieces, last = [], 0
     for begin, end in spans:
@@ -647,13 +648,15 @@ def check_geojson(raw, engine=None) -> list[dict]:
         properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
         label_zh, label_en = _feature_label(number, properties)
         if check.flattened and _holds_marker(feature):
-            check.fail(number, f"{label_zh}嵌套超过 {MAX_DEPTH} 层，无法读取", f"{label_en} is nested more than {MAX_DEPTH} levels deep; it cannot be read")
+            check.fail(number, f"{label_zh}嵌套超过 {MAX_DEPTH} 层，无法读取",
+                       f"{label_en} is nested more than {MAX_DEPTH} levels deep; it cannot be read")
             continue
         target = _match(properties, number, lookups, check)
         geometry = _check_geometry(feature.get("geometry"), number, check)
         problem = _validity_problem(geometry) if geometry is not None else None
         if problem:
-            check.fail(number, f"{label_zh}的边界无效：{problem[0]}", f"{label_en}: the boundary is not a valid area: {problem[1]}")
+            check.fail(number, f"{label_zh}的边界无效：{problem[0]}",
+                       f"{label_en}: the boundary is not a valid area: {problem[1]}")
             geometry = None
         if check.positions > MAX_POSITIONS:
             check.fail(None, f"坐标点过多（上限 {MAX_POSITIONS:,}）", f"too many positions (at most {MAX_POSITIONS:,})")

@@ -76,7 +76,8 @@ def set_season_start(value, actor=None, by: str = "cli", today: dt.date | None =
     return day
 
 
-def data_extent(engine=None, earliest: dt.date | None = None, latest: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+def data_extent(engine=None, earliest: dt.date | None = None,
+                latest: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
     """First and last day with checkpoint reports (optionally only those between earliest and latest)."""
     query = select(func.min(CheckpointDay.day), func.max(CheckpointDay.day))
     if earliest is not None:

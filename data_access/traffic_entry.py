@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import unicodedata
+import re
 import zipfile
 
 import pandas as pd
@@ -208,6 +208,7 @@ MAX_UPLOAD_BYTES = 2_000_000
 MAX_UPLOAD_ROWS = 5_000
 MAX_XLSX_UNPACKED = 40_000_000  # a 2 MB .xlsx is a zip: refuse one that unpacks to far more than a sheet of 5,000 rows
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM, else what Excel on Chinese Windows writes
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but tab and line breaks
 CSV_ERRORS_ZH = {"unexpected end of data": "引号没有闭合", "',' expected after '\"'": "引号之后应紧跟逗号"}
 
 
@@ -240,7 +241,8 @@ def read_upload(filename: str, data: bytes) -> pd.DataFrame:
                           f"({MAX_UPLOAD_ROWS:,} rows)")
     name = (filename or "").lower()
     if name.endswith(".xls"):
-        raise _file_error("不支持旧版 Excel（.xls）文件：请另存为 .xlsx 或 CSV", "old Excel files (.xls) cannot be read: save it as .xlsx or CSV")
+        raise _file_error("不支持旧版 Excel（.xls）文件：请另存为 .xlsx 或 CSV",
+                          "old Excel files (.xls) cannot be read: save it as .xlsx or CSV")
     if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
         records = _xlsx_records(data)
     else:
@@ -271,11 +273,11 @@ def _csv_records(data: bytes) -> list[tuple[int, list]]:
     if lines - 1 > MAX_UPLOAD_ROWS:
         raise _too_many_rows(lines - 1)
     text = _decode(data)
-    for number, line in enumerate(text.split("\n"), start=1):
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in line):
-            raise _file_error(f"第 {number} 行含有二进制内容（控制字符），这不是 CSV 文本文件",
-                              f"line {number} holds binary data (control characters): this is not a CSV text file",
-                              number)
+    binary = _CONTROL_CHARACTERS.search(text)
+    if binary:
+        number = text.count("\n", 0, binary.start()) + 1
+        raise _file_error(f"第 {number} 行含有二进制内容（控制字符），这不是 CSV 文本文件",
+                          f"line {number} holds binary data (control characters): this is not a CSV text file", number)
     records, previous = [], 0
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # an unclosed quote is an error, not a huge cell
     try:
@@ -298,9 +300,11 @@ def _xlsx_records(data: bytes) -> list[tuple[int, list]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as error:
-        raise _file_error("无法读取该 Excel 文件：文件已损坏或不是 .xlsx", "this Excel file cannot be read: it is damaged or not an .xlsx file") from error
+        raise _file_error("无法读取该 Excel 文件：文件已损坏或不是 .xlsx",
+                          "this Excel file cannot be read: it is damaged or not an .xlsx file") from error
     if unpacked > MAX_XLSX_UNPACKED:
-        raise _file_error(f"Excel 文件内容过大（上限 {MAX_UPLOAD_ROWS:,} 行）", f"the Excel file holds too much (at most {MAX_UPLOAD_ROWS:,} rows)")
+        raise _file_error(f"Excel 文件内容过大（上限 {MAX_UPLOAD_ROWS:,} 行）",
+                          f"the Excel file holds too much (at most {MAX_UPLOAD_ROWS:,} rows)")
     records = []
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -315,7 +319,8 @@ def _xlsx_records(data: bytes) -> list[tuple[int, list]]:
     except ValidationError:
         raise
     except Exception as error:  # openpyxl raises many kinds on a damaged file: all are the clerk's input
-        raise _file_error(f"无法读取该 Excel 文件：{type(error).__name__}", f"this Excel file cannot be read: {type(error).__name__}") from error
+        raise _file_error(f"无法读取该 Excel 文件：{type(error).__name__}",
+                          f"this Excel file cannot be read: {type(error).__name__}") from error
     return records
 
 
@@ -383,6 +388,8 @@ def check_upload(frame: pd.DataFrame, actor: Actor, today: dt.date | None = None
         raise ValidationError([FieldError(c, "文件缺少此列", "the file lacks this column") for c in missing])
     if frame.empty:
         raise _file_error("文件中没有数据行（只有表头）", "the file has no data rows (only a header)")
+    if len(frame) > MAX_UPLOAD_ROWS:  # a frame read some other way than read_upload
+        raise _too_many_rows(len(frame))
     # read_upload numbers rows by their spreadsheet line; any other frame: header on line 1, no blank lines
     lines = list(frame.index) if frame.index.name == "line" else [p + 2 for p in range(len(frame))]
     with read_connection(engine) as conn:

@@ -211,3 +211,12 @@ def test_an_xlsx_over_the_row_limit_is_refused():
 def test_a_header_only_xlsx_has_no_data_rows():
     error = refusal("x.xlsx", xlsx([list(UPLOAD_COLUMNS)]))
     assert error.errors[0].en == "the file has no data rows (only a header)"
+
+
+def test_check_upload_refuses_a_frame_over_the_row_limit(demo_engine):
+    import pandas as pd
+
+    frame = pd.DataFrame([["2020-02-26", "A", "1", "1", "0", "0", "0"]] * (MAX_UPLOAD_ROWS + 1), columns=list(UPLOAD_COLUMNS))
+    with pytest.raises(ValidationError) as refused:
+        check_upload(frame, auth.authenticate("clerk", "demo", demo_engine), today=TODAY, engine=demo_engine)
+    assert [e.field for e in refused.value.errors] == ["file"] and f"{MAX_UPLOAD_ROWS:,}" in refused.value.errors[0].en

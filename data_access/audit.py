@@ -40,7 +40,9 @@ def recent(limit: int = 200, table: str | None = None, username: str | None = No
     from sqlalchemy import select
 
     from .db import read_connection
+    from .validate import clean_search
 
+    username = clean_search(username)  # typed into a search box: a NUL must not reach PostgreSQL
     query = select(AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.table_name, AuditLog.row_id,
                    AuditLog.before, AuditLog.after, AuditLog.reason).order_by(AuditLog.id.desc()).limit(limit)
     if table:

@@ -185,3 +185,9 @@ def test_text_that_fits_is_saved_exactly_on_both_databases(demo_engine):
     _visit(demo_engine, inspector="组" * 64, remarks="备" * 2000, findings=_finding(owner="刘" * 64))
     with demo_engine.connect() as conn:
         assert conn.execute(sa.select(Finding.owner).where(Finding.owner == "刘" * 64)).scalar_one()
+
+
+def test_audit_log_user_search_with_a_nul_is_cleaned_not_a_crash(demo_engine):
+    from data_access import audit
+
+    assert audit.recent(username="ad\x00min", engine=demo_engine).equals(audit.recent(username="admin", engine=demo_engine))

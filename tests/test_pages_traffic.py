@@ -151,3 +151,42 @@ def test_database_unreachable_shows_a_calm_message(monkeypatch):
     at.run()
     assert not at.exception
     assert "暂时连不上数据库" in texts(at)
+
+
+def _insert_stray_row(engine, day: dt.date) -> int:
+    """A legacy typo row (saved before dates were checked against the season start)."""
+    from data_access.db import write_session
+
+    with write_session(engine) as session:
+        site_id = session.scalar(sa.select(Site.id).where(Site.checkpoint_type == "road").order_by(Site.id).limit(1))
+        session.add(CheckpointDay(site_id=site_id, day=day, vehicles=11, persons=22, persons_from_outside=0,
+                                  turned_back=0, abnormal_temperature=0, version=1, updated_by="clerk",
+                                  updated_at=dt.datetime.now(dt.timezone.utc)))
+    return site_id
+
+
+def test_supervisor_removes_a_typo_row_with_a_reason(demo_engine):
+    stray = dt.date(1920, 2, 25)
+    site_id = _insert_stray_row(demo_engine, stray)
+    at = signed_in("supervisor", ENTRY)
+    assert "早于本季开始" in texts(at)
+    picker = at.selectbox(key="entry_delete_pick")
+    assert ("stray", site_id, stray) in picker.options or any("1920-02-25" in str(o) for o in picker.options)
+    picker.set_value(("stray", site_id, stray)).run()
+    at.button(key="entry_delete").click().run()
+    assert "必填" in texts(at) or "原因" in texts(at)  # no reason: refused, nothing removed
+    with demo_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(CheckpointDay).where(CheckpointDay.day == stray)).scalar_one() == 1
+    at.text_input(key="entry_delete_reason").set_value("年份录错")
+    at.button(key="entry_delete").click().run()
+    assert not at.exception
+    assert "已删除" in texts(at)
+    with demo_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(CheckpointDay).where(CheckpointDay.day == stray)).scalar_one() == 0
+        deleted = conn.execute(sa.select(AuditLog.username, AuditLog.reason).where(AuditLog.action == "delete")).all()
+    assert deleted == [("supervisor", "年份录错")]
+
+
+def test_clerk_sees_no_delete_section(demo_engine):
+    at = signed_in("clerk", ENTRY)
+    assert not [s for s in at.selectbox if s.key == "entry_delete_pick"]

@@ -28,6 +28,7 @@ class Server:
     def __init__(self, database_url: str, log_path: Path):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
         env = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_DEMO": "1",
                "DASHBOARD_LOG": str(log_path.with_suffix(".app.log"))}
         self.log = open(log_path, "w")

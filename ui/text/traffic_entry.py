@@ -19,8 +19,12 @@ TEXT = {
     "entry.missing": ("{day} 尚未上报的卡口（{n}）", "Not yet reported for {day} ({n})"),
     "entry.all_reported": ("{day} 全部卡口均已上报", "Every checkpoint has reported for {day}"),
     "entry.upload": ("上传文件（CSV 或 Excel）", "Upload a file (CSV or Excel)"),
-    "entry.upload_help": ("列：day, checkpoint, vehicles, persons, persons_from_outside, turned_back, abnormal_temperature；整份文件要么全部保存，要么全部不保存。",
-                          "Columns: day, checkpoint, vehicles, persons, persons_from_outside, turned_back, abnormal_temperature. The whole file is saved, or none of it."),
+    "entry.upload_help": ("列：日期、卡口、车辆、人员、外地人员、劝返、体温异常（也可用英文列名，见模板）。Excel 另存的 CSV（GBK/GB18030）"
+                          "或 UTF-8 均可，最大 {mb} MB、{rows} 行；整份文件要么全部保存，要么全部不保存。",
+                          "Columns: day, checkpoint, vehicles, persons, persons_from_outside, turned_back, "
+                          "abnormal_temperature (or their Chinese names; see the template). CSV in UTF-8 or as Excel saves "
+                          "it on Chinese Windows (GB18030), or .xlsx; at most {mb} MB and {rows} rows. The whole file is "
+                          "saved, or none of it."),
     "entry.template": ("下载模板", "Download the template"),
     "entry.file_unreadable": ("无法读取该文件：{error}", "This file cannot be read: {error}"),
     "entry.file_checking": ("正在逐行检查…", "Checking every row…"),
@@ -36,4 +40,15 @@ TEXT = {
     "col.row": ("行", "Row"),
     "col.column": ("列", "Column"),
     "col.message": ("问题", "Problem"),
+    "entry.delete.title": ("删除错误的日报（{n} 条日期可疑）", "Remove a wrong report ({n} with a suspicious date)"),
+    "entry.delete.title_plain": ("删除错误的日报", "Remove a wrong report"),
+    "entry.delete.stray": ("有 {n} 条日报的日期早于本季开始或晚于今天，多半是录入错误；请核实后删除。",
+                           "{n} reports are dated before the season start or after today, most likely typing "
+                           "mistakes; check them and remove them."),
+    "entry.delete.none": ("{day} 没有已保存的日报", "No report saved for {day}"),
+    "entry.delete.pick": ("要删除的日报", "Report to remove"),
+    "entry.delete.placeholder": ("选择日期和卡口", "Pick the day and checkpoint"),
+    "entry.delete.reason": ("删除原因（必填，记入审计日志）", "Why it is removed (required; kept in the audit log)"),
+    "entry.delete.button": ("删除这条日报", "Remove this report"),
+    "entry.delete.done": ("已删除 {day} {name} 的日报", "Removed the report of {name} for {day}"),
 }

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from . import demo_geometry as geo
 from .audit import audit
 from .auth import hash_display_key, hash_password
+from .clock import DEMO_NOW_KEY
 from .db import get_engine, read_connection, write_session
 from .errors import DataError
 from .models import (
@@ -144,6 +145,13 @@ def feb(day: int) -> dt.date:
     return dt.date(2020, 2, day)
 
 
+# Every day's figures are due by 10:00 the next morning (each checkpoint reported by 21:30 the same
+# evening, so the last demo day is complete), and the demo's clock stands at 09:30 on the morning
+# after its last day: nothing is late, and 2020-02-26 is the day clerks enter next.
+DEMO_DUE_MINUTES = 34 * 60
+DEMO_NOW = "2020-02-26T09:30:00+08:00"
+
+
 def at(day: dt.date, hour: int = 13, minute: int = 0) -> dt.datetime:
     """A fixed moment of a day (UTC; 13:00 UTC is 21:00 in Yantai)."""
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
@@ -237,7 +245,8 @@ def add_territory(demo: Demo) -> None:
     rng = stream("geometry")
     people = stream("territory")
     layout = geo.Layout(rng)
-    demo.zones = demo.add(WorkZone(code=f"Z{k + 1}", name=ZONE_NAMES[k], geometry=geo.geojson_polygon(layout.zone_ring(k)))
+    demo.zones = demo.add(WorkZone(code=f"Z{k + 1}", name=ZONE_NAMES[k], geometry=geo.geojson_polygon(layout.zone_ring(k)),
+                                   report_due_minutes=DEMO_DUE_MINUTES)
                           for k in range(len(ZONE_NAMES)))
     demo.session.flush()
     village_names = iter(VILLAGE_NAMES)
@@ -319,7 +328,7 @@ def add_traffic(demo: Demo) -> None:
         rows.append(dict(
             site_id=checkpoints[k].id, day=day, vehicles=vehicles, persons=people, persons_from_outside=outside,
             turned_back=turned_back, abnormal_temperature=min(ABNORMAL.get((day, k), 0), people),
-            corrected=False, version=1, updated_at=at(day, 13, 30), updated_by=clerks[k]))
+            corrected=False, version=1, updated_at=at(day, 13, 30), reported_at=at(day, 13, 30), updated_by=clerks[k]))
     demo.bulk(CheckpointDay, rows)
 
 
@@ -854,6 +863,7 @@ def build_demo(session: Session) -> dict[str, int]:
     _set(session, DATASET_KEY, "demo")
     _set(session, "stuck_after_days", str(STUCK_AFTER_DAYS))
     _set(session, SEASON_START_KEY, DEMO_SEASON_START.isoformat())
+    _set(session, DEMO_NOW_KEY, DEMO_NOW)
     session.flush()
     return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in COUNTED}
 

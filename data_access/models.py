@@ -66,9 +66,14 @@ class Versioned:
 
 class WorkZone(Base):
     __tablename__ = "work_zone"
+    __table_args__ = (CheckConstraint("report_due_minutes IS NULL OR report_due_minutes BETWEEN 0 AND 10080",
+                                      name="report_due_minutes"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    # When a day's figures are due, in minutes after that day's midnight (local time): 2040 is
+    # 10:00 the next morning. None: the zone-wide default (data_access.completeness).
+    report_due_minutes: Mapped[int | None] = mapped_column(Integer)
     geometry: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
     sites: Mapped[list[Site]] = relationship(back_populates="zone")
 
@@ -83,6 +88,8 @@ class Site(Base):
         CheckConstraint("households_known IS NULL OR households_known >= 0", name="households_known"),
         CheckConstraint("people_known IS NULL OR people_known >= 0", name="people_known"),
         CheckConstraint("staff_on_duty IS NULL OR staff_on_duty >= 0", name="staff_on_duty"),
+        CheckConstraint("report_due_minutes IS NULL OR report_due_minutes BETWEEN 0 AND 10080",
+                        name="report_due_minutes"),
         Index("ix_site_zone_kind", "zone_id", "kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +111,10 @@ class Site(Base):
     lat: Mapped[float | None]
     geometry: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # daily reporting: a site's own due time (overrides its zone's), and the first day it is
+    # expected to report (a checkpoint opened mid-season is not "missing" before it existed)
+    report_due_minutes: Mapped[int | None] = mapped_column(Integer)
+    reporting_from: Mapped[dt.date | None] = mapped_column(Date)
     zone: Mapped[WorkZone] = relationship(back_populates="sites")
 
 
@@ -130,6 +141,9 @@ class CheckpointDay(Versioned, Base):
     abnormal_temperature: Mapped[int] = mapped_column(Integer, default=0)
     corrected: Mapped[bool] = mapped_column(Boolean, default=False)
     correction_reason: Mapped[str | None] = mapped_column(Text)
+    # When the day was first reported: on time or late is judged on this, so a later correction
+    # never turns an on-time report into a late one.
+    reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Enterprise(Versioned, Base):

@@ -36,13 +36,33 @@ def _init_lock(connection):
         yield
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite alters a table by copying it and dropping the old one, which the tables that point at
+    it would refuse; foreign keys are switched off for the migration (outside any transaction, the
+    only place SQLite honours the switch) and every reference is checked before they go back on."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     with engine.connect() as connection:
         with _init_lock(connection):
             connection.commit()
-            command.upgrade(alembic_config(connection), "head")
-            connection.commit()
+            with _sqlite_foreign_keys_off(connection):
+                command.upgrade(alembic_config(connection), "head")
+                connection.commit()
 
 
 def current_revision(engine: Engine | None = None) -> str | None:

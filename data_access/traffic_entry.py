@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import clock
 from .audit import audit, row_values
 from .auth import Actor, check_sites, load_actor
 from .db import read_connection, write_session
@@ -112,7 +113,7 @@ def _clean_rows(rows: list[dict], day, reason, today: dt.date, season: dt.date):
 
 
 def _apply(session: Session, username: str, cleaned: list[dict], reason: str | None, today: dt.date,
-           check_versions: bool) -> dict:
+           check_versions: bool, reported_at: dt.datetime) -> dict:
     """Insert or update checkpoint-days inside the caller's transaction.
 
     With check_versions (forms), a row whose stored version moved on since the form was loaded is
@@ -145,7 +146,7 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
                 stale.append(index)  # it was saved when the form loaded, and is gone now
                 continue
             record = CheckpointDay(site_id=new["site_id"], day=new["day"], version=1, updated_at=now,
-                                   updated_by=username, **values)
+                                   updated_by=username, reported_at=reported_at, **values)
             session.add(record)
             session.flush()
             audit(session, username, "insert", "checkpoint_day", record.id, None,
@@ -188,9 +189,10 @@ def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | Non
     """
     today = today or dt.date.today()
     cleaned, reason = _clean_rows(rows, day, reason, today, season_start(engine))
+    reported_at = clock.now(engine)  # the reporting clock (a demo or a test may set it), read before the transaction
     try:
         with write_session(engine) as session:
-            return _apply(session, username, cleaned, reason, today, check_versions=True)
+            return _apply(session, username, cleaned, reason, today, check_versions=True, reported_at=reported_at)
     except IntegrityError as error:
         # Someone inserted the same checkpoint-day between our read and our insert.
         raise ConflictError() from error
@@ -426,9 +428,10 @@ def save_upload(username: str, rows: list[dict], reason: str | None = None, toda
     check = Checker(today)
     reason = check.text("reason", reason, max_len=500)
     check.raise_if_any()
+    reported_at = clock.now(engine)
     try:
         with write_session(engine) as session:
-            return _apply(session, username, rows, reason, today, check_versions=False)
+            return _apply(session, username, rows, reason, today, check_versions=False, reported_at=reported_at)
     except IntegrityError as error:
         raise ConflictError() from error
 

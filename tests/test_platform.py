@@ -205,3 +205,38 @@ def test_text_is_stored_as_typed(engine):
         save_checkpoint_days("clerk1", DAY, [day_row(ids["cp1"], vehicles=98, version=2)], reason="x" * 501,
                              today=DAY + dt.timedelta(days=3), engine=engine)
     assert error.value.for_field("reason")
+
+
+def test_a_deployed_0001_database_upgrades_in_place_keeping_its_rows(tmp_path, backend, _templates, monkeypatch):
+    """Migration 0002 (due times, first-report time) on a database that already holds reports."""
+    from alembic import command
+
+    from tests.conftest import _fresh_database
+
+    url, name = _fresh_database(_templates, "empty", backend, tmp_path, monkeypatch)
+    engine = db.get_engine(url)
+    try:
+        with engine.connect() as conn, schema._sqlite_foreign_keys_off(conn):
+            command.downgrade(schema.alembic_config(conn), "0001")
+            conn.commit()
+        stamp = dt.datetime(2020, 2, 20, 12, 0, tzinfo=dt.timezone.utc)
+        with engine.begin() as conn:  # rows as the 0001 schema held them (the models have moved on)
+            conn.execute(sa.text("INSERT INTO work_zone (code, name) VALUES ('Z1', '一区')"))
+            conn.execute(sa.text("INSERT INTO site (kind, zone_id, name, checkpoint_type, active) SELECT 'checkpoint', "
+                                 "id, '东卡口', 'road', :t FROM work_zone"), {"t": True})
+            conn.execute(sa.text("INSERT INTO checkpoint_day (site_id, day, vehicles, persons, persons_from_outside, "
+                                 "turned_back, abnormal_temperature, corrected, version, updated_at, updated_by) "
+                                 "SELECT id, :d, 5, 9, 0, 0, 0, :f, 1, :u, 'clerk1' FROM site"),
+                         {"d": DAY, "f": False, "u": stamp})
+        schema.upgrade(engine)
+        assert schema.is_current(engine)
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(CheckpointDay.vehicles, CheckpointDay.reported_at)).one()
+        assert row.vehicles == 5
+        from data_access.clock import as_utc
+
+        assert as_utc(row.reported_at) == stamp
+    finally:
+        from tests.conftest import _drop
+
+        _drop(name)

@@ -7,7 +7,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from .db import read_connection, write_session
-from .models import CheckpointDay, Setting, Site, WorkZone
+from .models import CheckpointDay, Inspection, ReopeningStep, Setting, Shop, Site, SurveyRound, WorkZone
 
 SEASON_START_KEY = "season_start"
 DEFAULT_SEASON_START = dt.date(2020, 1, 1)  # when no administrator has set one
@@ -101,3 +101,20 @@ def default_range(today: dt.date | None = None, engine=None) -> tuple[dt.date, d
     end = (last or today) if dataset_kind(engine) == "demo" else today
     start = first if first and first <= end else max(season, end - dt.timedelta(days=29))
     return min(start, end), end
+
+
+# Each line of work has its own latest day: a new traffic day must not move the reopening "as of".
+LINE_DAYS = {"traffic": CheckpointDay.day, "reopening": ReopeningStep.day, "shops": Shop.status_since,
+             "survey": SurveyRound.day, "inspections": Inspection.day}
+
+
+def as_of(line: str, today: dt.date | None = None, engine=None) -> dt.date:
+    """The day a line's figures are shown as of: today for live data; for the demo data set (which
+    lives in the past), the line's own last day with data."""
+    today = today or dt.date.today()
+    if dataset_kind(engine) != "demo":
+        return today
+    column = LINE_DAYS[line]
+    with read_connection(engine) as conn:
+        last = conn.execute(select(func.max(column)).where(column.between(season_start(engine), today))).scalar()
+    return last or default_range(today, engine)[1]

@@ -11,12 +11,13 @@ from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
 from ui.guard import require_router
+from ui.filter_bar import line_filters
 
 require_router()
 
 MAP_WIDTH, MAP_HEIGHT = 900, 660
 
-filters = st.session_state["filters"]
+filters = line_filters("survey")  # this line's own "as of"
 user = actor()
 st.title(t("map.title"))
 st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + " · " + t("map.intro"))

@@ -9,10 +9,11 @@ from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.guard import require_router
+from ui.filter_bar import line_filters
 
 require_router()
 
-filters = st.session_state["filters"]
+filters = line_filters("inspections")  # this line's own "as of"
 label = coverage_charts.labeller(lang())
 st.title(t("inspect.title"))
 st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + " · " + t("inspect.intro"))

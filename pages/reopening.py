@@ -16,13 +16,14 @@ from ui.kpi import tile
 from ui.session import actor
 from ui.flash import show_once
 from ui.guard import require_router
+from ui.filter_bar import line_filters
 
 require_router()  # never run outside app.py's sign-in and role check
 
 TABLE_LIMIT = 500  # rows sent to the browser; the count above the table says how many there are
 LIST_LIMIT = 100  # the longest-waiting stuck and suspended cases; the tiles count them all
 
-filters = st.session_state["filters"]
+filters = line_filters("reopening")  # this line's own "as of"
 user = actor()
 version = db.data_version()  # once per run: it keys this page's own caches of charts and tables
 threshold = read(reopening.stuck_after_days)

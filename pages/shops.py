@@ -9,12 +9,13 @@ from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.guard import require_router
+from ui.filter_bar import line_filters
 
 require_router()  # never run outside app.py's sign-in and role check
 
 TABLE_LIMIT = 500  # rows sent to the browser; the count says how many there are
 
-filters = st.session_state["filters"]
+filters = line_filters("shops")  # this line's own "as of"
 category_labels = {c: t(f"shops.category.{c}") for c in SHOP_CATEGORIES}
 
 

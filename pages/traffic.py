@@ -5,14 +5,14 @@ from data_access import grain, traffic
 from ui import format as fmt
 from ui.charts import traffic as charts
 from ui.data import chart_spec, read
-from ui.filter_bar import SITE
+from ui.filter_bar import SITE, line_filters
 from ui.i18n import t
 from ui.kpi import tile
 from ui.guard import require_router
 
 require_router()
 
-filters = st.session_state["filters"]
+filters = line_filters("traffic")  # this line's own "as of"
 st.title(t("traffic.title"))
 st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)))
 

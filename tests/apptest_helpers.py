@@ -48,3 +48,11 @@ def texts(at: AppTest) -> str:
     for kind in ("markdown", "caption", "title", "subheader", "header", "error", "warning", "info", "success"):
         parts.extend(str(getattr(e, "value", "")) for e in getattr(at, kind))
     return "\n".join(parts)
+
+
+def rerun_router(at: AppTest) -> AppTest:
+    """Run app.py again from the top, as a browser's rerun does. (AppTest's own rerun after the first
+    run goes straight to the page that run ended on, skipping app.py's sidebar and filter bar.)"""
+    at._page_hash = ""
+    at._finished_page_script_hash = ""
+    return at.run()

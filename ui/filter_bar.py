@@ -6,6 +6,7 @@ parameters on a page switch, and its built-in binding would put translated label
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -19,6 +20,9 @@ from ui.i18n import t
 
 ALL = "all"
 ZONE, SITE, RANGE, SEEDED, NOTICES = "f_zone", "f_site", "f_range", "_f_seeded", "_f_url_notices"
+# A range someone chose (in the picker or the link) stays put; otherwise it follows new data, so a
+# clerk who has just saved a new day sees that day.
+EXPLICIT = "_f_range_explicit"
 # The filters outlive any run that does not draw them (an outage screen, a failed page), so a
 # supervisor's zone and range are still there when the database comes back.
 KEEP = "session"
@@ -70,6 +74,7 @@ def _seed(zone_codes: list[str], home_zone: str | None, default: tuple[dt.date, 
         start, end = end, start
         notices.append(t("url.fixed.range"))
     st.session_state[RANGE] = (start, end)
+    st.session_state[EXPLICIT] = "from" in params or "to" in params
     st.session_state[NOTICES] = notices
     st.session_state[SEEDED] = True
 
@@ -81,6 +86,30 @@ def _keep_range_in_bounds(first: dt.date, last: dt.date) -> None:
         inside = tuple(_clamp(day, first, last) for day in picked if day is not None)
         if inside != tuple(picked):
             st.session_state[RANGE] = inside
+
+
+def _chosen() -> None:
+    st.session_state[EXPLICIT] = True
+
+
+def _jump(default: tuple[dt.date, dt.date]) -> None:
+    st.session_state[RANGE] = default
+    st.session_state[EXPLICIT] = False
+
+
+def _follow_new_data(default: tuple[dt.date, dt.date]) -> None:
+    if not st.session_state.get(EXPLICIT) and tuple(st.session_state.get(RANGE) or ()) != tuple(default):
+        st.session_state[RANGE] = default
+
+
+def line_filters(line: str) -> Filters:
+    """The session's filters for one line of work: a range that follows new data ends on that line's
+    own "as of" day (demo data: the line's last day), so a new traffic day never moves the others."""
+    filters = st.session_state["filters"]
+    if st.session_state.get(EXPLICIT):
+        return filters
+    end = read(territory.as_of, line)
+    return dataclasses.replace(filters, end=end, start=min(filters.start, end))
 
 
 def show_url_notices() -> None:
@@ -134,14 +163,18 @@ def filter_bar(home_zone_id: int | None = None, today: dt.date | None = None) ->
     site_id = sidebar.selectbox(t("filter.site"), [0, *site_names], key=SITE, persist_state=KEEP,
                                 format_func=lambda i: t("filter.all_sites") if i == 0 else site_names[i])
 
+    _follow_new_data(default)
     _keep_range_in_bounds(first, latest)
     picked = sidebar.date_input(t("filter.range"), key=RANGE, min_value=first, max_value=latest, format="YYYY-MM-DD",
-                                persist_state=KEEP)
+                                persist_state=KEEP, on_change=_chosen)
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         start, end = picked
     else:  # the user has picked only the first day so far
         start = end = picked[0] if isinstance(picked, (tuple, list)) and picked else default[1]
         sidebar.caption(t("filter.incomplete_range"))
     sidebar.caption(t("filter.range_hint", end=fmt.day(end, weekday=True), days=(end - start).days + 1))
+    if st.session_state.get(EXPLICIT) and end < default[1]:
+        sidebar.button(t("filter.jump_latest", day=fmt.day(default[1])), key="f_jump_latest", on_click=_jump,
+                       args=(default,), icon=":material/last_page:", width="stretch")
     _write_url(zone, site_id, start, end, default)
     return Filters(zone_id=zone_id, site_id=site_id or None, start=start, end=end)

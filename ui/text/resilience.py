@@ -12,5 +12,6 @@ TEXT = {
                        "The site '{value}' in the link does not exist or is outside the work zone; showing all sites."),
     "url.fixed.day": ("链接中的日期“{value}”无效或超出范围（{first} 至 {last}），已改为 {used}。",
                       "The date '{value}' in the link is not valid or out of range ({first} to {last}); using {used}."),
+    "filter.jump_latest": ("跳到最新一天（{day}）", "Jump to the latest day ({day})"),
     "url.fixed.range": ("链接中的开始日期晚于结束日期，已对调。", "The link's start date was after its end date; they were swapped."),
 }

@@ -189,7 +189,9 @@ def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | Non
     """
     today = today or dt.date.today()
     cleaned, reason = _clean_rows(rows, day, reason, today, season_start(engine))
-    reported_at = clock.now(engine)  # the reporting clock (a demo or a test may set it), read before the transaction
+    # the reporting clock (a demo or a test may set it), read before the transaction; stored as UTC
+    # (SQLite keeps no offset: a local time stored as is would read back 8 hours late)
+    reported_at = clock.as_utc(clock.now(engine))
     try:
         with write_session(engine) as session:
             return _apply(session, username, cleaned, reason, today, check_versions=True, reported_at=reported_at)
@@ -428,7 +430,7 @@ def save_upload(username: str, rows: list[dict], reason: str | None = None, toda
     check = Checker(today)
     reason = check.text("reason", reason, max_len=500)
     check.raise_if_any()
-    reported_at = clock.now(engine)
+    reported_at = clock.as_utc(clock.now(engine))  # stored as UTC, as above
     try:
         with write_session(engine) as session:
             return _apply(session, username, rows, reason, today, check_versions=False, reported_at=reported_at)

@@ -9,15 +9,21 @@ when a day was first reported. Today every road checkpoint reports daily.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from . import clock, territory
-from .db import read_connection
+from .audit import audit
+from .auth import Actor, _admin_in
+from .db import read_connection, write_session
+from .errors import FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import CheckpointDay, Site, User, UserScope, WorkZone
 from .traffic import METRICS, _checkpoint_scope
+from .traffic_entry import _scope_condition
+from .validate import Checker
 
 DEFAULT_DUE_MINUTES = 34 * 60  # 10:00 the morning after the day reported on
 STATUSES = ("on_time", "late", "overdue", "pending")
@@ -178,3 +184,209 @@ def comparable_change(day: dt.date, filters: Filters, engine=None) -> dict:
         "today": {m: int(getattr(today, m)) if today else 0 for m in METRICS},
         "yesterday": {m: int(getattr(yesterday, m)) if yesterday else 0 for m in METRICS},
     }
+
+
+# ---- the completeness view: the day's status beside the range's rates -------------------------------
+
+def _zone_codes(engine) -> dict[int, str]:
+    zones = territory.zones(engine)
+    return dict(zip(zones["id"], zones["code"]))
+
+
+SITE_OVERVIEW = ["site_id", "name", "zone_id", "zone", "status", "due_at", "reported_at", "late_minutes",
+                 "responsible", "days_due", "days_on_time", "days_late", "days_overdue", "reporting_rate",
+                 "on_time_rate"]
+
+
+def site_overview(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
+    """Per site, ordered by work zone: the day's status (day_status) and its rates over the filter's
+    range (site_rates). A site not yet expected on the day has no status (None)."""
+    now = now or clock.now(engine)
+    status = day_status(day, filters, now, engine)
+    rates = site_rates(filters, now, engine).rename(columns={
+        "expected_days": "days_due", "on_time": "days_on_time", "late": "days_late", "overdue": "days_overdue"})
+    merged = rates.drop(columns="pending").merge(status.drop(columns=["name", "zone_id", "zone"]), on="site_id",
+                                                 how="left")
+    merged["status"] = merged["status"].astype(object).where(merged["status"].notna(), None)
+    codes = _zone_codes(engine)
+    merged["zone_code"] = merged["zone_id"].map(codes)
+    return merged.sort_values(["zone_code", "name"]).reset_index(drop=True)[SITE_OVERVIEW]
+
+
+ZONE_OVERVIEW = ["zone_id", "zone", "expected", "reported", *STATUSES, "due_minutes", "reporting_rate",
+                 "on_time_rate"]
+
+
+def zone_overview(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
+    """Per work zone with sites in the filter: the day's counts (expected, reported, each status), the
+    zone's due time (its sites may override it) and its rates over the filter's range."""
+    now = now or clock.now(engine)
+    status = day_status(day, filters, now, engine)
+    counts = (status.groupby(["zone_id", "status"]).size().unstack(fill_value=0) if len(status)
+              else pd.DataFrame()).reindex(columns=list(STATUSES), fill_value=0)
+    zones = zone_rates(filters, now, engine)[["zone_id", "zone", "reporting_rate", "on_time_rate"]]
+    frame = zones.merge(counts, left_on="zone_id", right_index=True, how="left")
+    frame[list(STATUSES)] = frame[list(STATUSES)].fillna(0).astype(int)
+    frame["expected"] = frame[list(STATUSES)].sum(axis=1)
+    frame["reported"] = frame["on_time"] + frame["late"]
+    due = zone_due_times(engine).set_index("zone_id")
+    frame["due_minutes"] = frame["zone_id"].map(due["effective_minutes"])
+    frame["zone_code"] = frame["zone_id"].map(due["code"])
+    return frame.sort_values("zone_code").reset_index(drop=True)[ZONE_OVERVIEW]
+
+
+def first_unreported_day(actor: Actor, today: dt.date, engine=None) -> dt.date | None:
+    """The day a clerk's entry page opens on: the day after the last day on which every checkpoint they
+    report for had reported, not later than today (nor the demo clock's today).
+
+    None when there is no such day (no checkpoints, nothing complete yet), and for anyone but a clerk:
+    supervisors and admins report for nobody, they correct any day."""
+    if actor.role != "clerk":
+        return None
+    last = min(today, clock.today(engine))
+    season = territory.season_start(engine)
+    scope = _scope_condition(actor)
+    expected_then = or_(Site.reporting_from.is_(None), Site.reporting_from <= CheckpointDay.day)
+    per_day = (select(CheckpointDay.day, func.count().label("n"))
+               .join(Site, Site.id == CheckpointDay.site_id)
+               .where(scope, expected_then, CheckpointDay.day.between(season, last))
+               .group_by(CheckpointDay.day).order_by(CheckpointDay.day.desc()))
+    with read_connection(engine) as conn:
+        starts = conn.execute(select(Site.reporting_from).where(scope)).scalars().all()
+        days = conn.execute(per_day).all()
+    for day, reported in days:
+        expected = sum(1 for start in starts if start is None or start <= day)
+        if expected and reported >= expected:
+            return min(day + dt.timedelta(days=1), last)
+    return None
+
+
+# ---- due times: set per work zone by an admin, overridden per site, audited --------------------------
+
+# The sites that report daily today: every active road checkpoint (as traffic._checkpoint_scope).
+_DAILY_SITE = (Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True))
+MAX_DUE_MINUTES = 7 * 24 * 60  # the database allows a week after the day (CHECK 0..10080)
+_DUE_TEXT = re.compile(r"(\d{1,2}):(\d{2})(?:\s*\+\s*(\d))?")
+
+
+def due_minutes(time_of_day: dt.time, days_after: int) -> int:
+    """10:00 on the day after -> 2040 (minutes after the reported day's midnight)."""
+    return int(days_after) * 1440 + time_of_day.hour * 60 + time_of_day.minute
+
+
+def due_parts(minutes: int) -> tuple[int, dt.time]:
+    """2040 -> (1, 10:00): days after the reported day, and the time of day."""
+    days, rest = divmod(int(minutes), 1440)
+    return days, dt.time(rest // 60, rest % 60)
+
+
+def format_due(minutes: int | None) -> str:
+    """2040 -> '10:00+1' (the form the command line takes); None -> ''."""
+    if minutes is None or minutes != minutes:  # None or NaN
+        return ""
+    days, time_of_day = due_parts(minutes)
+    return f"{time_of_day:%H:%M}+{days}"
+
+
+def parse_due(check: Checker, value, field: str = "due") -> int | None:
+    """A due time as minutes after the reported day's midnight, from minutes (0-10080), from text
+    ('10:00+1': 10:00 the next day; '18:00' or '18:00+0': the same day), or from (time, days after).
+    Adds a field error and returns None when it is none of these."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], dt.time):
+        days = value[1]
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 7:
+            check.fail(field, "天数应为 0（当日）到 7", "days after must be 0 (same day) to 7")
+            return None
+        minutes = due_minutes(value[0], days)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        minutes = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        minutes = int(value.strip())
+    elif isinstance(value, str) and (match := _DUE_TEXT.fullmatch(value.strip())):
+        hour, minute, days = int(match[1]), int(match[2]), int(match[3] or 0)
+        if hour > 23 or minute > 59:
+            check.fail(field, f"“{value.strip()}”不是有效的时刻", f"'{value.strip()}' is not a time of day")
+            return None
+        minutes = days * 1440 + hour * 60 + minute
+    else:
+        shown = str(value)[:20]
+        check.fail(field, f"时限应写作 10:00+1（次日 10:00）或分钟数，而不是“{shown}”",
+                   f"a due time looks like 10:00+1 (10:00 the next day) or a number of minutes, not '{shown}'")
+        return None
+    if not 0 <= minutes <= MAX_DUE_MINUTES:
+        check.fail(field, f"时限应在当日 0:00 到 7 天后（0–{MAX_DUE_MINUTES} 分钟）之间",
+                   f"a due time must lie between the day's midnight and 7 days after (0-{MAX_DUE_MINUTES} minutes)")
+        return None
+    return minutes
+
+
+def zone_due_times(engine=None) -> pd.DataFrame:
+    """Every work zone: its own due time (None: the default), the time in force, and how many of its
+    daily-reporting sites override it."""
+    overrides = (select(Site.zone_id, func.count().label("overrides"))
+                 .where(*_DAILY_SITE, Site.report_due_minutes.is_not(None)).group_by(Site.zone_id).subquery())
+    query = (select(WorkZone.id, WorkZone.code, WorkZone.name, WorkZone.report_due_minutes,
+                    func.coalesce(overrides.c.overrides, 0))
+             .outerjoin(overrides, overrides.c.zone_id == WorkZone.id).order_by(WorkZone.code))
+    with read_connection(engine) as conn:
+        frame = pd.DataFrame(conn.execute(query).all(),
+                             columns=["zone_id", "code", "name", "due_minutes", "overrides"], dtype=object)
+    frame["effective_minutes"] = [DEFAULT_DUE_MINUTES if m is None else int(m) for m in frame["due_minutes"]]
+    return frame
+
+
+def site_due_times(engine=None) -> pd.DataFrame:
+    """Every daily-reporting site: its own due time (None: its zone's) and the time in force."""
+    query = (select(Site.id, Site.name, WorkZone.code, WorkZone.name, Site.report_due_minutes, _due_minutes())
+             .join(WorkZone, WorkZone.id == Site.zone_id).where(*_DAILY_SITE).order_by(WorkZone.code, Site.name))
+    with read_connection(engine) as conn:
+        return pd.DataFrame(conn.execute(query).all(), dtype=object,
+                            columns=["site_id", "name", "zone_code", "zone", "due_minutes", "effective_minutes"])
+
+
+
+def _checked_due(due, reason) -> tuple[int | None, str | None]:
+    check = Checker()
+    minutes = None if due is None else parse_due(check, due)
+    reason = check.text("reason", reason, max_len=500)
+    check.raise_if_any()
+    return minutes, reason
+
+
+def set_zone_due(zone_code: str, due, actor: Actor | None = None, by: str = "cli", reason: str | None = None,
+                 engine=None) -> dict:
+    """Set a work zone's due time (None: back to the default, 10:00 the next morning). Administrators only
+    (actor None is the trusted command line); audited with the value before and after."""
+    minutes, reason = _checked_due(due, reason)
+    with write_session(engine) as session:
+        by = _admin_in(session, actor, by)
+        zone = session.scalar(select(WorkZone).where(WorkZone.code == str(zone_code)).with_for_update())
+        if zone is None:
+            raise NotFound(f"work zone {str(zone_code)[:20]}")
+        return _change_due(session, by, zone, "work_zone", minutes, reason)
+
+
+def set_site_due(site_id: int, due, actor: Actor | None = None, by: str = "cli", reason: str | None = None,
+                 engine=None) -> dict:
+    """Give one daily-reporting site its own due time, or clear it (None: its zone's time applies).
+    Administrators only; audited."""
+    minutes, reason = _checked_due(due, reason)
+    with write_session(engine) as session:
+        by = _admin_in(session, actor, by)
+        site = session.scalar(select(Site).where(Site.id == site_id).with_for_update())
+        if site is None:
+            raise NotFound(f"site {site_id}")
+        if not (site.kind == "checkpoint" and site.checkpoint_type == "road" and site.active):
+            raise ValidationError([FieldError("site_id", "该站点不需每日上报（仅路域卡口每日上报）",
+                                              "this site does not report daily (only road checkpoints do)")])
+        return _change_due(session, by, site, "site", minutes, reason)
+
+
+def _change_due(session, by: str, row, table: str, minutes: int | None, reason: str | None) -> dict:
+    before = row.report_due_minutes
+    if before == minutes:
+        return {"changed": False, "before": before, "after": minutes}  # nothing to write, nothing to audit
+    row.report_due_minutes = minutes
+    audit(session, by, "set_due_time", table, row.id, {"report_due_minutes": before, "due": format_due(before)},
+          {"report_due_minutes": minutes, "due": format_due(minutes)}, reason)
+    return {"changed": True, "before": before, "after": minutes}

@@ -1,4 +1,4 @@
-"""Command line for first set-up.
+"""Command line: first set-up, accounts, settings, due times, and imports from automated feeds.
 
     python -m data_access init [--demo]
     python -m data_access user add NAME --role clerk [--zone Z1 ...] [--name 显示名]
@@ -10,6 +10,11 @@
     python -m data_access key revoke ID
     python -m data_access setting get season_start
     python -m data_access setting set season_start 2020-01-23
+    python -m data_access import checkpoint-days FILE --as USERNAME [--reason TEXT]
+                                                          (CSV or .xlsx, the upload's template)
+    python -m data_access due list
+    python -m data_access due set --zone Z1 10:00+1      (10:00 the next day; 18:00+0 the same day)
+    python -m data_access due set --site 中古线西关卡口 09:00+1 | due clear --site 中古线西关卡口
 
 Passwords are read from the terminal (or from $DASHBOARD_PASSWORD for scripts), never from argv.
 """
@@ -19,7 +24,9 @@ import argparse
 import getpass
 import os
 import sys
+import datetime as dt
 import unicodedata
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -137,6 +144,61 @@ def cmd_setting(args) -> str:
     return f"{args.key} = {value.isoformat()}{note}"
 
 
+def cmd_import(args) -> str:
+    """An automated feed's file, with exactly the upload page's checks, rights and audit, as that user."""
+    from . import traffic_entry
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    with Session(db.get_engine()) as session:
+        actor = auth.load_actor(session, args.username)  # unknown or disabled: refused
+    auth.require_writer(actor)
+    today = dt.date.today()  # as the upload page: no day after today
+    frame = traffic_entry.read_upload(path.name, path.read_bytes())
+    rows = traffic_entry.check_upload(frame, actor, today=today)
+    summary = traffic_entry.save_upload(actor.username, rows, reason=args.reason, today=today)
+    days = sorted({row["day"] for row in rows})
+    span = days[0].isoformat() + ("" if len(days) == 1 else f" to {days[-1].isoformat()}")
+    return (f"{path.name}: {len(rows)} rows for {span} saved as {actor.username}: {summary['inserted']} new, "
+            f"{summary['updated']} changed, {summary['unchanged']} unchanged")
+
+
+def _site_id(name: str) -> int:
+    from .completeness import site_due_times
+
+    sites = site_due_times()
+    found = sites.loc[sites["name"] == name, "site_id"]
+    if len(found) != 1:
+        raise UsageError(f"no daily-reporting site named {name}" if found.empty else f"{len(found)} sites are named {name}")
+    return int(found.iloc[0])
+
+
+def cmd_due(args) -> str:
+    from . import completeness
+
+    if args.action == "list":
+        zones = completeness.zone_due_times().assign(
+            due=lambda f: [completeness.format_due(m) or f"{completeness.format_due(d)} (default)"
+                           for m, d in zip(f["due_minutes"], f["effective_minutes"])])
+        sites = completeness.site_due_times()
+        sites = sites[sites["due_minutes"].notna()].assign(due=lambda f: f["due_minutes"].map(completeness.format_due))
+        return _table(zones, ["code", "name", "due", "overrides"]) + "\n\nsite overrides:\n" + _table(sites, ["zone_code", "name", "due"])
+    if bool(args.zone) == bool(args.site):
+        raise UsageError("give --zone CODE or --site NAME")
+    due = None if args.action == "clear" else args.due
+    if args.zone:
+        result = completeness.set_zone_due(args.zone, due, reason=args.reason)
+        what = f"work zone {args.zone}"
+    else:
+        result = completeness.set_site_due(_site_id(args.site), due, reason=args.reason)
+        what = f"site {args.site}"
+    if not result["changed"]:
+        return f"{what}: due time unchanged"
+    shown = lambda m: completeness.format_due(m) or "(not set)"  # noqa: E731
+    return f"{what}: due time {shown(result['before'])} -> {shown(result['after'])}"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m data_access")
     sub = p.add_subparsers(dest="command", required=True)
@@ -160,7 +222,37 @@ def parser() -> argparse.ArgumentParser:
     setting.add_argument("key")
     setting.add_argument("value", nargs="?")
     setting.set_defaults(run=cmd_setting)
+    imports = sub.add_parser("import", help="import a file of daily figures (an automated feed)")
+    imports.add_argument("kind", choices=["checkpoint-days"])
+    imports.add_argument("file", help="CSV or .xlsx with the upload template's columns (Chinese or English headings)")
+    imports.add_argument("--as", dest="username", required=True, help="the account the rows are saved as")
+    imports.add_argument("--reason", help="why saved figures are changed (required for corrections)")
+    imports.set_defaults(run=cmd_import)
+    due = sub.add_parser("due", help="when a day's figures are due: per work zone, or one site's own")
+    due_actions = due.add_subparsers(dest="action", required=True)
+    due_actions.add_parser("list", help="every zone's due time and the sites' own").set_defaults(run=cmd_due)
+    for action in ("set", "clear"):
+        one = due_actions.add_parser(action, help=f"{action} a zone's or a site's due time")
+        if action == "set":  # a required positional may follow the options (an optional one may not)
+            one.add_argument("due", help="HH:MM+DAYS, e.g. 10:00+1 (10:00 the next day), or minutes")
+        one.add_argument("--zone", help="work zone code")
+        one.add_argument("--site", help="daily-reporting site (road checkpoint) name")
+        one.add_argument("--reason")
+        one.set_defaults(run=cmd_due, due=None)
     return p
+
+
+def error_lines(error: ValidationError) -> list[str]:
+    """One line per problem: where (a file's line and column, or the field) and what, in both languages."""
+    from .traffic_entry import UPLOAD_HEADERS_ZH
+
+    lines = []
+    for e in error.errors:
+        column = f"{e.field} ({UPLOAD_HEADERS_ZH[e.field]})" if e.field in UPLOAD_HEADERS_ZH else e.field
+        where = f"line {e.row}, column {column}" if e.row is not None and e.field != "file" else \
+            (f"line {e.row}" if e.row is not None else column)
+        lines.append(f"{where}: {e.en} / {e.zh}")
+    return lines
 
 
 def main(argv=None) -> int:
@@ -168,8 +260,9 @@ def main(argv=None) -> int:
     try:
         print(args.run(args))
     except ValidationError as error:
-        for e in error.errors:
-            print(f"{e.field}: {e.en} / {e.zh}", file=sys.stderr)
+        for line in error_lines(error):
+            print(line, file=sys.stderr)
+        print(f"{len(error.errors)} problem(s); nothing was saved / 未保存任何内容", file=sys.stderr)
         return 2
     except DataError as error:
         print(f"{error.en} / {error.zh}", file=sys.stderr)

@@ -1,13 +1,13 @@
 """卡口通行: checkpoint traffic for the filtered zone, checkpoints and dates."""
 import streamlit as st
 
-from data_access import grain, traffic
+from data_access import clock, completeness, grain, reporting, traffic
 from ui import format as fmt
 from ui.charts import traffic as charts
 from ui.data import chart_spec, read
 from ui.filter_bar import SITE, line_filters
 from ui.i18n import t
-from ui.kpi import tile
+from ui.kpi import day_tile, due_text, late_text, reported_of, tile
 from ui.guard import require_router
 
 require_router()
@@ -34,12 +34,16 @@ def clear_focus() -> None:
 
 
 # ---- headline figures --------------------------------------------------------------------------
+now = clock.now()  # what is due and what is late depends on the time (rounded to the minute)
 figures = read(traffic.summary, filters)
 today, yesterday, totals = figures["today"], figures["yesterday"], figures["totals"]
-change = (lambda m: today[m] - yesterday[m]) if yesterday else (lambda m: None)
+# The day's completeness; its change is counted on the sites that reported both days (a one-day range has none).
+report = read(reporting.day_report, filters.end, filters, now)
+change_report = report if yesterday else {**report, "change": None}
+partly = f" · {reported_of(report)}" if report["partial"] else ""
 row1 = st.columns(4)
-tile(row1[0], t("traffic.vehicles_today"), today["vehicles"], change("vehicles"), t("traffic.vs_yesterday"))
-tile(row1[1], t("traffic.persons_today"), today["persons"], change("persons"), t("traffic.vs_yesterday"))
+day_tile(row1[0], t("traffic.vehicles_today"), today["vehicles"], change_report, "vehicles", t("traffic.vs_yesterday"))
+day_tile(row1[1], t("traffic.persons_today"), today["persons"], change_report, "persons", t("traffic.vs_yesterday"))
 tile(row1[2], t("traffic.vehicles_total"), totals["vehicles"],
      help_text=t("traffic.since", start=fmt.day(filters.start), days=figures["days"]))
 tile(row1[3], t("traffic.persons_total"), totals["persons"],
@@ -50,11 +54,11 @@ tile(row2[1], t("traffic.busiest"), figures["busiest_vehicles"],
      help_text=t("traffic.busiest_on", day=fmt.day(figures["busiest_day"])))
 row2[1].caption(t("traffic.busiest_on", day=fmt.day(figures["busiest_day"], weekday=True)))
 tile(row2[2], t("traffic.from_outside"), totals["persons_from_outside"])
-row2[2].caption(t("traffic.on_day", n=fmt.num(today["persons_from_outside"])))
+row2[2].caption(t("traffic.on_day", n=fmt.num(today["persons_from_outside"])) + partly)
 tile(row2[3], t("traffic.turned_back"), totals["turned_back"])
-row2[3].caption(t("traffic.on_day", n=fmt.num(today["turned_back"])))
+row2[3].caption(t("traffic.on_day", n=fmt.num(today["turned_back"])) + partly)
 tile(row2[4], t("traffic.abnormal"), totals["abnormal_temperature"], inverse=True)
-row2[4].caption(t("traffic.on_day", n=fmt.num(today["abnormal_temperature"])))
+row2[4].caption(t("traffic.on_day", n=fmt.num(today["abnormal_temperature"])) + partly)
 
 # ---- trends: per day, or per week, month or year over a long range (data_access.grain) ------------
 kind = grain.grain_for(filters.start, filters.end)
@@ -99,8 +103,37 @@ shown_checkpoints = read(traffic.daily_by_checkpoint, filters)["site_id"].nuniqu
 if 0 < shown_checkpoints < len(checkpoints):  # the heat map keeps the busiest: say so
     right.caption(t("traffic.heatmap_top", shown=shown_checkpoints, n=len(checkpoints)))
 
+
+
+def status_text(row) -> str:
+    """How a checkpoint's report for the day stands: on time, late by, not yet due, overdue by."""
+    if row.status == "on_time":
+        return t("alerts.status.on_time")
+    if row.status == "pending":
+        return t("alerts.status.pending", due=due_text(row.due_at))
+    if row.status in ("late", "overdue"):
+        return t(f"alerts.status.{row.status}", late=late_text(row.late_minutes))
+    return "—"  # not expected to report this day (it started reporting later)
+
+
+def table_caption(status) -> str:
+    counts = status["status"].value_counts()
+    parts = [reported_of(report) or t("traffic.all_reported", n=report["expected"])]
+    if counts.get("pending", 0):
+        parts.append(t("traffic.pending", n=int(counts["pending"]), due=due_text(min(status.loc[status["status"] == "pending", "due_at"]))))
+    if counts.get("overdue", 0):
+        parts.append(t("traffic.overdue", n=int(counts["overdue"])))
+    return " · ".join(parts)
+
+
 st.subheader(t("traffic.table"))
-shown = checkpoints.drop(columns=["persons_total"])
+day_status = read(completeness.day_status, filters.end, filters, now)
+if report["expected"]:
+    st.caption(table_caption(day_status))
+shown = checkpoints.drop(columns=["persons_total", "reported"]).merge(
+    day_status[["site_id", "status", "due_at", "late_minutes"]], on="site_id", how="left")
+shown["report_status"] = [status_text(row) for row in shown.itertuples()]
+shown = shown.drop(columns=["status", "due_at", "late_minutes"])
 columns = {name: t(f"col.{name}") for name in shown.columns if name != "site_id"}
 st.dataframe(
     shown,
@@ -109,7 +142,8 @@ st.dataframe(
     selection_mode="single-row",
     hide_index=True,
     width="stretch",
-    column_order=[c for c in ["name", "road", "zone", "reported", "vehicles", "vehicles_yesterday", "vehicles_7d",
+    placeholder="—",  # a checkpoint that has not reported: no figure, not "None"
+    column_order=[c for c in ["name", "road", "zone", "report_status", "vehicles", "vehicles_yesterday", "vehicles_7d",
                               "persons", "persons_from_outside", "turned_back", "abnormal_temperature",
                               "vehicles_total", "corrected"]],
     column_config={
@@ -120,7 +154,7 @@ st.dataframe(
         "vehicles_7d": st.column_config.NumberColumn(columns["vehicles_7d"], format="%.1f"),
         "road": st.column_config.TextColumn(columns["road"]),
         "zone": st.column_config.TextColumn(columns["zone"]),
-        "reported": st.column_config.CheckboxColumn(columns["reported"]),
+        "report_status": st.column_config.TextColumn(columns["report_status"]),
         "corrected": st.column_config.CheckboxColumn(columns["corrected"]),
     },
 )

@@ -43,5 +43,9 @@ TEXT = {
     "col.vehicles_7d": ("7日均车辆", "7-day avg vehicles"),
     "col.vehicles_total": ("范围内车辆", "Vehicles in range"),
     "col.reported": ("已上报", "Reported"),
+    "col.report_status": ("上报情况", "Report"),
+    "traffic.all_reported": ("{n} 个卡口全部上报", "all {n} checkpoints reported"),
+    "traffic.pending": ("待上报 {n}（{due} 前）", "{n} not yet due (by {due})"),
+    "traffic.overdue": ("逾期未报 {n}", "{n} overdue"),
     "col.corrected": ("已更正", "Corrected"),
 }

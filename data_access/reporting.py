@@ -1,0 +1,95 @@
+"""What a daily figure says about a day that is only partly reported (issue 10).
+
+Built on data_access.completeness (due times, statuses): a day's report with how many expected sites
+are in and its change from the day before on the same sites only; the day a wall shows (the last
+complete one while a newer day is coming in); the sites past their due time without a report (the
+only ones that are late); and the calm count of sites not yet due.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from . import clock, completeness, territory
+from .filters import Filters
+from .traffic import METRICS
+
+WINDOW_DAYS = 7  # how far back a missing report still raises an alert (older gaps: the completeness page)
+ONE_DAY = dt.timedelta(days=1)
+
+
+def day_report(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> dict:
+    """The day's completeness and its change from the day before.
+
+    `partial`: some expected site has not reported the day. `like_for_like`: the change is counted
+    on the `sites` that reported both days only (unless both days are complete on the same sites,
+    when it is simply the change); `change` is None when no site reported both days."""
+    now = now or clock.now(engine)
+    status = completeness.summary(day, filters, now, engine)
+    before = completeness.summary(day - ONE_DAY, filters, now, engine)
+    same = completeness.comparable_change(day, filters, engine)
+    whole = status["complete"] and before["complete"] and same["sites"] == status["expected"] == before["expected"]
+    return {
+        "day": day, "expected": status["expected"], "reported": status["reported"],
+        "partial": status["expected"] > 0 and not status["complete"],
+        "like_for_like": not whole, "sites": same["sites"],
+        "change": {m: same["today"][m] - same["yesterday"][m] for m in METRICS} if same["sites"] else None,
+    }
+
+
+def wall_day(filters: Filters, today: dt.date, now: dt.datetime | None = None, engine=None) -> dict:
+    """The traffic day a wall shows: the latest day with data when it is complete, else the last
+    complete day before it, with the newer day's `reported`/`expected` as `newer` (None when the
+    shown day is the latest). With no complete day in reach the latest day is shown as it is."""
+    now = now or clock.now(engine)
+    latest = territory.as_of("traffic", today, engine)
+    status = completeness.summary(latest, filters, now, engine)
+    shown = None
+    if status["expected"] and not status["complete"]:
+        shown = completeness.latest_complete_day(filters, latest, engine)
+    if shown is None or shown == latest:
+        return {"day": latest, "newer": None}
+    return {"day": shown, "newer": {"day": latest, "reported": status["reported"], "expected": status["expected"]}}
+
+
+def window_status(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
+    """completeness.day_status for each of the last WINDOW_DAYS days up to now's date, with the day."""
+    now = now or clock.now(engine)
+    today = now.date()
+    frames = [completeness.day_status(day, filters, now, engine).assign(day=day)
+              for day in (today - dt.timedelta(days=k) for k in range(WINDOW_DAYS - 1, -1, -1))]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=["day", "site_id", "name", "zone_id", "zone", "due_at", "reported_at", "status",
+                                     "late_minutes", "responsible"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def overdue(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
+    """Sites past their due time without a report: one row per site, for its oldest missed day in
+    the window (its due time and how late), with how many days it has missed; latest first."""
+    status = window_status(filters, now, engine)
+    late = status[status["status"] == "overdue"].sort_values(["site_id", "day"], kind="stable")
+    columns = ["site_id", "name", "zone", "day", "due_at", "late_minutes", "responsible", "missed_days"]
+    if late.empty:
+        return pd.DataFrame(columns=columns)
+    missed = late.groupby("site_id")["day"].count().rename("missed_days")
+    first = late.drop_duplicates("site_id").join(missed, on="site_id")
+    return first.sort_values(["late_minutes", "zone_id", "name"], ascending=[False, True, True],
+                             kind="stable")[columns].reset_index(drop=True)
+
+
+def pending(filters: Filters, now: dt.datetime | None = None, engine=None) -> list[dict]:
+    """Per day, the sites not yet due and not yet reported: nobody is late for these. A day counts
+    once it is over or once any site has reported it (nobody reports a day that has just begun)."""
+    status = window_status(filters, now, engine)
+    today = (now or clock.now(engine)).date()
+    result = []
+    for day, rows in status.groupby("day", sort=True):
+        waiting = rows[rows["status"] == "pending"]
+        started = day < today or rows["status"].isin(["on_time", "late"]).any()
+        if len(waiting) and started:
+            result.append({"day": day, "count": len(waiting), "due_at": min(waiting["due_at"]),
+                           "reported": int(rows["status"].isin(["on_time", "late"]).sum()), "expected": len(rows)})
+    return result

@@ -1,32 +1,54 @@
 """What needs attention, most urgent first: the wall's alert column.
 
 Built only from the read functions the dashboard pages use, so the wall can never disagree with
-them. Urgency: 1 = act now (no report today, a finding past its due day), 2 = late (duty point
-not inspected within two days, a reopening case stuck or suspended), 3 = watch (supplies low).
+them. Urgency: 1 = act now (a report past its due time, a finding past its due day), 2 = late (duty
+point not inspected within two days, a reopening case stuck or suspended), 3 = watch (supplies low).
+A report not yet due is no alert at all (reporting.pending counts those, calmly); a late one leads.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 import pandas as pd
 
-from . import inspections, logistics, reopening, traffic
+from . import clock, inspections, logistics, reopening, reporting, territory
 from .filters import Filters
 
-COLUMNS = ["urgency", "kind", "subject", "detail", "days"]
+COLUMNS = ["urgency", "kind", "subject", "detail", "days", "due_at", "late_minutes", "missed_days"]
 
 
-def alerts(filters: Filters, engine=None) -> pd.DataFrame:
-    zone_ids = (filters.zone_id,) if filters.zone_id is not None else None
-    rows = [(1, "missing_report", r.name, r.zone, 0) for r in traffic.missing_reports(filters.end, zone_ids, engine).itertuples()]
-    findings = inspections.open_findings(filters, engine)
-    rows += [(1, "finding_past_due", r.site, r.description, int(r.age_days))
+def line_filters(filters: Filters, line: str, engine=None) -> Filters:
+    """The filters as of the line's own day (on or before filters.end): a new traffic day must not
+    make reopening cases look stuck a day longer."""
+    return dataclasses.replace(filters, end=territory.as_of(line, filters.end, engine))
+
+
+def alerts(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
+    """Every alert for the zone in `filters`, each line of work as of its own day up to filters.end;
+    late reports as of `now` (the clock)."""
+    now = now or clock.now(engine)
+    rows = [(1, "overdue_report", r.name, r.responsible, r.late_minutes // (24 * 60), r.due_at, r.late_minutes,
+             r.missed_days) for r in reporting.overdue(filters, now, engine).itertuples()]
+    checks = line_filters(filters, "inspections", engine)
+    findings = inspections.open_findings(checks, engine)
+    rows += [_row(1, "finding_past_due", r.site, r.description, int(r.age_days))
              for r in findings[findings["past_due"]].itertuples()]
-    points = inspections.duty_points(filters, engine)
-    rows += [(2, "inspection_overdue", r.name, r.zone, int(r.days_since) if pd.notna(r.days_since) else 99)
+    points = inspections.duty_points(checks, engine)
+    rows += [_row(2, "inspection_overdue", r.name, r.zone, int(r.days_since) if pd.notna(r.days_since) else 99)
              for r in points[points["overdue"]].itertuples()]
-    rows += [(2, "suspended", r.name, r.reason or "", int(r.days or 0)) for r in reopening.suspended(filters, engine).itertuples()]
-    rows += [(2, "stuck", r.name, r.status, int(r.days or 0)) for r in reopening.stuck(filters, engine=engine).itertuples()
+    cases = line_filters(filters, "reopening", engine)
+    rows += [_row(2, "suspended", r.name, r.reason or "", int(r.days or 0)) for r in reopening.suspended(cases, engine).itertuples()]
+    rows += [_row(2, "stuck", r.name, r.status, int(r.days or 0)) for r in reopening.stuck(cases, engine=engine).itertuples()
              if r.status not in reopening.IN_SUSPENSION]
-    rows += [(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
+    rows += [_row(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
              for r in logistics.low_stock(filters, engine).itertuples()]
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.sort_values(["urgency", "days"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    # Late reports lead: "who has not reported?" is the morning's first question, and each is one phone call.
+    frame["first"] = frame["kind"] != "overdue_report"
+    return frame.sort_values(["urgency", "first", "days", "late_minutes"], ascending=[True, True, False, False],
+                             kind="stable").drop(columns="first").reset_index(drop=True)
+
+
+def _row(urgency: int, kind: str, subject: str, detail: str, days: int) -> tuple:
+    return urgency, kind, subject, detail, days, None, 0, 0

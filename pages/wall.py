@@ -12,7 +12,7 @@ import os
 
 import streamlit as st
 
-from data_access import alerts, auth, community, inspections, reopening, shops, territory, traffic
+from data_access import alerts, auth, clock, community, inspections, reopening, reporting, shops, territory, traffic
 from data_access.filters import Filters
 from ui import format as fmt
 from ui.charts import coverage as coverage_charts
@@ -20,6 +20,7 @@ from ui.charts import reopening as reopening_charts
 from ui.charts import traffic as traffic_charts
 from ui.data import chart_spec, read
 from ui.i18n import LANGS, lang, t
+from ui.kpi import day_tile, due_text, late_text, short_day
 from ui.outage import is_database_error
 from ui.wall_style import WALL_CSS
 from ui.guard import require_router
@@ -28,7 +29,9 @@ require_router()
 
 REFRESH_SECONDS = float(os.environ.get("WALL_REFRESH_SECONDS", "30"))
 TREND_DAYS = 30
-MAX_ALERTS = 15
+MAX_ALERT_LINES = 20  # what the alert column holds at any screen size (its text is sized in vw)
+ALERT_LINE_WIDTH = 28  # CJK characters on one line of the alert column (a third of the screen)
+LINES = ("reopening", "shops", "survey", "inspections")  # each panel's own "as of" besides traffic
 LAST_BOARD = "_wall_last_board"
 MARKERS = {1: ":red[:material/error:]", 2: ":orange[:material/schedule:]", 3: ":blue[:material/inventory_2:]"}
 SCALES = (0.5, 3.0)
@@ -103,75 +106,95 @@ const p=n=>String(n).padStart(2,'0');function tick(){{const d=new Date();c.textC
 tick();setInterval(tick,1000);</script>"""
 
 
-def clock() -> None:
+def ticking_clock() -> None:
     """A clock that ticks in the browser: right between refreshes, and it shows when a screen froze.
     Static markup with no stored text in it, so an iframe with script is safe here."""
     st.iframe(CLOCK_HTML.format(size=int(34 * SCALE)), height=int(46 * SCALE))
 
 
 def collect(zone_id: int | None) -> dict:
-    """Everything the wall shows, as of the data set's day, chart specs included: kept whole in the
-    session so that a failed refresh redraws it without reading anything (a cached spec's key reads
-    the data version, which is a query)."""
-    start, end = read(territory.default_range)
-    filters = Filters(zone_id=zone_id, start=start, end=end)
-    day_before = dataclasses.replace(filters, end=end - dt.timedelta(days=1))
+    """Everything the wall shows, chart specs included, each line of work as of its own day: kept
+    whole in the session so that a failed refresh redraws it without reading anything (a cached
+    spec's key reads the data version, which is a query).
+
+    Traffic shows the last complete day while a newer day is coming in (reporting.wall_day), so a
+    day that is partly reported never reads as a collapse; the newer day is one calm line."""
+    now = clock.now()
+    today = now.date()
+    start, _ = read(territory.default_range, today)
+    zone = Filters(zone_id=zone_id)
+    day = read(reporting.wall_day, zone, today, now)
+    ends = {"traffic": day["day"], **{line: read(territory.as_of, line, today) for line in LINES}}
+    lines = {line: Filters(zone_id=zone_id, start=min(start, end), end=end) for line, end in ends.items()}
+    cases = lines["reopening"]
     zones = read(territory.zones)
     return {
-        "filters": filters,
+        "filters": lines["traffic"],
+        "ends": ends,
         "zone": dict(zip(zones["id"], zones["name"])).get(zone_id),
         "demo": read(territory.dataset_kind) == "demo",
-        "traffic": read(traffic.summary, filters),
-        "reopening": read(reopening.summary, filters),
-        "reopening_before": read(reopening.summary, day_before),
-        "shops": read(shops.summary, filters),
-        "coverage": read(community.coverage_totals, filters),
-        "findings": read(inspections.board_summary, filters),
-        "alerts": read(alerts.alerts, filters),
-        "charts": chart_specs(filters),
+        "traffic": read(traffic.summary, lines["traffic"]),
+        "report": read(reporting.day_report, day["day"], lines["traffic"], now),
+        "newer": day["newer"],
+        "reopening": read(reopening.summary, cases),
+        "reopening_before": read(reopening.summary, dataclasses.replace(cases, end=cases.end - dt.timedelta(days=1))),
+        "shops": read(shops.summary, lines["shops"]),
+        "coverage": read(community.coverage_totals, lines["survey"]),
+        "findings": read(inspections.board_summary, lines["inspections"]),
+        "alerts": read(alerts.alerts, Filters(zone_id=zone_id, start=start, end=today), now),
+        "pending": read(reporting.pending, zone, now),
+        "charts": chart_specs(lines),
         "read_at": dt.datetime.now(),
     }
 
 
-def chart_specs(filters: Filters) -> dict:
-    """The Vega-Lite specs of the trend, the reopening funnel and the coverage map."""
+def chart_specs(lines: dict[str, Filters]) -> dict:
+    """The Vega-Lite specs of the trend, the reopening funnel and the coverage map, each on its line's day."""
+    filters = lines["traffic"]
     recent = dataclasses.replace(filters, start=max(filters.start, filters.end - dt.timedelta(days=TREND_DAYS - 1)))
     step_labels = {s: t(f"reopen.step.{s}") for s in reopening.STEP_LABELS}
     return {
         "trend": chart_spec(traffic_charts.daily_trend, traffic.daily, (recent,), wall=True, metric="vehicles",
                             label=t("traffic.vehicles"), average_label=t("traffic.avg7"), day_label=t("common.day"),
                             color="#5aa9ff", height=int(185 * SCALE)),
-        "funnel": chart_spec(reopening_charts.funnel, reopening.funnel, (filters,), wall=True, step_labels=step_labels,
-                             count_label=t("reopen.enterprises"), height_per_row=int(31 * SCALE)),
-        "map": coverage_charts.map_spec(filters, ("coverage", "property", "checkpoints", "overdue"), lang(),
+        "funnel": chart_spec(reopening_charts.funnel, reopening.funnel, (lines["reopening"],), wall=True,
+                             step_labels=step_labels, count_label=t("reopen.enterprises"),
+                             height_per_row=int(31 * SCALE)),
+        "map": coverage_charts.map_spec(lines["survey"], ("coverage", "property", "checkpoints", "overdue"), lang(),
                                         int(560 * SCALE), int(330 * SCALE), dark=True),
     }
 
 
+def own_day(board: dict, line: str) -> str:
+    """' · 02-24' after a panel's label when its line of work is as of another day than the header."""
+    day = board["ends"][line]
+    return "" if day == board["ends"]["traffic"] else " · " + t("wall.line_as_of", day=short_day(day))
+
+
 def tiles(board: dict) -> None:
     figures, rec, shop, cover, findings = (board[k] for k in ("traffic", "reopening", "shops", "coverage", "findings"))
-    today, yesterday, totals = figures["today"], figures["yesterday"], figures["totals"]
-    change = (lambda m: fmt.signed(today[m] - yesterday[m])) if yesterday else (lambda m: None)
+    today, totals, report = figures["today"], figures["totals"], board["report"]
     first = st.columns(6)
-    first[0].metric(t("wall.vehicles_today"), fmt.num(today["vehicles"]), change("vehicles"))
-    first[1].metric(t("wall.persons_today"), fmt.num(today["persons"]), change("persons"))
+    day_tile(first[0], t("wall.vehicles_today"), today["vehicles"], report, "vehicles", border=False)
+    day_tile(first[1], t("wall.persons_today"), today["persons"], report, "persons", border=False)
     first[2].metric(t("wall.vehicles_total"), fmt.num(totals["vehicles"]), f"+{today['vehicles']:,}")
     first[3].metric(t("wall.persons_total"), fmt.num(totals["persons"]), f"+{today['persons']:,}")
     first[4].metric(t("wall.busiest"), fmt.num(figures["busiest_vehicles"]), fmt.day(figures["busiest_day"]),
                     delta_arrow="off", delta_color="off")
-    first[5].metric(t("wall.open_findings"), fmt.num(findings["open_findings"]),
+    first[5].metric(t("wall.open_findings") + own_day(board, "inspections"), fmt.num(findings["open_findings"]),
                     t("wall.past_due", n=findings["past_due"]), delta_color="inverse" if findings["past_due"] else "off",
                     delta_arrow="off")
     second = st.columns(6)
-    before = board["reopening_before"]
-    second[0].metric(t("wall.approved"), fmt.num(rec["approved"]), fmt.signed(rec["approved"] - before["approved"]))
-    second[1].metric(t("wall.employees"), fmt.num(rec["employees"]), t("wall.outside", n=fmt.num(rec["employees_from_outside"])),
-                     delta_arrow="off", delta_color="off")
-    second[2].metric(t("wall.shops_open"), fmt.num(shop["open"]), f"+{shop['opened_on_day']}" if shop["opened_on_day"] else "0",
+    before, cases = board["reopening_before"], own_day(board, "reopening")
+    second[0].metric(t("wall.approved") + cases, fmt.num(rec["approved"]), fmt.signed(rec["approved"] - before["approved"]))
+    second[1].metric(t("wall.employees") + cases, fmt.num(rec["employees"]),
+                     t("wall.outside", n=fmt.num(rec["employees_from_outside"])), delta_arrow="off", delta_color="off")
+    second[2].metric(t("wall.shops_open") + own_day(board, "shops"), fmt.num(shop["open"]),
+                     f"+{shop['opened_on_day']}" if shop["opened_on_day"] else "0",
                      delta_arrow="off" if not shop["opened_on_day"] else "auto")
     for column, kind, label in ((second[3], "village", "wall.village_survey"), (second[4], "compound", "wall.compound_survey")):
         c = cover[kind]
-        column.metric(t(label), fmt.num(c["households_reached"]),
+        column.metric(t(label) + own_day(board, "survey"), fmt.num(c["households_reached"]),
                       t("wall.people_coverage", people=fmt.num(c["people"]),
                         share=fmt.percent(c["households_reached"], c["households_known"])),
                       delta_arrow="off", delta_color="off")
@@ -179,18 +202,47 @@ def tiles(board: dict) -> None:
                      f"+{today['persons_from_outside']:,}")
 
 
+def alert_text(row) -> str:
+    """One alert as the wall reads it; names, findings and people are typed by clerks: plain text."""
+    if row.kind == "overdue_report":
+        text = t("wall.alert.overdue_report", subject=fmt.plain(row.subject), due=due_text(row.due_at),
+                 late=late_text(row.late_minutes), who=fmt.plain(row.detail) or t("alerts.nobody"))
+        return text + (t("wall.missed_days", n=int(row.missed_days)) if row.missed_days > 1 else "")
+    return t(f"wall.alert.{row.kind}", subject=fmt.plain(row.subject), detail=fmt.plain(row.detail), days=row.days)
+
+
+def lines_needed(text: str) -> int:
+    """How many lines an alert takes in the column (it wraps once, then is cut): CJK characters are
+    about twice as wide as Latin letters and digits."""
+    width = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text.replace("\\", ""))
+    return 1 if width <= ALERT_LINE_WIDTH else 2
+
+
+def pending_line(board: dict) -> str | None:
+    """Reports not yet due, one calm count per day: nobody is late for them."""
+    parts = [t("wall.pending", day=short_day(p["day"]), n=p["count"], due=due_text(p["due_at"])) for p in board["pending"]]
+    return ":blue[:material/schedule: " + " · ".join(parts) + "]" if parts else None
+
+
 def alert_column(board: dict) -> None:
     items = board["alerts"]
     with st.container(key="wall_alerts"):
         st.subheader(t("wall.alerts", n=len(items)))
+        calm = pending_line(board)
+        if calm:
+            st.container(key="wall_pending").markdown(calm)
         if items.empty:
             st.markdown(":green[:material/check_circle:] " + t("wall.no_alerts"))
-        for row in items.head(MAX_ALERTS).itertuples():
-            # names and findings are typed by clerks: plain text, never Markdown
-            text = t(f"wall.alert.{row.kind}", subject=fmt.plain(row.subject), detail=fmt.plain(row.detail), days=row.days)
+        used, shown = 1 if calm else 0, 0
+        for row in items.itertuples():
+            text = alert_text(row)
+            need = lines_needed(text)
+            if used + need > MAX_ALERT_LINES:
+                break
             st.markdown(f"{MARKERS[row.urgency]} {text}")
-        if len(items) > MAX_ALERTS:
-            st.caption(t("wall.more_alerts", n=len(items) - MAX_ALERTS))
+            used, shown = used + need, shown + 1
+        if len(items) > shown:
+            st.caption(t("wall.more_alerts", n=len(items) - shown))
 
 
 def charts(board: dict) -> None:
@@ -199,25 +251,39 @@ def charts(board: dict) -> None:
     st.subheader(t("wall.trend"))
     st.vega_lite_chart(specs["trend"], width="stretch")
     funnel_column, map_column = st.columns([1, 1])
-    funnel_column.subheader(t("wall.funnel"))
+    funnel_column.subheader(t("wall.funnel") + own_day(board, "reopening"))
     funnel_column.vega_lite_chart(specs["funnel"], width="stretch")
-    map_column.subheader(t("wall.map"))
+    map_column.subheader(t("wall.map") + own_day(board, "survey"))
     map_column.vega_lite_chart(specs["map"], width="content")
 
 
+def as_of_line(board: dict) -> str:
+    """The header's day: the day whose figures the traffic tiles show, whole or how far in; a newer day
+    still coming in follows as a calm line."""
+    shown, report, newer = board["filters"].end, board["report"], board["newer"]
+    if newer:
+        return (t("wall.as_of_whole", day=fmt.day(shown, weekday=True)) + " · :blue["
+                + t("wall.newer_day", day=short_day(newer["day"]), n=newer["reported"], m=newer["expected"]) + "]")
+    line = t("wall.as_of", day=fmt.day(shown, weekday=True))
+    if report["partial"]:
+        line += " · :blue[" + t("alerts.reported_of", n=report["reported"], m=report["expected"]) + "]"
+    return line
+
+
 def render(board: dict) -> None:
-    title, meta, time = st.columns([5, 2, 2], vertical_alignment="center")
+    title, meta, time = st.columns([5, 3, 2], vertical_alignment="center")
     title.title(t("wall.title") + (f" · {fmt.plain(board['zone'])}" if board["zone"] else ""))
-    meta.caption(t("wall.as_of", day=fmt.day(board["filters"].end, weekday=True)) + "  \n"
-                 + t("wall.since", start=fmt.day(board["filters"].start)) + " · "
-                 + t("wall.updated", time=board["read_at"].strftime("%H:%M:%S")))
+    with meta.container(key="wall_as_of"):
+        st.markdown(as_of_line(board))
+        st.caption(t("wall.since", start=fmt.day(board["filters"].start)) + " · "
+                   + t("wall.updated", time=board["read_at"].strftime("%H:%M:%S")))
     with time:
-        clock()
+        ticking_clock()
     if board["demo"]:
         with st.container(key="wall_demo"):
             st.warning(t("demo.banner"), icon=":material/science:")
     tiles(board)
-    main, side = st.columns([3, 1])
+    main, side = st.columns([2, 1])  # the side holds a late report (due time, how late, who answers) in two lines
     with main:
         charts(board)
     with side:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest_helpers import app, metric, texts
+from tests.apptest_helpers import app, texts
 
 # A port nothing listens on: every connection is refused at once, as when the server is away.
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/gone"
@@ -16,6 +16,14 @@ REPORT = {"累计车辆": "15,294", "累计人员": "28,225", "日最高车辆":
 
 # SQLite only: the wall's PostgreSQL runs are in tests/browser/ and tests/test_smoke_pages.py.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def metric(at, label: str) -> str:
+    """The value of the tile labelled `label`, or `label · 截至…` (a panel as of another day than the header)."""
+    for element in at.metric:
+        if element.label == label or element.label.startswith(label + " · "):
+            return element.value
+    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
 
 
 def wall(key: str = "demo-wall", **query) -> object:

@@ -28,8 +28,23 @@ h3 { font-size: 1.3vw !important; padding: 0.2vh 0 !important; }
   background: #3a2e0c !important; }
 .st-key-wall_notice [data-testid="stAlertContainer"] { padding: 0.3vh 1vw !important; }
 .st-key-wall_alerts { background: #121c2b; border: 1px solid #24406a; border-radius: 0.5vw; padding: 0.6vh 0.8vw; }
-.st-key-wall_alerts [data-testid="stMarkdownContainer"] p { font-size: 1.0vw; margin: 0.1vh 0;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+/* An alert wraps once (under its text, not its marker), then is cut: pages/wall.py counts lines.
+   Streamlit pulls each Markdown block up by 1rem (16px at any screen size): undone here, so lines are
+   spaced in vw/vh alone and 3840x2160 looks exactly like 1920x1080, wrapped lines closer than alerts. */
+.st-key-wall_alerts { gap: 0.3vh !important; }
+.st-key-wall_alerts [data-testid="stMarkdownContainer"], .st-key-wall_as_of [data-testid="stMarkdownContainer"],
+.st-key-wall_alerts [data-testid="stCaptionContainer"] { margin-bottom: 0 !important; }
+.st-key-wall_alerts [data-testid="stMarkdownContainer"] p { font-size: 1.0vw; margin: 0; line-height: 1.3;
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
+  padding-left: 1.35em; text-indent: -1.35em; }
+.st-key-wall_alerts [data-testid="stMarkdownContainer"] p * { text-indent: 0; }  /* the marker icon inherits it */
+/* The header's day: read from across the room, the newer day's count in a calm colour. */
+.st-key-wall_as_of [data-testid="stMarkdownContainer"] p { font-size: 1.15vw !important; color: #e8eef5; margin: 0;
+  line-height: 1.4; }
+.st-key-wall_as_of [data-testid="stCaptionContainer"] p { line-height: 1.4; margin: 0; }
+.st-key-wall_as_of { gap: 0.3vh !important; }
+/* Streamlit's blue is too dark on the wall's navy: the newer day and the not-yet-due count in a light blue. */
+.st-key-wall_as_of .stMarkdownColoredText, .st-key-wall_pending .stMarkdownColoredText { color: #8cc4ff !important; }
 .st-key-wall_clock iframe { display: block; }
 </style>
 """

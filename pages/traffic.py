@@ -14,7 +14,11 @@ require_router()
 
 filters = line_filters("traffic")  # this line's own "as of"
 st.title(t("traffic.title"))
-st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)))
+now = clock.now()  # what is due and what is late depends on the time (rounded to the minute)
+# The day's completeness; its change is counted on the sites that reported both days.
+report = read(reporting.day_report, filters.end, filters, now)
+partly = f" · {reported_of(report)}" if report["partial"] else ""
+st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + partly)
 
 
 def focus_from_chart() -> None:
@@ -34,13 +38,9 @@ def clear_focus() -> None:
 
 
 # ---- headline figures --------------------------------------------------------------------------
-now = clock.now()  # what is due and what is late depends on the time (rounded to the minute)
 figures = read(traffic.summary, filters)
 today, yesterday, totals = figures["today"], figures["yesterday"], figures["totals"]
-# The day's completeness; its change is counted on the sites that reported both days (a one-day range has none).
-report = read(reporting.day_report, filters.end, filters, now)
-change_report = report if yesterday else {**report, "change": None}
-partly = f" · {reported_of(report)}" if report["partial"] else ""
+change_report = report if yesterday else {**report, "change": None}  # a one-day range has no day before
 row1 = st.columns(4)
 day_tile(row1[0], t("traffic.vehicles_today"), today["vehicles"], change_report, "vehicles", t("traffic.vs_yesterday"))
 day_tile(row1[1], t("traffic.persons_today"), today["persons"], change_report, "persons", t("traffic.vs_yesterday"))

@@ -224,3 +224,17 @@ def test_a_new_traffic_day_does_not_make_reopening_cases_look_stuck_longer(demo_
     late = alerts.alerts(board)
     assert (late["kind"] == "overdue_report").sum() == 10
     assert list(late["kind"][:10]) == ["overdue_report"] * 10  # late reports lead the column
+
+
+def test_in_english(two_of_twelve, monkeypatch):
+    at = app({"key": "demo-wall", "lang": "en"})
+    at.run()
+    assert not at.exception, at.exception
+    assert "As of 2020-02-25 (Tue), whole day" in texts(at) and "02-26: 2/12 in" in texts(at)
+    assert "02-26: 10 not yet due (by 02-27 10:00)" in texts(at)
+    monkeypatch.setenv("DASHBOARD_NOW", AFTER_DUE)
+    at.run()
+    assert len([m for m in at.markdown if "due 02-27 10:00 · 1 h late · " in m.value]) == 10
+    page = signed_in("supervisor", query={"lang": "en"})
+    assert tile(page, "Vehicles on the day").label == "Vehicles on the day · 2/12 reported"
+    assert tile(page, "Vehicles on the day").delta == "same 2 checkpoints +20"

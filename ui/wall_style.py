@@ -33,7 +33,8 @@ h3 { font-size: 1.3vw !important; padding: 0.2vh 0 !important; }
    spaced in vw/vh alone and 3840x2160 looks exactly like 1920x1080, wrapped lines closer than alerts. */
 .st-key-wall_alerts { gap: 0.3vh !important; }
 .st-key-wall_alerts [data-testid="stMarkdownContainer"], .st-key-wall_as_of [data-testid="stMarkdownContainer"],
-.st-key-wall_alerts [data-testid="stCaptionContainer"] { margin-bottom: 0 !important; }
+.st-key-wall_alerts [data-testid="stCaptionContainer"], .st-key-wall_as_of [data-testid="stCaptionContainer"] {
+  margin-bottom: 0 !important; }
 .st-key-wall_alerts [data-testid="stMarkdownContainer"] p { font-size: 1.0vw; margin: 0; line-height: 1.3;
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
   padding-left: 1.35em; text-indent: -1.35em; }

@@ -29,6 +29,7 @@ PAGES = [
     ("nav.dashboards", "pages/shops.py", "page.shops", ":material/storefront:", "shops", ALL_ROLES),
     ("nav.dashboards", "pages/coverage_map.py", "page.coverage_map", ":material/map:", "coverage-map", ALL_ROLES),
     ("nav.dashboards", "pages/inspections.py", "page.inspections", ":material/policy:", "inspections", ALL_ROLES),
+    ("nav.dashboards", "pages/completeness.py", "page.completeness", ":material/checklist:", "completeness", ALL_ROLES),
     ("nav.entry", "pages/traffic_entry.py", "page.traffic_entry", ":material/edit_note:", "traffic-entry", WRITERS),
     ("nav.entry", "pages/reopening_entry.py", "page.reopening_entry", ":material/fact_check:", "reopening-entry", WRITERS),
     ("nav.entry", "pages/shop_entry.py", "page.shop_entry", ":material/store:", "shop-entry", WRITERS),

@@ -1,9 +1,10 @@
-"""账号与密钥: accounts, roles and scopes, and the display keys wall screens open with."""
+"""账号与密钥: accounts, roles and scopes, the display keys wall screens open with, and report due times."""
 import streamlit as st
 
 from data_access import auth, territory
 from data_access.errors import DataError
 from data_access.models import ROLES
+from ui import due_times as due
 from ui import errors as show_errors
 from ui.data import read
 from ui.i18n import t
@@ -17,7 +18,7 @@ st.title(t("admin.title"))
 zones = read(territory.zones)
 zone_names = dict(zip(zones["code"], zones["name"]))
 
-accounts, keys = st.tabs([t("admin.users"), t("admin.keys")])
+accounts, keys, due_times = st.tabs([t("admin.users"), t("admin.keys"), t("admin.due")])
 
 with accounts:
     users = read(auth.list_users)
@@ -84,3 +85,6 @@ with keys:
                 show_errors.show(error)
             else:
                 st.success(t("admin.revoked"))
+
+with due_times:
+    due.admin_tab(user)

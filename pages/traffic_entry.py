@@ -8,12 +8,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import territory, traffic, traffic_entry as entry
+from data_access import completeness, territory, traffic, traffic_entry as entry
 from data_access.errors import ValidationError
 from ui import errors as show_errors
 from ui import format as fmt
 from ui import kept_editor, saving
 from ui.data import read
+from ui.filter_bar import EXPLICIT
 from ui.grids import TRAFFIC_ENTRY_COLUMNS as WIDTHS
 from ui.i18n import lang, t
 from ui.session import actor
@@ -51,8 +52,10 @@ def as_cell(value) -> str | None:
 
 
 def pick_day() -> dt.date:
+    """A clerk opens on the first day they have not reported yet; a range someone chose (a link) wins."""
     first = read(territory.season_start)
-    start = min(max(filters.end, first), today)
+    unreported = None if st.session_state.get(EXPLICIT) else read(completeness.first_unreported_day, user, today)
+    start = min(max(unreported or filters.end, first), today)
     return st.date_input(t("entry.day"), value=start, min_value=first, max_value=today, key="entry_day",
                          format="YYYY-MM-DD", on_change=clear_flash, persist_state=KEEP)
 

@@ -115,7 +115,7 @@ def test_entry_grid_bad_input_saves_nothing_and_keeps_edits(demo_engine, cell, e
 
 def test_entry_grid_correction_needs_reason_and_stale_form_is_refused(demo_engine):
     day = dt.date(2020, 2, 25)
-    at = signed_in("clerk", ENTRY)
+    at = signed_in("clerk", ENTRY, query={"from": "2020-02-01", "to": "2020-02-25"})  # else: the first day not reported
     _edit(at, day, {0: {"vehicles": 1}})
     at.run()
     at.button(key="entry_save").click().run()

@@ -183,7 +183,8 @@ def cmd_due(args) -> str:
                            for m, d in zip(f["due_minutes"], f["effective_minutes"])])
         sites = completeness.site_due_times()
         sites = sites[sites["due_minutes"].notna()].assign(due=lambda f: f["due_minutes"].map(completeness.format_due))
-        return _table(zones, ["code", "name", "due", "overrides"]) + "\n\nsite overrides:\n" + _table(sites, ["zone_code", "name", "due"])
+        return (_table(zones, ["code", "name", "due", "overrides"]) + "\n\nsite overrides:\n"
+                + _table(sites, ["zone_code", "name", "due"]))
     if bool(args.zone) == bool(args.site):
         raise UsageError("give --zone CODE or --site NAME")
     due = None if args.action == "clear" else args.due

@@ -10,10 +10,11 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
 from .db import get_engine, write_session
 from .errors import FieldError, NotFound, PermissionDenied, ValidationError
@@ -83,21 +84,105 @@ def _actor_from(user: User) -> Actor:
     )
 
 
-def authenticate(username: str, password: str, engine=None) -> Actor | None:
-    """The signed-in actor, or None for a wrong name, wrong password or disabled account."""
-    name = (username or "").strip()
-    if has_bad_characters(name) or len(name) > column_length(User.username):
-        # No such account can exist (and PostgreSQL refuses NUL in a query): fail at the same cost.
-        verify_password(password or "", hash_password("timing-equaliser"))
-        return None
+_DUMMY_HASH: str | None = None
+MAX_PASSWORD = 1024  # a longer "password" is not hashed at all (scrypt over megabytes is a cheap denial of service)
+
+
+def _dummy_hash() -> str:
+    """A hash nobody's password matches, with the same scrypt cost as a real one: checked for unknown
+    names so that they cost what a real name costs."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
+
+
+def _typed(value) -> str:
+    """A typed name made safe to store and look up: control characters and lone surrogates replaced."""
+    text = value if isinstance(value, str) else ""
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    actor: Actor | None
+    outcome: str  # success / wrong_password / unknown_user / disabled / throttled / locked
+    retry_after: int = 0  # seconds, for throttled and locked
+    session_id: int | None = None
+    handoff: str | None = None  # one-time code the browser swaps for its session cookie
+
+    @property
+    def refused_for_now(self) -> bool:
+        return self.outcome in ("throttled", "locked")
+
+
+def sign_in(username: str, password: str, client: str | None = None, remember: bool = False, engine=None,
+            start_session: bool = True, now: dt.datetime | None = None) -> SignInResult:
+    """One sign-in attempt, throttled per name and per client address, and audited whatever its outcome.
+
+    Every attempt that is not refused for being too early does the same work whether the name is
+    unknown, disabled or real: the same queries, exactly one scrypt check (against a dummy hash for an
+    unknown name), and the same two rows written (the attempt and its audit row). Only a success
+    also opens a session (`start_session`)."""
+    from . import sessions, throttle
+    from .audit import audit
+
+    now = now or sessions.now_utc()
+    typed = _typed(username)
+    name = typed.strip()[: column_length(User.username)]
+    client = _typed(client or "local").strip()[:64] or "local"
+    password = password if isinstance(password, str) else ""
+    actor, user_id, started = None, None, None
+    with write_session(engine) as session:
+        verdict = throttle.verdict(session, name, client, now)
+        if verdict.outcome:
+            outcome = verdict.outcome
+        else:
+            # the same query for every name (a real one's zones are read only on success)
+            user = session.scalar(select(User).options(lazyload(User.scopes)).where(User.username == name)) if name else None
+            usable = len(password) <= MAX_PASSWORD
+            matches = verify_password(password if usable else "", user.password_hash if user else _dummy_hash())
+            if user is None:
+                outcome = "unknown_user"
+            elif not (matches and usable):
+                outcome, user_id = "wrong_password", user.id
+            elif not user.active:
+                outcome, user_id = "disabled", user.id
+            else:
+                outcome, user_id, actor = "success", user.id, _actor_from(user)
+        throttle.record(session, name, client, outcome, now)
+        audit(session, name or "-", "sign_in", "sign_in", user_id, None,
+              {"name": typed[:200], "client": client, "outcome": outcome})
+        if actor is not None:
+            throttle.prune(session, now)
+            if start_session:
+                started = sessions.create(session, user_id, remember, client, now)
+    return SignInResult(actor, outcome, verdict.retry_after,
+                        started.session_id if started else None, started.handoff if started else None)
+
+
+def authenticate(username: str, password: str, engine=None, client: str | None = None) -> Actor | None:
+    """The signed-in actor, or None for a wrong name, wrong password, disabled account or too many
+    failures (no browser session is opened: for scripts and tests)."""
+    return sign_in(username, password, client=client, engine=engine, start_session=False).actor
+
+
+def sign_out(session_id: int | None = None, token: str | None = None, client: str | None = None, engine=None) -> None:
+    """End one browser session (and write who signed out to the audit log)."""
+    from . import sessions
+    from .audit import audit
+
+    username = sessions.revoke(session_id=session_id, token=token, engine=engine)
+    if username:
+        with write_session(engine) as session:
+            audit(session, username, "sign_out", "sign_in", None, None, {"client": _typed(client or "local")[:64]})
+
+
+def reload_actor(username: str, engine=None) -> Actor | None:
+    """The account as it is now, or None if it is gone or disabled."""
     with Session(engine or get_engine()) as session:
-        user = session.scalar(select(User).where(User.username == name))
-        if user is None:
-            verify_password(password, hash_password("timing-equaliser"))  # same cost either way
-            return None
-        if not user.active or not verify_password(password, user.password_hash):
-            return None
-        return _actor_from(user)
+        user = session.scalar(select(User).where(User.username == username))
+        return _actor_from(user) if user is not None and user.active else None
 
 
 def load_actor(session: Session, username: str) -> Actor:
@@ -161,6 +246,36 @@ def _admin_in(session: Session, actor: Actor | None, by: str) -> str:
     return actor.username
 
 
+MIN_PASSWORD = 8
+
+
+def password_problems(password, username=None) -> list[FieldError]:
+    """The password policy (command line and accounts page alike): at least 8 characters, not only
+    spaces, not the user name, and short enough to hash."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        return [FieldError("password", f"密码至少 {MIN_PASSWORD} 个字符", f"the password needs at least {MIN_PASSWORD} characters")]
+    if not password.strip():
+        return [FieldError("password", "密码不能全是空格", "the password cannot be only spaces")]
+    if isinstance(username, str) and password.strip().casefold() == username.strip().casefold():
+        return [FieldError("password", "密码不能与用户名相同", "the password cannot be the user name")]
+    if len(password) > MAX_PASSWORD or has_bad_characters(password):
+        return [FieldError("password", f"密码最多 {MAX_PASSWORD} 个字符，且不能含控制字符",
+                           f"the password may hold at most {MAX_PASSWORD} characters and no control characters")]
+    return []
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    """Active administrators besides `user`, counted with their rows locked (PostgreSQL), so two admins
+    cannot disable each other at the same moment (SQLite write transactions are serialised anyway)."""
+    ids = session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+                          .with_for_update()).all()
+    return len(ids)
+
+
+LAST_ADMIN = FieldError("username", "这是最后一个启用的管理员账号，不能停用或改为其他角色",
+                        "this is the last active administrator: it cannot be disabled or given another role")
+
+
 def _validate_account(username: str, password: str | None, role: str | None) -> None:
     errors = []
     longest = column_length(User.username)
@@ -168,8 +283,8 @@ def _validate_account(username: str, password: str | None, role: str | None) -> 
         errors.append(FieldError("username", "用户名只能包含字母、数字和 _ - .", "username may only hold letters, digits and _ - ."))
     elif len(username) > longest:
         errors.append(FieldError("username", f"用户名过长（最多 {longest} 字）", f"username too long (at most {longest} characters)"))
-    if password is not None and len(password) < 4:
-        errors.append(FieldError("password", "密码至少 4 位", "password needs at least 4 characters"))
+    if password is not None:
+        errors.extend(password_problems(password, username))
     if role is not None and role not in ROLES:
         errors.append(FieldError("role", f"角色应为 {', '.join(ROLES)}", f"role must be one of {', '.join(ROLES)}"))
     if errors:
@@ -218,6 +333,8 @@ def add_user(
 
 
 def set_password(username: str, password: str, by: str = "cli", engine=None, actor: Actor | None = None) -> None:
+    """A new password; every open session of the account ends at its next rerun."""
+    from . import sessions
     from .audit import audit
 
     _validate_account(username, password, None)
@@ -227,10 +344,14 @@ def set_password(username: str, password: str, by: str = "cli", engine=None, act
         if user is None:
             raise NotFound(username)
         user.password_hash = hash_password(password)
-        audit(session, by, "passwd", "app_user", user.id, None, None)
+        ended = sessions.revoke_user(session, user.id, "password")
+        audit(session, by, "passwd", "app_user", user.id, None, {"sessions_ended": ended})
 
 
 def set_active(username: str, active: bool, by: str = "cli", engine=None, actor: Actor | None = None) -> None:
+    """Disable (every open session ends at its next rerun) or enable an account. The last active
+    administrator cannot be disabled."""
+    from . import sessions
     from .audit import audit
 
     _validate_account(username, None, None)
@@ -239,27 +360,68 @@ def set_active(username: str, active: bool, by: str = "cli", engine=None, actor:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(username)
+        if not active and user.active and user.role == "admin" and not _other_active_admins(session, user):
+            raise ValidationError([LAST_ADMIN])
         before = {"active": user.active}
         user.active = active
-        audit(session, by, "enable" if active else "disable", "app_user", user.id, before, {"active": active})
+        after = {"active": active}
+        if not active:
+            after["sessions_ended"] = sessions.revoke_user(session, user.id, "disabled")
+        audit(session, by, "enable" if active else "disable", "app_user", user.id, before, after)
+
+
+def set_role(username: str, role: str, by: str = "cli", engine=None, actor: Actor | None = None) -> None:
+    """Give an account another role (it applies at the account's next rerun). The last active
+    administrator cannot be given another role."""
+    from .audit import audit
+
+    _validate_account(username, None, role)
+    with write_session(engine) as session:
+        by = _admin_in(session, actor, by)
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(username)
+        if user.role == role:
+            return
+        if user.role == "admin" and user.active and not _other_active_admins(session, user):
+            raise ValidationError([LAST_ADMIN])
+        before = {"role": user.role}
+        user.role = role
+        audit(session, by, "update", "app_user", user.id, before, {"role": role})
+
+
+def key_expiry(last_day: dt.date | None) -> dt.datetime | None:
+    """A key valid through `last_day` stops at the end of that day, server time (stored in UTC)."""
+    if last_day is None:
+        return None
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0)).astimezone()
+    return end.astimezone(dt.timezone.utc)
 
 
 def create_display_key(label: str, actor: Actor | None = None, zone_id: int | None = None, key: str | None = None,
-                       is_demo: bool = False, engine=None) -> str:
-    """Returns the key in clear once; only its hash is kept. actor None: the (trusted) command line."""
+                       is_demo: bool = False, engine=None, valid_through: dt.date | None = None) -> str:
+    """Returns the key in clear once; only its hash is kept. actor None: the (trusted) command line.
+    `valid_through`: the last day the key works (None: until revoked)."""
     from .audit import audit
 
     check = Checker()
     label_clean = check.text("label", label, required=True, column=DisplayKey.label)
+    if valid_through is not None:
+        if not isinstance(valid_through, dt.date) or isinstance(valid_through, dt.datetime):
+            check.fail("expires", "有效期应为日期", "the last valid day must be a date")
+        elif key_expiry(valid_through) <= dt.datetime.now(dt.timezone.utc):
+            check.fail("expires", "有效期已过", "that day is already over")
     check.raise_if_any()
     key = key or secrets.token_urlsafe(24)
+    expires_at = key_expiry(valid_through)
     with write_session(engine) as session:
         by = _admin_in(session, actor, "cli")
         row = DisplayKey(key_hash=hash_display_key(key), label=label_clean, zone_id=zone_id,
-                         created_by=by, is_demo=is_demo)
+                         created_by=by, is_demo=is_demo, expires_at=expires_at)
         session.add(row)
         session.flush()
-        audit(session, by, "insert", "display_key", row.id, None, {"label": label_clean, "zone_id": zone_id})
+        audit(session, by, "insert", "display_key", row.id, None,
+              {"label": label_clean, "zone_id": zone_id, "valid_through": valid_through})
     return key
 
 
@@ -279,21 +441,34 @@ def revoke_display_key(key_id: int, actor: Actor | None = None, engine=None) -> 
 class Display:
     label: str
     zone_id: int | None
+    expires_at: dt.datetime | None = None
+
+
+KEY_USE_MINUTES = 5  # a wall's last use is written at most this often
 
 
 def check_display_key(key: str | None, engine=None) -> Display | None:
-    """The display a key opens, or None for a missing, unknown or revoked key."""
-    if not key or not isinstance(key, str):
+    """The display a key opens, or None for a missing, unknown, revoked or expired key."""
+    from .sessions import aware, now_utc, touch_display_key
+
+    if not key or not isinstance(key, str) or len(key) > 200:
         return None
     try:
         key_hash = hash_display_key(key)
     except UnicodeEncodeError:  # a lone surrogate from a mangled URL: no key looks like that
         return None
+    now = now_utc()
     with Session(engine or get_engine()) as session:
         row = session.scalar(select(DisplayKey).where(DisplayKey.key_hash == key_hash))
         if row is None or row.revoked_at is not None:
             return None
-        return Display(label=row.label, zone_id=row.zone_id)
+        if row.expires_at is not None and aware(row.expires_at) <= now:
+            return None
+        last = aware(row.last_used_at)
+        display = Display(label=row.label, zone_id=row.zone_id, expires_at=aware(row.expires_at))
+    if last is None or now - last >= dt.timedelta(minutes=KEY_USE_MINUTES):
+        touch_display_key(key_hash, now, engine)
+    return display
 
 
 # ---- reads for the administration page ---------------------------------------------------------
@@ -326,10 +501,11 @@ def list_display_keys(engine=None):
 
     query = (
         select(DisplayKey.id, DisplayKey.label, WorkZone.name.label("zone"), DisplayKey.created_by,
-               DisplayKey.created_at, DisplayKey.revoked_at)
+               DisplayKey.created_at, DisplayKey.expires_at, DisplayKey.last_used_at, DisplayKey.revoked_at)
         .outerjoin(WorkZone, WorkZone.id == DisplayKey.zone_id)
         .order_by(DisplayKey.id)
     )
     with read_connection(engine) as conn:
         return pd.DataFrame(conn.execute(query).all(),
-                            columns=["id", "label", "zone", "created_by", "created_at", "revoked_at"])
+                            columns=["id", "label", "zone", "created_by", "created_at", "expires_at",
+                                     "last_used_at", "revoked_at"])

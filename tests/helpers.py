@@ -7,7 +7,7 @@ from data_access.models import Site, WorkZone
 
 
 def minimal_territory(engine) -> dict:
-    """Two zones with one road checkpoint each, and one account of every role (password 'pw12')."""
+    """Two zones with one road checkpoint each, and one account of every role (password 'pw12-pw12')."""
     with write_session(engine) as session:
         zones = [WorkZone(code="Z1", name="一区"), WorkZone(code="Z2", name="二区")]
         session.add_all(zones)
@@ -20,10 +20,10 @@ def minimal_territory(engine) -> dict:
         session.add_all(sites)
         session.flush()
         ids = {"z1": zones[0].id, "z2": zones[1].id, "cp1": sites[0].id, "cp2": sites[1].id, "village": sites[2].id}
-    auth.add_user("admin1", "pw12", "admin", engine=engine)
-    auth.add_user("super1", "pw12", "supervisor", engine=engine)
-    auth.add_user("clerk1", "pw12", "clerk", zone_codes=["Z1"], engine=engine)
-    auth.add_user("viewer1", "pw12", "viewer", engine=engine)
+    auth.add_user("admin1", "pw12-pw12", "admin", engine=engine)
+    auth.add_user("super1", "pw12-pw12", "supervisor", engine=engine)
+    auth.add_user("clerk1", "pw12-pw12", "clerk", zone_codes=["Z1"], engine=engine)
+    auth.add_user("viewer1", "pw12-pw12", "viewer", engine=engine)
     return ids
 
 

@@ -36,16 +36,16 @@ def test_demo_refused_over_real_data(engine, capsys):
 
 def test_user_commands(engine, monkeypatch, capsys):
     main(["init", "--demo"])
-    monkeypatch.setenv("DASHBOARD_PASSWORD", "s3cret!")
+    monkeypatch.setenv("DASHBOARD_PASSWORD", "s3cret!-ok")
     assert main(["user", "add", "li", "--role", "clerk", "--zone", "Z3", "--name", "李明"]) == 0
-    actor = auth.authenticate("li", "s3cret!", engine)
+    actor = auth.authenticate("li", "s3cret!-ok", engine)
     assert actor.role == "clerk" and len(actor.zone_ids) == 1
     assert main(["user", "add", "li", "--role", "clerk"]) == 2  # exists already
     assert main(["user", "add", "bad name!", "--role", "clerk"]) == 2
     assert main(["user", "add", "wu", "--role", "emperor"]) == 2
     monkeypatch.setenv("DASHBOARD_PASSWORD", "n3w-pass")
     assert main(["user", "passwd", "li"]) == 0
-    assert auth.authenticate("li", "n3w-pass", engine) and not auth.authenticate("li", "s3cret!", engine)
+    assert auth.authenticate("li", "n3w-pass", engine) and not auth.authenticate("li", "s3cret!-ok", engine)
     assert main(["user", "disable", "li"]) == 0
     assert auth.authenticate("li", "n3w-pass", engine) is None
 
@@ -76,10 +76,10 @@ def test_admin_rights_on_accounts(engine):
     from data_access.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        auth.add_user("x1", "pass1", "viewer", actor=supervisor, engine=engine)
+        auth.add_user("x1", "pass1-long", "viewer", actor=supervisor, engine=engine)
     with pytest.raises(PermissionDenied):
         auth.create_display_key("大屏", supervisor, engine=engine)
-    auth.add_user("x1", "pass1", "viewer", actor=admin, engine=engine)
+    auth.add_user("x1", "pass1-long", "viewer", actor=admin, engine=engine)
     with engine.connect() as conn:
         assert conn.execute(sa.select(AuditLog.username).where(AuditLog.table_name == "app_user")
                             .order_by(AuditLog.id.desc())).first()[0] == "admin"

@@ -27,7 +27,7 @@ def community_territory(engine) -> dict:
 
     Z1: 王家村 (two rounds), 李家村 (one), 阳光小区 (no property management, one round), 幸福小区
     (managed, never surveyed), road checkpoint 东卡口 and 王家村's own checkpoint. Z2: 赵家村, 和平小区,
-    road checkpoint 西卡口. Passwords 'pw12'.
+    road checkpoint 西卡口. Passwords 'pw12-pw12'.
     """
     with write_session(engine) as session:
         z1 = WorkZone(code="Z1", name="一区", geometry=square(120.85, 37.28, 0.05))
@@ -75,10 +75,10 @@ def community_territory(engine) -> dict:
         ])
         ids = {key: site.id for key, site in sites.items()}
         ids.update(z1=z1.id, z2=z2.id)
-    auth.add_user("admin1", "pw12", "admin", engine=engine)
-    auth.add_user("super1", "pw12", "supervisor", engine=engine)
-    auth.add_user("clerk1", "pw12", "clerk", zone_codes=["Z1"], engine=engine)
-    auth.add_user("viewer1", "pw12", "viewer", engine=engine)
+    auth.add_user("admin1", "pw12-pw12", "admin", engine=engine)
+    auth.add_user("super1", "pw12-pw12", "supervisor", engine=engine)
+    auth.add_user("clerk1", "pw12-pw12", "clerk", zone_codes=["Z1"], engine=engine)
+    auth.add_user("viewer1", "pw12-pw12", "viewer", engine=engine)
     return ids
 
 

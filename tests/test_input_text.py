@@ -49,20 +49,20 @@ def test_tabs_and_line_breaks_are_ordinary_text():
 # ---- accounts and display keys --------------------------------------------------------------------
 
 def test_a_display_name_longer_than_its_column(demo_engine):
-    assert field_errors(lambda: auth.add_user("wu", "pass1", "viewer", "名" * 101, engine=demo_engine)) == [
+    assert field_errors(lambda: auth.add_user("wu", "pass1-long", "viewer", "名" * 101, engine=demo_engine)) == [
         (None, "display_name", "too long (at most 100 characters, this has 101)")]
-    auth.add_user("wu", "pass1", "viewer", "名" * 100, engine=demo_engine)
+    auth.add_user("wu", "pass1-long", "viewer", "名" * 100, engine=demo_engine)
     with demo_engine.connect() as conn:
         assert conn.execute(sa.select(User.display_name).where(User.username == "wu")).scalar_one() == "名" * 100
 
 
 @pytest.mark.parametrize("call, field", [
-    (lambda e: auth.add_user("wu", "pass1", "viewer", NUL, engine=e), "display_name"),
-    (lambda e: auth.add_user("wu", "pass1", "clerk", None, ["Z\x001"], engine=e), "zone"),
-    (lambda e: auth.add_user("w\x00u", "pass1", "viewer", engine=e), "username"),
-    (lambda e: auth.add_user("w" * 65, "pass1", "viewer", engine=e), "username"),
+    (lambda e: auth.add_user("wu", "pass1-long", "viewer", NUL, engine=e), "display_name"),
+    (lambda e: auth.add_user("wu", "pass1-long", "clerk", None, ["Z\x001"], engine=e), "zone"),
+    (lambda e: auth.add_user("w\x00u", "pass1-long", "viewer", engine=e), "username"),
+    (lambda e: auth.add_user("w" * 65, "pass1-long", "viewer", engine=e), "username"),
     (lambda e: auth.set_active("ad\x00min", False, engine=e), "username"),
-    (lambda e: auth.set_password("ad\x00min", "pass1", engine=e), "username"),
+    (lambda e: auth.set_password("ad\x00min", "pass1-long", engine=e), "username"),
     (lambda e: auth.create_display_key(NUL, engine=e), "label"),
     (lambda e: auth.create_display_key("屏" * 101, engine=e), "label"),
 ])

@@ -245,7 +245,7 @@ def test_clerk_sees_and_closes_only_own_zone(engine):
                             owner="王", raised_on=D(24), due_on=D(25), version=1))
     from data_access import auth
 
-    clerk = auth.authenticate("clerk1", "pw12", engine)
+    clerk = auth.authenticate("clerk1", "pw12-pw12", engine)
     assert "西卡口无登记" not in inspections.closable_findings(clerk, END, engine=engine)["description"].tolist()
     row = open_finding(engine, "西卡口无登记")
     with pytest.raises(PermissionDenied):

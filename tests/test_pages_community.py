@@ -25,12 +25,12 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def territory(engine):
-    """The small test territory (accounts admin1 / super1 / clerk1 in Z1 / viewer1, password pw12)."""
+    """The small test territory (accounts admin1 / super1 / clerk1 in Z1 / viewer1, password pw12-pw12)."""
     return inspected_territory(engine)
 
 
 def as_user(username: str, page: str, query: dict | None = None):
-    return signed_in(username, page, query={**RANGE, **(query or {})}, password="pw12")
+    return signed_in(username, page, query={**RANGE, **(query or {})}, password="pw12-pw12")
 
 
 def map_spec(at) -> dict:
@@ -208,7 +208,7 @@ def test_survey_clerk_sees_only_own_zone_and_viewer_has_no_entry(territory):
     at = as_user("clerk1", SURVEY)
     assert set(at.selectbox(key="survey_site").options) == {
         "王家村（村 · 一区）", "李家村（村 · 一区）", "阳光小区（小区 · 一区）", "幸福小区（小区 · 一区）"}
-    viewer = signed_in("viewer1", None, query=RANGE, password="pw12")
+    viewer = signed_in("viewer1", None, query=RANGE, password="pw12-pw12")
     with pytest.raises(Exception):
         viewer.switch_page(SURVEY).run()
         assert not viewer.exception

@@ -62,12 +62,12 @@ def test_passwords_are_salted_and_slow():
 
 def test_sign_in(engine):
     minimal_territory(engine)
-    actor = auth.authenticate("clerk1", "pw12", engine)
+    actor = auth.authenticate("clerk1", "pw12-pw12", engine)
     assert actor.role == "clerk" and len(actor.zone_ids) == 1
     assert auth.authenticate("clerk1", "wrong", engine) is None
-    assert auth.authenticate("nobody", "pw12", engine) is None
+    assert auth.authenticate("nobody", "pw12-pw12", engine) is None
     auth.set_active("clerk1", False, engine=engine)
-    assert auth.authenticate("clerk1", "pw12", engine) is None
+    assert auth.authenticate("clerk1", "pw12-pw12", engine) is None
 
 
 def test_save_writes_rows_audit_and_version(engine):

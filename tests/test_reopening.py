@@ -488,11 +488,11 @@ def test_daily_approvals_and_employees_back(engine, histories):
 
 
 def test_choices_follow_the_actors_zones(engine, histories):
-    clerk = auth.authenticate("clerk1", "pw12", engine)
+    clerk = auth.authenticate("clerk1", "pw12-pw12", engine)
     assert set(reopening.choices(clerk, engine=engine)["name"]) == {"done企业", "approved企业", "waiting企业"}
-    viewer = auth.authenticate("viewer1", "pw12", engine)
+    viewer = auth.authenticate("viewer1", "pw12-pw12", engine)
     assert reopening.choices(viewer, engine=engine).empty
-    admin = auth.authenticate("admin1", "pw12", engine)
+    admin = auth.authenticate("admin1", "pw12-pw12", engine)
     assert len(reopening.choices(admin, engine=engine)) == 7
     assert set(reopening.choices(admin, department="safety", engine=engine)["name"]) == {"waiting企业", "suspended企业"}
 

@@ -99,13 +99,13 @@ def test_shop_table_filters(engine, world):
 
 
 def test_entry_rows_follow_the_actors_zones(engine, world):
-    clerk = auth.authenticate("clerk1", "pw12", engine)
+    clerk = auth.authenticate("clerk1", "pw12-pw12", engine)
     assert set(shops.entry_rows(clerk, engine=engine)["shop_id"]) == set(world["z1_shops"])
     assert shops.entry_rows(clerk, zone_id=world["z2"], engine=engine).empty
-    admin = auth.authenticate("admin1", "pw12", engine)
+    admin = auth.authenticate("admin1", "pw12-pw12", engine)
     assert len(shops.entry_rows(admin, engine=engine)) == 6
     assert list(shops.entry_rows(admin, category="grain_oil", engine=engine)["name"]) == ["丰收粮油"]
-    assert shops.entry_rows(auth.authenticate("viewer1", "pw12", engine), engine=engine).empty
+    assert shops.entry_rows(auth.authenticate("viewer1", "pw12-pw12", engine), engine=engine).empty
 
 
 # ---- the write --------------------------------------------------------------------------------------

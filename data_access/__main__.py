@@ -4,9 +4,11 @@
     python -m data_access user add NAME --role clerk [--zone Z1 ...] [--name 显示名]
     python -m data_access user passwd NAME
     python -m data_access user disable NAME | enable NAME
+    python -m data_access user role NAME --role supervisor
     python -m data_access user list
-    python -m data_access key add LABEL [--zone Z1]       (prints the new display key once)
-    python -m data_access key list                        (ids, for revoke)
+    python -m data_access key add LABEL [--zone Z1] [--expires 2020-03-31]   (prints the new key once;
+                                                          --expires: its last valid day)
+    python -m data_access key list                        (ids for revoke, last day, last use)
     python -m data_access key revoke ID
     python -m data_access setting get season_start
     python -m data_access setting set season_start 2020-01-23
@@ -93,19 +95,24 @@ def cmd_user(args) -> str:
         return _table(auth.list_users(), ["username", "display_name", "role", "active", "zones"])
     _need(args.username, "user name")
     if args.action == "add":
-        auth.add_user(args.username, _password(), args.role, args.name, args.zone)
+        auth.add_user(args.username, _password(), args.role or "viewer", args.name, args.zone)
         return f"user {args.username} added"
     if args.action == "passwd":
         auth.set_password(args.username, _password())
         return f"password of {args.username} changed"
+    if args.action == "role":
+        auth.set_role(args.username, _need(args.role, "--role"))
+        return f"user {args.username} is now {args.role}"
     auth.set_active(args.username, args.action == "enable")
     return f"user {args.username} {args.action}d"
 
 
 def cmd_key(args) -> str:
     if args.action == "list":
-        keys = auth.list_display_keys().rename(columns={"created_at": "created", "revoked_at": "revoked"})
-        return _table(keys, ["id", "label", "zone", "created", "revoked"])
+        keys = auth.list_display_keys().rename(columns={"created_at": "created", "revoked_at": "revoked",
+                                                        "last_used_at": "last_used"})
+        keys["valid_through"] = [auth.key_last_day(value) for value in keys["expires_at"]]
+        return _table(keys, ["id", "label", "zone", "created", "valid_through", "last_used", "revoked"])
     _need(args.label, "label" if args.action == "add" else "key id")
     if args.action == "add":
         zone_id = None
@@ -116,7 +123,13 @@ def cmd_key(args) -> str:
                 zone_id = session.scalar(select(WorkZone.id).where(WorkZone.code == args.zone))
             if zone_id is None:
                 raise SystemExit(f"no work zone {args.zone}")
-        key = auth.create_display_key(args.label, None, zone_id)
+        valid_through = None
+        if args.expires:
+            try:
+                valid_through = dt.date.fromisoformat(args.expires)
+            except ValueError:
+                raise UsageError(f"--expires {args.expires}: give the key's last valid day as YYYY-MM-DD") from None
+        key = auth.create_display_key(args.label, None, zone_id, valid_through=valid_through)
         return f"display key (shown once): {key}\nopen: /wall?key={key}"
     if not args.label.isdigit():
         raise UsageError(f"{args.label} is not a key id: see `key list`")
@@ -207,9 +220,9 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--demo", action="store_true", help="and load the demo data set")
     init.set_defaults(run=cmd_init)
     user = sub.add_parser("user", help="manage accounts")
-    user.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"])
+    user.add_argument("action", choices=["add", "passwd", "disable", "enable", "role", "list"])
     user.add_argument("username", nargs="?")
-    user.add_argument("--role", default="viewer")
+    user.add_argument("--role", help="admin, supervisor, clerk or viewer (add: default viewer)")
     user.add_argument("--name", help="display name")
     user.add_argument("--zone", action="append", help="work zone code a clerk may write for")
     user.set_defaults(run=cmd_user)
@@ -217,6 +230,7 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("action", choices=["add", "revoke", "list"])
     key.add_argument("label", nargs="?", help="a name for the display (add) or the key's id (revoke)")
     key.add_argument("--zone", help="work zone code the display shows")
+    key.add_argument("--expires", help="the key's last valid day, YYYY-MM-DD (default: until revoked)")
     key.set_defaults(run=cmd_key)
     setting = sub.add_parser("setting", help="read or change a setting (season_start)")
     setting.add_argument("action", choices=["get", "set"])

@@ -398,6 +398,17 @@ def key_expiry(last_day: dt.date | None) -> dt.datetime | None:
     return end.astimezone(dt.timezone.utc)
 
 
+def key_last_day(expires_at) -> dt.date | None:
+    """The last day a key works (the day before its expiry instant, server time), or None."""
+    if expires_at is None or expires_at != expires_at:  # None, NaN, NaT
+        return None
+    if hasattr(expires_at, "to_pydatetime"):
+        expires_at = expires_at.to_pydatetime()
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=dt.timezone.utc)
+    return (expires_at.astimezone() - dt.timedelta(microseconds=1)).date()
+
+
 def create_display_key(label: str, actor: Actor | None = None, zone_id: int | None = None, key: str | None = None,
                        is_demo: bool = False, engine=None, valid_through: dt.date | None = None) -> str:
     """Returns the key in clear once; only its hash is kept. actor None: the (trusted) command line.

@@ -4,6 +4,7 @@ import streamlit as st
 from data_access import auth, territory
 from data_access.errors import DataError
 from data_access.models import ROLES
+from ui import admin_signins
 from ui import due_times as due
 from ui import errors as show_errors
 from ui.data import read
@@ -29,7 +30,8 @@ with accounts:
         st.subheader(t("admin.add_user"))
         username = st.text_input(t("signin.username"), key="admin_new_username", persist_state="session")
         display_name = st.text_input(t("admin.display_name"), key="admin_new_display", persist_state="session")
-        password = st.text_input(t("signin.password"), type="password", key="admin_new_password")
+        password = st.text_input(t("signin.password"), type="password", key="admin_new_password",
+                                 help=t("signin.password_rule"))
         role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role", persist_state="session")
         scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones", persist_state="session")
         if st.form_submit_button(t("admin.add_user"), type="primary"):
@@ -42,7 +44,8 @@ with accounts:
     with right.container(border=True):
         st.subheader(t("admin.toggle"))
         target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target", persist_state="session")
-        new_password = st.text_input(t("admin.new_password"), type="password", key="admin_reset_password")
+        new_password = st.text_input(t("admin.new_password"), type="password", key="admin_reset_password",
+                                     help=t("signin.password_rule"))
         buttons = st.columns(3)
         try:
             if buttons[0].button(t("admin.disable"), key="admin_disable"):
@@ -56,6 +59,8 @@ with accounts:
                 st.success(t("admin.done"))
         except DataError as error:
             show_errors.show(error)
+        admin_signins.role_change(target, user)
+    admin_signins.recent_failures()
 
 with keys:
     listing = read(auth.list_display_keys)
@@ -65,10 +70,11 @@ with keys:
         label = st.text_input(t("admin.key_label"), key="admin_key_label", persist_state="session")
         zone = st.selectbox(t("admin.key_zone"), ["", *zone_names], format_func=lambda c: zone_names.get(c, "—"),
                             key="admin_key_zone", persist_state="session")
+        valid_through = admin_signins.key_valid_through()
         if st.form_submit_button(t("admin.create_key"), type="primary"):
             zone_id = int(zones.loc[zones["code"] == zone, "id"].iloc[0]) if zone else None
             try:
-                new_key = auth.create_display_key(label, user, zone_id)
+                new_key = auth.create_display_key(label, user, zone_id, valid_through=valid_through)
             except DataError as error:
                 show_errors.show(error)
             else:

@@ -1,29 +1,43 @@
-"""Sign-in: local accounts. Wall displays never come here (they open with a display key)."""
+"""Sign-in: local accounts. Wall displays never come here (they open with a display key).
+
+A good password opens a session that lasts across reloads, tabs, bookmarks and app servers
+(ui/session.py); every attempt is throttled and audited (data_access/auth.sign_in).
+"""
+import math
+
 import streamlit as st
 
-from data_access import auth, territory
+from data_access import auth, sessions, territory
 from ui import session
 from ui.data import read
-from ui.i18n import t
 from ui.guard import require_router
+from ui.i18n import t
 
 require_router()
 
 st.title(t("app.title"))
 left, _ = st.columns([2, 3])
+if st.session_state.pop(session.ENDED_KEY, False):
+    left.info(t("signin.ended"), icon=":material/logout:")
 with left.form("sign_in", border=True):
     st.subheader(t("signin.title"))
     username = st.text_input(t("signin.username"), key="signin_username")
     password = st.text_input(t("signin.password"), type="password", key="signin_password")
+    remember = st.checkbox(t("signin.remember", days=max(1, round(sessions.remember_seconds() / 86400))),
+                           key="signin_remember")
     submitted = st.form_submit_button(t("signin.submit"), type="primary", width="stretch", key="signin_submit")
 
 if submitted:
-    user = auth.authenticate(username, password)
-    if user is None:
-        left.error(t("signin.failed"))
-    else:
-        session.sign_in(user)
+    result = auth.sign_in(username, password, client=session.client_address(), remember=remember)
+    if result.actor is not None:
+        session.sign_in(result)
         st.rerun()
+    elif result.outcome == "locked":
+        left.error(t("signin.locked", minutes=max(1, math.ceil(result.retry_after / 60))), icon=":material/lock_clock:")
+    elif result.outcome == "throttled":
+        left.error(t("signin.throttled", seconds=result.retry_after), icon=":material/hourglass_top:")
+    else:
+        left.error(t("signin.failed"))
 
 if read(territory.dataset_kind) == "demo":
     left.info(t("signin.demo_hint"), icon=":material/science:")

@@ -22,6 +22,7 @@ from ui.data import chart_spec, read
 from ui.i18n import LANGS, lang, t
 from ui.kpi import day_tile, due_text, late_text, short_day
 from ui.outage import is_database_error
+from ui import wall_access
 from ui.wall_style import WALL_CSS
 from ui.guard import require_router
 
@@ -309,7 +310,7 @@ def board() -> None:
     banner = st.container()
     try:
         # The key is checked on every refresh: revoking it blanks a screen within one refresh.
-        display = auth.check_display_key(st.query_params.get("key"))
+        display = auth.check_display_key(wall_access.current_key())
         if display is None:
             st.session_state.pop(LAST_BOARD, None)
             banner.error(t("wall.refused"))
@@ -342,7 +343,7 @@ def key_refused() -> bool:
     """A wrong key stops here, before the refresh timer starts. With the database away the board
     decides: it redraws the last good board (the key was good then) or says there is none."""
     try:
-        return auth.check_display_key(st.query_params.get("key")) is None
+        return auth.check_display_key(wall_access.current_key()) is None
     except Exception as error:
         if not is_database_error(error):
             raise

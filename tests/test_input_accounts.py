@@ -33,7 +33,7 @@ def test_cli_key_list_shows_the_id_a_revoke_needs(engine, capsys):
     capsys.readouterr()
     assert main(["key", "list"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["id", "label", "zone", "created", "revoked"]
+    assert out.splitlines()[0].split() == ["id", "label", "zone", "created", "valid_through", "last_used", "revoked"]
     row = next(line for line in out.splitlines() if "二区大屏" in line)
     key_id = row.split()[0]
     assert main(["key", "revoke", key_id]) == 0

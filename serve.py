@@ -1,0 +1,11 @@
+"""Start the dashboard with `streamlit run serve.py` (or `uvicorn serve:app`).
+
+app.py is the app; this file adds the three small routes that set HttpOnly cookies for a sign-in that
+lasts across reloads, tabs and app servers (ui/cookie_routes.py). `streamlit run app.py` still works,
+but there a sign-in lasts only as long as its tab.
+"""
+import streamlit as st
+
+from ui.cookie_routes import routes
+
+app = st.App("app.py", routes=routes())

@@ -37,18 +37,43 @@ def _day_totals(filters: Filters, engine=None) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(query).all(), columns=["day", *METRICS, "reports"])
 
 
+def _expected_per_day(filters: Filters, days: pd.Series, engine=None) -> list[int]:
+    """How many checkpoints in the filter were expected to report on each day (one opened mid-season
+    is not expected before its first reporting day)."""
+    query = _checkpoint_scope(select(Site.reporting_from), filters)
+    with read_connection(engine) as conn:
+        starts = conn.execute(query).scalars().all()
+    return [sum(1 for first in starts if first is None or first <= day) for day in days]
+
+
+def _short_days(frame: pd.DataFrame, filters: Filters, engine=None) -> pd.Series:
+    """Days with reports from fewer checkpoints than expected (a day still coming in)."""
+    return frame["reports"] < _expected_per_day(filters, frame["day"], engine)
+
+
 def daily(filters: Filters, engine=None) -> pd.DataFrame:
     """One row per day of the range (days without reports count 0) with a 7-day average; over a longer
     range one row per week, month or year (grain.grain_for), `day` being its first day, with the
     average per day of each period instead (a 7-day average means nothing per month)."""
     kind = grain.grain_for(filters.start, filters.end)
     frame = grain.resample(_day_totals(filters, engine), filters.start, filters.end, kind, [*METRICS, "reports"])
+    if kind == "day":  # a day still coming in is drawn paler and kept out of the 7-day average
+        frame["partial"] = _short_days(frame, filters, engine) & (frame["reports"] > 0)
     for metric in ("vehicles", "persons"):
         if kind == "day":
-            frame[f"{metric}_7d"] = frame[metric].rolling(7, min_periods=1).mean().round(1)
+            whole = frame[metric].where(~frame["partial"])
+            frame[f"{metric}_7d"] = whole.rolling(7, min_periods=1).mean().round(1)
         else:
             frame[f"{metric}_per_day"] = (frame[metric] / frame["days"]).round(1)
     return frame
+
+
+def _daily_average(days: pd.DataFrame, count: int, filters: Filters, engine=None) -> float:
+    """Vehicles per day over whole days: the last day, while still coming in, would pull it down."""
+    total = days["vehicles"].sum()
+    if filters.end in days.index and _short_days(days.loc[[filters.end]].reset_index(), filters, engine).iat[0]:
+        total, count = total - days.at[filters.end, "vehicles"], count - 1
+    return float(total / count) if count else 0.0
 
 
 def summary(filters: Filters, engine=None) -> dict:
@@ -68,7 +93,7 @@ def summary(filters: Filters, engine=None) -> dict:
         "yesterday": on(filters.end - dt.timedelta(days=1)) if count > 1 else None,
         "totals": totals,
         "days": count,
-        "daily_average_vehicles": totals["vehicles"] / count if count else 0,
+        "daily_average_vehicles": _daily_average(days, count, filters, engine),
         "busiest_day": busiest,
         "busiest_vehicles": int(days.at[busiest, "vehicles"]) if busiest is not None else 0,
     }

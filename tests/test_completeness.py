@@ -137,3 +137,18 @@ def test_like_for_like_change_uses_only_sites_in_on_both_days(demo_engine):
         yesterday = conn.execute(sa.select(sa.func.sum(CheckpointDay.vehicles)).where(
             CheckpointDay.day == LAST, CheckpointDay.site_id.in_(sites[:2]))).scalar_one()
     assert change["yesterday"]["vehicles"] == yesterday
+
+
+def test_a_day_still_coming_in_is_marked_and_kept_out_of_averages(demo_engine):
+    from data_access import traffic
+
+    before = traffic.summary(Filters(start=dt.date(2020, 2, 1), end=LAST), engine=demo_engine)
+    report(demo_engine, road_checkpoints(demo_engine)[:2], NEXT, at(NEXT, 20), vehicles=5)
+    filters = Filters(start=dt.date(2020, 2, 1), end=NEXT)
+    days = traffic.daily(filters, engine=demo_engine).set_index("day")
+    assert bool(days.at[NEXT, "partial"]) and not days.loc[:LAST, "partial"].any()
+    whole_six = days.loc[dt.date(2020, 2, 20):LAST, "vehicles"].mean()  # the 10-vehicle day is not averaged in
+    assert days.at[NEXT, "vehicles_7d"] == pytest.approx(whole_six, abs=0.05)
+    after = traffic.summary(filters, engine=demo_engine)
+    assert after["daily_average_vehicles"] == pytest.approx(before["daily_average_vehicles"])
+    assert after["totals"]["vehicles"] == before["totals"]["vehicles"] + 10  # totals still count every report

@@ -23,13 +23,13 @@ def with_periods(frame: pd.DataFrame, kind: str, keep: list[str]) -> pd.DataFram
     """The `keep` columns with `day` as a timestamp plus each period's end (`day_end`, the next
     period's first day) and middle (`mid`), so bars can span their period and points sit in its
     middle; `partial` marks the periods only partly inside the range (their sums are short)."""
-    data = frame[["day", *keep, *(["days"] if "days" in frame else [])]].copy()
+    data = frame[["day", *keep, *(c for c in ("days", "partial") if c in frame)]].copy()
     ends = [grains.following(d, kind) for d in data["day"]]
     data["day"] = pd.to_datetime(data["day"])
     data["day_end"] = pd.to_datetime(ends)
     data["mid"] = data["day"] + (data["day_end"] - data["day"]) / 2
-    if "days" in data:
-        data["partial"] = data["days"] < (data["day_end"] - data["day"]).dt.days
+    if "days" in data:  # a period only partly inside the range, or (by day) a day still coming in
+        data["partial"] = (data["days"] < (data["day_end"] - data["day"]).dt.days) | data.get("partial", False)
     return data
 
 

@@ -26,7 +26,8 @@ def daily_trend(frame: pd.DataFrame, metric: str, label: str, average_label: str
         return base.mark_bar(color=color, x2Offset=-1).encode(
             x2="day_end:T", y=y, y2=alt.datum(0), opacity=periods.bar_opacity(), tooltip=tooltip,
         ).properties(height=height)
-    bars = base.mark_bar(color=color, opacity=0.55).encode(y=y, tooltip=tooltip)
+    # a day still coming in (fewer reports than checkpoints) is drawn pale: not read as a drop
+    bars = base.mark_bar(color=color).encode(y=y, tooltip=tooltip, opacity=periods.bar_opacity(0.55, 0.2))
     line = base.mark_line(color=color, strokeWidth=3).encode(y=f"{average}:Q")
     return (bars + line).properties(height=height)
 

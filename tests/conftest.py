@@ -142,3 +142,39 @@ def _clear_streamlit_caches():
 def pytest_report_header(config):
     state = "reachable" if PG_AVAILABLE else "NOT reachable: PostgreSQL runs will be skipped"
     return f"PostgreSQL for tests: {PG_ADMIN_URL} ({state})"
+
+
+# ---- how many PostgreSQL runs there were, in the summary ------------------------------------------
+
+_PG_TESTS: set[str] = set()
+_PG_OUTCOMES: dict[str, str] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            _PG_TESTS.add(item.nodeid)
+
+
+def pytest_runtest_logreport(report):
+    if report.nodeid not in _PG_TESTS:
+        return
+    if report.failed:
+        _PG_OUTCOMES[report.nodeid] = "failed"
+    elif report.skipped and _PG_OUTCOMES.get(report.nodeid) != "failed":
+        _PG_OUTCOMES[report.nodeid] = "skipped"
+    elif report.when == "call" and report.passed:
+        _PG_OUTCOMES.setdefault(report.nodeid, "passed")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _PG_TESTS:
+        return
+    counts = {kind: sum(1 for v in _PG_OUTCOMES.values() if v == kind) for kind in ("passed", "failed", "skipped")}
+    ran = counts["passed"] + counts["failed"]
+    line = f"PostgreSQL: {ran} tests ran on {PG_ADMIN_URL} ({counts['passed']} passed, {counts['failed']} failed)"
+    if counts["skipped"]:
+        line += f", {counts['skipped']} skipped" + ("" if PG_AVAILABLE else ": no server answered")
+    terminalreporter.write_sep("=", line, red=bool(counts["failed"] or (counts["skipped"] and not PG_AVAILABLE)),
+                               green=not counts["failed"] and not counts["skipped"], bold=True)

@@ -1,4 +1,4 @@
-"""Start the dashboard with `streamlit run serve.py` (or `uvicorn serve:app`).
+"""Start the dashboard with `streamlit run serve.py`.
 
 app.py is the app; this file adds the three small routes that set HttpOnly cookies for a sign-in that
 lasts across reloads, tabs and app servers (ui/cookie_routes.py). `streamlit run app.py` still works,

@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# Install everything the tests need and run all of them (SQLite, PostgreSQL, headless Chromium).
+# Install everything the tests need and run all of them (SQLite, PostgreSQL, headless Chromium, HAProxy).
 # Usage: bash scripts/test.sh [pytest options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian's Chromium for the browser tests, and CJK fonts so Chinese renders in screenshots.
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# Debian's Chromium for the browser tests, CJK fonts so Chinese renders in screenshots, and HAProxy for
+# the two-server test (tests/browser/test_two_servers_browser.py, deploy/haproxy.cfg).
+missing() {
+  ! command -v chromium >/dev/null 2>&1 && return 0
+  ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && return 0
+  [ ! -x /usr/sbin/haproxy ] && ! command -v haproxy >/dev/null 2>&1 && return 0
+  return 1
+}
+if missing; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk haproxy >/dev/null
   else
-    echo "chromium or fonts-noto-cjk missing: run 'sudo apt-get install chromium fonts-noto-cjk'" >&2
+    echo "chromium, fonts-noto-cjk or haproxy missing: run 'sudo apt-get install chromium fonts-noto-cjk haproxy'" >&2
   fi
 fi
 
-# PostgreSQL: use the one on 127.0.0.1:5432 (or TEST_POSTGRES_URL); start the local cluster if it is down.
-if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
-  fi
-fi
+# PostgreSQL where TEST_POSTGRES_URL points (default 127.0.0.1:5432): started, or installed from Debian's
+# package and started, when none answers (as root; otherwise it says what to run).
+bash scripts/postgres_for_tests.sh
 
 python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt

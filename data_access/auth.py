@@ -134,6 +134,7 @@ def sign_in(username: str, password: str, client: str | None = None, remember: b
     password = password if isinstance(password, str) else ""
     actor, user_id, started = None, None, None
     with write_session(engine) as session:
+        throttle.serialise(session, name)
         verdict = throttle.verdict(session, name, client, now)
         if verdict.outcome:
             outcome = verdict.outcome

@@ -102,6 +102,21 @@ def _failures(session: Session, where, since: dt.datetime):
     return int(count or 0), aware(last)
 
 
+def serialise(session: Session, name: str) -> None:
+    """Attempts for one name take turns (until their transaction ends), so a burst of parallel guesses
+    cannot all pass the count before any of them is recorded. SQLite's write transactions take turns
+    anyway; on PostgreSQL a transaction-scoped advisory lock keyed on the name does it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    import hashlib
+
+    from sqlalchemy import text
+
+    key = int.from_bytes(hashlib.sha256(("sign-in:" + name).encode("utf-8", "surrogatepass")).digest()[:8], "big",
+                         signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def verdict(session: Session, name: str, client: str, now: dt.datetime) -> Verdict:
     """May this attempt go ahead? The stricter of the name's and the address's verdicts."""
     from .models import SignInAttempt

@@ -115,6 +115,25 @@ def test_growing_delay_then_lock_per_account(engine):
     assert attempt(engine, "admin1", "admin1-password", at + seconds(61), client="10.9.9.9").outcome == "success"
 
 
+def test_a_burst_of_parallel_guesses_gets_only_the_free_failures(engine):
+    """Twelve wrong passwords at once for one name: they take turns, so only the five free ones are
+    checked and the rest are refused for being too early."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    accounts(engine)
+    start = Barrier(12)
+
+    def guess(i):
+        start.wait()
+        return auth.sign_in("clerk1", f"guess-{i}", client=f"10.7.0.{i}", engine=engine, start_session=False).outcome
+
+    with ThreadPoolExecutor(12) as pool:
+        outcomes = sorted(pool.map(guess, range(12)))
+    assert outcomes.count("wrong_password") == throttle.account_limits().free, outcomes
+    assert outcomes.count("throttled") == 12 - throttle.account_limits().free, outcomes
+
+
 def test_unknown_names_lock_exactly_like_real_ones(engine):
     accounts(engine)
     outcomes = {}

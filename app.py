@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access import territory
-from ui import session
+from ui import session, wall_access
 from ui.data import read
 from ui.filter_bar import filter_bar, show_url_notices
 from ui.format import plain
@@ -40,11 +40,23 @@ PAGES = [
 ]
 
 
-def language_switch() -> None:
+def init_language() -> None:
+    """The language lives in session_state["lang"] (ui.i18n reads it), taken from ?lang= on a session's first run."""
     if "lang" not in st.session_state:
         wanted = st.query_params.get("lang", "zh")
         st.session_state["lang"] = wanted if wanted in LANGS else "zh"
-    st.sidebar.segmented_control(t("lang.label"), LANGS, key="lang", required=True,
+
+
+def _switched_language() -> None:
+    st.session_state["lang"] = st.session_state["lang_switch"]
+
+
+def language_switch() -> None:
+    """The switch has a key of its own: Streamlit drops a widget's value after a run that does not draw it
+    (the sign-in's rerun), and the chosen language must outlive such runs."""
+    init_language()
+    st.session_state["lang_switch"] = st.session_state["lang"]
+    st.sidebar.segmented_control(t("lang.label"), LANGS, key="lang_switch", required=True, on_change=_switched_language,
                                  format_func=lambda code: "中文" if code == "zh" else "English")
     if st.session_state["lang"] == "en":
         st.query_params["lang"] = "en"
@@ -61,12 +73,18 @@ def wall_navigation():
     return st.navigation([forward, wall], position="hidden")
 
 
+def kept_key_wall():
+    """/wall with no ?key=: a wall whose browser keeps its display key in a cookie (ui/wall_access.py)."""
+    return st.Page("pages/wall.py", title=t("page.wall"), url_path="wall", icon=":material/tv:", visibility="hidden")
+
+
 def signed_out_navigation():
     """Only the sign-in form, but at every page's address too: a link a supervisor sent
     (/traffic?zone=Z2) asks for sign-in and then opens exactly that view."""
     sign_in = lambda url_path=None: st.Page("pages/sign_in.py", title=t("signin.title"), icon=":material/login:",
                                             url_path=url_path, default=url_path is None)
-    return st.navigation([sign_in()] + [sign_in(url_path) for *_, url_path, _ in PAGES], position="hidden")
+    return st.navigation([sign_in()] + [sign_in(url_path) for *_, url_path, _ in PAGES] + [kept_key_wall()],
+                         position="hidden")
 
 
 def signed_in_navigation(user):
@@ -74,7 +92,8 @@ def signed_in_navigation(user):
     for section, path, title, icon, url_path, roles in PAGES:
         if user.role in roles:
             sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url_path))
-    return st.navigation(sections)
+    sections.setdefault(t("nav.dashboards"), []).append(kept_key_wall())
+    return st.navigation(sections, expanded=True)  # never fold the menu behind Streamlit's English "View more"
 
 
 def account_box(user) -> None:
@@ -83,6 +102,8 @@ def account_box(user) -> None:
     if box.button(t("signout"), key="sign_out", width="stretch"):
         session.sign_out()
         st.rerun()
+    with box:
+        session.sync_cookie()  # a new sign-in's cookie goes to the browser
 
 
 def demo_banner() -> None:
@@ -94,15 +115,21 @@ def main() -> None:
     mark_routed()
     if "key" in st.query_params:  # a wall display: no sign-in, no sidebar, no filter bar
         ensure_database()
+        wall_access.keep_key()  # then /wall: the browser keeps the key in a cookie
         wall_navigation().run()
         return
-    language_switch()
+    init_language()
     ensure_database()
-    user = session.actor()
-    if user is None:
-        signed_out_navigation().run()
+    user = session.current()  # checked against the database at every run; a reload finds it from the cookie
+    page = signed_in_navigation(user) if user else signed_out_navigation()
+    if page.url_path == "wall":  # a wall that kept its key: as above, no sidebar
+        page.run()
         return
-    page = signed_in_navigation(user)
+    language_switch()
+    if user is None:
+        session.sync_cookie()  # a signed-out browser drops its cookie
+        page.run()
+        return
     account_box(user)
     st.session_state["filters"] = filter_bar(home_zone_id=user.home_zone_id)
     demo_banner()

@@ -4,74 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, Server, free_port, wait_http
 
 ENTRY = os.environ.get("DASHBOARD_ENTRY", "serve.py")  # the tests' entry point (app.py: no cookie routes)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, process: subprocess.Popen | None, seconds: float = 60) -> bool:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return True
-        except Exception:
-            if process is not None and process.poll() is not None:
-                return False
-            time.sleep(0.3)
-    return False
-
-
-class AppServer:
-    """One app server on a loopback port. `env` adds settings (e.g. a shorter idle time)."""
-
-    def __init__(self, database_url: str, log_path: Path, env: dict | None = None, cookie_secret: str | None = None,
-                 root: Path = ROOT):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = database_url
-        self.log_path = log_path
-        environment = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_DEMO": "1",
-                       "DASHBOARD_LOG": str(log_path.with_suffix(".app.log")), **(env or {})}
-        args = [sys.executable, "-m", "streamlit", "run", str(root / ENTRY), "--server.headless", "true",
-                "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-        if cookie_secret:
-            environment["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret
-        self.log = open(log_path, "w")
-        self.process = subprocess.Popen(args, cwd=root, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_http(self.url + "/_stcore/health", self.process):
-            self.stop()
-            raise RuntimeError(f"streamlit did not start; see {log_path}")
-
-    def kill(self) -> None:
-        """As a crash would: no goodbye to the browsers."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        if not self.log.closed:
-            self.log.close()
+def app_server(database_url: str, log_path: Path, env: dict | None = None, cookie_secret: str | None = None) -> Server:
+    """An app server started the way the README starts it (serve.py: with the cookie routes)."""
+    return Server(database_url, log_path, env=env, entry=ENTRY, cookie_secret=cookie_secret)
 
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -82,7 +25,7 @@ class Balancer:
     """HAProxy from Debian's package, run in the foreground with the shipped example configuration;
     the addresses come from the environment variables the example reads."""
 
-    def __init__(self, servers: list[AppServer], log_path: Path):
+    def __init__(self, servers: list[Server], log_path: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DASHBOARD_LISTEN": f"127.0.0.1:{self.port}",

@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -18,37 +21,57 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+def wait_http(url: str, process: subprocess.Popen | None, seconds: float = 60) -> bool:
+    """True once `url` answers; False if the process died or the time ran out."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return True
+        except Exception:
+            if process is not None and process.poll() is not None:
+                return False
+            time.sleep(0.3)
+    return False
+
+
 class Server:
-    def __init__(self, database_url: str, log_path: Path):
-        self.port = _free_port()
+    """One app server on a loopback port: `streamlit run app.py` by default, or `entry="serve.py"` (the
+    shipped entry point, with the cookie routes). `env` adds settings; several servers behind a balancer
+    share a `cookie_secret`."""
+
+    def __init__(self, database_url: str, log_path: Path, env: dict | None = None, entry: str = "app.py",
+                 cookie_secret: str | None = None, root: Path = ROOT):
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
-        env = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_DEMO": "1",
-               "DASHBOARD_LOG": str(log_path.with_suffix(".app.log"))}
+        self.log_path = log_path
+        environment = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_DEMO": "1",
+                       "DASHBOARD_LOG": str(log_path.with_suffix(".app.log")), **(env or {})}
+        if cookie_secret:
+            environment["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", str(root / entry), "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=root, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
-                return
-            except Exception:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start; see {log_path}")
+        if not wait_http(self.url + "/_stcore/health", self.process):
+            self.stop()
+            raise RuntimeError(f"streamlit did not start; see {log_path}")
+
+    def kill(self) -> None:
+        """As a crash would: no goodbye to the browsers."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -57,7 +80,29 @@ class Server:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
+
+
+@contextmanager
+def own_postgres_database(prefix: str):
+    """A PostgreSQL database of the test's own (so it can be cut off or have its clock moved, never the
+    shared server), dropped afterwards; yields its URL and name."""
+    from tests.conftest import PG_ADMIN_URL, PG_AVAILABLE, _pg_admin, _pg_url
+
+    if not PG_AVAILABLE:
+        pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with _pg_admin().connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _pg_url(name), name
+    finally:
+        from data_access import db
+
+        db.dispose_engines()
+        with _pg_admin().connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +160,10 @@ def go(page, title: str) -> None:
     page.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click()
     page.wait_for_timeout(300)
     wait_ready(page)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    """monkeypatch for a module's server fixture: environment for the server, undone afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch

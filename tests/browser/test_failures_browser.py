@@ -19,9 +19,9 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.models import CheckpointDay, Site, WorkZone
-from tests.browser.conftest import Server, go, screenshot, sign_in, wait_ready
+from tests.browser.conftest import Server, go, own_postgres_database, screenshot, sign_in, wait_ready
 from tests.browser.test_traffic_browser import type_into_cell
-from tests.conftest import PG_ADMIN_URL, PG_AVAILABLE, _pg_admin, _pg_url
+from tests.conftest import _pg_admin
 
 pytestmark = pytest.mark.browser
 RETRY = 2  # seconds between the outage screen's retries on the test servers
@@ -41,19 +41,12 @@ def _retry_every(seconds: float):
 @pytest.fixture(scope="module")
 def pg_server(tmp_path_factory):
     """The app on its own PostgreSQL database, filled with the demo data on first start."""
-    if not PG_AVAILABLE:
-        pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
-    name = f"dash_fail_{int(time.time())}"
-    with _pg_admin().connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    with _retry_every(RETRY):
-        server = Server(_pg_url(name), tmp_path_factory.mktemp("pg_fail") / "server.log")
-    server.database, server.engine = name, sa.create_engine(_pg_url(name), poolclass=sa.pool.NullPool)
-    yield server
-    server.stop()
-    server.engine.dispose()
-    with _pg_admin().connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with own_postgres_database("dash_fail") as (url, name), _retry_every(RETRY):
+        server = Server(url, tmp_path_factory.mktemp("pg_fail") / "server.log")
+        server.database, server.engine = name, sa.create_engine(url, poolclass=sa.pool.NullPool)
+        yield server
+        server.stop()
+        server.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,11 @@ page at 1366x768, in each state.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import Server, screenshot, sign_in, wait_ready
-from tests.conftest import PG_ADMIN_URL, PG_AVAILABLE, _pg_admin, _pg_url
+from tests.browser.conftest import Server, own_postgres_database, screenshot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 REFRESH = 3  # seconds; the test server's wall refresh interval
@@ -27,26 +24,15 @@ SIZES = {"1920x1080": (1920, 1080), "3840x2160": (3840, 2160)}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, monkeypatch_module):
     """The app on its own PostgreSQL database (the test moves its clock), filled with demo data."""
-    if not PG_AVAILABLE:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: partial-day browser test skipped")
-    name = f"dash_partial_{int(time.time())}"
-    with _pg_admin().connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    os.environ["WALL_REFRESH_SECONDS"] = str(REFRESH)
-    os.environ.pop("DASHBOARD_NOW", None)  # the server's clock is the demo's own setting
-    folder = tmp_path_factory.mktemp("partial")
-    instance = Server(_pg_url(name), folder / "server.log")
-    instance.database = name
-    yield instance
-    instance.stop()
-    os.environ.pop("WALL_REFRESH_SECONDS", None)
-    from data_access import db
-
-    db.dispose_engines()
-    with _pg_admin().connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    monkeypatch_module.setenv("WALL_REFRESH_SECONDS", str(REFRESH))
+    monkeypatch_module.delenv("DASHBOARD_NOW", raising=False)  # the server's clock is the demo's own setting
+    with own_postgres_database("dash_partial") as (url, name):
+        instance = Server(url, tmp_path_factory.mktemp("partial") / "server.log")
+        instance.database = name
+        yield instance
+        instance.stop()
 
 
 def _engine(server):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from data_access import auth, db
 from data_access.models import AuditLog
-from tests.browser.app_servers import AppServer
+from tests.browser.app_servers import app_server
 from tests.browser.conftest import go, screenshot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def server(tmp_path_factory):
     """serve.py on a fresh SQLite demo database. Here an account locks after 7 failures (5 free, then waits
     of 5 s and 10 s: long enough to see in a browser, short enough not to wait the default 15 minutes)."""
     folder = tmp_path_factory.mktemp("signin")
-    app = AppServer(f"sqlite:///{folder / 'demo.db'}", folder / "server.log",
+    app = app_server(f"sqlite:///{folder / 'demo.db'}", folder / "server.log",
                     env={"DASHBOARD_SIGNIN_LOCK_FAILURES": "7", "DASHBOARD_SIGNIN_FIRST_DELAY_SECONDS": "5",
                          "WALL_REFRESH_SECONDS": "5"})
     yield app
@@ -191,7 +191,7 @@ def test_lockout_after_repeated_failures_with_audit_rows(browser, server):
 
 def test_lang_survives_sign_in(browser, tmp_path):
     """On a freshly started server (where the issue showed it: the first session lost ?lang=en at sign-in)."""
-    fresh = AppServer(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path / "server.log")
+    fresh = app_server(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path / "server.log")
     try:
         context, page = new_page(browser, locale="en-US")
         sign_in(page, fresh.url, "supervisor", query="?lang=en")

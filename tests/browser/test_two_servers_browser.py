@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import auth, db, shops
-from tests.browser.app_servers import HAPROXY, AppServer, Balancer
+from tests.browser.app_servers import HAPROXY, Balancer, app_server
 from tests.browser.conftest import screenshot, wait_ready
 from tests.conftest import PG_ADMIN_URL, PG_AVAILABLE, _pg_admin, _pg_url
 
@@ -37,9 +37,9 @@ def cluster(tmp_path_factory):
     env = {"WALL_REFRESH_SECONDS": str(REFRESH)}
     started = []
     try:
-        a = AppServer(_pg_url(name), folder / "a.log", env=env, cookie_secret=secret)
+        a = app_server(_pg_url(name), folder / "a.log", env=env, cookie_secret=secret)
         started.append(a)
-        b = AppServer(_pg_url(name), folder / "b.log", env=env, cookie_secret=secret)
+        b = app_server(_pg_url(name), folder / "b.log", env=env, cookie_secret=secret)
         started.append(b)
         balancer = Balancer([a, b], folder / "haproxy.log")
         started.append(balancer)

@@ -285,17 +285,34 @@ def _legend_steps(top) -> list[int]:
 
 
 def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: int = 640,
-                 dark: bool = False, legends: bool = True) -> alt.LayerChart:
+                 dark: bool = False, legends: bool = True, legend_orient: str | None = None,
+                 font_size: int | None = None, names_on_top: bool = False) -> alt.LayerChart:
     """Zones, villages and compounds shaded by coverage, checkpoints sized by the day's vehicles,
     and markers for compounds without property management and overdue duty points.
 
-    A small copy (the wall's) may drop the legends, which would cover much of it."""
+    The page keeps its legends in the map's corners. `legend_orient="bottom"` (the wall) puts them all
+    in one row under the map instead, outside the area the zones are fitted to, so no legend can cover a
+    zone's name however the map is sized; `font_size` sets the legends' and zone names' text;
+    `names_on_top` draws the zone names over the checkpoints and markers (read from across a room, a
+    name half hidden by a marker is lost). A copy may also drop the legends altogether."""
     colors = PALETTE[dark]
-    legend = (lambda **options: alt.Legend(**options)) if legends else (lambda **options: None)
+    below = legend_orient == "bottom"
+
+    def legend(orient: str | None = None, **options):
+        if not legends:
+            return None
+        if below:
+            options["orient"] = "bottom"
+            options.setdefault("direction", "horizontal")
+        elif orient:
+            options["orient"] = orient
+        return alt.Legend(**options)
+
+    legend_size = font_size or 12
     topology = payload["topology"]
     if topology is None:
         return alt.Chart(pd.DataFrame({"text": [label("map.no_geometry")]})).mark_text(
-            fontSize=16, color=colors["text"]).encode(text="text:N").properties(width=width, height=height)
+            fontSize=font_size or 16, color=colors["text"]).encode(text="text:N").properties(width=width, height=height)
 
     figures = alt.LookupData(data=payload["figures"], key="site_id", fields=list(FIGURES))
 
@@ -329,26 +346,29 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
         parts.append(shapes("area").mark_geoshape(stroke=colors["area_stroke"], strokeWidth=0.8).encode(
             color=alt.Color("coverage:Q", title=label("map.legend.coverage"),
                             scale=alt.Scale(scheme="redyellowgreen", domain=list(COVERAGE_DOMAIN), clamp=True),
-                            legend=legend(format=".0%", orient="bottom-left", direction="horizontal",
-                                          gradientLength=160)),
+                            legend=legend("bottom-left", format=".0%", direction="horizontal",
+                                          gradientLength=max(160, legend_size * 10))),
             tooltip=tooltip,
         ))
     parts.append(alt.Chart().transform_filter("datum.properties.focused").mark_geoshape(
         fillOpacity=0, stroke=colors["focus"], strokeWidth=3))
+    names = []
     if not payload["zone_labels"].empty:
-        size = max(13, round(height / 36))
+        size = font_size or max(13, round(height / 36))
         where = {"longitude": "lon:Q", "latitude": "lat:Q", "text": "name:N"}
         labels = alt.Chart(payload["zone_labels"])
         # a halo underneath keeps the zone name readable over any shade
-        parts.append(labels.mark_text(fontSize=size, fontWeight="bold", color=colors["halo"], stroke=colors["halo"],
+        names.append(labels.mark_text(fontSize=size, fontWeight="bold", color=colors["halo"], stroke=colors["halo"],
                                       strokeWidth=4, strokeJoin="round", opacity=0.85).encode(**where))
-        parts.append(labels.mark_text(fontSize=size, fontWeight="bold", color=colors["text"]).encode(**where))
+        names.append(labels.mark_text(fontSize=size, fontWeight="bold", color=colors["text"]).encode(**where))
+    if not names_on_top:
+        parts += names
     if "checkpoints" in layers and not payload["checkpoints"].empty:
         parts.append(alt.Chart(payload["checkpoints"]).mark_circle(
             color=colors["checkpoint"], opacity=0.85, stroke=colors["halo"], strokeWidth=1).encode(
             longitude="lon:Q", latitude="lat:Q",
             size=alt.Size("vehicles:Q", title=label("map.legend.vehicles"), scale=alt.Scale(range=[40, 900], zero=True),
-                          legend=legend(orient="bottom-right", direction="horizontal",
+                          legend=legend("bottom-right", direction="horizontal",
                                         values=_legend_steps(payload["checkpoints"]["vehicles"].max()))),
             tooltip=[alt.Tooltip("name:N", title=label("map.tip.checkpoint")),
                      alt.Tooltip("road:N", title=label("map.tip.road")),
@@ -367,20 +387,26 @@ def coverage_map(payload: dict, label, layers=LAYERS, width: int = 900, height: 
         parts.append(alt.Chart(markers).mark_point(filled=False, strokeWidth=3, size=260, opacity=1).encode(
             longitude="lon:Q", latitude="lat:Q",
             shape=alt.Shape("marker:N", title=None, scale=alt.Scale(domain=domain, range=[shapes_for[m] for m in domain]),
-                            legend=legend()),
+                            legend=legend(direction="vertical")),
             color=alt.Color("marker:N", title=None, scale=alt.Scale(domain=domain, range=[colors_for[m] for m in domain]),
-                            legend=legend(orient="top-left")),
+                            legend=legend("top-left", direction="vertical")),  # its entries stacked: a short row
             tooltip=[alt.Tooltip("name:N", title=label("map.tip.name")), alt.Tooltip("marker:N", title=label("map.tip.mark")),
                      alt.Tooltip("detail:N", title=label("map.tip.detail"))],
         ))
+    if names_on_top:
+        parts += names
     return (
         alt.layer(*parts, data=alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature=SHAPES)))
         .resolve_scale(color="independent", size="independent", shape="independent")
         .project(type="mercator")
         .properties(width=width, height=height, background="transparent" if dark else "#ffffff")
         .configure_view(stroke=None)
-        .configure_legend(labelColor=colors["text"], titleColor=colors["text"], labelFontSize=12, titleFontSize=12,
-                          symbolStrokeWidth=2.5, fillColor=colors["legend_fill"], padding=6, cornerRadius=4)
+        .configure_legend(labelColor=colors["text"], titleColor=colors["text"], labelFontSize=legend_size,
+                          titleFontSize=legend_size, symbolStrokeWidth=2.5, padding=6, cornerRadius=4,
+                          # bigger text needs room to be read whole
+                          **({"labelLimit": font_size * 16, "titleLimit": font_size * 16} if font_size else {}),
+                          # a legend under the map needs no backdrop; one inside it keeps the map legible
+                          **({} if below else {"fillColor": colors["legend_fill"]}))
     )
 
 
@@ -456,13 +482,14 @@ def to_spec(chart) -> dict:
 # st.vega_lite_chart works on a shallow copy and only replaces top-level keys.
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _cached_spec(version: int, url: str, filters: Filters, layers: tuple, lang: str, width: int, height: int,
-                 dark: bool, legends: bool) -> dict:
+                 dark: bool, legends: bool, legend_orient: str | None = None, font_size: int | None = None,
+                 names_on_top: bool = False) -> dict:
     payload = map_payload(filters, lang, max(width, height))
     topology = payload["topology"]
     # Altair would walk (and validate) every coordinate of an inline topology, which takes seconds
     # for a large zone: build the chart around an empty one and put the real one in afterwards.
     chart = coverage_map({**payload, "topology": EMPTY_TOPOLOGY if topology else None}, labeller(lang),
-                         set(layers), width, height, dark, legends)
+                         set(layers), width, height, dark, legends, legend_orient, font_size, names_on_top)
     spec = to_spec(chart)
     if topology:
         try:
@@ -479,11 +506,12 @@ def _cached_spec(version: int, url: str, filters: Filters, layers: tuple, lang: 
 
 
 def map_spec(filters: Filters, layers=LAYERS, lang: str = "zh", width: int = 900, height: int = 640,
-             dark: bool = False, legends: bool = True) -> dict:
-    """The map's Vega-Lite spec for `st.vega_lite_chart` (the wall uses this too, dark and smaller),
+             dark: bool = False, legends: bool = True, legend_orient: str | None = None,
+             font_size: int | None = None, names_on_top: bool = False) -> dict:
+    """The map's Vega-Lite spec for `st.vega_lite_chart` (the wall uses this too, dark, legends below),
     rebuilt only after a write to the database. Treat it as read-only: it is shared."""
     return _cached_spec(db.data_version(), db.database_url(), filters, tuple(sorted(layers)), lang, width, height,
-                        dark, legends)
+                        dark, legends, legend_orient, font_size, names_on_top)
 
 
 def payload_bytes(spec: dict) -> int:

@@ -18,24 +18,25 @@ from ui import format as fmt
 from ui.charts import coverage as coverage_charts
 from ui.charts import reopening as reopening_charts
 from ui.charts import traffic as traffic_charts
+from ui.charts.theme import WALL_FONT, wall_spec
 from ui.data import chart_spec, read
 from ui.i18n import LANGS, lang, t
 from ui.kpi import day_tile, due_text, late_text, short_day
 from ui.outage import is_database_error
 from ui import wall_access
-from ui.wall_style import WALL_CSS
+from ui import wall_style
 from ui.guard import require_router
 
 require_router()
 
 REFRESH_SECONDS = float(os.environ.get("WALL_REFRESH_SECONDS", "30"))
 TREND_DAYS = 30
-MAX_ALERT_LINES = 20  # what the alert column holds at any screen size (its text is sized in vw)
-ALERT_LINE_WIDTH = 28  # CJK characters on one line of the alert column (a third of the screen)
+ALERT_LINE_WIDTH = 27  # CJK characters on one line of the alert column (its width and text are in units)
 LINES = ("reopening", "shops", "survey", "inspections")  # each panel's own "as of" besides traffic
 LAST_BOARD = "_wall_last_board"
 MARKERS = {1: ":red[:material/error:]", 2: ":orange[:material/schedule:]", 3: ":blue[:material/inventory_2:]"}
 SCALES = (0.5, 3.0)
+AUTO = "auto"
 CYCLE_WORDS = {"1": True, "0": False, "": False, "true": True, "yes": True, "on": True, "false": False,
                "no": False, "off": False}
 log = logging.getLogger("dashboard")
@@ -43,17 +44,19 @@ log = logging.getLogger("dashboard")
 
 # ---- URL parameters: a wall is set up once from a link, so a typo is corrected, never fatal ----
 
-def scale_parameter(raw: str | None) -> tuple[float, str | None]:
-    """?scale=2 on a 4K screen driven at native resolution doubles chart sizes (text already scales
-    with the screen). Returns the factor and, for a value that had to be corrected, what it became."""
-    if raw is None or not raw.strip():
-        return 1.0, None
+def scale_parameter(raw: str | None) -> tuple[float | None, str | None]:
+    """The wall fills any screen by itself (None: no override). `?scale=s` is an override: a board of
+    s x 1920x1080 CSS px, never larger than the screen (ui/wall_style.py), e.g. to leave a margin on
+    a television that cuts its edges; `?scale=2` on a native 4K screen, as old links have it, fills it.
+    Returns the factor and, for a value that had to be corrected, what it became."""
+    if raw is None or not raw.strip() or raw.strip().lower() == AUTO:
+        return None, None
     try:
         value = float(raw)
     except ValueError:
-        return 1.0, "1"
+        return None, AUTO
     if math.isnan(value):
-        return 1.0, "1"
+        return None, AUTO
     fixed = max(SCALES[0], min(SCALES[1], value))
     return fixed, None if fixed == value else f"{fixed:g}"
 
@@ -74,7 +77,7 @@ def lang_parameter(raw: str | None) -> tuple[str | None, str | None]:
     return value, value
 
 
-def read_parameters() -> tuple[float, bool, list[tuple[str, str, str]]]:
+def read_parameters() -> tuple[float | None, bool, list[tuple[str, str, str]]]:
     """The scale and cycle settings, the session's language, and (name, value, correction) for each
     parameter that had to be corrected."""
     scale, scale_fix = scale_parameter(st.query_params.get("scale"))
@@ -96,21 +99,25 @@ def parameter_notice(fixes) -> None:
                 f"{name}={fmt.plain(value[:40])} → {name}={fix}" for name, value, fix in fixes)), icon=":material/link_off:")
 
 
-st.html(WALL_CSS)
 SCALE, CYCLE, FIXES = read_parameters()
+st.html(wall_style.wall_css(SCALE))
 
 
-CLOCK_HTML = """<div id="c" style="font:700 {size}px 'Noto Sans CJK SC',system-ui,sans-serif;color:#fff;
-text-align:right;line-height:1.25;margin:0"></div><script>const c=document.getElementById('c');
-const p=n=>String(n).padStart(2,'0');function tick(){{const d=new Date();c.textContent=d.getFullYear()+'-'
-+p(d.getMonth()+1)+'-'+p(d.getDate())+' '+p(d.getHours())+':'+p(d.getMinutes())+':'+p(d.getSeconds());}}
-tick();setInterval(tick,1000);</script>"""
+# The frame's own vw/vh are its box, which the wall's CSS sizes in units: the time is as large as the
+# box allows and always whole (19 characters, about 10.4 em wide in bold).
+CLOCK_HTML = """<style>html,body{margin:0;height:100%;overflow:hidden;background:transparent}</style>
+<div id="c" style="font:700 min(64vh, 9.4vw) 'Noto Sans CJK SC',system-ui,sans-serif;color:#fff;display:flex;
+align-items:center;justify-content:flex-end;line-height:1.2;height:100vh;white-space:nowrap;margin:0"></div><script>
+const c=document.getElementById('c');const p=n=>String(n).padStart(2,'0');function tick(){const d=new Date();
+c.textContent=d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+' '+p(d.getHours())+':'+p(d.getMinutes())
++':'+p(d.getSeconds());}tick();setInterval(tick,1000);</script>"""
 
 
 def ticking_clock() -> None:
     """A clock that ticks in the browser: right between refreshes, and it shows when a screen froze.
     Static markup with no stored text in it, so an iframe with script is safe here."""
-    st.iframe(CLOCK_HTML.format(size=int(34 * SCALE)), height=int(46 * SCALE))
+    with st.container(key="wall_clock"):
+        st.iframe(CLOCK_HTML, height=int(wall_style.UNIT_PX * 2.8))  # the CSS sets its real height
 
 
 def collect(zone_id: int | None) -> dict:
@@ -150,19 +157,22 @@ def collect(zone_id: int | None) -> dict:
 
 
 def chart_specs(lines: dict[str, Filters]) -> dict:
-    """The Vega-Lite specs of the trend, the reopening funnel and the coverage map, each on its line's day."""
+    """The Vega-Lite specs of the trend, the reopening funnel and the coverage map, each on its line's day.
+    Their size is set when they are drawn (`charts`), from the board's layout alone."""
     filters = lines["traffic"]
     recent = dataclasses.replace(filters, start=max(filters.start, filters.end - dt.timedelta(days=TREND_DAYS - 1)))
     step_labels = {s: t(f"reopen.step.{s}") for s in reopening.STEP_LABELS}
+    width, height = wall_style.chart_sizes(1)["map"]
     return {
         "trend": chart_spec(traffic_charts.daily_trend, traffic.daily, (recent,), wall=True, metric="vehicles",
                             label=t("traffic.vehicles"), average_label=t("traffic.avg7"), day_label=t("common.day"),
-                            color="#5aa9ff", height=int(185 * SCALE)),
+                            color="#5aa9ff"),
         "funnel": chart_spec(reopening_charts.funnel, reopening.funnel, (lines["reopening"],), wall=True,
-                             step_labels=step_labels, count_label=t("reopen.enterprises"),
-                             height_per_row=int(31 * SCALE)),
+                             step_labels=step_labels, count_label=t("reopen.enterprises")),
+        # legends in a row under the map, never over a zone's name; names over the markers
         "map": coverage_charts.map_spec(lines["survey"], ("coverage", "property", "checkpoints", "overdue"), lang(),
-                                        int(560 * SCALE), int(330 * SCALE), dark=True),
+                                        width, height, dark=True, legend_orient="bottom", font_size=WALL_FONT,
+                                        names_on_top=True),
     }
 
 
@@ -175,7 +185,7 @@ def own_day(board: dict, line: str) -> str:
 def tiles(board: dict) -> None:
     figures, rec, shop, cover, findings = (board[k] for k in ("traffic", "reopening", "shops", "coverage", "findings"))
     today, totals, report = figures["today"], figures["totals"], board["report"]
-    first = st.columns(6)
+    first = st.columns(6, wrap=False)
     day_tile(first[0], t("wall.vehicles_today"), today["vehicles"], report, "vehicles", border=False)
     day_tile(first[1], t("wall.persons_today"), today["persons"], report, "persons", border=False)
     first[2].metric(t("wall.vehicles_total"), fmt.num(totals["vehicles"]), f"+{today['vehicles']:,}")
@@ -185,7 +195,7 @@ def tiles(board: dict) -> None:
     first[5].metric(t("wall.open_findings") + own_day(board, "inspections"), fmt.num(findings["open_findings"]),
                     t("wall.past_due", n=findings["past_due"]), delta_color="inverse" if findings["past_due"] else "off",
                     delta_arrow="off")
-    second = st.columns(6)
+    second = st.columns(6, wrap=False)
     before, cases = board["reopening_before"], own_day(board, "reopening")
     second[0].metric(t("wall.approved") + cases, fmt.num(rec["approved"]), fmt.signed(rec["approved"] - before["approved"]))
     second[1].metric(t("wall.employees") + cases, fmt.num(rec["employees"]),
@@ -203,11 +213,23 @@ def tiles(board: dict) -> None:
                      f"+{today['persons_from_outside']:,}")
 
 
+WORD_JOINER = "\u2060"
+KEEP_TOGETHER = 12  # a name (and its unit) this short never breaks across the alert's two lines
+
+
+def keep_together(text) -> str | None:
+    """A short name such as '林学军（市环保局）' with word joiners between its characters: the line breaks
+    before it, never inside it. Longer text may break anywhere (it must fit two lines)."""
+    if text is None or len(str(text)) > KEEP_TOGETHER:
+        return text
+    return WORD_JOINER.join(str(text))
+
+
 def alert_text(row) -> str:
     """One alert as the wall reads it; names, findings and people are typed by clerks: plain text."""
     if row.kind == "overdue_report":
         text = t("wall.alert.overdue_report", subject=fmt.plain(row.subject), due=due_text(row.due_at),
-                 late=late_text(row.late_minutes), who=fmt.plain(row.detail) or t("alerts.nobody"))
+                 late=late_text(row.late_minutes), who=fmt.plain(keep_together(row.detail)) or t("alerts.nobody"))
         return text + (t("wall.missed_days", n=int(row.missed_days)) if row.missed_days > 1 else "")
     return t(f"wall.alert.{row.kind}", subject=fmt.plain(row.subject), detail=fmt.plain(row.detail), days=row.days)
 
@@ -215,7 +237,7 @@ def alert_text(row) -> str:
 def lines_needed(text: str) -> int:
     """How many lines an alert takes in the column (it wraps once, then is cut): CJK characters are
     about twice as wide as Latin letters and digits."""
-    width = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text.replace("\\", ""))
+    width = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text.replace("\\", "").replace(WORD_JOINER, ""))
     return 1 if width <= ALERT_LINE_WIDTH else 2
 
 
@@ -225,37 +247,52 @@ def pending_line(board: dict) -> str | None:
     return ":blue[:material/schedule: " + " · ".join(parts) + "]" if parts else None
 
 
-def alert_column(board: dict) -> None:
+def alert_column(board: dict, banners: int = 1) -> None:
+    """As many alerts as the column holds, then 'n more'. The column's height is known in units (the
+    header, `banners` one-line banners and the tiles above it), and so is each line's: the count is
+    the same on every screen."""
     items = board["alerts"]
+    room = wall_style.alert_room(banners)
     with st.container(key="wall_alerts"):
         st.subheader(t("wall.alerts", n=len(items)))
         calm = pending_line(board)
         if calm:
             st.container(key="wall_pending").markdown(calm)
+            room -= wall_style.alert_height(lines_needed(calm))
         if items.empty:
             st.markdown(":green[:material/check_circle:] " + t("wall.no_alerts"))
-        used, shown = 1 if calm else 0, 0
-        for row in items.itertuples():
-            text = alert_text(row)
-            need = lines_needed(text)
-            if used + need > MAX_ALERT_LINES:
+        texts = [(row, alert_text(row)) for row in items.itertuples()]
+        costs = [wall_style.alert_height(lines_needed(text)) for _, text in texts]
+        if sum(costs) > room:
+            room -= wall_style.MORE_U  # the 'n more' line
+        used, shown = 0.0, 0
+        for (row, text), cost in zip(texts, costs):
+            if used + cost > room:
                 break
             st.markdown(f"{MARKERS[row.urgency]} {text}")
-            used, shown = used + need, shown + 1
+            used, shown = used + cost, shown + 1
         if len(items) > shown:
             st.caption(t("wall.more_alerts", n=len(items) - shown))
 
 
-def charts(board: dict) -> None:
-    """Drawn from the board's own specs only: nothing here may read the database."""
-    specs = board["charts"]
-    st.subheader(t("wall.trend"))
-    st.vega_lite_chart(specs["trend"], width="stretch")
-    funnel_column, map_column = st.columns([1, 1])
-    funnel_column.subheader(t("wall.funnel") + own_day(board, "reopening"))
-    funnel_column.vega_lite_chart(specs["funnel"], width="stretch")
-    map_column.subheader(t("wall.map") + own_day(board, "survey"))
-    map_column.vega_lite_chart(specs["map"], width="content")
+def chart(key: str, title: str, spec: dict, size: tuple[int, int]) -> None:
+    """One panel: its heading, and its chart drawn at `size` on the 1920x1080 board, scaled to the panel."""
+    with st.container(key=f"wall_{key}"):
+        st.subheader(title)
+        st.vega_lite_chart(wall_spec(spec, *size), width="content")
+
+
+def charts(board: dict, banners: int):
+    """The row under the tiles: trend over funnel, the map, the alerts. Drawn from the board's own specs
+    only: nothing here may read the database. Returns the alert column's slot."""
+    specs, sizes = board["charts"], wall_style.chart_sizes(banners)
+    left, middle, side = st.columns(wall_style.BODY_COLUMNS, wrap=False)
+    with left:
+        chart("trend", t("wall.trend"), specs["trend"], sizes["trend"])
+        chart("funnel", t("wall.funnel") + own_day(board, "reopening"), specs["funnel"], sizes["funnel"])
+    with middle:
+        chart("map", t("wall.map") + own_day(board, "survey"), specs["map"], sizes["map"])
+    return side
 
 
 def as_of_line(board: dict) -> str:
@@ -271,8 +308,10 @@ def as_of_line(board: dict) -> str:
     return line
 
 
-def render(board: dict) -> None:
-    title, meta, time = st.columns([5, 3, 2], vertical_alignment="center")
+def render(board: dict, banner: bool = False) -> None:
+    """The whole board; `banner`: a stale or failed banner stands above it (the charts make room)."""
+    with st.container(key="wall_header"):
+        title, meta, time = st.columns(wall_style.HEADER_COLUMNS, vertical_alignment="center", wrap=False)
     title.title(t("wall.title") + (f" · {fmt.plain(board['zone'])}" if board["zone"] else ""))
     with meta.container(key="wall_as_of"):
         st.markdown(as_of_line(board))
@@ -284,11 +323,11 @@ def render(board: dict) -> None:
         with st.container(key="wall_demo"):
             st.warning(t("demo.banner"), icon=":material/science:")
     tiles(board)
-    main, side = st.columns([2, 1])  # the side holds a late report (due time, how late, who answers) in two lines
-    with main:
-        charts(board)
-    with side:
-        alert_column(board)
+    banners = int(board["demo"]) + int(banner) + int(bool(FIXES))
+    with st.container(key="wall_body"):
+        side = charts(board, banners)
+        with side:  # a late report (due time, how late, who answers) takes two lines
+            alert_column(board, banners)
 
 
 def zone_to_show(display) -> int | None:
@@ -336,7 +375,7 @@ def redraw_last(banner, error: Exception) -> None:
         banner.error(t(f"wall.{reason}_never"), icon=":material/hourglass_top:")
         return
     banner.error(t(f"wall.{reason}", time=last["read_at"].strftime("%H:%M:%S")), icon=":material/hourglass_top:")
-    render(last)
+    render(last, banner=True)
 
 
 def key_refused() -> bool:

@@ -106,7 +106,7 @@ def test_several_bad_parameters_share_one_line(demo_engine):
     assert not at.error
     notices = [w.value for w in at.warning if "scale" in w.value]
     assert len(notices) == 1 and all(f"{n}=" in notices[0] for n in ("scale", "cycle", "lang"))
-    assert "scale=1" in notices[0] and "cycle=1" in notices[0] and "lang=zh" in notices[0]
+    assert "scale=auto" in notices[0] and "cycle=1" in notices[0] and "lang=zh" in notices[0]
 
 
 def test_good_parameters_give_no_notice(demo_engine):
@@ -121,3 +121,90 @@ def test_english_wall(demo_engine):
     assert_no_failure(at)
     assert metric(at, "Vehicles since start") == "15,294"
     assert "Needs attention" in texts(at)
+
+
+# ---- the board fills any screen by itself (issue 12): sizes are set here, the browser scales them ----
+
+def specs(at) -> dict:
+    """The trend, funnel and map specs as drawn, by the panel that holds them."""
+    import json
+
+    found = [json.loads(chart.proto.spec) for chart in charts(at)]
+    assert len(found) == 3
+    return dict(zip(("trend", "funnel", "map"), found))
+
+
+def stylesheet(at) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def test_charts_are_drawn_at_a_fixed_board_size_as_svg(demo_engine):
+    """Each chart fits its whole drawing (axes, legends) in the size the layout gives it on a 1920x1080
+    board, as SVG, so that the wall's CSS can scale it to any screen; its text is the wall's size."""
+    from ui import wall_style
+    from ui.charts.theme import WALL_FONT, WALL_SMALL_FONT
+
+    at = wall()
+    assert_no_failure(at)
+    drawn = specs(at)
+    for name, (width, height) in wall_style.chart_sizes(1).items():  # the demo banner is one line
+        spec = drawn[name]
+        assert (spec["width"], spec["height"]) == (width, height), name
+        assert spec["autosize"] == {"type": "fit", "contains": "padding"}
+        assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
+        assert isinstance(spec["padding"], dict)  # Streamlit adds to an object, never to a number
+    assert drawn["map"]["width"] >= 0.35 * 1920 and drawn["map"]["height"] >= 0.55 * 1080
+    assert drawn["trend"]["config"]["axis"]["labelFontSize"] == WALL_FONT
+    values = [layer["mark"] for layer in drawn["funnel"]["layer"] if layer["mark"].get("type") == "text"]
+    assert values and all(mark["fontSize"] == WALL_SMALL_FONT for mark in values)  # the page's 13 px is too small here
+
+
+def test_map_legends_lie_under_the_map_and_names_on_top(demo_engine):
+    at = wall()
+    spec = specs(at)["map"]
+    legends = [channel["legend"] for layer in spec["layer"] for channel in layer.get("encoding", {}).values()
+               if isinstance(channel, dict) and channel.get("legend")]
+    assert legends and all(legend["orient"] == "bottom" for legend in legends)
+    assert spec["layer"][-1]["mark"]["type"] == "text"  # zone names drawn last: over markers and circles
+    assert "fillColor" not in spec["config"]["legend"]
+
+
+def test_the_stylesheet_sizes_everything_in_one_unit_of_the_screen(demo_engine):
+    at = wall()
+    css = stylesheet(at)
+    assert "--u: min(1vw, calc(1vh * 16 / 9));" in css  # no scale: the board fills a 16:9 screen
+    assert "vw" not in css.replace("min(1vw", "")  # everything else is in units of that board
+    scaled = wall(scale="1.5")
+    assert "--u: min(min(1vw, calc(1vh * 16 / 9)), 28.8px);" in stylesheet(scaled)  # 1.5 x 1920 px at most
+
+
+@pytest.mark.parametrize("raw, unit, notice", [
+    ("auto", "--u: min(1vw, calc(1vh * 16 / 9));", None),
+    ("2", "--u: min(min(1vw, calc(1vh * 16 / 9)), 38.4px);", None),  # old 4K links still fill a 4K screen
+    ("abc", "--u: min(1vw, calc(1vh * 16 / 9));", "scale=abc → scale=auto"),  # a typo: the wall sizes itself
+    ("99", "--u: min(min(1vw, calc(1vh * 16 / 9)), 57.6px);", "scale=99 → scale=3"),
+])
+def test_scale_is_an_override(demo_engine, raw, unit, notice):
+    at = wall(scale=raw)
+    assert_no_failure(at)
+    assert unit in stylesheet(at)
+    notices = [w.value for w in at.warning if "scale" in w.value]
+    if notice is None:
+        assert not notices, notices
+    else:
+        assert len(notices) == 1 and notice in notices[0], notices
+
+
+def test_an_outage_redraws_the_board_smaller_under_its_banner(demo_engine, monkeypatch):
+    """The stale banner takes a line: the charts are drawn for the room left, the alerts fewer."""
+    from ui import wall_style
+
+    at = wall()
+    before = specs(at)
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+    at.run()
+    assert any("数据库未响应" in e.value for e in at.error)
+    after = specs(at)
+    for name, (width, height) in wall_style.chart_sizes(2).items():
+        assert (after[name]["width"], after[name]["height"]) == (width, height)
+        assert after[name]["height"] < before[name]["height"]

@@ -312,7 +312,8 @@ def render(board: dict, banner: bool = False) -> None:
     """The whole board; `banner`: a stale or failed banner stands above it (the charts make room)."""
     with st.container(key="wall_header"):
         title, meta, time = st.columns(wall_style.HEADER_COLUMNS, vertical_alignment="center", wrap=False)
-    title.title(t("wall.title") + (f" · {fmt.plain(board['zone'])}" if board["zone"] else ""))
+    heading = t("wall.title") + (f" · {fmt.plain(board['zone'])}" if board["zone"] else "")
+    title.container(key=wall_style.title_key(wall_style.title_size(heading))).title(heading)
     with meta.container(key="wall_as_of"):
         st.markdown(as_of_line(board))
         st.caption(t("wall.since", start=fmt.day(board["filters"].start)) + " · "

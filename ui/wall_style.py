@@ -28,6 +28,7 @@ PANEL_TITLE_U = 1.62 + 0.25  # a chart's heading and the gap under it
 TREND_SHARE = 0.42  # of the first column's chart height: the funnel's nine rows need the rest
 
 HEADER_COLUMNS = (40, 33, 23)  # title | the day shown | clock
+TITLE_SIZES = (1.75, 1.6, 1.45, 1.3, 1.15, 1.0)  # units: a long title (a zone's, in English) steps down to fit
 
 # The alert column (its CSS below): a heading, then alerts of one or two lines each.
 ALERT_FONT_U, ALERT_LINE_HEIGHT, ALERT_GAP_U, ALERT_PAD_U = 0.92, 1.3, 0.25, 0.5
@@ -71,6 +72,18 @@ def alert_room(banners: int) -> float:
     """Units the alerts themselves may fill: the column's height less its padding, border, heading and a
     margin for rounding (a line that wraps further is cut by its own clamp, never the column)."""
     return body_height(banners) - 2 * ALERT_PAD_U - 0.2 - ALERT_TITLE_U - 0.8
+
+
+def title_size(text: str) -> float:
+    """The largest of TITLE_SIZES at which `text` fits its header column on one line (bold: a CJK character
+    is 1 em wide, anything else about 0.48 em: measured 0.46 in Noto Sans)."""
+    width_em = sum(1.0 if ord(ch) > 0x2E80 else 0.48 for ch in text.replace("\\", ""))
+    room = (SCREEN_U[0] - 2 * PAD_SIDE - 2 * COLUMN_GAP) * HEADER_COLUMNS[0] / sum(HEADER_COLUMNS) - 1
+    return next((size for size in TITLE_SIZES if size * width_em <= room), TITLE_SIZES[-1])
+
+
+def title_key(size: float) -> str:
+    return f"wall_title_{round(size * 100)}"
 
 
 def u(n: float) -> str:
@@ -126,7 +139,8 @@ CSS = f"""
 [data-stale="true"], .stale-element {{ opacity: 1 !important; transition: none !important; }}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {{ color: #e8eef5; font-size: {u(1.0)}; }}
 h1, h2, h3, h4 {{ color: #ffffff !important; }}
-h1 {{ font-size: {u(1.75)} !important; padding: 0 !important; line-height: 1.3 !important; white-space: nowrap; }}
+h1 {{ font-size: {u(TITLE_SIZES[0])} !important; padding: 0 !important; line-height: 1.3 !important; white-space: nowrap; }}
+""" + "".join(f".st-key-{title_key(size)} h1 {{ font-size: {u(size)} !important; }}\n" for size in TITLE_SIZES) + f"""
 h3 {{ font-size: {u(1.2)} !important; padding: 0 !important; line-height: 1.35 !important; white-space: nowrap; }}
 [data-testid="stHeading"] [data-testid="stHeaderActionElements"] {{ display: none !important; }}
 /* Streamlit pulls the block under a heading up by 1rem (16 px on any screen): undone, the board spaces in units. */

@@ -106,6 +106,27 @@ def test_the_same_picture_at_every_size(browser, server):
         assert share == pytest.approx(shares["1366x768"][name], abs=0.02), shares
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_zone_board_fits(browser, server, lang):
+    """?cycle=1 walks the work zones: a zone's name lengthens the title (it steps down to fit) and the
+    map zooms to one zone, a taller shape. The board changes at every refresh, so a measurement that
+    caught one half drawn is taken again."""
+    context, page = open_wall(browser, server.url, SIZES["1366x768"], f"&cycle=1&lang={lang}")
+    try:
+        found = ["not measured"]
+        for _ in range(4):
+            page.wait_for_function("() => (document.querySelector('h1') || {}).innerText.includes('工作管区')",
+                                   timeout=(REFRESH * 3 + 15) * 1000)
+            settle(page)
+            shoot(page, f"zone_{lang}_1366x768")
+            found = problems(measure(page))
+            if not found:
+                break
+        assert not found, found
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("scale, width", [("1", 1920), ("2", 3840)])
 def test_scale_still_overrides(browser, server, scale, width):
     """?scale=s draws the board for s x 1920x1080 (never larger than the screen): scale=1 on a 4K screen

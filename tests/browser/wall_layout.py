@@ -193,7 +193,7 @@ def problems(report: dict, extra_banners: int = 0) -> list[str]:
             found.append(f"{name}: no chart drawn")
             continue
         content, panel = chart["content"], chart["panel"]
-        if chart["marks"] < {"trend": 10, "funnel": 5, "map": 30}[name]:
+        if chart["marks"] < {"trend": 10, "funnel": 5, "map": 10}[name]:
             found.append(f"{name}: empty chart ({chart['marks']} marks)")
         if not chart["texts"]:
             found.append(f"{name}: no text in the chart")

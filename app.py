@@ -8,6 +8,7 @@ import streamlit as st
 
 from data_access import territory
 from ui import session, wall_access
+from ui.chrome import chinese_chrome
 from ui.data import read
 from ui.filter_bar import filter_bar, show_url_notices
 from ui.format import plain
@@ -117,8 +118,10 @@ def main() -> None:
         ensure_database()
         wall_access.keep_key()  # then /wall: the browser keeps the key in a cookie
         wall_navigation().run()
+        chinese_chrome()  # after the wall page, which takes its language from ?lang=
         return
     init_language()
+    chinese_chrome()
     ensure_database()
     user = session.current()  # checked against the database at every run; a reload finds it from the cookie
     page = signed_in_navigation(user) if user else signed_out_navigation()

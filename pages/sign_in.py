@@ -21,7 +21,9 @@ if st.session_state.pop(session.ENDED_KEY, False):
     left.info(t("signin.ended"), icon=":material/logout:")
 with left.form("sign_in", border=True):
     st.subheader(t("signin.title"))
-    username = st.text_input(t("signin.username"), key="signin_username")
+    # max_chars as the column holds; its count also marks which line under the field is Streamlit's
+    # "Press Enter" (ui/chrome.py says it in Chinese)
+    username = st.text_input(t("signin.username"), key="signin_username", max_chars=64)
     password = st.text_input(t("signin.password"), type="password", key="signin_password")
     remember = st.checkbox(t("signin.remember", days=max(1, round(sessions.remember_seconds() / 86400))),
                            key="signin_remember")

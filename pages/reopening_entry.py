@@ -37,9 +37,11 @@ show_once("reopen_entry_flash")
 OPEN, ALL = "open", "all"
 pick_department, pick_status, pick_enterprise = st.columns([1, 1, 3], vertical_alignment="bottom")
 department = pick_department.selectbox(t("reopen.entry.department"), ["", *DEPARTMENTS], key="reopen_entry_dept", persist_state=KEEP,
-                                       format_func=lambda d: t(f"reopen.dept.{d}") if d else t("reopen.entry.all_departments"))
+                                       format_func=lambda d: t(f"reopen.dept.{d}") if d else t("reopen.entry.all_departments"),
+                                       placeholder=t("widget.choose"))
 wanted = pick_status.selectbox(t("reopen.entry.status_filter"), [OPEN, ALL, *reopening.STATUSES], key="reopen_entry_status", persist_state=KEEP,
-                               format_func=lambda s: t(f"reopen.entry.status_{s}") if s in (OPEN, ALL) else status_label(s))
+                               format_func=lambda s: t(f"reopen.entry.status_{s}") if s in (OPEN, ALL) else status_label(s),
+                               placeholder=t("widget.choose"))
 statuses = {OPEN: tuple(s for s in reopening.STATUSES if s not in reopening.DONE), ALL: ()}.get(wanted, (wanted,))
 choices = read(reopening.choices, user, filters.zone_id, department or None, statuses)
 names = dict(zip(choices["id"].tolist(),

@@ -47,7 +47,8 @@ def local_time(value) -> str:
 def role_change(target: str | None, user) -> None:
     """A role for the account picked above (applies at that account's next rerun)."""
     left, right = st.columns([2, 1], vertical_alignment="bottom")
-    role = left.selectbox(t("admin.new_role"), ROLES, format_func=lambda r: t("role." + r), key="admin_target_role")
+    role = left.selectbox(t("admin.new_role"), ROLES, format_func=lambda r: t("role." + r), key="admin_target_role",
+                          placeholder=t("widget.choose"))
     if right.button(t("admin.set_role"), key="admin_set_role", width="stretch") and target:
         try:
             auth.set_role(target, role, actor=user)

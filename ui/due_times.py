@@ -70,7 +70,7 @@ def _when(prefix: str) -> tuple[dt.time, int]:
     time_col, day_col = st.columns(2)
     when = time_col.time_input(t("admin.due.time"), value=dt.time(10, 0), key=f"{prefix}_time")
     days = day_col.selectbox(t("admin.due.offset"), DAY_OFFSETS, index=1, format_func=_offset_label,
-                             key=f"{prefix}_days")
+                             key=f"{prefix}_days", placeholder=t("widget.choose"))
     return when, days
 
 
@@ -79,7 +79,7 @@ def zone_form(zones, user: Actor) -> None:
     with st.form("due_zone_form", border=True):
         st.markdown(f"**{t('admin.due.set_zone')}**")
         code = st.selectbox(t("admin.due.zone"), list(names), format_func=lambda c: f"{c} · {names[c]}",
-                            key="due_zone")
+                            key="due_zone", placeholder=t("widget.choose"))
         when, days = _when("due_zone")
         default = st.checkbox(t("admin.due.zone_default"), key="due_zone_default")
         reason = st.text_input(t("admin.due.reason"), key="due_zone_reason", max_chars=500)
@@ -92,7 +92,8 @@ def site_form(sites, user: Actor) -> None:
     labels = {int(r.site_id): f"{r.name}（{r.zone}）" for r in sites.itertuples()}
     with st.form("due_site_form", border=True):
         st.markdown(f"**{t('admin.due.set_site')}**")
-        site_id = st.selectbox(t("admin.due.site"), list(labels), format_func=labels.get, key="due_site")
+        site_id = st.selectbox(t("admin.due.site"), list(labels), format_func=labels.get, key="due_site",
+                               placeholder=t("widget.choose"))
         when, days = _when("due_site")
         clear = st.checkbox(t("admin.due.site_clear"), key="due_site_clear")
         reason = st.text_input(t("admin.due.reason"), key="due_site_reason", max_chars=500)

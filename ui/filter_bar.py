@@ -16,7 +16,7 @@ from data_access import territory
 from data_access.filters import Filters
 from ui import format as fmt
 from ui.data import read
-from ui.i18n import t
+from ui.i18n import lang, t
 
 ALL = "all"
 ZONE, SITE, RANGE, SEEDED, NOTICES = "f_zone", "f_site", "f_range", "_f_seeded", "_f_url_notices"
@@ -134,6 +134,14 @@ def _write_url(zone: str, site_id: int, start: dt.date, end: dt.date, default: t
             del st.query_params[key]
 
 
+def site_label(name: str, kind: str) -> str:
+    """A site's name with its kind, unless the name already says it (中古线西关卡口, not 中古线西关卡口（卡口）)."""
+    word = t("kind." + kind)
+    if name.endswith(word):
+        return name
+    return f"{name}（{word}）" if lang() == "zh" else f"{name} ({word})"
+
+
 def filter_bar(home_zone_id: int | None = None, today: dt.date | None = None) -> Filters:
     """Render the filter bar in the sidebar and return the filters every page obeys."""
     zones = read(territory.zones)
@@ -151,17 +159,19 @@ def filter_bar(home_zone_id: int | None = None, today: dt.date | None = None) ->
     if st.session_state.get(ZONE) not in [ALL, *codes]:
         st.session_state[ZONE] = ALL
     zone = sidebar.selectbox(t("filter.zone"), [ALL, *codes], key=ZONE, persist_state=KEEP,
-                             format_func=lambda c: t("filter.all_zones") if c == ALL else names[c])
+                             format_func=lambda c: t("filter.all_zones") if c == ALL else names[c],
+                             placeholder=t("widget.choose"))
     zone_id = ids.get(zone)
 
     sites = read(territory.sites, zone_id)
-    site_names = {int(r.id): f"{r.name}（{t('kind.' + r.kind)}）" for r in sites.itertuples()}
+    site_names = {int(r.id): site_label(r.name, r.kind) for r in sites.itertuples()}
     if st.session_state.get(SITE) not in [0, *site_names]:
         if st.session_state.get(SITE) and st.session_state.get(NOTICES) is not None:  # only a link's own site
             st.session_state[NOTICES].append(t("url.fixed.site", value=st.session_state[SITE]))
         st.session_state[SITE] = 0  # the site belongs to another zone: drop it rather than show nothing
     site_id = sidebar.selectbox(t("filter.site"), [0, *site_names], key=SITE, persist_state=KEEP,
-                                format_func=lambda i: t("filter.all_sites") if i == 0 else site_names[i])
+                                format_func=lambda i: t("filter.all_sites") if i == 0 else site_names[i],
+                                placeholder=t("widget.choose"))
 
     _follow_new_data(default)
     _keep_range_in_bounds(first, latest)

@@ -1,11 +1,13 @@
 """入户摸排登记: one form per village or compound and sweep round; earlier rounds stay as they were."""
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from data_access import community, territory
 from data_access.errors import DataError, SaveFailed, ValidationError
 from ui import errors as show_errors
+from ui import format as fmt
 from ui import saving
 from ui.data import read
 from ui.charts import coverage as charts
@@ -40,30 +42,41 @@ if filters.site_id in names and "survey_site" not in st.session_state:
     st.session_state["survey_site"] = filters.site_id
 if st.session_state.get("survey_site") not in names:
     st.session_state.pop("survey_site", None)
-site_id = st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site", persist_state=KEEP)
+site_id = st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site", persist_state=KEEP,
+                       placeholder=t("widget.choose"))
 
 # Cached on the data version, so rounds saved by others show at once. The version a correction is
 # checked against is the one captured when the round was first opened (below), not this one.
 rounds = read(community.site_rounds, site_id)
 
 # ---- progress round by round -------------------------------------------------------------------
+def missing(value) -> bool:
+    return value is None or value != value  # None, NaN or NaT
+
+
+def rounds_side_by_side(rounds) -> pd.DataFrame:
+    """One row per figure, one column per round: a site has a few rounds and eleven figures, so read
+    this way the table fits beside the chart at 1366 px (a row per round scrolled sideways), and each
+    figure reads across the rounds."""
+    def each(column, show):
+        return ["—" if missing(v) else show(v) for v in rounds[column]]
+
+    coverage = ["—" if missing(r) or missing(k) else fmt.percent(r, k)
+                for r, k in zip(rounds["households_reached"], rounds["households_known"])]
+    figures = {t("col.day"): each("day", fmt.day), t("map.coverage"): coverage,
+               **{t(f"col.{f}"): each(f, fmt.num) for f in FIELDS}, t("survey.col.updated_by"): each("updated_by", str)}
+    table = pd.DataFrame.from_dict(figures, orient="index",
+                                   columns=[t("survey.round_label", n=int(n)) for n in rounds["round_no"]])
+    return table.rename_axis(t("survey.col.figure")).reset_index()
+
+
 st.subheader(t("survey.progress"))
 if rounds.empty:
     st.info(t("survey.no_rounds"))
 else:
     chart_col, table_col = st.columns([2, 3])
     chart_col.vega_lite_chart(charts.rounds_spec(rounds, lang()), width="stretch")
-    table_col.dataframe(
-        rounds, hide_index=True, width="stretch",
-        column_order=["round_no", "day", "coverage", *FIELDS, "updated_by"],
-        column_config={
-            "round_no": st.column_config.NumberColumn(t("survey.col.round_no")),
-            "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
-            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
-            **{f: st.column_config.NumberColumn(t(f"col.{f}"), format="localized") for f in FIELDS},
-            "updated_by": st.column_config.TextColumn(t("survey.col.updated_by")),
-        },
-    )
+    table_col.dataframe(rounds_side_by_side(rounds), hide_index=True, width="stretch")
 
 # ---- the form ----------------------------------------------------------------------------------
 numbers = [int(n) for n in rounds["round_no"]]

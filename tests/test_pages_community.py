@@ -161,7 +161,7 @@ def test_survey_new_round_keeps_earlier_rounds(territory, engine):
     at = as_user("clerk1", SURVEY)
     wang = territory["wang"]
     at.selectbox(key="survey_site").set_value(wang).run()
-    assert len(at.dataframe[0].value) == 2  # rounds 1 and 2 shown
+    assert list(at.dataframe[0].value.columns)[1:] == ["第 1 轮", "第 2 轮"]  # rounds side by side
     form = survey_form(at, wang)
     assert at.number_input(key=f"{form}_households_known").value == 100  # carried from the last round
     fill(at, form, GOOD, dt.date(2020, 2, 24))
@@ -169,7 +169,8 @@ def test_survey_new_round_keeps_earlier_rounds(territory, engine):
     assert not at.exception
     assert "已保存王家村第 3 轮摸排" in texts(at)
     assert count(engine, SurveyRound, SurveyRound.site_id == wang) == 3
-    assert len(at.dataframe[0].value) == 3
+    assert list(at.dataframe[0].value.columns)[1:] == ["第 1 轮", "第 2 轮", "第 3 轮"]
+    assert "98.0%" in at.dataframe[0].value["第 3 轮"].tolist()  # coverage of the new round
 
 
 def test_survey_rules_are_shown_and_nothing_saved(territory, engine):

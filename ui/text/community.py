@@ -77,6 +77,7 @@ TEXT = {
     "survey.no_rounds": ("尚无摸排记录", "No survey round saved yet"),
     "survey.col.round_no": ("轮次", "Round"),
     "survey.col.updated_by": ("填报人", "Entered by"),
+    "survey.col.figure": ("项目", "Figure"),
     "survey.col.sites": ("村居数", "Sites"),
     "survey.col.first_day": ("最早", "First day"),
     "survey.col.last_day": ("最晚", "Last day"),

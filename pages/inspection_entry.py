@@ -46,7 +46,8 @@ with record_tab:
         if st.session_state.get("inspect_site") not in names:
             st.session_state.pop("inspect_site", None)
         pick_col, count_col = st.columns([3, 1])
-        site_id = pick_col.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site", persist_state=KEEP)
+        site_id = pick_col.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site",
+                                     persist_state=KEEP, placeholder=t("widget.choose"))
         count = count_col.number_input(t("inspect.entry.finding_count"), min_value=0, max_value=MAX_FINDINGS_ON_FORM, step=1,
                                 value=0, key="inspect_finding_count", persist_state=KEEP, help=t("inspect.entry.finding_count_help"))
         form_key = "inspect_form"
@@ -94,7 +95,8 @@ with record_tab:
                 "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
                 "inspector": st.column_config.TextColumn(t("col.inspector")),
                 **{c: st.column_config.CheckboxColumn(t(f"col.{c}")) for c in CHECKS},
-                "remarks": st.column_config.TextColumn(t("col.remarks"), width="large"),
+                # medium: a large column pushed the table past a 1366 px screen; a long remark shows in full on hover
+                "remarks": st.column_config.TextColumn(t("col.remarks"), width="medium"),
             })
 
 # ---- close a finding ---------------------------------------------------------------------------
@@ -112,7 +114,7 @@ with close_tab:
         labels = {i: f"{d['site']} · {d['owner']} · {t('inspect.col.due_on')} {d['due_on']}: {d['description'][:40]}"
                   for i, d in details.items()}
         finding_id = st.selectbox(t("inspect.entry.pick_finding"), list(labels), format_func=labels.get,
-                                  key="close_finding", persist_state=KEEP)
+                                  key="close_finding", persist_state=KEEP, placeholder=t("widget.choose"))
         row = details[finding_id]
         loaded_key = f"close_loaded_{finding_id}"
         # The version this form checks against is the one seen when the finding was first opened.

@@ -16,8 +16,10 @@ def by_category(frame: pd.DataFrame, category_labels: dict[str, str], open_label
     long["state_order"] = long["state"].map({"open": 0, "closed": 1})
     order = [category_labels[c] for c in frame["category"]]
     base = alt.Chart(long).encode(y=alt.Y("label:N", sort=order, title=None))
+    # a quarter more room than the longest bar: its "open / all" label is written after it, inside the chart
+    room = alt.Scale(domainMax=max(1, int(frame["shops"].max() * 1.25)) if len(frame) else 1)
     bars = base.mark_bar().encode(
-        x=alt.X("shops:Q", stack="zero", title=count_label),
+        x=alt.X("shops:Q", stack="zero", title=count_label, scale=room),
         color=alt.Color("state_label:N", title=legend_title, sort=[open_label, closed_label],
                         scale=alt.Scale(domain=[open_label, closed_label], range=[OPEN, CLOSED]),
                         legend=alt.Legend(orient="top", direction="horizontal", title=None)),

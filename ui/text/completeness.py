@@ -90,7 +90,7 @@ TEXT = {
     "admin.due.saved": ("{what} 的上报时限：{before} → {after}", "Due time of {what}: {before} → {after}"),
     "admin.due.unchanged": ("{what} 的上报时限未变", "Due time of {what} unchanged"),
     "admin.due.not_set": ("未单独设定", "not set"),
-    "col.overrides": ("单独设定的卡口", "Checkpoints with their own"),
+    "col.overrides": ("单独设定的卡口", "Own due times"),
     "col.zone_due": ("管区时限", "Zone's due time"),
     "col.own_due": ("单独时限", "Own due time"),
     "col.code": ("代码", "Code"),

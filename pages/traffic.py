@@ -71,11 +71,11 @@ left, right = st.columns(2)
 left.subheader(t("traffic.chart_vehicles") if by_day else t("traffic.chart_vehicles_by", unit=unit))
 left.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="vehicles",
                                 label=t("traffic.vehicles"), average_label=average_label,
-                                day_label=period_label), width="stretch")
+                                day_label=period_label, wide_days=True), width="stretch")
 right.subheader(t("traffic.chart_persons") if by_day else t("traffic.chart_persons_by", unit=unit))
 right.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="persons",
                                  label=t("traffic.persons"), average_label=average_label,
-                                 day_label=period_label, color="#c0622f"), width="stretch")
+                                 day_label=period_label, color="#c0622f", wide_days=True), width="stretch")
 
 # ---- checkpoints -------------------------------------------------------------------------------
 checkpoints = read(traffic.by_checkpoint, filters)

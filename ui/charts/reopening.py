@@ -38,7 +38,7 @@ def by_department(frame: pd.DataFrame, row_label, group_labels: dict[str, str], 
         .mark_bar()
         .encode(
             y=alt.Y("band:N", sort=rows, title=None, axis=alt.Axis(labelLimit=240)),
-            x=alt.X("sum(enterprises):Q", title=count_label),
+            x=alt.X("sum(enterprises):Q", title=count_label, axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("group_label:N", title=legend_title, sort=groups,
                             scale=alt.Scale(domain=groups, range=GROUP_COLORS),
                             legend=alt.Legend(orient="top", direction="horizontal", title=None)),
@@ -57,22 +57,19 @@ def over_time(frame: pd.DataFrame, approvals_label: str, employees_label: str, d
     A frame summed by week, month or year (a long range) gets bars spanning each period and the
     line's points in their middle (the figure on the period's last day)."""
     kind = periods.grain_of(frame)
-    data = periods.with_periods(frame, kind, ["approvals", "employees"])
+    data = periods.with_periods(frame, kind, ["approvals", "employees"], share=periods.day_bar_share(len(frame)))
     axis = periods.time_axis(data, kind, day_label)
+    scale = periods.time_scale(data, kind)  # per day: each bar centred on its day's label, none cut at the ends
     tooltip = [alt.Tooltip("day:T", title=day_label, format=periods.TOOLTIP_FORMATS[kind]),
                alt.Tooltip("approvals:Q", title=approvals_label, format=",d"),
                alt.Tooltip("employees:Q", title=employees_label, format=",d")]
-    approvals = alt.Y("approvals:Q", title=approvals_label, axis=alt.Axis(titleColor=MAIN, tickMinStep=1))
-    if kind == "day":
-        bars = alt.Chart(data).mark_bar(color=MAIN, opacity=0.6).encode(x=alt.X("day:T", axis=axis), y=approvals,
-                                                                         tooltip=tooltip)
-    else:
-        bars = alt.Chart(data).mark_bar(color=MAIN, x2Offset=-1).encode(
-            x=alt.X("day:T", axis=axis), x2="day_end:T", y=approvals, y2=alt.datum(0),
-            opacity=periods.bar_opacity(0.6, 0.3), tooltip=tooltip)
+    approvals = alt.Y("approvals:Q", title=approvals_label, axis=alt.Axis(titleColor=MAIN, tickMinStep=1, format="d"))
+    bars = alt.Chart(data).mark_bar(color=MAIN, x2Offset=0 if kind == "day" else -1).encode(
+        x=alt.X("lo:T", axis=axis, scale=scale), x2="hi:T", y=approvals, y2=alt.datum(0),
+        opacity=periods.bar_opacity(0.6, 0.3), tooltip=tooltip)
     # a point per period while they are few; over a century they would only make the line dotted
     line = alt.Chart(data).mark_line(color="#2f8f5b", strokeWidth=3, point=len(data) <= 60).encode(
-        x=alt.X("day:T" if kind == "day" else "mid:T", axis=axis),
+        x=alt.X("day:T" if kind == "day" else "mid:T", axis=axis, scale=scale),
         y=alt.Y("employees:Q", title=employees_label, axis=alt.Axis(titleColor="#2f8f5b", format=",d")),
         tooltip=tooltip)
     return alt.layer(bars, line).resolve_scale(y="independent").properties(height=height)

@@ -13,9 +13,10 @@ from data_access.errors import ValidationError
 from ui import errors as show_errors
 from ui import format as fmt
 from ui import kept_editor, saving
+from ui.grid_keys import keep_keystrokes
 from ui.data import read
 from ui.filter_bar import EXPLICIT
-from ui.grids import TRAFFIC_ENTRY_COLUMNS as WIDTHS
+from ui.grids import grid_height, traffic_entry_columns as grid_columns
 from ui.i18n import lang, t
 from ui.session import actor
 from ui.guard import require_router
@@ -74,29 +75,38 @@ def reload_grid(day: dt.date) -> None:
     saving.forget(FORM)
 
 
+def before_text(vehicles, persons) -> str:
+    """The day before's figures in one cell, "131 / 276", or "—" when that day was not reported."""
+    if pd.isna(vehicles) and pd.isna(persons):
+        return "—"
+    return f"{fmt.num(None if pd.isna(vehicles) else vehicles)} / {fmt.num(None if pd.isna(persons) else persons)}"
+
+
 def grid(source: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    shown = source[["site_id", "name", "zone", *COUNTS, "vehicles_yesterday", "persons_yesterday"]].copy()
+    widths = grid_columns(lang())
+    shown = source[["site_id", "name", "zone", *COUNTS]].copy()
     shown.insert(3, "status", [
         t("entry.status.corrected") if c else t("entry.status.saved") if pd.notna(v) else t("entry.status.new")
         for c, v in zip(source["corrected"], source["version"])
     ])
     for name in COUNTS:
         shown[name] = [as_cell(v) for v in shown[name]]
-    count_column = lambda name: st.column_config.TextColumn(t(f"col.{name}"), width=WIDTHS[name], alignment="right",
-                                                            max_chars=12)
-    before_column = lambda name: st.column_config.NumberColumn(t(f"col.{name}"), format="%d", width=WIDTHS[name])
+    shown["before"] = [before_text(v, p) for v, p in zip(source["vehicles_yesterday"], source["persons_yesterday"])]
+    # a cell to fill is blank (placeholder ""), never "None"; its header says in full what goes in it
+    count_column = lambda name: st.column_config.TextColumn(  # noqa: E731
+        t(f"entry.col.{name}"), help=t(f"entry.col_help.{name}"), width=widths[name], alignment="right", max_chars=12)
     return kept_editor.kept_editor(
         f"entry_grid_{day}", shown, row_id="site_id", on_change=clear_flash,
-        hide_index=True, width="content", num_rows="fixed", placeholder="",
-        column_order=["name", "zone", "status", *COUNTS, "vehicles_yesterday", "persons_yesterday"],
-        disabled=["site_id", "name", "zone", "status", "vehicles_yesterday", "persons_yesterday"],
+        hide_index=True, width="content", num_rows="fixed", placeholder="", height=grid_height(len(shown)),
+        column_order=["name", "zone", "status", *COUNTS, "before"],
+        disabled=["site_id", "name", "zone", "status", "before"],
         column_config={
-            "name": st.column_config.TextColumn(t("col.checkpoint"), width=WIDTHS["name"]),
-            "zone": st.column_config.TextColumn(t("col.zone"), width=WIDTHS["zone"]),
-            "status": st.column_config.TextColumn(t("entry.status"), width=WIDTHS["status"]),
+            "name": st.column_config.TextColumn(t("col.checkpoint"), width=widths["name"]),
+            "zone": st.column_config.TextColumn(t("col.zone"), width=widths["zone"]),
+            "status": st.column_config.TextColumn(t("entry.status"), width=widths["status"]),
             **{name: count_column(name) for name in COUNTS},
-            "vehicles_yesterday": before_column("vehicles_yesterday"),
-            "persons_yesterday": before_column("persons_yesterday"),
+            "before": st.column_config.TextColumn(t("entry.col.before"), help=t("entry.col_help.before"),
+                                                  width=widths["before"], alignment="right"),
         },
     )
 
@@ -159,6 +169,7 @@ def day_entry() -> None:
     if source.empty:
         st.info(t("entry.no_checkpoints"))
         return
+    keep_keystrokes()  # a figure typed straight after a click reaches its cell whole
     edited = grid(source, day)
     rows, positions = rows_to_save(source, edited)
     names = {n: source["name"].iloc[i] for n, i in enumerate(positions)}

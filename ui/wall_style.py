@@ -146,16 +146,23 @@ h3 {{ font-size: {u(1.2)} !important; padding: 0 !important; line-height: 1.35 !
 /* Streamlit pulls the block under a heading up by 1rem (16 px on any screen): undone, the board spaces in units. */
 [data-testid="stHeading"] [data-testid="stMarkdownContainer"] {{ margin-bottom: 0 !important; }}
 [data-testid="stMetric"] {{ background: #13233a; border: 1px solid #24406a; border-radius: {u(0.5)};
-  padding: {u(0.4)} {u(0.8)} !important; height: {u(TILE_ROW_U)}; box-sizing: border-box; }}
-[data-testid="stMetricLabel"] {{ height: auto !important; min-height: 0 !important; }}
-[data-testid="stMetricLabel"] p {{ font-size: {u(0.95)} !important; color: #9fb6d3 !important; line-height: 1.35; }}
-[data-testid="stMetricValue"] {{ margin: {u(0.05)} 0 !important; }}
-[data-testid="stMetricValue"] p, [data-testid="stMetricValue"] > div {{ font-size: {u(2.4)} !important; font-weight: 700;
-  color: #ffffff !important; line-height: 1.15; }}
-[data-testid="stMetricDelta"] {{ padding: 0 {u(0.4)} !important; border-radius: {u(0.8)} !important; }}
-[data-testid="stMetricDelta"] p, [data-testid="stMetricDelta"] > div {{ font-size: {u(0.9)} !important; color: inherit !important;
-  line-height: 1.45; }}
-[data-testid="stMetricDelta"] svg {{ width: {u(1.0)}; height: {u(1.0)}; }}
+  padding: {u(0.35)} {u(0.8)} !important; height: {u(TILE_ROW_U)}; box-sizing: border-box; overflow: hidden; }}
+/* A tile's three lines in units only: Streamlit's own px line boxes, paddings and gaps would not scale. */
+[data-testid="stMetric"] [data-testid="stMarkdownContainer"] {{ font-size: inherit !important; line-height: inherit !important; }}
+[data-testid="stMetricLabel"] {{ height: auto !important; min-height: 0 !important; font-size: {u(0.95)} !important;
+  line-height: 1.35 !important; }}
+[data-testid="stMetricLabel"] > div {{ gap: {u(0.3)} !important; }}
+[data-testid="stMetricLabel"] p {{ font-size: inherit !important; color: #9fb6d3 !important; line-height: inherit !important; }}
+[data-testid="stMetricValue"] {{ margin: {u(0.05)} 0 !important; padding: 0 !important; font-size: {u(2.4)} !important;
+  line-height: 1.15 !important; }}
+[data-testid="stMetricValue"] p, [data-testid="stMetricValue"] > div {{ font-size: inherit !important; font-weight: 700;
+  color: #ffffff !important; line-height: inherit !important; }}
+div:has(> [data-testid="stMetricDelta"]) {{ padding: 0 !important; gap: {u(0.4)} !important; }}
+[data-testid="stMetricDelta"] {{ padding: 0 {u(0.4)} !important; border-radius: {u(0.8)} !important; font-size: {u(0.9)} !important;
+  line-height: 1.45 !important; }}
+[data-testid="stMetricDelta"] p, [data-testid="stMetricDelta"] > div {{ font-size: inherit !important; color: inherit !important;
+  line-height: inherit !important; }}
+[data-testid="stMetricDelta"] svg {{ width: {u(1.0)}; height: {u(1.0)}; margin-right: {u(0.15)} !important; }}
 [data-testid="stCaptionContainer"] p, .stCaption p {{ font-size: {u(0.85)} !important; color: #9fb6d3 !important; }}
 [data-testid="stAlertContainer"] {{ padding: {u(0.3)} {u(0.9)} !important; border-radius: {u(0.4)} !important; }}
 [data-testid="stAlertContainer"] p {{ font-size: {u(0.95)} !important; color: inherit !important; line-height: 1.4; }}

@@ -206,6 +206,9 @@ def problems(report: dict, extra_banners: int = 0) -> list[str]:
         if not _inside(content, panel, slack=2):
             found.append(f"{name}: drawn outside its panel")
         found += [f"{name}: {o}" for o in text_overlaps(chart["texts"])]
+        axis = [t["text"] for t in chart["texts"] if t["group"] == "axis"]
+        found += [f"{name}: axis label {label!r} printed {axis.count(label)} times"
+                  for label in sorted(set(axis)) if axis.count(label) > 1]
         found += [f"{name}: text {t['text']!r} {t['font']:.1f}px" for t in chart["texts"]
                   if t["font"] < bh * MIN_TEXT]
         found += [f"{name}: text {t['text']!r} outside the chart" for t in chart["texts"]

@@ -166,7 +166,7 @@ def chart_specs(lines: dict[str, Filters]) -> dict:
     return {
         "trend": chart_spec(traffic_charts.daily_trend, traffic.daily, (recent,), wall=True, metric="vehicles",
                             label=t("traffic.vehicles"), average_label=t("traffic.avg7"), day_label=t("common.day"),
-                            color="#5aa9ff"),
+                            color="#5aa9ff", wide_days=True),  # each day a column, not a hairline
         "funnel": chart_spec(reopening_charts.funnel, reopening.funnel, (lines["reopening"],), wall=True,
                              step_labels=step_labels, count_label=t("reopen.enterprises")),
         # legends in a row under the map, never over a zone's name; names over the markers

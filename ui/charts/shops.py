@@ -41,8 +41,15 @@ def where_open(frame: pd.DataFrame, category_labels: dict[str, str], zone_label:
     data = frame.assign(label=frame["category"].map(category_labels),
                         text=[f"{o}/{s}" for o, s in zip(frame["open"], frame["shops"])])
     order = list(category_labels.values())
+    # names longer than a few characters (the English ones) are written at a slant: side by side over
+    # six narrow columns vega would leave every other one out. Slanted, they do not touch, but their
+    # upright boxes would, so vega's own overlap test is off for them.
+    longest = max(map(len, order), default=0)
+    slant = longest > 6
+    axis = (alt.Axis(labelAngle=-40, labelAlign="left", labelOverlap=False, orient="top") if slant
+            else alt.Axis(labelAngle=0, orient="top"))
     base = alt.Chart(data).encode(
-        x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        x=alt.X("label:N", sort=order, title=None, axis=axis),
         y=alt.Y("zone:N", title=None, sort=list(dict.fromkeys(data.sort_values("code")["zone"]))),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -60,4 +67,6 @@ def where_open(frame: pd.DataFrame, category_labels: dict[str, str], zone_label:
         color=alt.condition(alt.datum.open > max(1, int(data["open"].max() or 0) * 0.6), alt.value("white"),
                             alt.value("#1f2d3d")),
     )
-    return (cells + text).properties(height=40 + 44 * data["zone"].nunique())
+    # the height holds the names on top too: a slanted name needs about 4.5 px per character
+    names_room = 30 + round(4.5 * longest) if slant else 40
+    return (cells + text).properties(height=names_room + 44 * data["zone"].nunique())

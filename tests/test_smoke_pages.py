@@ -6,13 +6,11 @@ the day it is registered.
 """
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 
 from data_access import auth
-from tests.apptest_helpers import APP, DEFAULT_PAGE, app
+from tests.app_pages import app_pages
+from tests.apptest_helpers import DEFAULT_PAGE, app
 
 DEMO_ROLES = ("admin", "supervisor", "clerk", "viewer")  # each demo account is named after its role
 LANGS = ("zh", "en")
@@ -20,17 +18,7 @@ LANGS = ("zh", "en")
 
 def registered_pages() -> list[tuple[str, frozenset[str]]]:
     """(file, roles) for each entry of app.py's PAGES, evaluated from app.py's own assignments."""
-    tree = ast.parse(Path(APP).read_text(encoding="utf-8"))
-    namespace: dict = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and all(isinstance(target, ast.Name) for target in node.targets):
-            try:
-                exec(compile(ast.Module([node], type_ignores=[]), APP, "exec"), namespace)
-            except Exception:  # an assignment that needs the app running (none of PAGES' inputs do)
-                continue
-    pages = [(entry[1], frozenset(entry[-1])) for entry in namespace["PAGES"]]
-    assert pages and all((Path(APP).parent / path).exists() for path, _ in pages), pages
-    return pages
+    return [(entry[1], frozenset(entry[-1])) for entry in app_pages()]
 
 
 PAGES = registered_pages()

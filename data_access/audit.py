@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -52,3 +53,318 @@ def recent(limit: int = 200, table: str | None = None, username: str | None = No
     with read_connection(engine) as conn:
         return pd.DataFrame(conn.execute(query).all(),
                             columns=["at", "username", "action", "table_name", "row_id", "before", "after", "reason"])
+
+
+# ---- the audit log as people read it: one line per change ---------------------------------------------
+
+# Lines of work (六横七纵's lines, plus accounts and settings), each the audit rows it covers.
+LINES = ("traffic", "reopening", "shops", "survey", "inspections", "accounts", "settings", "sign_in")
+_LINE_TABLES = {
+    "traffic": ("checkpoint_day",),
+    "reopening": ("enterprise", "reopening_step"),
+    "shops": ("shop",),
+    "survey": ("survey_round",),
+    "inspections": ("inspection", "finding"),
+    "accounts": ("app_user", "display_key"),
+    "settings": ("setting",),
+    "sign_in": ("sign_in",),
+}
+# Site and work-zone rows change in two lines: their boundaries (a map upload) and their due times.
+_ACTION_LINES = {"geometry": "survey", "set_due_time": "settings"}
+# Bookkeeping in the stored before/after values that says nothing to a person (the subject column
+# names the site and day; a version number is the app's own concern).
+HIDDEN_FIELDS = frozenset({"version", "updated_by", "inspection_id", "enterprise_id", "site_id", "report_due_minutes"})
+_SITE_TABLES = ("checkpoint_day", "survey_round", "inspection", "finding")
+# The order fields are read in (stored values keep their keys sorted by name): the forms' order.
+FIELD_ORDER = (
+    "vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature", "corrected",
+    "correction_reason", "round_no", "households_known", "households_reached", "people", "people_from_outside",
+    "unreachable", "utility_checked", "lit_at_night", "inspector", "staff_at_post", "no_dereliction",
+    "travellers_screened", "publicity_posted", "remarks", "description", "owner", "due_on", "fixed_on", "fix_note",
+    "step", "passed", "letters", "employees_called", "problems_found", "reason", "note", "status", "status_since",
+    "employees", "employees_from_outside", "is_open", "staff", "staff_from_outside", "username", "role", "zones",
+    "active", "sessions_ended", "label", "zone_id", "valid_through", "season_start", "stuck_after_days", "due",
+    "geometry", "name", "client", "outcome")
+_ORDER = {field: index for index, field in enumerate(FIELD_ORDER)}
+CHANGE_COLUMNS = ["id", "at", "username", "display_name", "action", "line", "table_name", "row_id", "subject",
+                  "subject_kind", "site_id", "day", "items", "reason"]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """What the audit log page asks for. Dates are local days of when the change was made."""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    username: str | None = None
+    line: str | None = None  # None: every line of work, sign-ins left out (they are not changes)
+    site_id: int | None = None
+    limit: int = 1000
+
+
+def line_of(table: str, action: str) -> str:
+    if action in _ACTION_LINES:
+        return _ACTION_LINES[action]
+    return next((line for line, tables in _LINE_TABLES.items() if table in tables), "settings")
+
+
+def _line_condition(line: str | None):
+    from sqlalchemy import and_, not_, or_
+
+    if line is None:
+        return AuditLog.table_name != "sign_in"
+    if line not in _LINE_TABLES:
+        return AuditLog.id.is_(None)  # an unknown line matches nothing
+    condition = and_(AuditLog.table_name.in_(_LINE_TABLES[line]), not_(AuditLog.action.in_(list(_ACTION_LINES))))
+    actions = [action for action, owner in _ACTION_LINES.items() if owner == line]
+    return or_(condition, AuditLog.action.in_(actions)) if actions else condition
+
+
+def _json_mentions(column, key: str, value: int):
+    """`column` (sorted-key JSON written by audit()) holds "key": value, as the last key or not."""
+    from sqlalchemy import or_
+
+    return or_(column.like(f'%"{key}": {int(value)},%'), column.like(f'%"{key}": {int(value)}}}%'))
+
+
+def _site_condition(site_id: int):
+    """Audit rows about one site: rows of its checkpoint days, survey rounds, inspections and
+    findings (found through the live record, or, for a record since removed, through the stored
+    values of its own audit rows), and the site's own rows (boundary, due time)."""
+    from sqlalchemy import and_, or_, select
+
+    from .models import CheckpointDay, Finding, Inspection, SurveyRound
+
+    live = {"checkpoint_day": CheckpointDay, "survey_round": SurveyRound, "inspection": Inspection, "finding": Finding}
+    mentioned = select(AuditLog.row_id).where(
+        AuditLog.table_name.in_(_SITE_TABLES),
+        or_(_json_mentions(AuditLog.before, "site_id", site_id), _json_mentions(AuditLog.after, "site_id", site_id)))
+    by_record = [and_(AuditLog.table_name == table, AuditLog.row_id.in_(select(model.id).where(model.site_id == site_id)))
+                 for table, model in live.items()]
+    by_memory = [and_(AuditLog.table_name == table, AuditLog.row_id.in_(mentioned.where(
+        AuditLog.table_name == table).scalar_subquery())) for table in _SITE_TABLES]
+    return or_(*by_record, *by_memory, and_(AuditLog.table_name == "site", AuditLog.row_id == site_id))
+
+
+def _utc(day: dt.date, zone) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+
+
+def _query(view: AuditView):
+    from sqlalchemy import select
+
+    from .clock import zone
+    from .validate import clean_search
+
+    conditions = [_line_condition(view.line)]
+    username = clean_search(view.username)  # chosen from a list, but it reaches SQL: no NUL on PostgreSQL
+    if username:
+        conditions.append(AuditLog.username == username)
+    if view.start:
+        conditions.append(AuditLog.at >= _utc(view.start, zone()))
+    if view.end:
+        conditions.append(AuditLog.at < _utc(view.end + dt.timedelta(days=1), zone()))
+    if view.site_id:
+        conditions.append(_site_condition(view.site_id))
+    return select(AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.table_name, AuditLog.row_id,
+                  AuditLog.before, AuditLog.after, AuditLog.reason).where(*conditions)
+
+
+def count_changes(view: AuditView, engine=None) -> int:
+    from sqlalchemy import func, select
+
+    from .db import read_connection
+
+    with read_connection(engine) as conn:
+        return int(conn.execute(select(func.count()).select_from(_query(view).subquery())).scalar_one())
+
+
+def changes(view: AuditView, engine=None):
+    """The newest audit rows matching `view` (at most view.limit), newest first, one per change, each
+    with who made it (display name), the line of work, what it is about in names (the site, enterprise,
+    shop, account, setting; the day it concerns) and the changed fields as (field, before, after) with
+    ids turned into names. The page puts the field names and coded values into words."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from .clock import zone
+    from .db import read_connection
+    from .models import User
+
+    query = _query(view).order_by(AuditLog.id.desc()).limit(view.limit)
+    with read_connection(engine) as conn:
+        rows = list(conn.execute(query).mappings())
+        names = dict(conn.execute(select(User.username, User.display_name)).all())
+        lookup = _Lookup(conn, rows)
+    records = []
+    for row in rows:
+        before, after = _loads(row["before"]), _loads(row["after"])
+        subject, kind, site_id, day = lookup.subject(row, before, after)
+        at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=dt.timezone.utc)  # SQLite keeps UTC, naive
+        records.append({
+            "id": row["id"], "at": at.astimezone(zone()), "username": row["username"],
+            "display_name": names.get(row["username"]) or row["username"], "action": row["action"],
+            "line": line_of(row["table_name"], row["action"]), "table_name": row["table_name"], "row_id": row["row_id"],
+            "subject": subject, "subject_kind": kind, "site_id": site_id, "day": day,
+            "items": tuple(lookup.items(row["table_name"], before, after)), "reason": row["reason"],
+        })
+    return pd.DataFrame(records, columns=CHANGE_COLUMNS)
+
+
+def users_in_log(engine=None):
+    """(username, display_name) of everyone who changed something, accounts first, for the page's picker."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from .db import read_connection
+    from .models import User
+
+    with read_connection(engine) as conn:
+        accounts = conn.execute(select(User.username, User.display_name).order_by(User.username)).all()
+        others = conn.execute(select(AuditLog.username).where(AuditLog.table_name != "sign_in")
+                              .group_by(AuditLog.username).order_by(AuditLog.username)).scalars().all()
+    known = {name for name, _ in accounts}
+    rows = [*accounts, *[(name, name) for name in others if name not in known]]
+    return pd.DataFrame(rows, columns=["username", "display_name"])
+
+
+def _loads(text):
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {"value": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _as_day(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+class _Lookup:
+    """The names behind the ids in a page of audit rows, read in one query per kind of record."""
+
+    def __init__(self, conn, rows):
+        from sqlalchemy import select
+
+        from .models import (CheckpointDay, DisplayKey, Enterprise, Finding, Inspection, ReopeningStep, Shop, Site,
+                             SurveyRound, User, WorkZone)
+
+        wanted: dict[str, set[int]] = {}
+        for row in rows:
+            if row["row_id"] is not None:
+                wanted.setdefault(row["table_name"], set()).add(int(row["row_id"]))
+        ids = lambda table: sorted(wanted.get(table, ()))  # noqa: E731
+
+        def fetch(columns, id_column, table):
+            chosen = ids(table)
+            return {r[0]: tuple(r[1:]) for r in conn.execute(select(id_column, *columns).where(id_column.in_(chosen)))} \
+                if chosen else {}
+
+        # record id -> (site id, day) for the records that belong to a site
+        self.at_site = {
+            "checkpoint_day": fetch([CheckpointDay.site_id, CheckpointDay.day], CheckpointDay.id, "checkpoint_day"),
+            "survey_round": fetch([SurveyRound.site_id, SurveyRound.day], SurveyRound.id, "survey_round"),
+            "inspection": fetch([Inspection.site_id, Inspection.day], Inspection.id, "inspection"),
+            "finding": fetch([Finding.site_id, Finding.raised_on], Finding.id, "finding"),
+        }
+        self.rounds = fetch([SurveyRound.round_no], SurveyRound.id, "survey_round")
+        self.step_of = fetch([ReopeningStep.enterprise_id, ReopeningStep.day], ReopeningStep.id, "reopening_step")
+        # a record removed since (a wrong day's report): its site and day from its own audit rows
+        gone = {table: sorted(set(ids(table)) - set(self.at_site[table])) for table in _SITE_TABLES}
+        self.remembered: dict[tuple[str, int], dict] = {}
+        for table, missing in gone.items():
+            if missing:
+                for row_id, before, after in conn.execute(
+                        select(AuditLog.row_id, AuditLog.before, AuditLog.after)
+                        .where(AuditLog.table_name == table, AuditLog.row_id.in_(missing))):
+                    for values in (_loads(before), _loads(after)):
+                        if values and "site_id" in values:
+                            self.remembered.setdefault((table, row_id), values)
+        site_ids = {s for values in self.at_site.values() for s, _ in values.values()}
+        site_ids |= {int(v["site_id"]) for v in self.remembered.values() if str(v.get("site_id", "")).isdigit()}
+        site_ids |= set(ids("site"))
+        for row in rows:  # a site named inside the stored values (a new inspection, a finding)
+            for text in (row["before"], row["after"]):
+                values = _loads(text) or {}
+                if str(values.get("site_id", "")).isdigit():
+                    site_ids.add(int(values["site_id"]))
+        self.sites = dict(conn.execute(select(Site.id, Site.name).where(Site.id.in_(sorted(site_ids)))).all()) \
+            if site_ids else {}
+        self.zones = {z.id: (z.code, z.name) for z in conn.execute(select(WorkZone.id, WorkZone.code, WorkZone.name))}
+        enterprise_ids = set(ids("enterprise")) | {e for e, _ in self.step_of.values()}
+        self.enterprises = dict(conn.execute(select(Enterprise.id, Enterprise.name)
+                                             .where(Enterprise.id.in_(sorted(enterprise_ids)))).all()) if enterprise_ids else {}
+        self.shops = dict(conn.execute(select(Shop.id, Shop.name).where(Shop.id.in_(ids("shop")))).all()) \
+            if ids("shop") else {}
+        self.users = dict(conn.execute(select(User.id, User.username).where(User.id.in_(ids("app_user")))).all()) \
+            if ids("app_user") else {}
+        self.keys = dict(conn.execute(select(DisplayKey.id, DisplayKey.label)
+                                      .where(DisplayKey.id.in_(ids("display_key")))).all()) if ids("display_key") else {}
+
+    def subject(self, row, before: dict | None, after: dict | None) -> tuple[str | None, str | None, int | None, dt.date | None]:
+        """(name, kind, site id, day) of what an audit row is about."""
+        table, row_id = row["table_name"], row["row_id"]
+        values = {**(before or {}), **(after or {})}
+        if table in _SITE_TABLES:
+            site_id, day = self.at_site[table].get(row_id, (None, None))
+            if site_id is None:
+                remembered = {**self.remembered.get((table, row_id), {}), **values}
+                site_id = int(remembered["site_id"]) if str(remembered.get("site_id", "")).isdigit() else None
+                day = _as_day(remembered.get("day") or remembered.get("raised_on"))
+            return self.sites.get(site_id), "site", site_id, _as_day(values.get("day")) or day
+        if table == "site":
+            return self.sites.get(row_id), "site", row_id, None
+        if table == "work_zone":
+            return self.zones.get(row_id, (None, None))[1], "zone", None, None
+        if table == "enterprise":
+            return self.enterprises.get(row_id), "enterprise", None, None
+        if table == "reopening_step":
+            enterprise_id, day = self.step_of.get(row_id, (values.get("enterprise_id"), None))
+            return self.enterprises.get(enterprise_id), "enterprise", None, _as_day(values.get("day")) or day
+        if table == "shop":
+            return self.shops.get(row_id), "shop", None, None
+        if table == "app_user":
+            return values.get("username") or self.users.get(row_id), "account", None, None
+        if table == "display_key":
+            return values.get("label") or self.keys.get(row_id), "key", None, None
+        if table == "sign_in":
+            return values.get("name"), "account", None, None
+        if table == "setting":
+            return next((k for k in values if k not in ("value", "rows")), None), "setting", None, None
+        return None, None, None, None
+
+    def items(self, table: str, before: dict | None, after: dict | None) -> list[tuple[str, object, object, str]]:
+        """The changed fields as (field, before, after, shape), ids as names, bookkeeping left out; shape
+        is "both" (a change: before -> after), "new" (a value set: an insert) or "old" (a value removed).
+        A field that did not change is left out, and so is an empty field of a new record."""
+        before, after = before or {}, after or {}
+        fields = sorted((f for f in dict.fromkeys([*after, *before]) if f not in HIDDEN_FIELDS),
+                        key=lambda f: _ORDER.get(f, len(_ORDER)))
+        if table in _SITE_TABLES or table == "reopening_step":
+            fields = [f for f in fields if f != "day"]  # the day is the subject's, shown beside it
+        found = []
+        for field in fields:
+            old, new = self._value(field, before.get(field)), self._value(field, after.get(field))
+            if field in before and field in after:
+                if old != new:
+                    found.append((field, old, new, "both"))
+            elif field in after:
+                if new is not None or field == "due":
+                    found.append((field, None, new, "new"))
+            else:
+                found.append((field, old, None, "old"))
+        return found
+
+    def _value(self, field: str, value):
+        if field == "zone_id" and value is not None:
+            return self.zones.get(value, (None, value))[1]
+        if field == "zones" and isinstance(value, list):
+            return [self.zones.get(v, (v, v))[1] if isinstance(v, int) else
+                    next((name for code, name in self.zones.values() if code == v), v) for v in value]
+        return value

@@ -1,7 +1,7 @@
 """账号与密钥: accounts, roles and scopes, the display keys wall screens open with, and report due times."""
 import streamlit as st
 
-from data_access import auth, territory
+from data_access import auth, clock, territory
 from data_access.errors import DataError
 from data_access.models import ROLES
 from ui import admin_signins
@@ -23,8 +23,20 @@ accounts, keys, due_times = st.tabs([t("admin.users"), t("admin.keys"), t("admin
 
 with accounts:
     users = read(auth.list_users)
-    st.dataframe(users.drop(columns=["id"]), hide_index=True, width="stretch",
-                 column_config={c: t(f"col.{c}") for c in users.columns if c != "id"})
+    st.dataframe(
+        users.drop(columns=["id"]).assign(role=users["role"].map(lambda r: t("role." + r)),
+                     zones=users["zones"].map(lambda codes: "、".join(zone_names.get(c, c) for c in codes.split(", ") if c)
+                                              if isinstance(codes, str) else "")),
+        hide_index=True, width="stretch", placeholder="—",
+        column_order=["username", "display_name", "role", "active", "zones", "is_demo"],
+        column_config={
+            "username": st.column_config.TextColumn(t("col.username"), width=120),
+            "display_name": st.column_config.TextColumn(t("col.display_name"), width=220),
+            "role": st.column_config.TextColumn(t("col.role"), width=110),
+            "active": st.column_config.CheckboxColumn(t("col.active"), width=70),
+            "zones": st.column_config.TextColumn(t("col.zones"), width=200),
+            "is_demo": st.column_config.CheckboxColumn(t("col.is_demo"), width=70),
+        })
     left, right = st.columns(2)
     with left.form("add_user", clear_on_submit=False, border=True):
         st.subheader(t("admin.add_user"))
@@ -64,7 +76,18 @@ with accounts:
 
 with keys:
     listing = read(auth.list_display_keys)
-    st.dataframe(listing, hide_index=True, width="stretch", column_config={c: t(f"col.{c}") for c in listing.columns})
+    moment = lambda c, w=140: st.column_config.DatetimeColumn(t(f"col.{c}"), format="YYYY-MM-DD HH:mm",  # noqa: E731
+                                                               timezone=clock.zone().key, width=w)
+    # a key with no zone shows every zone; a missing time is "—" (never used, never expires, not revoked)
+    st.dataframe(listing.assign(zone=listing["zone"].fillna(t("filter.all_zones"))), hide_index=True,
+                 width="stretch", placeholder="—",
+                 column_order=["id", "label", "zone", "created_by", "created_at", "expires_at", "last_used_at",
+                               "revoked_at"],
+                 column_config={"id": st.column_config.NumberColumn(t("col.id"), width=50),
+                                "label": st.column_config.TextColumn(t("col.label"), width=140),
+                                "zone": st.column_config.TextColumn(t("col.zone"), width=110),
+                                "created_by": st.column_config.TextColumn(t("col.created_by"), width=90),
+                                **{c: moment(c) for c in ("created_at", "expires_at", "last_used_at", "revoked_at")}})
     left, right = st.columns(2)
     with left.form("create_key", border=True):
         label = st.text_input(t("admin.key_label"), key="admin_key_label", persist_state="session")

@@ -1,0 +1,167 @@
+"""AppTest: the audit log page (审计日志) answers "who changed what, and why" in words: one line per change
+(when, who by display name, line of work · site · day · field before → after, reason), filters by user,
+line of work, site and days, and exports a CSV Excel opens and an .xlsx. No raw JSON, no identifiers,
+no None in either language. SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import openpyxl
+import pytest
+
+from data_access import audit, auth, clock, completeness, reopening, territory
+from tests.apptest_helpers import signed_in, texts
+from tests.test_audit_changes import correct_vehicles
+from ui import audit_view
+from ui.text.audit import TEXT as AUDIT_TEXT
+
+AUDIT = "pages/audit_log.py"
+REAL_TODAY = dt.datetime.now(clock.zone()).date()
+# what must never reach a person: stored identifiers, JSON, Python's or pandas' words for nothing
+IDENTIFIER = re.compile(r"\b(insert|update|correct|delete|checkpoint_day|app_user|display_key|set_due_time|"
+                        r"[a-z]+_[a-z_]+)\b|[{}\"]|\bNone\b|\bnan\b|\bNaN\b|\bNaT\b")
+
+
+@pytest.fixture
+def lang(monkeypatch, request):
+    """The test's language, also where AppTest calls a format_func between runs (as other page tests do)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from ui import i18n
+
+    in_session = i18n.lang
+    monkeypatch.setattr(i18n, "lang", lambda: in_session() if get_script_run_ctx() else request.param)
+    return request.param
+
+
+def some_changes(engine) -> int:
+    """A correction with a reason, an account disabled, a key created, a due time and a threshold set."""
+    site_id, _, _ = correct_vehicles(engine)  # 中古线西关卡口 2020-02-20 vehicles +11, by the supervisor
+    admin = auth.authenticate("admin", "demo", engine=engine)
+    auth.set_active("viewer", False, actor=admin, engine=engine)
+    auth.create_display_key("第二块屏", admin, engine=engine)
+    completeness.set_site_due(site_id, "09:00+1", actor=admin, reason="路远", engine=engine)
+    reopening.set_stuck_after_days("admin", 7, engine=engine)
+    territory.set_season_start(dt.date(2020, 1, 20), actor=admin, engine=engine)
+    return site_id
+
+
+def open_log(lang: str, user: str = "admin"):
+    at = signed_in(user, query={"lang": "en"} if lang == "en" else None)
+    at.session_state["lang"] = lang
+    at.switch_page(AUDIT).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def table(at):
+    return next(d.value for d in at.dataframe if "what" in d.value.columns)
+
+
+def readable(at) -> str:
+    frame = table(at)
+    return texts(at) + "\n" + "\n".join(" | ".join(map(str, row)) for row in frame[["when", "who", "what", "reason"]].values)
+
+
+@pytest.mark.parametrize("lang", ["zh"], indirect=True)
+def test_one_line_per_change_in_words(demo_engine, lang):
+    before = correct_vehicles.__defaults__  # (name, add, user, reason)
+    some_changes(demo_engine)
+    at = open_log(lang)
+    lines = table(at)
+    correction = lines[lines["what"].str.contains("更正")].iloc[0]
+    vehicles = [int(v) for v in re.findall(r"车辆 (\d+) → (\d+)", correction["what"])[0]]
+    assert correction["what"] == f"卡口通行 · 中古线西关卡口 · 2020-02-20 · 更正：车辆 {vehicles[0]} → {vehicles[1]}"
+    assert vehicles[1] - vehicles[0] == before[1]
+    assert (correction["who"], correction["reason"]) == ("督导组（演示）", "台账核对")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", correction["when"])
+    shown = set(lines["what"])
+    assert "账号与密钥 · viewer · 停用账号：账号状态 启用 → 停用；结束的登录 0" in shown
+    assert "账号与密钥 · 第二块屏 · 生成密钥：名称 第二块屏" in shown
+    assert "系统设置 · 中古线西关卡口 · 设置上报时限：上报时限 跟随管区 → 09:00+1" in shown
+    assert "系统设置 · 滞留判定天数 · 修改：滞留判定天数 5 → 7" in shown
+    assert "系统设置 · 本季开始日期 · 修改：本季开始日期 2020-01-23 → 2020-01-20" in shown
+    assert lines.loc[lines["what"].str.contains("上报时限"), "reason"].iloc[0] == "路远"
+    assert not IDENTIFIER.search(readable(at)), IDENTIFIER.search(readable(at))
+    # the columns a person reads, in that order, the reason on screen
+    assert [c for c in at.dataframe[0].proto.column_order] == ["when", "who", "what", "reason"]
+
+
+@pytest.mark.parametrize("lang", ["en"], indirect=True)
+def test_english_says_it_in_english(demo_engine, lang):
+    some_changes(demo_engine)
+    at = open_log(lang)
+    lines = table(at)
+    correction = lines[lines["what"].str.contains("Corrected")].iloc[0]
+    assert re.fullmatch(r"Checkpoint traffic · 中古线西关卡口 · 2020-02-20 · Corrected: Vehicles \d+ → \d+",
+                        correction["what"]), correction["what"]
+    assert "Accounts and keys · viewer · Disabled the account: Account active → disabled; Sessions ended 0" in set(lines["what"])
+    text = readable(at)
+    assert not IDENTIFIER.search(text), IDENTIFIER.search(text)
+    # Chinese only in stored names (a site, a display name), never in the UI's own words
+    assert not [word for word in ("更正", "卡口通行", "修改", "账号与密钥", "系统设置", "跟随管区", "停用", "审计日志")
+                if word in text]
+
+
+@pytest.mark.parametrize("lang", ["zh"], indirect=True)
+def test_filters_by_user_line_site_and_days(demo_engine, lang):
+    site_id = some_changes(demo_engine)
+    at = open_log(lang, user="supervisor")  # supervisors read the log too
+    everything = len(table(at))
+    at.selectbox(key="audit_user").set_value("supervisor").run()
+    assert set(table(at)["who"]) == {"督导组（演示）"}
+    at.selectbox(key="audit_user").set_value("").run()
+    at.selectbox(key="audit_line").set_value("accounts").run()
+    assert len(table(at)) == 2 and table(at)["what"].str.startswith("账号与密钥").all()
+    at.selectbox(key="audit_line").set_value("").run()
+    at.selectbox(key="audit_site").set_value(site_id).run()
+    assert len(table(at)) == 2 and table(at)["what"].str.contains("中古线西关卡口").all()
+    at.selectbox(key="audit_site").set_value(0).run()
+    assert len(table(at)) == everything
+    last_week = (REAL_TODAY - dt.timedelta(days=14), REAL_TODAY - dt.timedelta(days=7))
+    at.date_input(key="audit_range").set_value(last_week).run()
+    assert not any(d.value is not None and "what" in d.value.columns for d in at.dataframe)
+    assert "所选范围内没有修改记录" in texts(at)
+    at.selectbox(key="audit_line").set_value("sign_in").run()  # sign-ins are their own line, not changes
+    at.date_input(key="audit_range").set_value((REAL_TODAY, REAL_TODAY)).run()
+    assert table(at)["what"].str.startswith("登录记录").all()
+    assert not at.exception and not at.error
+
+
+@pytest.mark.parametrize("lang", ["zh"], indirect=True)
+def test_exports_open_in_excel(demo_engine, lang):
+    """The CSV carries a byte-order mark (Excel then reads UTF-8), whole texts and a column per part;
+    the .xlsx holds the same rows."""
+    some_changes(demo_engine)
+    at = open_log(lang)
+    assert {b.key for b in at.get("download_button")} >= {"audit_csv", "audit_xlsx"}
+    changes = audit.changes(audit.AuditView(), demo_engine)
+    frame = audit_view.export_frame(changes)
+    data = audit_view.to_csv(frame)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["时间", "人员", "账号", "工作线", "对象", "数据日期", "修改内容", "原因"]
+    correction = next(r for r in rows if r[6].startswith("更正"))
+    assert correction[1:6] == ["督导组（演示）", "supervisor", "卡口通行", "中古线西关卡口", "2020-02-20"]
+    assert correction[7] == "台账核对" and not IDENTIFIER.search(" ".join(" ".join(r) for r in rows[1:]))
+    book = openpyxl.load_workbook(io.BytesIO(audit_view.to_xlsx(frame, "审计日志")))
+    sheet = book["审计日志"]
+    assert [c.value for c in sheet[1]] == rows[0]
+    assert sheet.max_row == len(rows)
+    assert [c.value or "" for c in sheet[2]] == rows[1]
+
+
+def test_every_field_and_action_the_app_writes_has_words():
+    """Each field (FIELD_ORDER: every key the write paths store) and line of work has a label in both
+    languages; an unforeseen one shows as '—', never as its identifier."""
+    for field in audit.FIELD_ORDER:
+        assert f"audit.field.{field}" in AUDIT_TEXT, field
+    for line in audit.LINES:
+        assert f"audit.line.{line}" in AUDIT_TEXT, line
+    assert audit_view.field_label("checkpoint_day", "no_such_field") == "—"
+    for key, (zh, en) in AUDIT_TEXT.items():
+        assert zh and en and not IDENTIFIER.search(re.sub(r"\{\w+\}", "", zh)), key

@@ -1,0 +1,154 @@
+"""The audit log in words: data_access.audit.changes() gives each change's fields and values; this
+puts them into the UI language, one line per change ("卡口通行 · 中古线西关卡口 · 2020-02-20 ·
+更正：车辆 120 → 131"), and into the CSV (with a BOM, so Excel opens it as UTF-8) and .xlsx exports.
+
+No raw JSON and no identifier reaches the page: every field and coded value has words in
+ui/text/audit.py (tests check each one the app writes), and anything unforeseen shows as "—".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+
+import pandas as pd
+
+from ui import format as fmt
+from ui import i18n
+from ui.i18n import TEXT, t
+
+ARROW = " → "
+_BOOL_WORDS = {"is_open", "active", "passed"}  # fields whose yes/no has words of its own
+_CODES = {"status": "reopen.status.{}", "step": "reopen.step.{}", "role": "role.{}", "category": "shops.category.{}",
+          "outcome": "audit.outcome.{}"}
+MAX_TEXT = 80  # a typed text longer than this is cut in the table (the export keeps it whole)
+
+
+def _has(key: str) -> bool:
+    return key in TEXT
+
+
+def field_label(table: str, field: str) -> str:
+    for key in (f"audit.field.{table}.{field}", f"audit.field.{field}"):
+        if _has(key):
+            return t(key)
+    return "—"  # never the identifier itself
+
+
+def action_label(table: str, action: str) -> str:
+    for key in (f"audit.action.{table}.{action}", f"audit.action.{action}"):
+        if _has(key):
+            return t(key)
+    return t("audit.action.update")
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def value_text(field: str, value, cut: bool = True) -> str:
+    """A stored value as a person reads it."""
+    if field == "geometry":
+        return t("audit.value.geometry")
+    if field == "due":
+        return value or t("audit.value.due.default")
+    if _missing(value):
+        return "—"
+    if isinstance(value, bool):
+        if field in _BOOL_WORDS:
+            return t(f"audit.value.{field}.{str(value).lower()}")
+        return t("audit.value.yes" if value else "audit.value.no")
+    if field in _CODES and _has(_CODES[field].format(value)):
+        return t(_CODES[field].format(value))
+    if field == "letters" and isinstance(value, list):
+        value = [t(f"reopen.letter.{v}") if _has(f"reopen.letter.{v}") else str(v) for v in value]
+    if isinstance(value, list):
+        return ("、" if i18n.lang() == "zh" else ", ").join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "—"
+    if isinstance(value, (int, float)):
+        return fmt.num(value)
+    text = str(value).replace("\r", " ").replace("\n", " ").strip()
+    if text == "":
+        return t("audit.value.blank")
+    return text[: MAX_TEXT - 1] + "…" if cut and len(text) > MAX_TEXT else text
+
+
+def change_text(table: str, action: str, items, cut: bool = True) -> str:
+    """'更正：车辆 120 → 131；人员 200 → 210' (an insert lists the values, a removal the old ones)."""
+    parts = []
+    for field, before, after, shape in items or ():
+        label = field_label(table, field)
+        if field == "geometry":
+            parts.append(label + t("audit.value.geometry"))
+        elif shape == "both":
+            parts.append(f"{label} {value_text(field, before, cut)}{ARROW}{value_text(field, after, cut)}")
+        else:
+            parts.append(f"{label} {value_text(field, after if shape == 'new' else before, cut)}")
+    verb = action_label(table, action)
+    if action == "load_demo" or not parts:
+        return verb
+    if i18n.lang() == "zh":
+        return f"{verb}：{'；'.join(parts)}"
+    return f"{verb}: {'; '.join(parts)}"
+
+
+def subject_text(row) -> str:
+    if row.subject_kind == "setting" and isinstance(row.subject, str):
+        key = f"audit.setting.{row.subject}"
+        return t(key) if _has(key) else "—"
+    return "" if _missing(row.subject) else str(row.subject)
+
+
+def when_text(moment) -> str:
+    return "" if moment is None or pd.isna(moment) else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def day_text(day) -> str:
+    return day.isoformat() if isinstance(day, dt.date) else ""
+
+
+def who_text(row) -> str:
+    """The display name; a program's account (the demo loader, the command line) in words."""
+    key = f"audit.who.{row.username}"
+    return t(key) if row.display_name == row.username and _has(key) else str(row.display_name)
+
+
+def reason_text(reason) -> str:
+    return "" if _missing(reason) else str(reason).replace("\r", " ").replace("\n", " ").strip()
+
+
+def shown(changes: pd.DataFrame) -> pd.DataFrame:
+    """One line per change for the page: when, who, what (line · subject · day · change), why."""
+    rows = []
+    for row in changes.itertuples():
+        what = [t(f"audit.line.{row.line}"), subject_text(row), day_text(row.day),
+                change_text(row.table_name, row.action, row.items)]
+        rows.append({"id": row.id, "when": when_text(row.at), "who": who_text(row),
+                     "what": " · ".join(part for part in what if part), "reason": reason_text(row.reason)})
+    return pd.DataFrame(rows, columns=["id", "when", "who", "what", "reason"])
+
+
+def export_frame(changes: pd.DataFrame) -> pd.DataFrame:
+    """The same changes, a column per part, texts whole, headers in the UI language (for a spreadsheet)."""
+    rows = [[when_text(row.at), who_text(row), str(row.username), t(f"audit.line.{row.line}"),
+             subject_text(row), day_text(row.day), change_text(row.table_name, row.action, row.items, cut=False),
+             reason_text(row.reason)] for row in changes.itertuples()]
+    headers = [t(f"audit.col.{c}") for c in ("when", "who", "account", "line", "subject", "day", "change", "reason")]
+    return pd.DataFrame(rows, columns=headers)
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with a byte-order mark: Excel on Chinese Windows then opens it without garbling."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(frame: pd.DataFrame, sheet_name: str) -> bytes:
+    """An Excel workbook of one sheet (no session needed: it may run when the download is asked for)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name=sheet_name[:31])
+        sheet = writer.sheets[sheet_name[:31]]
+        for column, width in zip("ABCDEFGH", (17, 16, 12, 12, 18, 12, 60, 30)):
+            sheet.column_dimensions[column].width = width
+    return buffer.getvalue()

@@ -166,7 +166,9 @@ with st.expander(t("survey.all_rounds"), expanded=False):
             "last_day": st.column_config.DateColumn(t("survey.col.last_day"), format="YYYY-MM-DD"),
             "households_known": st.column_config.NumberColumn(t("col.households_known"), format="localized"),
             "households_reached": st.column_config.NumberColumn(t("col.households_reached"), format="localized"),
-            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+            # green, as on the coverage map: more is better (the primary red read 95 % as bad)
+            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1,
+                                                        color="#2f8f5b"),
             "people": st.column_config.NumberColumn(t("col.people"), format="localized"),
         },
     )

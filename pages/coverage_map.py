@@ -11,11 +11,23 @@ from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
 from ui.guard import require_router
-from ui.filter_bar import line_filters
+from ui.filter_bar import line_filters, site_label
+from ui.grids import fit
 
 require_router()
 
 MAP_WIDTH, MAP_HEIGHT = 900, 660
+MORE_IS_BETTER = "#2f8f5b"  # coverage bars in green: the primary red read 95 % as bad
+
+
+def coverage_column():
+    """Share of households reached as a bar: green (more is better), wide enough for "100.0%" and its bar."""
+    return st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1,
+                                           color=MORE_IS_BETTER, width=fit(t("map.coverage"), ["100.0%"], extra=48))
+
+
+def text_column(key: str, values) -> st.column_config.TextColumn:
+    return st.column_config.TextColumn(t(key), width=fit(t(key), [str(v) for v in values if v is not None]))
 
 filters = line_filters("survey")  # this line's own "as of"
 user = actor()
@@ -25,53 +37,60 @@ st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + " · " + 
 layers = st.pills(t("map.layers"), charts.LAYERS, selection_mode="multi", default=list(charts.LAYERS),
                   format_func=lambda layer: t(f"map.layer.{layer}"), key="map_layers")
 
-left, right = st.columns([3, 2], gap="medium")
+# ---- the figures: a row across the page (in a column beside the map the tiles were too narrow for
+# their numbers: "7,…")
+totals = read(community.coverage_totals, filters)
+for kind, column in zip(("village", "compound"), st.columns(2, gap="medium")):
+    figures = totals[kind]
+    column.markdown(f"**{t('map.totals.' + kind, sites=figures['sites'], surveyed=figures['surveyed'])}**")
+    a, b, c = column.columns(3)
+    tile(a, t("map.households_reached"), figures["households_reached"],
+         help_text=t("map.of_known", known=fmt.num(figures["households_known"])))
+    tile(b, t("map.people"), figures["people"])
+    c.metric(t("map.coverage"), fmt.percent(figures["households_reached"], figures["households_known"]), border=True)
+
+# ---- the map, the page's width
+spec = charts.map_spec(filters, layers or (), lang(), MAP_WIDTH, MAP_HEIGHT)
+st.container(key="coverage_map_chart").vega_lite_chart(spec, width="stretch")
+st.caption(t("map.legend_note"))
+
+# ---- who is behind: two tables side by side, each wide enough for its columns on a laptop
+left, right = st.columns(2, gap="medium")
 with left:
-    spec = charts.map_spec(filters, layers or (), lang(), MAP_WIDTH, MAP_HEIGHT)
-    st.container(key="coverage_map_chart").vega_lite_chart(spec, width="stretch")
-    st.caption(t("map.legend_note"))
-
-with right:
-    totals = read(community.coverage_totals, filters)
-    for kind in ("village", "compound"):
-        figures = totals[kind]
-        st.markdown(f"**{t('map.totals.' + kind, sites=figures['sites'], surveyed=figures['surveyed'])}**")
-        a, b, c = st.columns(3)
-        tile(a, t("map.households_reached"), figures["households_reached"],
-             help_text=t("map.of_known", known=fmt.num(figures["households_known"])))
-        tile(b, t("map.people"), figures["people"])
-        c.metric(t("map.coverage"), fmt.percent(figures["households_reached"], figures["households_known"]), border=True)
-
     st.markdown(f"**{t('map.least_covered')}**")
     least = read(community.least_covered, filters, 8)
+    least_shown = least.assign(name=[site_label(n, k) for n, k in zip(least["name"], least["kind"])])
     st.dataframe(
-        least.assign(kind=least["kind"].map(lambda k: t(f"kind.{k}"))),
-        hide_index=True, width="stretch",
-        column_order=["name", "kind", "zone", "coverage", "households_reached", "households_known", "lead_cadre"],
+        least_shown, hide_index=True, placeholder="—", width="stretch",
+        column_order=["name", "coverage", "lead_cadre", "zone", "households_reached", "households_known"],
         column_config={
-            "name": st.column_config.TextColumn(t("map.col.site")),
-            "kind": st.column_config.TextColumn(t("map.col.kind")),
-            "zone": st.column_config.TextColumn(t("col.zone")),
-            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
-            "households_reached": st.column_config.NumberColumn(t("map.col.reached"), format="localized"),
-            "households_known": st.column_config.NumberColumn(t("map.col.known"), format="localized"),
-            "lead_cadre": st.column_config.TextColumn(t("map.col.lead_cadre")),
+            "name": text_column("map.col.site", least_shown["name"]),
+            "zone": text_column("col.zone", least_shown["zone"]),
+            "coverage": coverage_column(),
+            "households_reached": st.column_config.NumberColumn(t("map.col.reached"), format="localized",
+                                                                width=fit(t("map.col.reached"), ["99,999"])),
+            "households_known": st.column_config.NumberColumn(t("map.col.known"), format="localized",
+                                                              width=fit(t("map.col.known"), ["99,999"])),
+            "lead_cadre": text_column("map.col.lead_cadre", least_shown["lead_cadre"]),
         },
     )
 
+with right:
     st.markdown(f"**{t('map.by_management')}**")
     managed = read(community.compounds_by_management, filters)
+    managed_shown = managed.assign(managed=managed["managed"].map(lambda m: t("map.managed" if m else "map.unmanaged")))
+    number = lambda key, values=("99,999",): st.column_config.NumberColumn(  # noqa: E731
+        t(key), format="localized", width=fit(t(key), values))
     st.dataframe(
-        managed.assign(managed=managed["managed"].map(lambda m: t("map.managed" if m else "map.unmanaged"))),
-        hide_index=True, width="stretch",
-        column_order=["managed", "compounds", "staff_on_duty", "households_reached", "people", "coverage"],
+        managed_shown, hide_index=True, placeholder="—", width="stretch",
+        column_order=["managed", "compounds", "staff_on_duty", "coverage", "households_reached", "people"],
         column_config={
-            "managed": st.column_config.TextColumn(t("map.col.management")),
-            "compounds": st.column_config.NumberColumn(t("map.col.compounds")),
-            "staff_on_duty": st.column_config.NumberColumn(t("map.col.staff")),
-            "households_reached": st.column_config.NumberColumn(t("map.col.reached"), format="localized"),
-            "people": st.column_config.NumberColumn(t("map.people"), format="localized"),
-            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+            "managed": text_column("map.col.management", managed_shown["managed"]),
+            "compounds": number("map.col.compounds", ["99"]),
+            "staff_on_duty": number("map.col.staff", ["99"]),
+            "households_reached": number("map.col.reached"),
+            "people": number("map.people"),
+            "coverage": coverage_column(),
         },
     )
 
@@ -84,7 +103,7 @@ if st.toggle(t("map.all_sites"), key="map_all_sites"):
         sites.assign(kind=sites["kind"].map(lambda k: t(f"kind.{k}")),
                      has_property_management=sites["has_property_management"].map(
                          lambda m: "—" if m is None else t("common.yes" if m else "common.no"))),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder="—", width="stretch",
         column_order=["name", "kind", "zone", "coverage", "round_no", "round_day", "households_known",
                       "households_reached", "people", "people_from_outside", "unreachable", "utility_checked",
                       "lit_at_night", "has_property_management", "lead_cadre", "staff_on_duty"],
@@ -92,12 +111,12 @@ if st.toggle(t("map.all_sites"), key="map_all_sites"):
             "name": st.column_config.TextColumn(t("map.col.site")),
             "kind": st.column_config.TextColumn(t("map.col.kind")),
             "zone": st.column_config.TextColumn(t("col.zone")),
-            "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1),
+            "coverage": coverage_column(),
             "round_no": st.column_config.NumberColumn(t("survey.col.round_no")),
             "round_day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
             **{f: st.column_config.NumberColumn(t(f"col.{f}"), format="localized") for f in community.SURVEY_FIELDS},
             "has_property_management": st.column_config.TextColumn(t("map.col.management")),
-            "lead_cadre": st.column_config.TextColumn(t("map.col.lead_cadre")),
+            "lead_cadre": text_column("map.col.lead_cadre", sites["lead_cadre"]),
             "staff_on_duty": st.column_config.NumberColumn(t("map.col.staff")),
         },
     )
@@ -115,7 +134,7 @@ if user is not None and user.role == "admin":
                 st.error(t("map.upload.refused", n=len(error.errors)), icon=":material/error:")
                 st.dataframe(
                     [{"feature": e.row if e.row is not None else "—", "message": e.text(lang())} for e in error.errors],
-                    hide_index=True, width="stretch",
+                    hide_index=True, placeholder="—", width="stretch",
                     column_config={"feature": t("map.upload.feature"), "message": t("col.message")},
                 )
             else:

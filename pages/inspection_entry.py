@@ -91,7 +91,7 @@ with record_tab:
         if history.empty:
             st.caption(t("inspect.never"))
         else:
-            st.dataframe(history.fillna({"remarks": ""}), hide_index=True, width="stretch", column_config={
+            st.dataframe(history.fillna({"remarks": ""}), hide_index=True, placeholder="—", width="stretch", column_config={
                 "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
                 "inspector": st.column_config.TextColumn(t("col.inspector")),
                 **{c: st.column_config.CheckboxColumn(t(f"col.{c}")) for c in CHECKS},

@@ -10,6 +10,10 @@ from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.guard import require_router
 from ui.filter_bar import line_filters
+from ui.grids import fit
+
+OVERDUE_RED, OK_GREEN = "#d62728", "#2f8f5b"
+PILL = 24  # a coloured label's own padding and margin inside its cell
 
 require_router()
 
@@ -35,35 +39,43 @@ st.subheader(t("inspect.points"))
 if points.empty:
     st.info(t("inspect.no_points"))
 else:
-    # Overdue rows are marked with a red sign and listed first. (A pandas Styler painting the rows
-    # red costs ~80 ms per rerun for sixty rows, more than the rest of the page.)
+    # Overdue rows are marked with a red label and listed first: a coloured pill, not an emoji (🔴 needs an
+    # emoji font the command post's browsers do not have: it was drawn as an empty box). (A pandas Styler
+    # painting the rows red costs ~80 ms per rerun for sixty rows, more than the rest of the page.)
+    overdue_word, ok_word = t("inspect.state.overdue"), t("inspect.state.ok")
     shown = points.assign(
         kind=[t(f"inspect.kind.{k}.{c}") if k == "checkpoint" else t("kind.compound")
               for k, c in zip(points["kind"], points["checkpoint_type"])],
-        state=["🔴 " + t("inspect.state.overdue") if o else "🟢 " + t("inspect.state.ok") for o in points["overdue"]],
+        state=[[overdue_word] if o else [ok_word] for o in points["overdue"]],
         last_passed=points["last_passed"].map(lambda p: "—" if p is None else t("common.yes" if p else "common.no")),
         last_day=[t("inspect.never") if d is None else d.isoformat() for d in points["last_day"]],
     ).sort_values(["overdue", "days_since"], ascending=[False, False], na_position="first")
-    chart_col, table_col = st.columns([1, 2])
+    chart_col, note_col = st.columns([2, 3], vertical_alignment="center")
     chart_col.vega_lite_chart(charts.chart_spec("days_since", points, lang()), width="stretch")
-    chart_col.caption(t("inspect.days_note"))
-    table_col.dataframe(
-        shown, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 460),
+    note_col.caption(t("inspect.days_note"))
+    text_width = lambda key, column: fit(t(key), shown[column].astype(str))  # noqa: E731  (whole, never clipped)
+    # the whole width: at 1366 px beside the chart it scrolled sideways
+    st.dataframe(
+        shown, hide_index=True, placeholder="—", width="stretch", height=min(38 + 35 * len(shown), 460),
         column_order=["state", "name", "kind", "zone", "last_day", "days_since", "last_passed", "open_findings",
                       "lead_cadre", "staff_on_duty"],
         column_config={
-            "state": st.column_config.TextColumn(t("inspect.col.state")),
-            "name": st.column_config.TextColumn(t("inspect.col.point")),
-            "kind": st.column_config.TextColumn(t("map.col.kind")),
-            "zone": st.column_config.TextColumn(t("col.zone")),
-            "last_day": st.column_config.TextColumn(t("inspect.col.last_day")),
-            "days_since": st.column_config.NumberColumn(t("inspect.col.days_since")),
-            "last_passed": st.column_config.TextColumn(t("inspect.col.last_passed")),
-            "visits": st.column_config.NumberColumn(t("inspect.col.visits")),
-            "open_findings": st.column_config.NumberColumn(t("inspect.open_findings")),
-            "past_due_findings": st.column_config.NumberColumn(t("inspect.past_due")),
-            "lead_cadre": st.column_config.TextColumn(t("map.col.lead_cadre")),
-            "staff_on_duty": st.column_config.NumberColumn(t("map.col.staff")),
+            "state": st.column_config.MultiselectColumn(
+                t("inspect.col.state"), options=[overdue_word, ok_word], color=[OVERDUE_RED, OK_GREEN],
+                width=fit(t("inspect.col.state"), [overdue_word, ok_word], extra=PILL)),
+            "name": st.column_config.TextColumn(t("inspect.col.point"), width=text_width("inspect.col.point", "name")),
+            "kind": st.column_config.TextColumn(t("map.col.kind"), width=text_width("map.col.kind", "kind")),
+            "zone": st.column_config.TextColumn(t("col.zone"), width=text_width("col.zone", "zone")),
+            "last_day": st.column_config.TextColumn(t("inspect.col.last_day"),
+                                                    width=text_width("inspect.col.last_day", "last_day")),
+            "days_since": st.column_config.NumberColumn(t("inspect.col.days_since"), width=fit(t("inspect.col.days_since"))),
+            "last_passed": st.column_config.TextColumn(t("inspect.col.last_passed"),
+                                                       width=text_width("inspect.col.last_passed", "last_passed")),
+            "open_findings": st.column_config.NumberColumn(t("inspect.col.open"), help=t("inspect.open_findings"),
+                                                           width=fit(t("inspect.col.open"))),
+            "lead_cadre": st.column_config.TextColumn(t("map.col.lead_cadre"),
+                                                      width=text_width("map.col.lead_cadre", "lead_cadre")),
+            "staff_on_duty": st.column_config.NumberColumn(t("map.col.staff"), width=fit(t("map.col.staff"))),
         },
     )
 
@@ -74,22 +86,25 @@ found = read(inspections.open_findings, filters)
 if found.empty:
     st.success(t("inspect.no_open"), icon=":material/check_circle:")
 else:
-    chart_col, table_col = st.columns([1, 2])
+    chart_col, _ = st.columns([2, 3])
     chart_col.vega_lite_chart(charts.chart_spec("by_owner", by_owner, lang()), width="stretch")
-    table_col.dataframe(
-        found.assign(state=["🔴 " + t("inspect.past_due") if p else "" for p in found["past_due"]]),
-        hide_index=True, width="stretch",
+    past_due_word = t("inspect.past_due")
+    st.dataframe(
+        found.assign(state=[[past_due_word] if p else [] for p in found["past_due"]]),
+        hide_index=True, placeholder="—", width="stretch",
         column_order=["state", "site", "description", "owner", "raised_on", "age_days", "due_on"],
         column_config={
-            "state": st.column_config.TextColumn(t("inspect.col.state")),
-            "site": st.column_config.TextColumn(t("inspect.col.point")),
-            "zone": st.column_config.TextColumn(t("col.zone")),
+            "state": st.column_config.MultiselectColumn(
+                t("inspect.col.state"), options=[past_due_word], color=[OVERDUE_RED],
+                width=fit(t("inspect.col.state"), [past_due_word], extra=PILL)),  # 逾期未整改 whole
+            "site": st.column_config.TextColumn(t("inspect.col.point"), width=fit(t("inspect.col.point"), found["site"])),
             "description": st.column_config.TextColumn(t("inspect.col.description"), width="medium"),
-            "owner": st.column_config.TextColumn(t("inspect.col.owner")),
-            "raised_on": st.column_config.DateColumn(t("inspect.col.raised_on"), format="YYYY-MM-DD"),
-            "age_days": st.column_config.NumberColumn(t("inspect.col.age_days")),
-            "due_on": st.column_config.DateColumn(t("inspect.col.due_on"), format="YYYY-MM-DD"),
-            "past_due": st.column_config.CheckboxColumn(t("inspect.past_due")),
+            "owner": st.column_config.TextColumn(t("inspect.col.owner"), width=fit(t("inspect.col.owner"), found["owner"])),
+            "raised_on": st.column_config.DateColumn(t("inspect.col.raised_on"), format="YYYY-MM-DD",
+                                                     width=fit(t("inspect.col.raised_on"), ["2020-02-20"])),
+            "age_days": st.column_config.NumberColumn(t("inspect.col.age_days"), width=fit(t("inspect.col.age_days"))),
+            "due_on": st.column_config.DateColumn(t("inspect.col.due_on"), format="YYYY-MM-DD",
+                                                  width=fit(t("inspect.col.due_on"), ["2020-02-20"])),
         },
     )
 
@@ -97,7 +112,7 @@ else:
 if st.toggle(t("inspect.recent"), key="inspect_show_visits"):  # a toggle builds the table only when asked
     visits = read(inspections.recent_inspections, filters, 100)
     st.dataframe(
-        visits, hide_index=True, width="stretch",
+        visits, hide_index=True, placeholder="—", width="stretch",
         column_order=["day", "site", "zone", "inspector", *inspections.CHECKS, "findings", "remarks"],
         column_config={
             "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),

@@ -15,6 +15,7 @@ from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
 from ui.flash import show_once
+from ui.grids import fit
 from ui.guard import require_router
 from ui.filter_bar import line_filters
 
@@ -65,9 +66,9 @@ show_once("reopen_flash")
 # ---- headline figures ---------------------------------------------------------------------------
 figures = read(reopening.summary, filters, threshold)
 tiles = st.columns(6)
-tile(tiles[0], t("reopen.approved"), figures["approved"], help_text=t("reopen.approved_help"))
+tile(tiles[0], t("reopen.approved"), figures["approved"])  # its "?" sits by the caption: the label is read whole
 tiles[0].caption(t("reopen.approved_caption", above=fmt.num(figures["approved_above_size"]),
-                   today=fmt.num(figures["approved_on_day"])))
+                   today=fmt.num(figures["approved_on_day"])), help=t("reopen.approved_help"))
 tile(tiles[1], t("reopen.employees"), figures["employees"])
 tiles[1].caption(t("reopen.employees_caption", enterprises=fmt.num(figures["approved"])))
 tile(tiles[2], t("reopen.outside"), figures["employees_from_outside"])
@@ -110,6 +111,9 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     for name in ("owner", "owner_backup", "reason"):
         if name in shown:
             shown[name] = shown[name].fillna("—")
+    if "owner" in shown:  # the A/B pair (AB角) in one column: "鞠连生 / 王凤英"
+        backup = shown["owner_backup"] if "owner_backup" in shown else ["—"] * len(shown)
+        shown["owners"] = [a if b in (None, "—") else f"{a} / {b}" for a, b in zip(shown["owner"], backup)]
     return shown
 
 
@@ -124,19 +128,31 @@ def show_view(name: str, extra: tuple = ()) -> pd.DataFrame:
     return table_view(name, filters, extra, lang(), version)
 
 
-NARROW = ("zone", "days", "status", "since", "suspended_on", "owner", "owner_backup", "department", "above_size",
-          "employees", "employees_from_outside")
+WIDEST = {"name": 190, "next_step": 150, "reason": 260}  # longer texts are cut (and shown whole on a click)
 
 
-def column_config(names) -> dict:
-    config = {name: st.column_config.TextColumn(t(f"reopen.col.{name}"), width="small" if name in NARROW else None)
-              for name in names}
-    for name in ("employees", "employees_from_outside", "days"):
+def column_config(names, frame: pd.DataFrame) -> dict:
+    """Each column as wide as its header and its longest value (当前状态, owners): nothing clipped where
+    there is room, no column wider than it needs, so a laptop shows them all."""
+    def width(name: str) -> int:
+        if name in NUMBERS:
+            values = [fmt.num(None if pd.isna(v) else v) for v in frame.get(name, [])]
+        else:
+            values = frame[name].astype(str) if name in frame else []
+        return fit(t(f"reopen.col.{name}"), values, most=WIDEST.get(name, 400))
+
+    config = {name: st.column_config.TextColumn(t(f"reopen.col.{name}"), width=width(name)) for name in names}
+    config["name"] = st.column_config.TextColumn(t("reopen.col.name"), width=width("name"), pinned=True)
+    for name in NUMBERS:
         if name in names:
-            config[name] = st.column_config.NumberColumn(t(f"reopen.col.{name}"), format="localized", width="small")
+            config[name] = st.column_config.NumberColumn(t(f"reopen.col.{name}"), format="localized", width=width(name))
     if "above_size" in names:
-        config["above_size"] = st.column_config.CheckboxColumn(t("reopen.col.above_size"), width="small")
+        config["above_size"] = st.column_config.CheckboxColumn(t("reopen.col.above_size"),
+                                                               width=fit(t("reopen.col.above_size")))
     return config
+
+
+NUMBERS = ("employees", "employees_from_outside", "days")
 
 
 # Full width: names, reasons and owners must be readable from across the room
@@ -147,9 +163,9 @@ if stuck.empty:
 else:
     if figures["stuck"] > len(stuck):
         st.caption(t("reopen.list_limited", n=fmt.num(figures["stuck"]), shown=len(stuck)))
-    order = ["name", "zone", "status", "days", "next_step", "owner", "owner_backup"]
-    st.dataframe(stuck, hide_index=True, width="stretch", column_order=order,
-                   column_config=column_config(order), height=min(420, 38 + 35 * len(stuck)))
+    order = ["name", "zone", "status", "days", "next_step", "owners"]
+    st.dataframe(stuck, hide_index=True, width="stretch", placeholder="—", column_order=order,
+                 column_config=column_config(order, stuck), height=min(420, 38 + 35 * len(stuck)))
 
 st.subheader(t("reopen.suspended_list"))
 suspended = show_view("suspended", (LIST_LIMIT,))
@@ -158,9 +174,9 @@ if suspended.empty:
 else:
     if figures["suspended"] > len(suspended):
         st.caption(t("reopen.list_limited", n=fmt.num(figures["suspended"]), shown=len(suspended)))
-    order = ["name", "zone", "suspended_on", "reason", "status", "next_step", "owner"]
-    st.dataframe(suspended, hide_index=True, width="stretch", column_order=order,
-                    column_config=column_config(order), height=min(420, 38 + 35 * len(suspended)))
+    order = ["name", "suspended_on", "reason", "status", "next_step", "owners", "zone"]
+    st.dataframe(suspended, hide_index=True, width="stretch", placeholder="—", column_order=order,
+                 column_config=column_config(order, suspended), height=min(420, 38 + 35 * len(suspended)))
 
 # ---- every enterprise, and one enterprise's steps -----------------------------------------------
 st.subheader(t("reopen.table"))
@@ -175,11 +191,13 @@ table = show_view("table", (statuses, chosen_departments, TABLE_LIMIT))
 count_box.metric(t("reopen.enterprises"), fmt.num(total))
 if total > len(table):
     st.caption(t("reopen.table_limited", n=fmt.num(total), shown=fmt.num(len(table))))
-order = ["name", "zone", "department", "above_size", "status", "since", "days", "next_step", "employees",
-         "employees_from_outside", "owner", "owner_backup"]
+# Where each stands first, then who answers for it: on a laptop the last columns scroll, the name stays put.
+# (The day a case entered its step is in its step history; the days there are counted here.)
+order = ["name", "status", "days", "next_step", "owners", "zone", "above_size", "department", "employees",
+         "employees_from_outside"]
 picked = st.dataframe(table, key="reopen_table", on_select="rerun", selection_mode="single-row",
-                      hide_index=True, width="stretch", column_order=order, column_config=column_config(order),
-                      height=420)
+                      hide_index=True, width="stretch", placeholder="—", column_order=order,
+                      column_config=column_config(order, table), height=420)
 rows = picked.selection.rows if picked else []
 if rows and rows[0] < len(table):
     chosen = table.iloc[rows[0]]
@@ -200,7 +218,7 @@ if rows and rows[0] < len(table):
         config["recorded_at"] = st.column_config.DatetimeColumn(t("reopen.col.recorded_at"), format="YYYY-MM-DD HH:mm")
         for name in ("employees_called", "problems_found"):
             config[name] = st.column_config.NumberColumn(t(f"reopen.col.{name}"), format="%d")
-        st.dataframe(shown, hide_index=True, width="stretch", column_order=order, column_config=config)
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", column_order=order, column_config=config)
 else:
     st.caption(t("reopen.timeline_pick"))
 

@@ -93,7 +93,7 @@ with card.expander(t("reopen.entry.history") + f"（{len(history)}）", expanded
             history.assign(step=history["step"].map(lambda s: t(f"reopen.step.{s}")), reason=history["reason"].fillna(""),
                            result=[t("reopen.passed") if p is True else t("reopen.failed") if p is False else ""
                                    for p in history["passed"]]),
-            hide_index=True, width="stretch", column_order=["day", "step", "result", "reason", "recorded_by"],
+            hide_index=True, placeholder="—", width="stretch", column_order=["day", "step", "result", "reason", "recorded_by"],
             column_config={"day": st.column_config.DateColumn(t("reopen.col.day"), format="YYYY-MM-DD"),
                            "step": t("reopen.col.step"), "result": t("reopen.col.result"),
                            "reason": t("reopen.col.reason"), "recorded_by": t("reopen.col.recorded_by")},

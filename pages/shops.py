@@ -60,11 +60,11 @@ left, right = st.columns([2, 3])
 left.subheader(t("shops.by_zone"))
 zones = read(shops.by_zone, filters)
 order = ["zone", "shops", "open", "closed", "staff", "staff_from_outside"]
-left.dataframe(zones, hide_index=True, width="stretch", column_order=order,
+left.dataframe(zones, hide_index=True, placeholder="—", width="stretch", column_order=order,
                column_config={"zone": t("shops.col.zone"),
                               **{c: st.column_config.NumberColumn(t(f"shops.col.{c}"), format="localized")
                                  for c in order[1:]}})
-left.dataframe(categories.assign(category=categories["category"].map(category_labels)), hide_index=True,
+left.dataframe(categories.assign(category=categories["category"].map(category_labels)), hide_index=True, placeholder="—",
                width="stretch", column_order=["category", "shops", "open", "closed", "staff", "staff_from_outside"],
                column_config={"category": t("shops.col.category"),
                               **{c: st.column_config.NumberColumn(t(f"shops.col.{c}"), format="localized")
@@ -87,7 +87,7 @@ right.dataframe(
     table.assign(category=table["category"].map(category_labels),
                  status_since=[fmt.day(d) if d else "—" for d in table["status_since"]],
                  updated_by=table["updated_by"].fillna("—")),
-    hide_index=True, width="stretch", height=520,
+    hide_index=True, placeholder="—", width="stretch", height=520,
     column_order=["name", "zone", "category", "is_open", "staff", "staff_from_outside", "status_since", "updated_by"],
     column_config={
         "name": t("shops.col.name"), "zone": t("shops.col.zone"), "category": t("shops.col.category"),

@@ -76,7 +76,7 @@ if rounds.empty:
 else:
     chart_col, table_col = st.columns([2, 3])
     chart_col.vega_lite_chart(charts.rounds_spec(rounds, lang()), width="stretch")
-    table_col.dataframe(rounds_side_by_side(rounds), hide_index=True, width="stretch")
+    table_col.dataframe(rounds_side_by_side(rounds), hide_index=True, placeholder="—", width="stretch")
 
 # ---- the form ----------------------------------------------------------------------------------
 numbers = [int(n) for n in rounds["round_no"]]
@@ -155,7 +155,7 @@ if mode != NEW:
 with st.expander(t("survey.all_rounds"), expanded=False):
     progress = read(community.rounds_progress, filters)
     st.dataframe(
-        progress.assign(kind=progress["kind"].map(lambda k: t(f"kind.{k}"))), hide_index=True, width="stretch",
+        progress.assign(kind=progress["kind"].map(lambda k: t(f"kind.{k}"))), hide_index=True, placeholder="—", width="stretch",
         column_order=["round_no", "kind", "sites", "first_day", "last_day", "households_known", "households_reached",
                       "coverage", "people"],
         column_config={

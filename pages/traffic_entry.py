@@ -274,7 +274,7 @@ def file_errors(error: ValidationError) -> None:
         st.error(t("entry.file_errors", n=len(cells)))
         table = pd.DataFrame([{"row": "" if e.row is None else str(e.row), "column": show_errors.field_label(e.field),
                                "message": e.text(lang())} for e in cells[:1000]])
-        st.dataframe(table, hide_index=True, width="stretch",
+        st.dataframe(table, hide_index=True, placeholder="—", width="stretch",
                      column_config={"row": t("col.row"), "column": t("col.column"), "message": t("col.message")})
 
 

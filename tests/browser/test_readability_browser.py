@@ -73,9 +73,12 @@ VISIBLE_DRAWN = """() => {
   return shown("[data-testid='stVegaLiteChart']").every((e) => e.querySelector(".vega-embed svg.marks > g, .vega-embed canvas"))
       && shown("[data-testid='stDataFrame']").every((e) => e.querySelector("canvas"));
 }"""
-# What changes while charts and grids are still laying out: each chart's size and element count, the page's height.
+# What changes while charts and grids are still laying out: each chart's size and element count, each
+# grid's width of columns and header cells, the page's height.
 LAYOUT = """() => [...document.querySelectorAll('.vega-embed svg.marks, .vega-embed canvas')]
   .map((e) => `${e.getAttribute('width')}x${e.getAttribute('height')}:${e.querySelectorAll('*').length}`).join(' ')
+  + ' ' + [...document.querySelectorAll("[data-testid='stDataFrame']")]
+  .map((g) => `${(g.querySelector('.dvn-scroller') || {}).scrollWidth}:${g.querySelectorAll("th[role='columnheader']").length}`).join(' ')
   + ' ' + (document.querySelector("[data-testid='stMain']") || document.body).scrollHeight"""
 
 

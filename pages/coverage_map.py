@@ -50,7 +50,7 @@ for kind, column in zip(("village", "compound"), st.columns(2, gap="medium")):
     c.metric(t("map.coverage"), fmt.percent(figures["households_reached"], figures["households_known"]), border=True)
 
 # ---- the map, the page's width
-spec = charts.map_spec(filters, layers or (), lang(), MAP_WIDTH, MAP_HEIGHT)
+spec = charts.map_spec(filters, layers or (), lang(), MAP_WIDTH, MAP_HEIGHT, names_on_top=True)  # names over markers
 st.container(key="coverage_map_chart").vega_lite_chart(spec, width="stretch")
 st.caption(t("map.legend_note"))
 
@@ -62,7 +62,8 @@ with left:
     least_shown = least.assign(name=[site_label(n, k) for n, k in zip(least["name"], least["kind"])])
     st.dataframe(
         least_shown, hide_index=True, placeholder="—", width="stretch",
-        column_order=["name", "coverage", "lead_cadre", "zone", "households_reached", "households_known"],
+        # what fits half a laptop's width: the zone and the households are in the every-site table below
+        column_order=["name", "coverage", "lead_cadre"],
         column_config={
             "name": text_column("map.col.site", least_shown["name"]),
             "zone": text_column("col.zone", least_shown["zone"]),
@@ -83,7 +84,7 @@ with right:
         t(key), format="localized", width=fit(t(key), values))
     st.dataframe(
         managed_shown, hide_index=True, placeholder="—", width="stretch",
-        column_order=["managed", "compounds", "staff_on_duty", "coverage", "households_reached", "people"],
+        column_order=["managed", "compounds", "staff_on_duty", "coverage"],  # the households are in the tiles above
         column_config={
             "managed": text_column("map.col.management", managed_shown["managed"]),
             "compounds": number("map.col.compounds", ["99"]),

@@ -50,14 +50,15 @@ else:
         last_passed=points["last_passed"].map(lambda p: "—" if p is None else t("common.yes" if p else "common.no")),
         last_day=[t("inspect.never") if d is None else d.isoformat() for d in points["last_day"]],
     ).sort_values(["overdue", "days_since"], ascending=[False, False], na_position="first")
-    chart_col, note_col = st.columns([2, 3], vertical_alignment="center")
+    chart_col, note_col = st.columns([1, 1], vertical_alignment="center")
     chart_col.vega_lite_chart(charts.chart_spec("days_since", points, lang()), width="stretch")
     note_col.caption(t("inspect.days_note"))
     text_width = lambda key, column: fit(t(key), shown[column].astype(str))  # noqa: E731  (whole, never clipped)
     # the whole width: at 1366 px beside the chart it scrolled sideways
     st.dataframe(
         shown, hide_index=True, placeholder="—", width="stretch", height=min(38 + 35 * len(shown), 460),
-        column_order=["state", "name", "kind", "zone", "last_day", "days_since", "last_passed", "open_findings",
+        # (no zone column: the sidebar picks a zone, and the names are the points')
+        column_order=["state", "name", "kind", "last_day", "days_since", "last_passed", "open_findings",
                       "lead_cadre", "staff_on_duty"],
         column_config={
             "state": st.column_config.MultiselectColumn(

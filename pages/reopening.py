@@ -128,7 +128,7 @@ def show_view(name: str, extra: tuple = ()) -> pd.DataFrame:
     return table_view(name, filters, extra, lang(), version)
 
 
-WIDEST = {"name": 190, "next_step": 150, "reason": 260}  # longer texts are cut (and shown whole on a click)
+WIDEST = {"name": 180, "next_step": 140, "reason": 200}  # longer texts are cut (and shown whole on a click)
 
 
 def column_config(names, frame: pd.DataFrame) -> dict:
@@ -174,7 +174,7 @@ if suspended.empty:
 else:
     if figures["suspended"] > len(suspended):
         st.caption(t("reopen.list_limited", n=fmt.num(figures["suspended"]), shown=len(suspended)))
-    order = ["name", "suspended_on", "reason", "status", "next_step", "owners", "zone"]
+    order = ["name", "suspended_on", "reason", "status", "owners"]  # their next step is the re-inspection
     st.dataframe(suspended, hide_index=True, width="stretch", placeholder="—", column_order=order,
                  column_config=column_config(order, suspended), height=min(420, 38 + 35 * len(suspended)))
 
@@ -191,10 +191,10 @@ table = show_view("table", (statuses, chosen_departments, TABLE_LIMIT))
 count_box.metric(t("reopen.enterprises"), fmt.num(total))
 if total > len(table):
     st.caption(t("reopen.table_limited", n=fmt.num(total), shown=fmt.num(len(table))))
-# Where each stands first, then who answers for it: on a laptop the last columns scroll, the name stays put.
-# (The day a case entered its step is in its step history; the days there are counted here.)
-order = ["name", "status", "days", "next_step", "owners", "zone", "above_size", "department", "employees",
-         "employees_from_outside"]
+# Where each stands, who answers for it, where it is: what fits a laptop (1366 px) without sideways
+# scrolling. The department is the filter above; the day a case entered its step and the employees
+# called are in its step history below; the employees back are the tiles' and the wall's.
+order = ["name", "status", "days", "next_step", "owners", "zone", "above_size"]
 picked = st.dataframe(table, key="reopen_table", on_select="rerun", selection_mode="single-row",
                       hide_index=True, width="stretch", placeholder="—", column_order=order,
                       column_config=column_config(order, table), height=420)

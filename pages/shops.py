@@ -9,6 +9,7 @@ from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.guard import require_router
+from ui.grids import fit
 from ui.filter_bar import line_filters
 
 require_router()  # never run outside app.py's sign-in and role check
@@ -56,23 +57,28 @@ if figures["shops"]:
     right.vega_lite_chart(chart_spec("where_open", filters, lang(), version), width="stretch")
 categories = read(shops.by_category, filters)
 
-left, right = st.columns([2, 3])
+# ---- per zone and per category, side by side; the shop list below them, the page's width (in a
+# column beside them each table scrolled sideways on a laptop)
+def summary_table(where, frame, first: str, label_key: str) -> None:
+    counts = ["shops", "open", "closed", "staff", "staff_from_outside"]
+    where.dataframe(
+        frame, hide_index=True, placeholder="—", width="stretch", column_order=[first, *counts],
+        column_config={first: st.column_config.TextColumn(t(label_key), width=fit(t(label_key), frame[first])),
+                       **{c: st.column_config.NumberColumn(t(f"shops.col.{c}"), format="localized",
+                                                           width=fit(t(f"shops.col.{c}"), ["9,999"]))
+                          for c in counts}})
+
+
+left, right = st.columns(2)
 left.subheader(t("shops.by_zone"))
-zones = read(shops.by_zone, filters)
-order = ["zone", "shops", "open", "closed", "staff", "staff_from_outside"]
-left.dataframe(zones, hide_index=True, placeholder="—", width="stretch", column_order=order,
-               column_config={"zone": t("shops.col.zone"),
-                              **{c: st.column_config.NumberColumn(t(f"shops.col.{c}"), format="localized")
-                                 for c in order[1:]}})
-left.dataframe(categories.assign(category=categories["category"].map(category_labels)), hide_index=True, placeholder="—",
-               width="stretch", column_order=["category", "shops", "open", "closed", "staff", "staff_from_outside"],
-               column_config={"category": t("shops.col.category"),
-                              **{c: st.column_config.NumberColumn(t(f"shops.col.{c}"), format="localized")
-                                 for c in order[1:]}})
+summary_table(left, read(shops.by_zone, filters), "zone", "shops.col.zone")
+right.subheader(t("shops.by_category_table"))
+summary_table(right, categories.assign(category=categories["category"].map(category_labels)), "category",
+              "shops.col.category")
 
 # ---- the shops themselves -------------------------------------------------------------------------
-right.subheader(t("shops.table"))
-pick_category, pick_state, pick_name = right.columns([3, 2, 2])
+st.subheader(t("shops.table"))
+pick_category, pick_state, pick_name = st.columns([3, 2, 2])
 chosen = tuple(pick_category.multiselect(t("shops.filter_category"), SHOP_CATEGORIES, key="shops_f_category",
                                          format_func=category_labels.get, placeholder=t("shops.entry.all_categories")))
 state = pick_state.segmented_control(t("shops.filter_state"), ["all", "open", "closed"], key="shops_f_state",
@@ -81,20 +87,21 @@ search = pick_name.text_input(t("shops.filter_search"), key="shops_f_search", ma
 state = None if state in (None, "all") else state
 total = read(shops.count_shops, filters, chosen, state, search)
 table = read(shops.shop_table, filters, chosen, state, search, TABLE_LIMIT)
-right.caption(t("shops.table_limited", n=fmt.num(total), shown=fmt.num(len(table))) if total > len(table)
-              else t("shops.table_count", n=fmt.num(total)))
-right.dataframe(
-    table.assign(category=table["category"].map(category_labels),
-                 status_since=[fmt.day(d) if d else "—" for d in table["status_since"]],
-                 updated_by=table["updated_by"].fillna("—")),
-    hide_index=True, placeholder="—", width="stretch", height=520,
+st.caption(t("shops.table_limited", n=fmt.num(total), shown=fmt.num(len(table))) if total > len(table)
+           else t("shops.table_count", n=fmt.num(total)))
+listed = table.assign(category=table["category"].map(category_labels),
+                      status_since=[fmt.day(d) if d else "—" for d in table["status_since"]],
+                      updated_by=table["updated_by"].fillna("—"))
+text_width = lambda column: fit(t(f"shops.col.{column}"), listed[column].astype(str), most=240)  # noqa: E731
+st.dataframe(
+    listed, hide_index=True, placeholder="—", width="stretch", height=520,
     column_order=["name", "zone", "category", "is_open", "staff", "staff_from_outside", "status_since", "updated_by"],
     column_config={
-        "name": t("shops.col.name"), "zone": t("shops.col.zone"), "category": t("shops.col.category"),
-        "is_open": st.column_config.CheckboxColumn(t("shops.col.is_open")),
-        "staff": st.column_config.NumberColumn(t("shops.col.staff"), format="%d"),
-        "staff_from_outside": st.column_config.NumberColumn(t("shops.col.staff_from_outside"), format="%d"),
-        "status_since": t("shops.col.status_since"),
-        "updated_by": t("shops.col.updated_by"),
+        **{c: st.column_config.TextColumn(t(f"shops.col.{c}"), width=text_width(c))
+           for c in ("name", "zone", "category", "status_since", "updated_by")},
+        "is_open": st.column_config.CheckboxColumn(t("shops.col.is_open"), width=fit(t("shops.col.is_open"))),
+        "staff": st.column_config.NumberColumn(t("shops.col.staff"), format="%d", width=fit(t("shops.col.staff"), ["999"])),
+        "staff_from_outside": st.column_config.NumberColumn(t("shops.col.staff_from_outside"), format="%d",
+                                                            width=fit(t("shops.col.staff_from_outside"), ["999"])),
     },
 )

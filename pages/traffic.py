@@ -9,6 +9,7 @@ from ui.filter_bar import SITE, line_filters
 from ui.i18n import t
 from ui.kpi import day_tile, due_text, late_text, reported_of, tile
 from ui.guard import require_router
+from ui.grids import fit
 
 require_router()
 
@@ -53,11 +54,11 @@ tile(row2[0], t("traffic.daily_average"), round(figures["daily_average_vehicles"
 tile(row2[1], t("traffic.busiest"), figures["busiest_vehicles"],
      help_text=t("traffic.busiest_on", day=fmt.day(figures["busiest_day"])))
 row2[1].caption(t("traffic.busiest_on", day=fmt.day(figures["busiest_day"], weekday=True)))
-tile(row2[2], t("traffic.from_outside"), totals["persons_from_outside"])
+tile(row2[2], t("traffic.from_outside"), totals["persons_from_outside"], help_text=t("traffic.range_help"))
 row2[2].caption(t("traffic.on_day", n=fmt.num(today["persons_from_outside"])) + partly)
-tile(row2[3], t("traffic.turned_back"), totals["turned_back"])
+tile(row2[3], t("traffic.turned_back"), totals["turned_back"], help_text=t("traffic.range_help"))
 row2[3].caption(t("traffic.on_day", n=fmt.num(today["turned_back"])) + partly)
-tile(row2[4], t("traffic.abnormal"), totals["abnormal_temperature"], inverse=True)
+tile(row2[4], t("traffic.abnormal"), totals["abnormal_temperature"], inverse=True, help_text=t("traffic.range_help"))
 row2[4].caption(t("traffic.on_day", n=fmt.num(today["abnormal_temperature"])) + partly)
 
 # ---- trends: per day, or per week, month or year over a long range (data_access.grain) ------------
@@ -134,7 +135,30 @@ shown = checkpoints.drop(columns=["persons_total", "reported"]).merge(
     day_status[["site_id", "status", "due_at", "late_minutes"]], on="site_id", how="left")
 shown["report_status"] = [status_text(row) for row in shown.itertuples()]
 shown = shown.drop(columns=["status", "due_at", "late_minutes"])
-columns = {name: t(f"col.{name}") for name in shown.columns if name != "site_id"}
+# Sized to their header and longest value, so the day's table fits a laptop (1366 px) with no sideways
+# scrolling: the road is in each checkpoint's name, the range's totals are in the ranking above.
+HEADERS = {"name": "col.checkpoint", "zone": "col.zone", "report_status": "col.report_status", "vehicles": "col.vehicles",
+           "vehicles_yesterday": "traffic.col.vehicles_yesterday", "vehicles_7d": "traffic.col.vehicles_7d",
+           "persons": "col.persons", "persons_from_outside": "col.persons_from_outside",
+           "turned_back": "col.turned_back", "abnormal_temperature": "entry.col.abnormal_temperature",
+           "corrected": "col.corrected"}
+HELP = {"vehicles_yesterday": "col.vehicles_yesterday", "vehicles_7d": "col.vehicles_7d",
+        "abnormal_temperature": "entry.col_help.abnormal_temperature"}
+texts = {name: [str(v) for v in shown[name] if isinstance(v, str)] for name in ("name", "zone", "report_status")}
+numbers = {name: [fmt.num(v) for v in shown[name] if v is not None and v == v] for name in
+           ("vehicles", "vehicles_yesterday", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")}
+numbers["vehicles_7d"] = [f"{v:.1f}" for v in shown["vehicles_7d"] if v is not None and v == v]
+
+
+def width(name: str) -> int:
+    return fit(t(HEADERS[name]), texts.get(name) or numbers.get(name) or ())
+
+
+def number_column(name: str, number_format: str = "localized"):
+    return st.column_config.NumberColumn(t(HEADERS[name]), format=number_format, width=width(name),
+                                         help=t(HELP[name]) if name in HELP else None)
+
+
 st.dataframe(
     shown,
     key="traffic_table",
@@ -143,18 +167,16 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     placeholder="—",  # a checkpoint that has not reported: no figure, not "None"
-    column_order=[c for c in ["name", "road", "zone", "report_status", "vehicles", "vehicles_yesterday", "vehicles_7d",
-                              "persons", "persons_from_outside", "turned_back", "abnormal_temperature",
-                              "vehicles_total", "corrected"]],
+    # (each checkpoint's 7-day average is the trend's line above: the day's figures and the day before here)
+    column_order=["name", "zone", "report_status", "vehicles", "vehicles_yesterday", "persons",
+                  "persons_from_outside", "turned_back", "abnormal_temperature", "corrected"],
     column_config={
-        "name": st.column_config.TextColumn(t("col.checkpoint")),
-        **{c: st.column_config.NumberColumn(columns[c], format="localized") for c in
-           ["vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature",
-            "vehicles_yesterday", "vehicles_total"]},
-        "vehicles_7d": st.column_config.NumberColumn(columns["vehicles_7d"], format="%.1f"),
-        "road": st.column_config.TextColumn(columns["road"]),
-        "zone": st.column_config.TextColumn(columns["zone"]),
-        "report_status": st.column_config.TextColumn(columns["report_status"]),
-        "corrected": st.column_config.CheckboxColumn(columns["corrected"]),
+        "name": st.column_config.TextColumn(t("col.checkpoint"), width=width("name"), pinned=True),
+        "zone": st.column_config.TextColumn(t("col.zone"), width=width("zone")),
+        "report_status": st.column_config.TextColumn(t("col.report_status"), width=width("report_status")),
+        **{name: number_column(name) for name in ("vehicles", "vehicles_yesterday", "persons", "persons_from_outside",
+                                                   "turned_back", "abnormal_temperature")},
+        "vehicles_7d": number_column("vehicles_7d", "%.1f"),
+        "corrected": st.column_config.CheckboxColumn(t("col.corrected"), width=fit(t("col.corrected"))),
     },
 )

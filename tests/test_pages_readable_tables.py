@@ -73,7 +73,7 @@ def test_inspection_marks_are_coloured_labels_not_emoji(demo_engine, language):
         assert shown_width(config, "state") >= max(text_px(w) for w in words) + 2 * PADDING + 20  # 逾期未整改 whole
     assert found == 2  # the duty points and the open findings
     points = next((f, c) for f, c in tables(at) if "lead_cadre" in f.columns)
-    for column in ("name", "kind", "zone", "last_day", "lead_cadre"):  # 包保干部 whole
+    for column in ("name", "kind", "last_day", "lead_cadre"):  # 包保干部 whole
         assert_whole(*points, column)
 
 
@@ -96,6 +96,6 @@ def test_coverage_bars_are_green_and_columns_whole(demo_engine, language):
         bar = config["coverage"]
         assert bar["type_config"]["type"] == "progress" and bar["type_config"].get("color") == "#2f8f5b", bar
     least = next((f, c) for f, c in with_bars if "lead_cadre" in f.columns)
-    for column in ("name", "lead_cadre", "zone"):  # 包保干部 whole
+    for column in ("name", "lead_cadre"):  # 包保干部 whole
         assert_whole(*least, column)
     assert not any(name.endswith("卡口（卡口）") for name in least[0]["name"])

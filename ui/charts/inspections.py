@@ -66,8 +66,9 @@ def days_since_chart(points: pd.DataFrame, label, cap: int = 7, height: int = 24
     tooltip names the points behind each bar.
     """
     days = points["days_since"].astype("Float64")
-    buckets = [label("inspect.never") if pd.isna(d) else (f"{cap}+" if d >= cap else str(int(d))) for d in days]
-    order = [str(d) for d in range(cap)] + [f"{cap}+", label("inspect.never")]
+    never = label("inspect.never_short")  # short: nine labels share a half-width chart on a laptop
+    buckets = [never if pd.isna(d) else (f"{cap}+" if d >= cap else str(int(d))) for d in days]
+    order = [str(d) for d in range(cap)] + [f"{cap}+", never]
     frame = pd.DataFrame({"bucket": buckets, "name": points["name"], "overdue": points["overdue"]})
     grouped = frame.groupby("bucket", sort=False).agg(points=("name", "size"), overdue=("overdue", "max"),
                                                        names=("name", lambda n: "、".join(list(n)[:12]) + ("…" if len(n) > 12 else "")))
@@ -78,7 +79,8 @@ def days_since_chart(points: pd.DataFrame, label, cap: int = 7, height: int = 24
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("bucket:O", sort=order, title=label("inspect.days_since"), axis=alt.Axis(labelAngle=0)),
+            x=alt.X("bucket:O", sort=order, title=label("inspect.days_since"),
+                    axis=alt.Axis(labelAngle=0, labelOverlap=False)),  # every bucket named, "7+" too
             y=alt.Y("points:Q", title=label("inspect.duty_points"), axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("state:N", title=None, scale=alt.Scale(domain=states, range=["#4c9a5a", "#d62728"])),
             tooltip=[alt.Tooltip("bucket:O", title=label("inspect.days_since")),

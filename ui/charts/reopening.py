@@ -41,15 +41,16 @@ def by_department(frame: pd.DataFrame, row_label, group_labels: dict[str, str], 
             x=alt.X("sum(enterprises):Q", title=count_label, axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("group_label:N", title=legend_title, sort=groups,
                             scale=alt.Scale(domain=groups, range=GROUP_COLORS),
-                            # three to a row: five in one row ran past the chart's edge in English
-                            legend=alt.Legend(orient="top", direction="horizontal", columns=3, title=None,
+                            # two to a row: the legend starts where the bars do, after the long row names,
+                            # and five in a row ran past the chart's edge (in English by 49 px at 1366 px)
+                            legend=alt.Legend(orient="top", direction="horizontal", columns=2, title=None,
                                               labelLimit=160)),
             order=alt.Order("group_order:Q"),
             tooltip=[alt.Tooltip("band:N", title=" "), alt.Tooltip("group_label:N", title=legend_title),
                      alt.Tooltip("enterprises:Q", title=count_label, format=",d")],
         )
         # Streamlit fits the whole chart (legend and axis too) into this height when it stretches the width
-        .properties(height=90 + 40 * len(rows))
+        .properties(height=110 + 40 * len(rows))
     )
 
 
@@ -74,4 +75,6 @@ def over_time(frame: pd.DataFrame, approvals_label: str, employees_label: str, d
         x=alt.X("day:T" if kind == "day" else "mid:T", axis=axis, scale=scale),
         y=alt.Y("employees:Q", title=employees_label, axis=alt.Axis(titleColor="#2f8f5b", format=",d")),
         tooltip=tooltip)
-    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=height)
+    # room on the right for the second axis's title (Streamlit's fit cut its last pixels)
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(
+        height=height, padding={"left": 5, "top": 5, "bottom": 5, "right": 12})

@@ -30,7 +30,7 @@ TEXT = {
     "map.col.lead_cadre": ("包保干部", "Lead cadre"),
     "map.col.management": ("物业", "Property company"),
     "map.col.compounds": ("小区数", "Compounds"),
-    "map.col.staff": ("值守人数", "Staff on duty"),
+    "map.col.staff": ("值守人数", "On duty"),
     "map.no_geometry": ("尚无边界数据，请管理员上传 GeoJSON", "No boundaries stored yet: an administrator can upload GeoJSON"),
     "map.marker.no_pm": ("无物业小区", "No property management"),
     "map.marker.overdue": ("逾期未巡察", "Overdue for inspection"),

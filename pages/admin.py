@@ -8,6 +8,7 @@ from ui import admin_signins
 from ui import due_times as due
 from ui import errors as show_errors
 from ui.data import read
+from ui.grids import fit
 from ui.i18n import t
 from ui.session import actor
 from ui.guard import require_router
@@ -44,8 +45,10 @@ with accounts:
         display_name = st.text_input(t("admin.display_name"), key="admin_new_display", persist_state="session")
         password = st.text_input(t("signin.password"), type="password", key="admin_new_password",
                                  help=t("signin.password_rule"))
-        role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role", persist_state="session")
-        scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones", persist_state="session")
+        role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role", persist_state="session",
+                            placeholder=t("widget.choose"))
+        scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones", persist_state="session",
+                               placeholder=t("widget.choose_many"))
         if st.form_submit_button(t("admin.add_user"), type="primary"):
             try:
                 auth.add_user(username.strip(), password, role, display_name.strip() or None, scope, actor=user)
@@ -55,7 +58,8 @@ with accounts:
                 st.success(t("admin.added", name=show_errors.escape_markdown(username)))
     with right.container(border=True):
         st.subheader(t("admin.toggle"))
-        target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target", persist_state="session")
+        target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target", persist_state="session",
+                              placeholder=t("widget.choose"))
         new_password = st.text_input(t("admin.new_password"), type="password", key="admin_reset_password",
                                      help=t("signin.password_rule"))
         buttons = st.columns(3)
@@ -76,23 +80,24 @@ with accounts:
 
 with keys:
     listing = read(auth.list_display_keys)
-    moment = lambda c, w=140: st.column_config.DatetimeColumn(t(f"col.{c}"), format="YYYY-MM-DD HH:mm",  # noqa: E731
-                                                               timezone=clock.zone().key, width=w)
     # a key with no zone shows every zone; a missing time is "—" (never used, never expires, not revoked)
-    st.dataframe(listing.assign(zone=listing["zone"].fillna(t("filter.all_zones"))), hide_index=True,
-                 width="stretch", placeholder="—",
+    shown_keys = listing.assign(zone=listing["zone"].fillna(t("filter.all_zones")))
+    # each column as wide as its header and longest value, so the eight fit a laptop (1366 px) side by side
+    moment = lambda c: st.column_config.DatetimeColumn(  # noqa: E731
+        t(f"col.{c}"), format="YYYY-MM-DD HH:mm", timezone=clock.zone().key, width=fit(t(f"col.{c}"), ["2020-02-26 09:30"]))
+    words = lambda c: st.column_config.TextColumn(  # noqa: E731
+        t(f"col.{c}"), width=fit(t(f"col.{c}"), shown_keys[c].astype(str), most=160))
+    st.dataframe(shown_keys, hide_index=True, width="stretch", placeholder="—",
                  column_order=["id", "label", "zone", "created_by", "created_at", "expires_at", "last_used_at",
                                "revoked_at"],
-                 column_config={"id": st.column_config.NumberColumn(t("col.id"), width=50),
-                                "label": st.column_config.TextColumn(t("col.label"), width=140),
-                                "zone": st.column_config.TextColumn(t("col.zone"), width=110),
-                                "created_by": st.column_config.TextColumn(t("col.created_by"), width=90),
+                 column_config={"id": st.column_config.NumberColumn(t("col.id"), width=fit(t("col.id"), ["999"])),
+                                **{c: words(c) for c in ("label", "zone", "created_by")},
                                 **{c: moment(c) for c in ("created_at", "expires_at", "last_used_at", "revoked_at")}})
     left, right = st.columns(2)
     with left.form("create_key", border=True):
         label = st.text_input(t("admin.key_label"), key="admin_key_label", persist_state="session")
         zone = st.selectbox(t("admin.key_zone"), ["", *zone_names], format_func=lambda c: zone_names.get(c, "—"),
-                            key="admin_key_zone", persist_state="session")
+                            key="admin_key_zone", persist_state="session", placeholder=t("widget.choose"))
         valid_through = admin_signins.key_valid_through()
         if st.form_submit_button(t("admin.create_key"), type="primary"):
             zone_id = int(zones.loc[zones["code"] == zone, "id"].iloc[0]) if zone else None
@@ -106,7 +111,8 @@ with keys:
     with right.container(border=True):
         live = listing[listing["revoked_at"].isna()]
         key_id = st.selectbox(t("admin.revoke"), live["id"].tolist(),
-                              format_func=lambda i: str(live.loc[live["id"] == i, "label"].iloc[0]), key="admin_revoke_id")
+                              format_func=lambda i: str(live.loc[live["id"] == i, "label"].iloc[0]), key="admin_revoke_id",
+                              placeholder=t("widget.choose"))
         if key_id is not None and st.button(t("admin.revoke"), key="admin_revoke"):
             try:
                 auth.revoke_display_key(int(key_id), user)

@@ -28,12 +28,13 @@ site_names = {int(r.id): site_label(r.name, r.kind) for r in sites.itertuples()}
 pick_range, pick_user, pick_line, pick_site = st.columns([3, 2, 2, 3])
 picked = pick_range.date_input(t("audit.range"), value=(today - dt.timedelta(days=29), today), max_value=today,
                                format="YYYY-MM-DD", key="audit_range", persist_state=KEEP)
-username = pick_user.selectbox(t("audit.user"), [ALL, *who_names], key="audit_user", persist_state=KEEP,
+choose = t("widget.choose")  # the search box's hint, in the UI's language (Streamlit's own is English)
+username = pick_user.selectbox(t("audit.user"), [ALL, *who_names], key="audit_user", persist_state=KEEP, placeholder=choose,
                                format_func=lambda u: t("audit.all_users") if u == ALL else who_names.get(u, u))
-line = pick_line.selectbox(t("audit.line"), [ALL, *audit.LINES], key="audit_line", persist_state=KEEP,
+line = pick_line.selectbox(t("audit.line"), [ALL, *audit.LINES], key="audit_line", persist_state=KEEP, placeholder=choose,
                            help=t("audit.line_help"),
                            format_func=lambda l: t("audit.all_lines") if l == ALL else t(f"audit.line.{l}"))
-site_id = pick_site.selectbox(t("audit.site"), [0, *site_names], key="audit_site", persist_state=KEEP,
+site_id = pick_site.selectbox(t("audit.site"), [0, *site_names], key="audit_site", persist_state=KEEP, placeholder=choose,
                               format_func=lambda i: t("audit.all_sites") if i == 0 else site_names.get(i, "—"))
 
 if isinstance(picked, (tuple, list)) and len(picked) == 2:

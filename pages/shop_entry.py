@@ -36,7 +36,8 @@ show_once("shop_entry_flash")
 
 # ---- which shops: the filter bar's zone, a category, part of a name -------------------------------
 pick_category, pick_name = st.columns([1, 2])
-category = pick_category.selectbox(t("shops.entry.category"), ["", *SHOP_CATEGORIES], key="shop_entry_category", persist_state=KEEP,
+category = pick_category.selectbox(t("shops.entry.category"), ["", *SHOP_CATEGORIES], key="shop_entry_category",
+                                   persist_state=KEEP, placeholder=t("widget.choose"),
                                    format_func=lambda c: category_labels[c] if c else t("shops.entry.all_categories"))
 search = pick_name.text_input(t("shops.entry.search"), key="shop_entry_search", max_chars=50,
                                persist_state=KEEP).strip()

@@ -128,13 +128,16 @@ def main() -> None:
     if page.url_path == "wall":  # a wall that kept its key: as above, no sidebar
         page.run()
         return
-    language_switch()
     if user is None:
+        language_switch()
         session.sync_cookie()  # a signed-out browser drops its cookie
         page.run()
         return
-    account_box(user)
+    # the filters right under the menu, used on every page; language and account below them, so that
+    # on a 1366x768 laptop the filters are on screen without scrolling the sidebar
     st.session_state["filters"] = filter_bar(home_zone_id=user.home_zone_id)
+    language_switch()
+    account_box(user)
     demo_banner()
     show_url_notices()
     mark_good()

@@ -53,7 +53,7 @@ if changes.empty:
 
 lines = audit_view.shown(changes)
 st.caption(t("audit.count_limited", n=f"{total:,}", shown=f"{len(lines):,}") if total > len(lines)
-           else t("audit.count", n=f"{total:,}"))
+           else t("audit.count_one") if total == 1 else t("audit.count", n=f"{total:,}"))
 st.dataframe(
     lines, key="audit_table", hide_index=True, width="stretch", placeholder="",
     height=min(38 + 35 * len(lines), 640),

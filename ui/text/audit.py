@@ -19,6 +19,7 @@ TEXT = {
     "audit.who.-": ("（未填用户名）", "(no name typed)"),
     "audit.all_sites": ("全部站点", "All sites"),
     "audit.count": ("共 {n} 条修改", "{n} changes"),
+    "audit.count_one": ("共 1 条修改", "1 change"),
     "audit.count_limited": ("共 {n} 条修改，显示最新 {shown} 条；导出同样为这 {shown} 条（缩小日期范围可看到更早的）",
                             "{n} changes; the newest {shown} are shown and exported (narrow the dates to see older ones)"),
     "audit.none": ("所选范围内没有修改记录", "No changes in this selection"),

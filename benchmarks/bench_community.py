@@ -99,15 +99,26 @@ def grow(url: str) -> dict:
     return {"sites": total, "rounds": len(rounds), "visits": len(visits), "geometry_bytes": int(vertices)}
 
 
+def payload_bytes(spec: dict) -> int:
+    """How many bytes the map sends to the browser: the JSON spec plus its Arrow tables."""
+    datasets = spec.get("datasets", {})
+    tables = sum(len(value) for value in datasets.values() if isinstance(value, bytes))
+    rest = {**spec, "datasets": {k: v for k, v in datasets.items() if not isinstance(v, bytes)}}
+    return len(json.dumps(rest, separators=(",", ":"), ensure_ascii=False).encode("utf-8")) + tables
+
+
 def map_payload(url: str, zone: bool = False) -> tuple[int, int, float]:
     """Bytes of the map's spec as sent to the browser, and the seconds it takes to build (cold)."""
     import os
 
     import sqlalchemy as sa
+    import streamlit as st
 
-    from data_access import db, territory
+    from data_access import db, geometry, territory
     from data_access.filters import Filters
     from ui.charts import coverage
+    from ui.data import chart_spec
+    from ui.i18n import t
 
     os.environ["DATABASE_URL"] = url
     db.dispose_engines()
@@ -116,19 +127,20 @@ def map_payload(url: str, zone: bool = False) -> tuple[int, int, float]:
     if zone:
         with db.read_connection() as conn:
             zone_id = conn.execute(sa.text("SELECT min(id) FROM work_zone")).scalar_one()
-    coverage._cached_spec.clear()
-    coverage._cached_shapes.clear()
+    st.cache_data.clear()
+    geometry.forget_boundaries()
     began = time.perf_counter()
-    spec = coverage.map_spec(Filters(zone_id=zone_id, start=start, end=end), coverage.LAYERS, "zh", 900, 660)
-    return coverage.payload_bytes(spec), coverage.static_bytes(spec), time.perf_counter() - began
+    spec = chart_spec(coverage.coverage_map, geometry.map_data, (Filters(zone_id=zone_id, start=start, end=end), 900),
+                      label=t, layers=coverage.LAYERS, width=900, height=660)
+    return payload_bytes(spec), geometry.static_bytes(spec.get("data", {}).get("url")), time.perf_counter() - began
 
 
 def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int = 15, query: dict | None = None) -> dict:
     """Median AppTest script time of one page, cold and warm, as wall-clock and as CPU seconds.
 
-    Like common.time_page, but "cold" also empties st.cache_resource (the map keeps its prepared
-    boundaries and spec there), and CPU time is reported too: on a shared, busy machine wall-clock
-    times swing, the process's own CPU time much less.
+    Like common.time_page, but "cold" also empties st.cache_resource and the map's prepared boundaries
+    (data_access.geometry keeps them per geometry fingerprint), and CPU time is reported too: on a
+    shared, busy machine wall-clock times swing, the process's own CPU time much less.
     """
     import os
     import statistics
@@ -136,7 +148,7 @@ def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int 
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from data_access import auth, db
+    from data_access import auth, db, geometry
 
     os.environ["DATABASE_URL"] = url
     db.dispose_engines()
@@ -150,6 +162,7 @@ def time_page(url: str, page: str, username: str = "supervisor", warm_runs: int 
     for _ in range(3):
         st.cache_data.clear()
         st.cache_resource.clear()
+        geometry.forget_boundaries()
         at = AppTest.from_file(APP, default_timeout=300)
         for key, value in (query or {}).items():
             at.query_params[key] = value

@@ -12,7 +12,7 @@ import os
 
 import streamlit as st
 
-from data_access import alerts, auth, clock, community, inspections, reopening, reporting, shops, territory, traffic
+from data_access import alerts, auth, clock, community, geometry, inspections, reopening, reporting, shops, territory, traffic
 from data_access.filters import Filters
 from ui import format as fmt
 from ui.charts import coverage as coverage_charts
@@ -170,9 +170,9 @@ def chart_specs(lines: dict[str, Filters]) -> dict:
         "funnel": chart_spec(reopening_charts.funnel, reopening.funnel, (lines["reopening"],), wall=True,
                              step_labels=step_labels, count_label=t("reopen.enterprises")),
         # legends in a row under the map, never over a zone's name; names over the markers
-        "map": coverage_charts.map_spec(lines["survey"], ("coverage", "property", "checkpoints", "overdue"), lang(),
-                                        width, height, dark=True, legend_orient="bottom", font_size=WALL_FONT,
-                                        names_on_top=True),
+        "map": chart_spec(coverage_charts.coverage_map, geometry.map_data, (lines["survey"], max(width, height)),
+                          label=t, layers=coverage_charts.LAYERS, width=width, height=height, dark=True,
+                          legend_orient="bottom", font_size=WALL_FONT, names_on_top=True),
     }
 
 

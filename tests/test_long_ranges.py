@@ -232,12 +232,12 @@ def test_short_ranges_are_unchanged(demo_engine):
 def test_findings_by_owner_folds_the_long_tail_into_one_named_bar():
     """2,000 owners with open findings (6,000 rows) would pass Altair's limit: the chart keeps the
     owners with most findings and one bar for the rest, saying how many, with every finding counted."""
-    from ui.charts.coverage import labeller
+    from ui.i18n import translator
     from ui.charts.inspections import MAX_OWNERS, findings_by_owner_chart
 
     frame = pd.DataFrame([{"owner": f"owner{k:04d}", "age": age, "open": 1 + (k % 3 == 0), "past_due": 0}
                           for k in range(2_000) for age in ("0-2", "3-6", "7+")])
-    spec = findings_by_owner_chart(frame, labeller("en")).to_dict()
+    spec = findings_by_owner_chart(frame, translator("en")).to_dict()
     rows = next(iter(spec["datasets"].values()))
     owners = spec["encoding"]["y"]["sort"]  # bar order: most findings first, the folded bar last
     assert len(owners) == MAX_OWNERS and owners[-1] == f"{2_000 - MAX_OWNERS + 1} other owners"

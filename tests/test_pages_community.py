@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import re
 
-from ui.charts.coverage import STATIC_MAPS
+from data_access.geometry import STATIC_MAPS
 
 import pytest
 import sqlalchemy as sa
@@ -232,11 +232,12 @@ def test_circular_escapes_stored_text(territory, engine):
                                   "纪委", "<script>alert(1)</script>",
                                   [{"description": "<img src=x onerror=alert(1)>", "owner": "刘<b>副科</b>",
                                     "due_on": dt.date(2020, 2, 27)}], today=dt.date(2020, 2, 25), engine=engine)
-    from ui.charts import coverage, inspections as charts
+    from ui.charts import inspections as charts
+    from ui.i18n import translator
     from data_access.filters import Filters
 
     data = inspections.week_circular(Filters(start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 25)), engine=engine)
-    document = charts.circular_html(data, coverage.labeller("zh"), "一区")
+    document = charts.circular_html(data, translator("zh"), "一区")
     assert "&lt;img src=x onerror=alert(1)&gt;" in document and "<img" not in document
     assert "刘&lt;b&gt;副科&lt;/b&gt;" in document
     at = as_user("viewer1", BOARD)
@@ -298,14 +299,16 @@ def test_close_a_finding_and_stale_close_is_refused(territory, engine):
 
 
 def test_map_keeps_the_whole_zone_when_a_site_is_picked(territory):
+    from data_access import geometry
     from data_access.filters import Filters
     from ui.charts import coverage
+    from ui.i18n import translator
 
-    payload = coverage.map_payload(Filters(site_id=territory["sun"], start=dt.date(2020, 2, 1),
-                                           end=dt.date(2020, 2, 25)), "zh", 900)
-    markers = payload["markers"]
+    data = geometry.map_data(Filters(site_id=territory["sun"], start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 25)), 900)
+    markers = coverage.map_markers(data, translator("zh"))
     assert set(markers.loc[markers["marker"] == "逾期未巡察", "name"]) == {"王家村卡口", "阳光小区", "幸福小区"}
     assert set(markers.loc[markers["marker"] == "无物业小区", "name"]) == {"阳光小区"}
-    geometries = payload["topology"]["objects"]["shapes"]["geometries"]
+    geometries = topology({"data": {"url": data["topology_url"], "format": {"type": "topojson", "feature": "shapes"}}}
+                          )["objects"]["shapes"]["geometries"]
     assert [g["id"] for g in geometries if g.get("properties", {}).get("focused")] == [territory["sun"]]
     assert len([g for g in geometries if "id" in g]) == 4  # every village and compound of 一区

@@ -1,8 +1,10 @@
 """One translation table for all UI text: Chinese by default, English by a switch or ?lang=en."""
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
+from typing import Callable
 
 import streamlit as st
 
@@ -30,10 +32,20 @@ def lang() -> str:
     return value if value in LANGS else "zh"
 
 
-def t(key: str, **values) -> str:
-    """The text for key in the current language; a missing key shows itself, never crashes."""
+def text_in(language: str, key: str, **values) -> str:
+    """The text for key in `language`; a missing key shows itself, never crashes."""
     pair = TEXT.get(key)
     if pair is None:
         return key
-    template = pair[1] if lang() == "en" else pair[0]
+    template = pair[1] if language == "en" else pair[0]
     return template.format(**values) if values else template
+
+
+def t(key: str, **values) -> str:
+    """The text for key in the current language."""
+    return text_in(lang(), key, **values)
+
+
+def translator(language: str) -> Callable[..., str]:
+    """t() for a given language, for code that runs outside a session (tests, exports, the CLI)."""
+    return functools.partial(text_in, language)

@@ -9,10 +9,8 @@ import html
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
 from data_access.inspections import AGE_BUCKETS
-from ui.charts.coverage import labeller, to_spec
 
 AGE_COLORS = ("#f2b134", "#e8702a", "#c0392b")  # older findings are hotter
 # Legends stay on the right: a legend on top squeezes the plot under Streamlit's "fit" autosize.
@@ -89,16 +87,6 @@ def days_since_chart(points: pd.DataFrame, label, cap: int = 7, height: int = 24
         )
         .properties(height=height)
     )
-
-
-BUILDERS = {"days_since": days_since_chart, "by_owner": findings_by_owner_chart}
-
-
-@st.cache_data(max_entries=100, show_spinner=False)
-def chart_spec(name: str, frame: pd.DataFrame, lang: str) -> dict:
-    """A board chart's Vega-Lite spec, built once per distinct data: Altair's validation costs
-    tens of milliseconds per chart, too much to pay on every rerun."""
-    return to_spec(BUILDERS[name](frame, labeller(lang)))
 
 
 # ---- the weekly circular -----------------------------------------------------------------------

@@ -1,0 +1,271 @@
+"""The coverage map's data: figures and boundaries, the boundaries prepared as TopoJSON for the browser.
+
+Geometry goes to the browser as TopoJSON: coordinates quantised to integers, delta-encoded and
+thinned to what the map's pixel size can show, which keeps a large zone's payload small. The
+browser's d3-geo expects exterior rings clockwise (the opposite of RFC 7946), so rings are rewound
+here; a polygon wound the other way would be drawn as the whole globe minus itself.
+
+The boundaries are written once as a static file named by their content (static/maps/), which the
+browser fetches once and caches; a rerun then sends only the figures.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import community, db, inspections
+from .filters import Filters
+
+SHAPES = "shapes"  # the topology's one object: zones (properties.zone) and areas (an id)
+STATIC_MAPS = Path(__file__).resolve().parents[1] / "static" / "maps"
+STATIC_URL = "app/static/maps/"
+
+
+# ---- preparing boundaries for the browser ------------------------------------------------------
+
+def _polygons(text: str | None) -> list:
+    """A stored GeoJSON Polygon/MultiPolygon as a list of polygons (lists of rings); [] if unusable."""
+    if not text:
+        return []
+    try:
+        geometry = json.loads(text)
+    except ValueError:
+        return []
+    if geometry.get("type") == "Polygon":
+        return [geometry.get("coordinates") or []]
+    if geometry.get("type") == "MultiPolygon":
+        return geometry.get("coordinates") or []
+    return []
+
+
+def _signed_area(ring) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:])) / 2
+
+
+def _ring_centroid(ring) -> tuple[float, float] | None:
+    area = _signed_area(ring)
+    if not area:
+        return None
+    cx = sum((x0 + x1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+    cy = sum((y0 + y1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+    return cx / (6 * area), cy / (6 * area)
+
+
+def _simplify(points: list[tuple[int, int]], tolerance: float) -> list[tuple[int, int]]:
+    """Douglas-Peucker on a closed ring: keep only the vertices that move the outline by more than
+    `tolerance` (in quantised units), so the browser gets what the map's pixels can show."""
+    if len(points) <= 4:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    # a closed ring starts and ends on the same point: split it at the vertex farthest from it
+    x0, y0 = points[0]
+    far = max(range(1, len(points) - 1), key=lambda i: (points[i][0] - x0) ** 2 + (points[i][1] - y0) ** 2)
+    keep[far] = True
+    stack = [(0, far), (far, len(points) - 1)]
+    limit = tolerance * tolerance
+    while stack:
+        first, last = stack.pop()
+        if last - first < 2:
+            continue
+        (ax, ay), (bx, by) = points[first], points[last]
+        dx, dy = bx - ax, by - ay
+        length = dx * dx + dy * dy or 1
+        best, best_distance = 0, -1.0
+        for i in range(first + 1, last):
+            px, py = points[i]
+            cross = (px - ax) * dy - (py - ay) * dx
+            distance = cross * cross / length
+            if distance > best_distance:
+                best, best_distance = i, distance
+        if best_distance > limit:
+            keep[best] = True
+            stack += [(first, best), (best, last)]
+    return [p for p, k in zip(points, keep) if k]
+
+
+def _bounds(shapes: list) -> tuple[float, float, float, float] | None:
+    boxes = []
+    for polygons in shapes:
+        for polygon in polygons:
+            if polygon and len(polygon[0]) >= 4:
+                ring = np.asarray(polygon[0], dtype=float)[:, :2]
+                boxes.append((*ring.min(axis=0), *ring.max(axis=0)))
+    if not boxes:
+        return None
+    box = np.array(boxes)
+    return float(box[:, 0].min()), float(box[:, 1].min()), float(box[:, 2].max()), float(box[:, 3].max())
+
+
+class Topology:
+    """A TopoJSON builder: every ring becomes its own arc (borders are not shared; simple and enough).
+
+    Coordinates are quantised to integers over the map's bounds, thinned to `tolerance` units,
+    and delta-encoded; rings are rewound for d3 (exterior clockwise, holes counter-clockwise).
+    """
+
+    def __init__(self, bounds: tuple[float, float, float, float], quantization: int, tolerance: int):
+        x0, y0, x1, y1 = bounds
+        self.origin = np.array([x0, y0])
+        self.scale = np.array([(x1 - x0) / (quantization - 1) or 1e-9, (y1 - y0) / (quantization - 1) or 1e-9])
+        self.tolerance = tolerance
+        self.arcs: list[list[list[int]]] = []
+
+    def _ring(self, ring, exterior: bool) -> tuple[int, list] | None:
+        grid = np.rint((np.asarray(ring, dtype=float)[:, :2] - self.origin) / self.scale).astype(np.int64)
+        moved = np.ones(len(grid), dtype=bool)
+        moved[1:] = (grid[1:] != grid[:-1]).any(axis=1)  # points on the same quantum say nothing more
+        points = [tuple(p) for p in grid[moved].tolist()]
+        if points[0] != points[-1]:
+            points.append(points[0])
+        points = _simplify(points, self.tolerance)
+        if len(points) < 4:
+            return None  # smaller than a pixel or two: not worth drawing
+        if (_signed_area(points) < 0) != exterior:
+            points.reverse()
+        self.arcs.append([list(points[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in zip(points, points[1:])])
+        return len(self.arcs) - 1, points
+
+    def add(self, polygons) -> tuple[list, tuple[float, float] | None]:
+        """The polygons as TopoJSON arc indexes, and the centroid (lon, lat) of the largest one."""
+        shapes, centre, largest = [], None, 0.0
+        for polygon in polygons:
+            rings = [self._ring(ring, exterior=(i == 0)) for i, ring in enumerate(polygon) if len(ring) >= 4]
+            if not rings or rings[0] is None:
+                continue
+            shapes.append([[ring[0]] for ring in rings if ring is not None])
+            outline = rings[0][1]
+            area = abs(_signed_area(outline))
+            if area > largest and (middle := _ring_centroid(outline)):
+                largest = area
+                centre = tuple((np.array(middle) * self.scale + self.origin).tolist())
+        return shapes, centre
+
+    def transform(self) -> dict:
+        return {"scale": self.scale.tolist(), "translate": self.origin.tolist()}
+
+
+def prepare_shapes(zones: pd.DataFrame, areas: pd.DataFrame, pixels: int = 1000) -> dict | None:
+    """Boundaries ready to draw at `pixels` (the map's larger side): the arcs and, per zone and per
+    site, its arc indexes and centroid. None when nothing has a usable boundary."""
+    zone_shapes = [_polygons(g) for g in zones["geometry"]]
+    area_shapes = [_polygons(g) for g in areas["geometry"]]
+    bounds = _bounds(zone_shapes + area_shapes)
+    if bounds is None:
+        return None
+    topo = Topology(bounds, max(2, pixels) * 4, tolerance=4)  # 4 units = one pixel
+    prepared = {"zones": {}, "areas": {}}
+    for zone_id, name, shapes in zip(zones["zone_id"], zones["name"], zone_shapes):
+        arcs, centre = topo.add(shapes)
+        if arcs:
+            prepared["zones"][int(zone_id)] = {"name": name, "arcs": arcs, "centre": centre}
+    for site_id, shapes in zip(areas["site_id"], area_shapes):
+        arcs, centre = topo.add(shapes)
+        if arcs:
+            prepared["areas"][int(site_id)] = {"arcs": arcs, "centre": centre}
+    prepared.update(transform=topo.transform(), arcs=topo.arcs)
+    return prepared
+
+
+# ---- prepared boundaries, kept per geometry fingerprint ------------------------------------------
+
+# Kept per fingerprint, not per data version: a clerk's save changes figures, not boundaries, and
+# must not cost the seconds a large zone takes to prepare. One entry per database, zone and size.
+_prepared: dict[tuple, tuple[tuple, dict | None]] = {}
+_prepared_lock = threading.Lock()
+
+
+def boundaries(zone_id: int | None, pixels: int, engine=None) -> dict | None:
+    """The zone's (or every zone's) boundaries prepared by prepare_shapes, reused while they are unchanged."""
+    key = (str((engine or db.get_engine()).url), zone_id, pixels)
+    fingerprint = community.geometry_fingerprint(zone_id, engine)
+    with _prepared_lock:
+        kept = _prepared.get(key)
+    if kept is not None and kept[0] == fingerprint:
+        return kept[1]
+    zones, areas = community.map_shapes(zone_id, engine)
+    shapes = prepare_shapes(zones, areas, pixels)
+    with _prepared_lock:
+        _prepared[key] = (fingerprint, shapes)
+    return shapes
+
+
+def forget_boundaries() -> None:
+    """Drop every prepared boundary (a benchmark's cold start)."""
+    with _prepared_lock:
+        _prepared.clear()
+
+
+# ---- the map's data -----------------------------------------------------------------------------
+
+def _geometry(arcs: list) -> dict:
+    return {"type": "Polygon", "arcs": arcs[0]} if len(arcs) == 1 else {"type": "MultiPolygon", "arcs": arcs}
+
+
+def topology(areas: pd.DataFrame, shapes: dict) -> dict:
+    """One TopoJSON topology of the zones (with their names) and the areas on the map (by site id,
+    the picked one marked `focused`)."""
+    geometries = [{**_geometry(zone["arcs"]), "properties": {"zone": zone["name"]}} for zone in shapes["zones"].values()]
+    for site_id, focused in zip(areas["site_id"], areas["focused"]):
+        shape = shapes["areas"].get(int(site_id))
+        if shape:
+            # kept lean (an id, no properties): the figures travel as a table, joined by id in the browser
+            geometries.append({**_geometry(shape["arcs"]), "id": int(site_id),
+                               **({"properties": {"focused": True}} if focused else {})})
+    return {"type": "Topology", "transform": shapes["transform"], "arcs": shapes["arcs"],
+            "objects": {SHAPES: {"type": "GeometryCollection", "geometries": geometries}}}
+
+
+def publish(topology: dict) -> str:
+    """Write the boundaries once as a static file named by their content and return its URL.
+
+    The browser fetches it once and caches it; reruns then send only the figures. The name is the
+    content's hash, so several app servers (each writing its own copy) and old tabs stay consistent.
+    """
+    text = json.dumps(topology, separators=(",", ":"), ensure_ascii=False)
+    name = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20] + ".json"
+    path = STATIC_MAPS / name
+    if not path.exists():
+        STATIC_MAPS.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # atomic: a reader never sees half a file
+    return STATIC_URL + name
+
+
+def static_bytes(url: str | None) -> int:
+    """Size of a published boundaries file (fetched once per browser, then cached)."""
+    return (STATIC_MAPS / url.rsplit("/", 1)[1]).stat().st_size if url else 0
+
+
+def map_data(filters: Filters, pixels: int, engine=None) -> dict:
+    """Everything the coverage map draws at `pixels` (its larger side): the areas with their figures,
+    the checkpoints with the day's traffic, the duty points, and the boundaries: `topology_url` (the
+    published file) or, on a read-only install, `topology` itself; `zone_labels` (name, lon, lat) and
+    `centres` (site id: (lon, lat)) place names and markers. No boundaries at all: both are None."""
+    zone_id, _ = community.focus(filters, engine)
+    whole_zone = dataclasses.replace(filters, zone_id=zone_id, site_id=None)  # a picked site is outlined, not isolated
+    areas = community.map_areas(filters, engine)
+    data = {"areas": areas, "checkpoints": community.map_checkpoints(filters, engine),
+            "points": inspections.duty_points(whole_zone, engine), "topology_url": None, "topology": None,
+            "zone_labels": pd.DataFrame(columns=["name", "lon", "lat"]), "centres": {}}
+    shapes = boundaries(zone_id, pixels, engine)
+    if not shapes:
+        return data
+    data["zone_labels"] = pd.DataFrame([{"name": zone["name"], "lon": zone["centre"][0], "lat": zone["centre"][1]}
+                                        for zone in shapes["zones"].values() if zone["centre"]],
+                                       columns=["name", "lon", "lat"])
+    data["centres"] = {int(s): shapes["areas"][int(s)]["centre"] for s in areas["site_id"] if int(s) in shapes["areas"]}
+    whole = topology(areas, shapes)
+    try:
+        data["topology_url"] = publish(whole)
+    except OSError:  # a read-only install: the geometry goes inside the spec instead (slower reruns)
+        data["topology"] = whole
+    return data

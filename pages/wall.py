@@ -19,7 +19,7 @@ from ui.charts import coverage as coverage_charts
 from ui.charts import reopening as reopening_charts
 from ui.charts import traffic as traffic_charts
 from ui.charts.theme import WALL_FONT, wall_spec
-from ui.data import chart_spec, read
+from ui.data import chart_spec, one_version, read
 from ui.i18n import LANGS, lang, t
 from ui.kpi import day_tile, due_text, late_text, short_day
 from ui.outage import is_database_error
@@ -99,8 +99,12 @@ def parameter_notice(fixes) -> None:
                 f"{name}={fmt.plain(value[:40])} → {name}={fix}" for name, value, fix in fixes)), icon=":material/link_off:")
 
 
-SCALE, CYCLE, FIXES = read_parameters()
-st.html(wall_style.wall_css(SCALE))
+def settings() -> dict:
+    """The wall's URL settings, its CSS, and a notice naming any parameter that had to be corrected."""
+    scale, cycle, fixes = read_parameters()
+    st.html(wall_style.wall_css(scale))
+    parameter_notice(fixes)
+    return {"cycle": cycle, "notice": bool(fixes)}
 
 
 # The frame's own vw/vh are its box, which the wall's CSS sizes in units: the time is as large as the
@@ -120,13 +124,19 @@ def ticking_clock() -> None:
         st.iframe(CLOCK_HTML, height=int(wall_style.UNIT_PX * 2.8))  # the CSS sets its real height
 
 
-def collect(zone_id: int | None) -> dict:
+def load(zone_id: int | None) -> dict:
     """Everything the wall shows, chart specs included, each line of work as of its own day: kept
     whole in the session so that a failed refresh redraws it without reading anything (a cached
     spec's key reads the data version, which is a query).
 
     Traffic shows the last complete day while a newer day is coming in (reporting.wall_day), so a
-    day that is partly reported never reads as a collapse; the newer day is one calm line."""
+    day that is partly reported never reads as a collapse; the newer day is one calm line. The data
+    version is read once for the whole board."""
+    with one_version():
+        return _read_board(zone_id)
+
+
+def _read_board(zone_id: int | None) -> dict:
     now = clock.now()
     today = now.date()
     start, _ = read(territory.default_range, today)
@@ -308,8 +318,9 @@ def as_of_line(board: dict) -> str:
     return line
 
 
-def render(board: dict, banner: bool = False) -> None:
-    """The whole board; `banner`: a stale or failed banner stands above it (the charts make room)."""
+def show(board: dict, view: dict, banner: bool = False) -> None:
+    """The whole board; `banner`: a stale or failed banner stands above it (the charts make room), as
+    does the notice of corrected parameters (`view["notice"]`)."""
     with st.container(key="wall_header"):
         title, meta, time = st.columns(wall_style.HEADER_COLUMNS, vertical_alignment="center", wrap=False)
     heading = t("wall.title") + (f" · {fmt.plain(board['zone'])}" if board["zone"] else "")
@@ -324,16 +335,16 @@ def render(board: dict, banner: bool = False) -> None:
         with st.container(key="wall_demo"):
             st.warning(t("demo.banner"), icon=":material/science:")
     tiles(board)
-    banners = int(board["demo"]) + int(banner) + int(bool(FIXES))
+    banners = int(board["demo"]) + int(banner) + int(view["notice"])
     with st.container(key="wall_body"):
         side = charts(board, banners)
         with side:  # a late report (due time, how late, who answers) takes two lines
             alert_column(board, banners)
 
 
-def zone_to_show(display) -> int | None:
+def zone_to_show(display, cycle: bool) -> int | None:
     """A zone's own screen shows its zone; `?cycle=1` walks the whole zone and each work zone in turn."""
-    if display.zone_id is not None or not CYCLE:
+    if display.zone_id is not None or not cycle:
         return display.zone_id
     zone_ids = [None, *read(territory.zones)["id"].tolist()]
     turn = st.session_state.get("_wall_turn", -1) + 1
@@ -342,7 +353,7 @@ def zone_to_show(display) -> int | None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def board() -> None:
+def board(view: dict) -> None:
     """Re-runs alone every REFRESH_SECONDS: the page never reloads, so nothing flickers.
 
     The banner slot is always drawn first, empty or not, so that a stale banner appearing or
@@ -355,15 +366,15 @@ def board() -> None:
             st.session_state.pop(LAST_BOARD, None)
             banner.error(t("wall.refused"))
             return
-        current = collect(zone_to_show(display))
+        current = load(zone_to_show(display, view["cycle"]))
     except Exception as error:  # a fragment's error would show as a traceback: never on the wall
-        redraw_last(banner, error)
+        redraw_last(banner, view, error)
         return
     st.session_state[LAST_BOARD] = current
-    render(current)
+    show(current, view)
 
 
-def redraw_last(banner, error: Exception) -> None:
+def redraw_last(banner, view: dict, error: Exception) -> None:
     """The last good board, from the session alone, under a banner saying how old it is."""
     if is_database_error(error):
         log.warning("wall: database unreachable: %s", error)
@@ -376,7 +387,7 @@ def redraw_last(banner, error: Exception) -> None:
         banner.error(t(f"wall.{reason}_never"), icon=":material/hourglass_top:")
         return
     banner.error(t(f"wall.{reason}", time=last["read_at"].strftime("%H:%M:%S")), icon=":material/hourglass_top:")
-    render(last, banner=True)
+    show(last, view, banner=True)
 
 
 def key_refused() -> bool:
@@ -390,8 +401,14 @@ def key_refused() -> bool:
         return False
 
 
-parameter_notice(FIXES)
-if key_refused():
-    st.error(t("wall.refused"))
-    st.stop()
-board()
+def main() -> None:
+    """settings, then the board: it loads and shows itself, and again every REFRESH_SECONDS."""
+    view = settings()
+    if key_refused():
+        st.error(t("wall.refused"))
+        return
+    board(view)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,151 +1,176 @@
 """巡察登记与整改销号: record a visit to a duty point (four checks, findings), close a finding."""
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
-from data_access import inspections, territory
-from data_access.errors import DataError, SaveFailed, ValidationError
+from data_access import inspections
+from ui import entry, saving
 from ui import errors as show_errors
-from ui import saving
 from ui.data import read
-from ui.i18n import t
-from ui.session import actor
-from ui.flash import show_once
 from ui.guard import require_router
+from ui.i18n import t
 
 require_router()
 
 CHECKS = inspections.CHECKS
 MAX_FINDINGS_ON_FORM = 10
-KEEP = "session"  # typed values outlive runs that do not draw them (an outage screen)
+FLASH, RECORD_FORM = "inspect_flash", "inspect_form"
+KEEP = entry.KEEP
+esc = show_errors.escape_markdown  # names are stored text: no Markdown formatting from them
 
-user = actor()
-filters = st.session_state["filters"]
-today = dt.date.today()
-first_day = read(territory.season_start)
-start_day = min(max(filters.end, first_day), today)
 
-st.title(t("inspect.entry.title"))
-show_once("inspect_flash")
+def point_names(points: pd.DataFrame) -> dict[int, str]:
+    kinds = {("checkpoint", c): t(f"inspect.kind.checkpoint.{c}") for c in ("road", "village", None)}
+    kinds.update({("compound", None): t("kind.compound")})  # translated once, not once per point
+    return {int(i): f"{n}（{kinds.get((k, c if k == 'checkpoint' else None), k)} · {z}）"
+            for i, n, k, c, z in zip(points["site_id"], points["name"], points["kind"], points["checkpoint_type"],
+                                     points["zone"])}
 
-record_tab, close_tab = st.tabs([t("inspect.entry.record"), t("inspect.entry.close")])
 
-# ---- record a visit ----------------------------------------------------------------------------
-with record_tab:
+def pick_point(names: dict[int, str], filtered_site: int | None) -> tuple[int, int]:
+    """The duty point (the filter bar's site when it is one) and how many findings the form offers."""
+    if filtered_site in names and "inspect_site" not in st.session_state:
+        st.session_state["inspect_site"] = filtered_site
+    if st.session_state.get("inspect_site") not in names:
+        st.session_state.pop("inspect_site", None)
+    pick_col, count_col = st.columns([3, 1])
+    site_id = pick_col.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site",
+                                 persist_state=KEEP, placeholder=t("widget.choose"))
+    count = count_col.number_input(t("inspect.entry.finding_count"), min_value=0, max_value=MAX_FINDINGS_ON_FORM,
+                                   step=1, value=0, key="inspect_finding_count", persist_state=KEEP,
+                                   help=t("inspect.entry.finding_count_help"))
+    return site_id, int(count)
+
+
+def finding_fields(n: int, day: dt.date, first_day: dt.date) -> dict:
+    st.markdown(f"**{t('inspect.entry.finding', n=n + 1)}**")
+    a, b, c = st.columns([3, 1, 1])
+    prefix = f"{RECORD_FORM}_f{n}_"
+    return {
+        "description": a.text_input(t("inspect.col.description"), max_chars=2000, key=f"{prefix}description",
+                                    persist_state=KEEP),
+        "owner": b.text_input(t("inspect.col.owner"), max_chars=64, key=f"{prefix}owner", persist_state=KEEP),
+        "due_on": c.date_input(t("inspect.col.due_on"), value=day + dt.timedelta(days=2), min_value=first_day,
+                               format="YYYY-MM-DD", key=f"{prefix}due_on", persist_state=KEEP),
+    }
+
+
+def visit_form(user, count: int, days: entry.Days, end) -> tuple[dict, bool]:
+    """A visit: day, inspector, the four checks, remarks and `count` findings; whether it was submitted."""
+    with st.form(RECORD_FORM, border=True):
+        left, right = st.columns(2)
+        visit = {"day": left.date_input(t("col.day"), value=days.start(end), min_value=days.first, max_value=days.today,
+                                        format="YYYY-MM-DD", key=f"{RECORD_FORM}_day", persist_state=KEEP),
+                 "inspector": right.text_input(t("col.inspector"), value=user.display_name, max_chars=64,
+                                               key=f"{RECORD_FORM}_inspector", persist_state=KEEP)}
+        st.markdown(f"**{t('inspect.entry.checks')}**")
+        visit["checks"] = {c: column.checkbox(t(f"col.{c}"), value=True, key=f"{RECORD_FORM}_{c}", persist_state=KEEP)
+                           for c, column in zip(CHECKS, st.columns(len(CHECKS)))}
+        visit["remarks"] = st.text_area(t("col.remarks"), max_chars=2000, key=f"{RECORD_FORM}_remarks",
+                                        persist_state=KEEP, height=80)
+        visit["findings"] = [finding_fields(n, visit["day"], days.first) for n in range(count)]
+        submitted = st.form_submit_button(t("inspect.entry.save"), type="primary")
+    return visit, submitted
+
+
+def show_history(history: pd.DataFrame) -> None:
+    st.markdown(f"**{t('inspect.entry.history')}**")
+    if history.empty:
+        st.caption(t("inspect.never"))
+        return
+    st.dataframe(history.fillna({"remarks": ""}), hide_index=True, placeholder="—", width="stretch", column_config={
+        "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
+        "inspector": st.column_config.TextColumn(t("col.inspector")),
+        **{c: st.column_config.CheckboxColumn(t(f"col.{c}")) for c in CHECKS},
+        # medium: a large column pushed the table past a 1366 px screen; a long remark shows in full on hover
+        "remarks": st.column_config.TextColumn(t("col.remarks"), width="medium"),
+    })
+
+
+def show_record(user, filters, days: entry.Days) -> None:
+    """Record a visit to a duty point."""
     points = read(inspections.writable_points, user, filters.zone_id)
     if points.empty:
         st.info(t("inspect.no_points"))
-    else:
-        kinds = {("checkpoint", c): t(f"inspect.kind.checkpoint.{c}") for c in ("road", "village", None)}
-        kinds.update({("compound", None): t("kind.compound")})  # translated once, not once per point
-        names = {int(i): f"{n}（{kinds.get((k, c if k == 'checkpoint' else None), k)} · {z}）"
-                 for i, n, k, c, z in zip(points["site_id"], points["name"], points["kind"], points["checkpoint_type"],
-                                          points["zone"])}
-        if filters.site_id in names and "inspect_site" not in st.session_state:
-            st.session_state["inspect_site"] = filters.site_id
-        if st.session_state.get("inspect_site") not in names:
-            st.session_state.pop("inspect_site", None)
-        pick_col, count_col = st.columns([3, 1])
-        site_id = pick_col.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site",
-                                     persist_state=KEEP, placeholder=t("widget.choose"))
-        count = count_col.number_input(t("inspect.entry.finding_count"), min_value=0, max_value=MAX_FINDINGS_ON_FORM, step=1,
-                                value=0, key="inspect_finding_count", persist_state=KEEP, help=t("inspect.entry.finding_count_help"))
-        form_key = "inspect_form"
-        with st.form(form_key, border=True):
-            left, right = st.columns(2)
-            day = left.date_input(t("col.day"), value=start_day, min_value=first_day, max_value=today, format="YYYY-MM-DD",
-                                  key=f"{form_key}_day", persist_state=KEEP)
-            inspector = right.text_input(t("col.inspector"), value=user.display_name, max_chars=64,
-                                         key=f"{form_key}_inspector", persist_state=KEEP)
-            st.markdown(f"**{t('inspect.entry.checks')}**")
-            check_columns = st.columns(len(CHECKS))
-            checks = {c: check_columns[i].checkbox(t(f"col.{c}"), value=True, key=f"{form_key}_{c}", persist_state=KEEP)
-                      for i, c in enumerate(CHECKS)}
-            remarks = st.text_area(t("col.remarks"), max_chars=2000, key=f"{form_key}_remarks", persist_state=KEEP, height=80)
-            findings = []
-            for n in range(int(count)):
-                st.markdown(f"**{t('inspect.entry.finding', n=n + 1)}**")
-                a, b, c = st.columns([3, 1, 1])
-                findings.append({
-                    "description": a.text_input(t("inspect.col.description"), max_chars=2000, key=f"{form_key}_f{n}_description", persist_state=KEEP),
-                    "owner": b.text_input(t("inspect.col.owner"), max_chars=64, key=f"{form_key}_f{n}_owner", persist_state=KEEP),
-                    "due_on": c.date_input(t("inspect.col.due_on"), value=day + dt.timedelta(days=2), min_value=first_day,
-                                           format="YYYY-MM-DD",
-                                           key=f"{form_key}_f{n}_due_on", persist_state=KEEP),
-                })
-            submitted = st.form_submit_button(t("inspect.entry.save"), type="primary")
-        record_box = st.container()
-        saving.unsaved_notice(form_key, record_box, saving_now=submitted)
-        if submitted:
-            result = saving.attempt(form_key, lambda: inspections.record_inspection(
-                user.username, site_id, day, checks, inspector, remarks or None, findings), record_box)
-            if result is not None:
-                st.session_state["inspect_flash"] = t(f"inspect.entry.saved.{result['action']}", name=show_errors.escape_markdown(points.set_index("site_id").loc[site_id, "name"]),
-                                                      n=result["findings"])
-                for key in [k for k in st.session_state if str(k).startswith(f"{form_key}_")]:
-                    del st.session_state[key]
-                st.session_state.pop("inspect_finding_count", None)  # back to no findings
-                st.rerun()
-        history = read(inspections.site_history, site_id)
-        st.markdown(f"**{t('inspect.entry.history')}**")
-        if history.empty:
-            st.caption(t("inspect.never"))
-        else:
-            st.dataframe(history.fillna({"remarks": ""}), hide_index=True, placeholder="—", width="stretch", column_config={
-                "day": st.column_config.DateColumn(t("col.day"), format="YYYY-MM-DD"),
-                "inspector": st.column_config.TextColumn(t("col.inspector")),
-                **{c: st.column_config.CheckboxColumn(t(f"col.{c}")) for c in CHECKS},
-                # medium: a large column pushed the table past a 1366 px screen; a long remark shows in full on hover
-                "remarks": st.column_config.TextColumn(t("col.remarks"), width="medium"),
-            })
+        return
+    site_id, count = pick_point(point_names(points), filters.site_id)
+    visit, submitted = visit_form(user, count, days, filters.end)
+    record_box = st.container()
+    saving.unsaved_notice(RECORD_FORM, record_box, saving_now=submitted)
+    if submitted:
+        result = saving.attempt(RECORD_FORM, lambda: inspections.record_inspection(
+            user.username, site_id, visit["day"], visit["checks"], visit["inspector"], visit["remarks"] or None,
+            visit["findings"]), record_box)
+        if result is not None:
+            name = esc(points.set_index("site_id").loc[site_id, "name"])
+            # back to a blank form with no findings
+            entry.done(FLASH, t(f"inspect.entry.saved.{result['action']}", name=name, n=result["findings"]),
+                       f"{RECORD_FORM}_", "inspect_finding_count")
+    show_history(read(inspections.site_history, site_id))
 
-# ---- close a finding ---------------------------------------------------------------------------
-with close_tab:
-    open_ = read(inspections.closable_findings, user, today)
-    details = {int(r.finding_id): r._asdict() for r in open_.itertuples()}
-    # The finding this clerk has open stays on the form even if someone else closes it meanwhile:
-    # the save is then refused as stale, instead of the form silently moving to another finding.
+
+def closable(user, today: dt.date) -> dict[int, dict]:
+    """The findings this user may close. The one the clerk has open stays on the form even if someone
+    else closes it meanwhile: the save is then refused as stale, instead of the form silently moving
+    to another finding."""
+    details = {int(r.finding_id): r._asdict() for r in read(inspections.closable_findings, user, today).itertuples()}
     picked = st.session_state.get("close_finding")
     if picked is not None and picked not in details and (still := inspections.finding_detail(picked)):
         details = {picked: still, **details}
+    return details
+
+
+def show_finding(row: dict) -> None:
+    box = st.container(border=True)
+    box.caption(f"{t('inspect.col.point')}: {esc(row['site'])} · {t('col.zone')}: {esc(row['zone'])} · "
+                f"{t('inspect.col.owner')}: {esc(row['owner'])} · {t('inspect.col.raised_on')}: {row['raised_on']} · "
+                f"{t('inspect.col.due_on')}: {row['due_on']}")
+    box.text(row["description"])  # plain text: stored text is shown exactly, never as markup
+
+
+def show_close(user, days: entry.Days, end) -> None:
+    """Close a finding: when and how it was fixed."""
+    details = closable(user, days.today)
     if not details:
         st.success(t("inspect.no_open"), icon=":material/check_circle:")
-    else:
-        labels = {i: f"{d['site']} · {d['owner']} · {t('inspect.col.due_on')} {d['due_on']}: {d['description'][:40]}"
-                  for i, d in details.items()}
-        finding_id = st.selectbox(t("inspect.entry.pick_finding"), list(labels), format_func=labels.get,
-                                  key="close_finding", persist_state=KEEP, placeholder=t("widget.choose"))
-        row = details[finding_id]
-        loaded_key = f"close_loaded_{finding_id}"
-        # The version this form checks against is the one seen when the finding was first opened.
-        st.session_state.setdefault(loaded_key, int(row["version"]))
-        box = st.container(border=True)
-        esc = show_errors._escape_md  # names are stored text: no Markdown formatting from them
-        box.caption(f"{t('inspect.col.point')}: {esc(row['site'])} · {t('col.zone')}: {esc(row['zone'])} · "
-                    f"{t('inspect.col.owner')}: {esc(row['owner'])} · {t('inspect.col.raised_on')}: {row['raised_on']} · "
-                    f"{t('inspect.col.due_on')}: {row['due_on']}")
-        box.text(row["description"])  # plain text: stored text is shown exactly, never as markup
-        form_key = f"close_form_{finding_id}"
-        with st.form(form_key, border=True):
-            fixed_on = st.date_input(t("inspect.col.fixed_on"), value=start_day, min_value=first_day, max_value=today,
-                                     format="YYYY-MM-DD",
-                                     key=f"{form_key}_fixed_on", persist_state=KEEP)
-            note = st.text_area(t("inspect.col.fix_note"), max_chars=2000, key=f"{form_key}_note", persist_state=KEEP, height=80)
-            closed = st.form_submit_button(t("inspect.entry.close_save"), type="primary")
-        close_box = st.container()
-        saving.unsaved_notice(form_key, close_box, saving_now=closed)
-        if closed:
-            def refuse(error: DataError) -> None:
-                show_errors.show(error, close_box)
-                if not isinstance(error, (ValidationError, SaveFailed)):
-                    st.button(t("survey.reload"), key="close_reload",
-                              on_click=lambda: st.session_state.pop(loaded_key, None))
+        return
+    labels = {i: f"{d['site']} · {d['owner']} · {t('inspect.col.due_on')} {d['due_on']}: {d['description'][:40]}"
+              for i, d in details.items()}
+    finding_id = st.selectbox(t("inspect.entry.pick_finding"), list(labels), format_func=labels.get,
+                              key="close_finding", persist_state=KEEP, placeholder=t("widget.choose"))
+    row = details[finding_id]
+    loaded_key = f"close_loaded_{finding_id}"
+    # The version this form checks against is the one seen when the finding was first opened.
+    st.session_state.setdefault(loaded_key, int(row["version"]))
+    show_finding(row)
+    form_key = f"close_form_{finding_id}"
+    with st.form(form_key, border=True):
+        fixed_on = st.date_input(t("inspect.col.fixed_on"), value=days.start(end), min_value=days.first,
+                                 max_value=days.today, format="YYYY-MM-DD", key=f"{form_key}_fixed_on",
+                                 persist_state=KEEP)
+        note = st.text_area(t("inspect.col.fix_note"), max_chars=2000, key=f"{form_key}_note", persist_state=KEEP,
+                            height=80)
+        closed = st.form_submit_button(t("inspect.entry.close_save"), type="primary")
+    close_box = st.container()
+    saving.unsaved_notice(form_key, close_box, saving_now=closed)
+    if closed:
+        result = saving.attempt(form_key, lambda: inspections.close_finding(
+            user.username, finding_id, fixed_on, note, st.session_state[loaded_key]),
+            show=entry.refusal_with_reload(close_box, "close_reload", lambda: st.session_state.pop(loaded_key, None)))
+        if result is not None:
+            entry.done(FLASH, t("inspect.entry.closed", site=esc(row["site"])), None, loaded_key, "close_finding",
+                       f"{form_key}_note")
 
-            result = saving.attempt(form_key, lambda: inspections.close_finding(
-                user.username, finding_id, fixed_on, note, st.session_state[loaded_key]), show=refuse)
-            if result is not None:
-                st.session_state.pop(loaded_key, None)
-                st.session_state.pop("close_finding", None)
-                st.session_state.pop(f"{form_key}_note", None)
-                st.session_state["inspect_flash"] = t("inspect.entry.closed", site=show_errors.escape_markdown(row["site"]))
-                st.rerun()
+
+def main() -> None:
+    user = entry.heading("inspect.entry.title", FLASH)
+    filters, days = st.session_state["filters"], entry.days()
+    record_tab, close_tab = st.tabs([t("inspect.entry.record"), t("inspect.entry.close")])
+    with record_tab:
+        show_record(user, filters, days)
+    with close_tab:
+        show_close(user, days, filters.end)
+
+
+main()

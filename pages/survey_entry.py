@@ -1,57 +1,60 @@
 """入户摸排登记: one form per village or compound and sweep round; earlier rounds stay as they were."""
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
-from data_access import community, territory
-from data_access.errors import DataError, SaveFailed, ValidationError
+from data_access import community
+from ui import entry, saving
 from ui import errors as show_errors
 from ui import format as fmt
-from ui import saving
-from ui.data import read
 from ui.charts import coverage as charts
-from ui.i18n import lang, t
-from ui.session import actor
-from ui.flash import show_once
+from ui.data import read
 from ui.guard import require_router
+from ui.i18n import lang, t
 
 require_router()
 
 FIELDS = community.SURVEY_FIELDS
 NEW = 0  # the mode value for "a new round"
-KEEP = "session"  # typed values outlive runs that do not draw them (an outage screen)
+FLASH = "survey_flash"
+KEEP = entry.KEEP
 
-user = actor()
-filters = st.session_state["filters"]
-today = dt.date.today()
-first_day = read(territory.season_start)
 
-st.title(t("survey.title"))
-st.caption(t("survey.intro"))
-
-show_once("survey_flash")
-
-areas = read(community.writable_areas, user, filters.zone_id)
-if areas.empty:
-    st.info(t("survey.no_sites"))
-    st.stop()
-kinds = {kind: t(f"kind.{kind}") for kind in community.AREA_KINDS}  # translated once, not once per site
-names = {int(i): f"{n}（{kinds[k]} · {z}）" for i, n, k, z in zip(areas["site_id"], areas["name"], areas["kind"], areas["zone"])}
-if filters.site_id in names and "survey_site" not in st.session_state:
-    st.session_state["survey_site"] = filters.site_id
-if st.session_state.get("survey_site") not in names:
-    st.session_state.pop("survey_site", None)
-site_id = st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site", persist_state=KEEP,
-                       placeholder=t("widget.choose"))
-
-# Cached on the data version, so rounds saved by others show at once. The version a correction is
-# checked against is the one captured when the round was first opened (below), not this one.
-rounds = read(community.site_rounds, site_id)
-
-# ---- progress round by round -------------------------------------------------------------------
 def missing(value) -> bool:
     return value is None or value != value  # None, NaN or NaT
+
+
+def pick_site(areas: pd.DataFrame, filtered_site: int | None) -> int:
+    """The village or compound: the filter bar's site when it is one of them."""
+    kinds = {kind: t(f"kind.{kind}") for kind in community.AREA_KINDS}  # translated once, not once per site
+    names = {int(i): f"{n}（{kinds[k]} · {z}）" for i, n, k, z in zip(areas["site_id"], areas["name"], areas["kind"], areas["zone"])}
+    if filtered_site in names and "survey_site" not in st.session_state:
+        st.session_state["survey_site"] = filtered_site
+    if st.session_state.get("survey_site") not in names:
+        st.session_state.pop("survey_site", None)
+    return st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site", persist_state=KEEP,
+                        placeholder=t("widget.choose"))
+
+
+def pick_mode(site_id: int, rounds: pd.DataFrame) -> tuple[int, int]:
+    """A new round, or a correction of an earlier one; and the next round's number."""
+    numbers = [int(n) for n in rounds["round_no"]]
+    next_round = (max(numbers) if numbers else 0) + 1
+    mode = st.segmented_control(
+        t("survey.mode"), [NEW, *reversed(numbers)], key=f"survey_mode_{site_id}", persist_state=KEEP, default=NEW,
+        required=True,
+        format_func=lambda n: t("survey.mode.new", n=next_round) if n == NEW else t("survey.mode.correct", n=n))
+    return (NEW if mode is None else mode), next_round
+
+
+def loaded_round(site_id: int, mode: int, rounds: pd.DataFrame) -> tuple[str, dict | None]:
+    """The round being corrected as it was when first opened: the version a correction is checked
+    against is that one, not the one cached for the chart (which moves with others' saves)."""
+    loaded_key = f"survey_loaded_{site_id}_{mode}"
+    if mode != NEW and loaded_key not in st.session_state:
+        row = rounds[rounds["round_no"] == mode].iloc[0]
+        st.session_state[loaded_key] = {"version": int(row["version"]), "day": row["day"],
+                                        **{f: int(row[f]) for f in FIELDS}}
+    return loaded_key, st.session_state.get(loaded_key)
 
 
 def rounds_side_by_side(rounds) -> pd.DataFrame:
@@ -70,105 +73,103 @@ def rounds_side_by_side(rounds) -> pd.DataFrame:
     return table.rename_axis(t("survey.col.figure")).reset_index()
 
 
-st.subheader(t("survey.progress"))
-if rounds.empty:
-    st.info(t("survey.no_rounds"))
-else:
+def show_progress(rounds: pd.DataFrame) -> None:
+    st.subheader(t("survey.progress"))
+    if rounds.empty:
+        st.info(t("survey.no_rounds"))
+        return
     chart_col, table_col = st.columns([2, 3])
     chart_col.vega_lite_chart(charts.rounds_spec(rounds, lang()), width="stretch")
     table_col.dataframe(rounds_side_by_side(rounds), hide_index=True, placeholder="—", width="stretch")
 
-# ---- the form ----------------------------------------------------------------------------------
-numbers = [int(n) for n in rounds["round_no"]]
-next_round = (max(numbers) if numbers else 0) + 1
-mode = st.segmented_control(
-    t("survey.mode"), [NEW, *reversed(numbers)], key=f"survey_mode_{site_id}", persist_state=KEEP, default=NEW, required=True,
-    format_func=lambda n: t("survey.mode.new", n=next_round) if n == NEW else t("survey.mode.correct", n=n))
-mode = NEW if mode is None else mode
 
-loaded_key = f"survey_loaded_{site_id}_{mode}"
-if mode != NEW and loaded_key not in st.session_state:
-    row = rounds[rounds["round_no"] == mode].iloc[0]
-    st.session_state[loaded_key] = {"version": int(row["version"]), "day": row["day"],
-                                    **{f: int(row[f]) for f in FIELDS}}
-loaded = st.session_state.get(loaded_key)
-previous = rounds.iloc[-1] if not rounds.empty else None
-site_row = areas[areas["site_id"] == site_id].iloc[0]
-
-
-def start_value(field: str):
+def start_value(field: str, loaded: dict | None, rounds: pd.DataFrame, site_row) -> int | None:
     """What a field opens with: the saved figure when correcting; for a new round only the
     households known (from the last round, else the register), so no count is copied by accident."""
     if loaded:
         return loaded[field]
     if field == "households_known":
-        known = previous["households_known"] if previous is not None else site_row["households_known"]
-        return None if known is None or known != known else int(known)
+        known = rounds.iloc[-1]["households_known"] if not rounds.empty else site_row["households_known"]
+        return None if missing(known) else int(known)
     return None
 
 
-def forget_loaded() -> None:
-    st.session_state.pop(loaded_key, None)
-
-
-form_key = f"survey_form_{site_id}_{mode}"
-with st.form(form_key, clear_on_submit=False, border=True):
-    st.markdown(f"**{t('survey.form_title.new', n=next_round) if mode == NEW else t('survey.form_title.correct', n=mode)}**")
-    day = st.date_input(t("col.day"), value=loaded["day"] if loaded else min(max(filters.end, first_day), today),
-                        min_value=min(first_day, loaded["day"]) if loaded else first_day, max_value=today,
-                        format="YYYY-MM-DD", key=f"{form_key}_day", persist_state=KEEP)
-    columns = st.columns(4)
-    values = {}
-    for index, field in enumerate(FIELDS):
-        values[field] = columns[index % 4].number_input(
-            t(f"col.{field}"), min_value=0, step=1, value=start_value(field), format="%d",
+def round_form(form_key: str, mode: int, next_round: int, loaded, rounds, site_row, days: entry.Days, end):
+    """The round's figures (and a reason for a correction); whether it was submitted."""
+    with st.form(form_key, clear_on_submit=False, border=True):
+        title = t("survey.form_title.new", n=next_round) if mode == NEW else t("survey.form_title.correct", n=mode)
+        st.markdown(f"**{title}**")
+        day = st.date_input(t("col.day"), value=loaded["day"] if loaded else days.start(end),
+                            min_value=min(days.first, loaded["day"]) if loaded else days.first, max_value=days.today,
+                            format="YYYY-MM-DD", key=f"{form_key}_day", persist_state=KEEP)
+        columns = st.columns(4)
+        values = {field: columns[index % 4].number_input(
+            t(f"col.{field}"), min_value=0, step=1, value=start_value(field, loaded, rounds, site_row), format="%d",
             help=t(f"survey.help.{field}"), key=f"{form_key}_{field}", persist_state=KEEP)
-    reason = st.text_input(t("common.reason"), max_chars=500, key=f"{form_key}_reason", persist_state=KEEP) if mode != NEW else None
-    submitted = st.form_submit_button(t("survey.save"), type="primary")
-
-result_box = st.container()
-saving.unsaved_notice(form_key, result_box, saving_now=submitted)
-
-
-def refuse(error: DataError) -> None:
-    show_errors.show(error, result_box)
-    if not isinstance(error, (ValidationError, SaveFailed)):
-        result_box.button(t("survey.reload"), on_click=forget_loaded, key="survey_reload")
+            for index, field in enumerate(FIELDS)}
+        reason = (st.text_input(t("common.reason"), max_chars=500, key=f"{form_key}_reason", persist_state=KEEP)
+                  if mode != NEW else None)
+        submitted = st.form_submit_button(t("survey.save"), type="primary")
+    return day, values, reason, submitted
 
 
-if submitted:
-    result = saving.attempt(form_key, lambda: community.save_survey_round(
-        user.username, site_id, values, day, round_no=None if mode == NEW else mode,
-        version=loaded["version"] if loaded else None, reason=reason or None), show=refuse)
-    if result is not None:
-        forget_loaded()
-        st.session_state["survey_flash"] = t(f"survey.saved.{result['action']}", n=result["round_no"],
-                                             name=show_errors.escape_markdown(site_row["name"]))
-        st.session_state.pop(f"survey_mode_{site_id}", None)
-        for key in [k for k in st.session_state if str(k).startswith(f"{form_key}_")]:
-            del st.session_state[key]  # the next round starts blank, not with these figures
-        st.rerun()
-if mode != NEW:
-    st.caption(t("survey.correct_note"))
+def show_form(user, site_id: int, site_row, rounds: pd.DataFrame, days: entry.Days, end) -> None:
+    mode, next_round = pick_mode(site_id, rounds)
+    loaded_key, loaded = loaded_round(site_id, mode, rounds)
+    form_key = f"survey_form_{site_id}_{mode}"
+    day, values, reason, submitted = round_form(form_key, mode, next_round, loaded, rounds, site_row, days, end)
+    result_box = st.container()
+    saving.unsaved_notice(form_key, result_box, saving_now=submitted)
+    if submitted:
+        result = saving.attempt(form_key, lambda: community.save_survey_round(
+            user.username, site_id, values, day, round_no=None if mode == NEW else mode,
+            version=loaded["version"] if loaded else None, reason=reason or None),
+            show=entry.refusal_with_reload(result_box, "survey_reload", lambda: st.session_state.pop(loaded_key, None)))
+        if result is not None:
+            # the next round starts blank, not with these figures
+            entry.done(FLASH, t(f"survey.saved.{result['action']}", n=result["round_no"],
+                                name=show_errors.escape_markdown(site_row["name"])),
+                       f"{form_key}_", loaded_key, f"survey_mode_{site_id}")
+    if mode != NEW:
+        st.caption(t("survey.correct_note"))
 
-# ---- every site in the filtered area, round by round -------------------------------------------
-with st.expander(t("survey.all_rounds"), expanded=False):
-    progress = read(community.rounds_progress, filters)
+
+def show_all_rounds(progress: pd.DataFrame) -> None:
+    """Every site in the filtered area, round by round."""
+    count = lambda key: st.column_config.NumberColumn(t(key), format="localized")  # noqa: E731
+    day = lambda key: st.column_config.DateColumn(t(key), format="YYYY-MM-DD")  # noqa: E731
     st.dataframe(
-        progress.assign(kind=progress["kind"].map(lambda k: t(f"kind.{k}"))), hide_index=True, placeholder="—", width="stretch",
+        progress.assign(kind=progress["kind"].map(lambda k: t(f"kind.{k}"))), hide_index=True, placeholder="—",
+        width="stretch",
         column_order=["round_no", "kind", "sites", "first_day", "last_day", "households_known", "households_reached",
                       "coverage", "people"],
         column_config={
             "round_no": st.column_config.NumberColumn(t("survey.col.round_no")),
             "kind": st.column_config.TextColumn(t("map.col.kind")),
             "sites": st.column_config.NumberColumn(t("survey.col.sites")),
-            "first_day": st.column_config.DateColumn(t("survey.col.first_day"), format="YYYY-MM-DD"),
-            "last_day": st.column_config.DateColumn(t("survey.col.last_day"), format="YYYY-MM-DD"),
-            "households_known": st.column_config.NumberColumn(t("col.households_known"), format="localized"),
-            "households_reached": st.column_config.NumberColumn(t("col.households_reached"), format="localized"),
+            "first_day": day("survey.col.first_day"), "last_day": day("survey.col.last_day"),
+            **{c: count(f"col.{c}") for c in ("households_known", "households_reached", "people")},
             # green, as on the coverage map: more is better (the primary red read 95 % as bad)
             "coverage": st.column_config.ProgressColumn(t("map.coverage"), format="percent", min_value=0, max_value=1,
                                                         color="#2f8f5b"),
-            "people": st.column_config.NumberColumn(t("col.people"), format="localized"),
         },
     )
+
+
+def main() -> None:
+    user = entry.heading("survey.title", FLASH, intro_key="survey.intro")
+    filters, days = st.session_state["filters"], entry.days()
+    areas = read(community.writable_areas, user, filters.zone_id)
+    if areas.empty:
+        st.info(t("survey.no_sites"))
+        return
+    site_id = pick_site(areas, filters.site_id)
+    # cached on the data version, so rounds saved by others show at once
+    rounds = read(community.site_rounds, site_id)
+    show_progress(rounds)
+    show_form(user, site_id, areas[areas["site_id"] == site_id].iloc[0], rounds, days, filters.end)
+    with st.expander(t("survey.all_rounds"), expanded=False):
+        show_all_rounds(read(community.rounds_progress, filters))
+
+
+main()

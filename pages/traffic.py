@@ -4,7 +4,7 @@ import streamlit as st
 from data_access import clock, completeness, grain, reporting, traffic
 from ui import format as fmt
 from ui.charts import traffic as charts
-from ui.data import chart_spec, read
+from ui.data import chart_spec, one_version, read
 from ui.filter_bar import SITE, line_filters
 from ui.i18n import t
 from ui.kpi import day_tile, due_text, late_text, reported_of, tile
@@ -13,13 +13,17 @@ from ui.grids import fit
 
 require_router()
 
-filters = line_filters("traffic")  # this line's own "as of"
-st.title(t("traffic.title"))
-now = clock.now()  # what is due and what is late depends on the time (rounded to the minute)
-# The day's completeness; its change is counted on the sites that reported both days.
-report = read(reporting.day_report, filters.end, filters, now)
-partly = f" · {reported_of(report)}" if report["partial"] else ""
-st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + partly)
+# Sized to their header and longest value, so the day's table fits a laptop (1366 px) with no sideways
+# scrolling: the road is in each checkpoint's name, the range's totals are in the ranking above.
+HEADERS = {"name": "col.checkpoint", "zone": "col.zone", "report_status": "col.report_status", "vehicles": "col.vehicles",
+           "vehicles_yesterday": "traffic.col.vehicles_yesterday", "vehicles_7d": "traffic.col.vehicles_7d",
+           "persons": "col.persons", "persons_from_outside": "col.persons_from_outside",
+           "turned_back": "col.turned_back", "abnormal_temperature": "entry.col.abnormal_temperature",
+           "corrected": "col.corrected"}
+HELP = {"vehicles_yesterday": "col.vehicles_yesterday", "vehicles_7d": "col.vehicles_7d",
+        "abnormal_temperature": "entry.col_help.abnormal_temperature"}
+TEXTS = ("name", "zone", "report_status")
+NUMBERS = ("vehicles", "vehicles_yesterday", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
 
 
 def focus_from_chart() -> None:
@@ -38,72 +42,109 @@ def clear_focus() -> None:
     st.session_state[SITE] = 0
 
 
-# ---- headline figures --------------------------------------------------------------------------
-figures = read(traffic.summary, filters)
-today, yesterday, totals = figures["today"], figures["yesterday"], figures["totals"]
-change_report = report if yesterday else {**report, "change": None}  # a one-day range has no day before
-row1 = st.columns(4)
-day_tile(row1[0], t("traffic.vehicles_today"), today["vehicles"], change_report, "vehicles", t("traffic.vs_yesterday"))
-day_tile(row1[1], t("traffic.persons_today"), today["persons"], change_report, "persons", t("traffic.vs_yesterday"))
-tile(row1[2], t("traffic.vehicles_total"), totals["vehicles"],
-     help_text=t("traffic.since", start=fmt.day(filters.start), days=figures["days"]))
-tile(row1[3], t("traffic.persons_total"), totals["persons"],
-     help_text=t("traffic.since", start=fmt.day(filters.start), days=figures["days"]))
-row2 = st.columns(5)
-tile(row2[0], t("traffic.daily_average"), round(figures["daily_average_vehicles"]))
-tile(row2[1], t("traffic.busiest"), figures["busiest_vehicles"],
-     help_text=t("traffic.busiest_on", day=fmt.day(figures["busiest_day"])))
-row2[1].caption(t("traffic.busiest_on", day=fmt.day(figures["busiest_day"], weekday=True)))
-tile(row2[2], t("traffic.from_outside"), totals["persons_from_outside"], help_text=t("traffic.range_help"))
-row2[2].caption(t("traffic.on_day", n=fmt.num(today["persons_from_outside"])) + partly)
-tile(row2[3], t("traffic.turned_back"), totals["turned_back"], help_text=t("traffic.range_help"))
-row2[3].caption(t("traffic.on_day", n=fmt.num(today["turned_back"])) + partly)
-tile(row2[4], t("traffic.abnormal"), totals["abnormal_temperature"], inverse=True, help_text=t("traffic.range_help"))
-row2[4].caption(t("traffic.on_day", n=fmt.num(today["abnormal_temperature"])) + partly)
+# ---- settings → load → show ---------------------------------------------------------------------
 
-# ---- trends: per day, or per week, month or year over a long range (data_access.grain) ------------
-kind = grain.grain_for(filters.start, filters.end)
-by_day = kind == "day"
-unit, period_label = t(f"grain.unit.{kind}"), t(f"grain.axis.{kind}")
-average_label = t("traffic.avg7") if by_day else t("grain.per_day")
-if not by_day:
-    st.caption(t("grain.note", days=fmt.num(filters.days()), unit=unit))
-left, right = st.columns(2)
-left.subheader(t("traffic.chart_vehicles") if by_day else t("traffic.chart_vehicles_by", unit=unit))
-left.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="vehicles",
-                                label=t("traffic.vehicles"), average_label=average_label,
-                                day_label=period_label, wide_days=True), width="stretch")
-right.subheader(t("traffic.chart_persons") if by_day else t("traffic.chart_persons_by", unit=unit))
-right.vega_lite_chart(chart_spec(charts.daily_trend, traffic.daily, (filters,), metric="persons",
-                                 label=t("traffic.persons"), average_label=average_label,
-                                 day_label=period_label, color="#c0622f", wide_days=True), width="stretch")
+def settings() -> dict:
+    """The filter bar's view (as of this line's own day), the time (what is due and late depends on
+    it, rounded to the minute), and the trends' grain: per day, or per week, month or year over a
+    long range (data_access.grain)."""
+    filters = line_filters("traffic")
+    st.title(t("traffic.title"))
+    kind = grain.grain_for(filters.start, filters.end)
+    return {"filters": filters, "now": clock.now(), "by_day": kind == "day", "unit": t(f"grain.unit.{kind}"),
+            "period_label": t(f"grain.axis.{kind}")}
 
-# ---- checkpoints -------------------------------------------------------------------------------
-checkpoints = read(traffic.by_checkpoint, filters)
-if checkpoints.empty:
-    st.info(t("traffic.no_checkpoints"))
-    st.stop()
-if filters.site_id:
+
+def trend_spec(view: dict, metric: str, **options) -> dict:
+    average_label = t("traffic.avg7") if view["by_day"] else t("grain.per_day")
+    return chart_spec(charts.daily_trend, traffic.daily, (view["filters"],), metric=metric,
+                      label=t(f"traffic.{metric}"), average_label=average_label, day_label=view["period_label"],
+                      wide_days=True, **options)
+
+
+def load(view: dict) -> dict:
+    filters, now = view["filters"], view["now"]
+    checkpoints = read(traffic.by_checkpoint, filters)
+    data = {
+        # the day's completeness; its change is counted on the sites that reported both days
+        "report": read(reporting.day_report, filters.end, filters, now),
+        "figures": read(traffic.summary, filters),
+        "vehicles_chart": trend_spec(view, "vehicles"),
+        "persons_chart": trend_spec(view, "persons", color="#c0622f"),
+        "checkpoints": checkpoints,
+    }
+    if checkpoints.empty:
+        return data
+    return {
+        **data,
+        "ranking_chart": chart_spec(charts.checkpoint_ranking, traffic.by_checkpoint, (filters,),
+                                    value="vehicles_total", label=t("col.vehicles_total"),
+                                    name_label=t("col.checkpoint"), focused=filters.site_id),
+        "heatmap_chart": chart_spec(charts.checkpoint_heatmap, traffic.daily_by_checkpoint, (filters,),
+                                    label=t("traffic.vehicles"), day_label=view["period_label"],
+                                    name_label=t("col.checkpoint")),
+        "heatmap_rows": read(traffic.daily_by_checkpoint, filters)["site_id"].nunique(),
+        "day_status": read(completeness.day_status, filters.end, filters, now),
+    }
+
+
+def partly(report: dict) -> str:
+    return f" · {reported_of(report)}" if report["partial"] else ""
+
+
+def show_tiles(filters, figures: dict, report: dict) -> None:
+    today, yesterday, totals = figures["today"], figures["yesterday"], figures["totals"]
+    change_report = report if yesterday else {**report, "change": None}  # a one-day range has no day before
+    since = t("traffic.since", start=fmt.day(filters.start), days=figures["days"])
+    row1 = st.columns(4)
+    day_tile(row1[0], t("traffic.vehicles_today"), today["vehicles"], change_report, "vehicles", t("traffic.vs_yesterday"))
+    day_tile(row1[1], t("traffic.persons_today"), today["persons"], change_report, "persons", t("traffic.vs_yesterday"))
+    tile(row1[2], t("traffic.vehicles_total"), totals["vehicles"], help_text=since)
+    tile(row1[3], t("traffic.persons_total"), totals["persons"], help_text=since)
+    row2 = st.columns(5)
+    tile(row2[0], t("traffic.daily_average"), round(figures["daily_average_vehicles"]))
+    tile(row2[1], t("traffic.busiest"), figures["busiest_vehicles"],
+         help_text=t("traffic.busiest_on", day=fmt.day(figures["busiest_day"])))
+    row2[1].caption(t("traffic.busiest_on", day=fmt.day(figures["busiest_day"], weekday=True)))
+    for column, name, inverse in ((row2[2], "persons_from_outside", False), (row2[3], "turned_back", False),
+                                  (row2[4], "abnormal_temperature", True)):
+        key = {"persons_from_outside": "traffic.from_outside", "turned_back": "traffic.turned_back",
+               "abnormal_temperature": "traffic.abnormal"}[name]
+        tile(column, t(key), totals[name], inverse=inverse, help_text=t("traffic.range_help"))
+        column.caption(t("traffic.on_day", n=fmt.num(today[name])) + partly(report))
+
+
+def show_trends(view: dict, data: dict) -> None:
+    by_day, unit = view["by_day"], view["unit"]
+    if not by_day:
+        st.caption(t("grain.note", days=fmt.num(view["filters"].days()), unit=unit))
+    left, right = st.columns(2)
+    left.subheader(t("traffic.chart_vehicles") if by_day else t("traffic.chart_vehicles_by", unit=unit))
+    left.vega_lite_chart(data["vehicles_chart"], width="stretch")
+    right.subheader(t("traffic.chart_persons") if by_day else t("traffic.chart_persons_by", unit=unit))
+    right.vega_lite_chart(data["persons_chart"], width="stretch")
+
+
+def show_focus(filters, checkpoints) -> None:
+    """The checkpoint the page is focused on, with a button back to all of them."""
+    if not filters.site_id:
+        return
     focused = checkpoints.loc[checkpoints["site_id"] == filters.site_id, "name"]
     note, button = st.columns([4, 1])
     note.info(t("traffic.focused_on", name=fmt.plain(focused.iloc[0]) if len(focused) else "—"))
     button.button(t("traffic.clear_focus"), on_click=clear_focus, width="stretch")
 
-left, right = st.columns([2, 3])
-left.subheader(t("traffic.ranking"))
-left.vega_lite_chart(
-    chart_spec(charts.checkpoint_ranking, traffic.by_checkpoint, (filters,), value="vehicles_total",
-               label=t("col.vehicles_total"), name_label=t("col.checkpoint"), focused=filters.site_id),
-    key="traffic_ranking", on_select=focus_from_chart, selection_mode=charts.SELECT_CHECKPOINT, width="stretch",
-)
-right.subheader(t("traffic.heatmap") if by_day else t("traffic.heatmap_by", unit=unit))
-right.vega_lite_chart(chart_spec(charts.checkpoint_heatmap, traffic.daily_by_checkpoint, (filters,),
-                                 label=t("traffic.vehicles"), day_label=period_label, name_label=t("col.checkpoint")),
-                      width="stretch")
-shown_checkpoints = read(traffic.daily_by_checkpoint, filters)["site_id"].nunique()
-if 0 < shown_checkpoints < len(checkpoints):  # the heat map keeps the busiest: say so
-    right.caption(t("traffic.heatmap_top", shown=shown_checkpoints, n=len(checkpoints)))
 
+def show_checkpoint_charts(view: dict, data: dict) -> None:
+    left, right = st.columns([2, 3])
+    left.subheader(t("traffic.ranking"))
+    left.vega_lite_chart(data["ranking_chart"], key="traffic_ranking", on_select=focus_from_chart,
+                         selection_mode=charts.SELECT_CHECKPOINT, width="stretch")
+    right.subheader(t("traffic.heatmap") if view["by_day"] else t("traffic.heatmap_by", unit=view["unit"]))
+    right.vega_lite_chart(data["heatmap_chart"], width="stretch")
+    shown, every = data["heatmap_rows"], len(data["checkpoints"])
+    if 0 < shown < every:  # the heat map keeps the busiest: say so
+        right.caption(t("traffic.heatmap_top", shown=shown, n=every))
 
 
 def status_text(row) -> str:
@@ -117,7 +158,7 @@ def status_text(row) -> str:
     return "—"  # not expected to report this day (it started reporting later)
 
 
-def table_caption(status) -> str:
+def table_caption(status, report: dict) -> str:
     counts = status["status"].value_counts()
     parts = [reported_of(report) or t("traffic.all_reported", n=report["expected"])]
     if counts.get("pending", 0):
@@ -127,56 +168,73 @@ def table_caption(status) -> str:
     return " · ".join(parts)
 
 
-st.subheader(t("traffic.table"))
-day_status = read(completeness.day_status, filters.end, filters, now)
-if report["expected"]:
-    st.caption(table_caption(day_status))
-shown = checkpoints.drop(columns=["persons_total", "reported"]).merge(
-    day_status[["site_id", "status", "due_at", "late_minutes"]], on="site_id", how="left")
-shown["report_status"] = [status_text(row) for row in shown.itertuples()]
-shown = shown.drop(columns=["status", "due_at", "late_minutes"])
-# Sized to their header and longest value, so the day's table fits a laptop (1366 px) with no sideways
-# scrolling: the road is in each checkpoint's name, the range's totals are in the ranking above.
-HEADERS = {"name": "col.checkpoint", "zone": "col.zone", "report_status": "col.report_status", "vehicles": "col.vehicles",
-           "vehicles_yesterday": "traffic.col.vehicles_yesterday", "vehicles_7d": "traffic.col.vehicles_7d",
-           "persons": "col.persons", "persons_from_outside": "col.persons_from_outside",
-           "turned_back": "col.turned_back", "abnormal_temperature": "entry.col.abnormal_temperature",
-           "corrected": "col.corrected"}
-HELP = {"vehicles_yesterday": "col.vehicles_yesterday", "vehicles_7d": "col.vehicles_7d",
-        "abnormal_temperature": "entry.col_help.abnormal_temperature"}
-texts = {name: [str(v) for v in shown[name] if isinstance(v, str)] for name in ("name", "zone", "report_status")}
-numbers = {name: [fmt.num(v) for v in shown[name] if v is not None and v == v] for name in
-           ("vehicles", "vehicles_yesterday", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")}
-numbers["vehicles_7d"] = [f"{v:.1f}" for v in shown["vehicles_7d"] if v is not None and v == v]
+def day_table(checkpoints, day_status):
+    """The day's figures per checkpoint with how its report stands."""
+    shown = checkpoints.drop(columns=["persons_total", "reported"]).merge(
+        day_status[["site_id", "status", "due_at", "late_minutes"]], on="site_id", how="left")
+    shown["report_status"] = [status_text(row) for row in shown.itertuples()]
+    return shown.drop(columns=["status", "due_at", "late_minutes"])
 
 
-def width(name: str) -> int:
-    return fit(t(HEADERS[name]), texts.get(name) or numbers.get(name) or ())
+def table_columns(shown) -> dict:
+    """Each column as wide as its header and its longest value."""
+    values = {name: [str(v) for v in shown[name] if isinstance(v, str)] for name in TEXTS}
+    values.update({name: [fmt.num(v) for v in shown[name] if v is not None and v == v] for name in NUMBERS})
+    values["vehicles_7d"] = [f"{v:.1f}" for v in shown["vehicles_7d"] if v is not None and v == v]
 
+    def width(name: str) -> int:
+        return fit(t(HEADERS[name]), values.get(name) or ())
 
-def number_column(name: str, number_format: str = "localized"):
-    return st.column_config.NumberColumn(t(HEADERS[name]), format=number_format, width=width(name),
-                                         help=t(HELP[name]) if name in HELP else None)
+    def number_column(name: str, number_format: str = "localized"):
+        return st.column_config.NumberColumn(t(HEADERS[name]), format=number_format, width=width(name),
+                                             help=t(HELP[name]) if name in HELP else None)
 
-
-st.dataframe(
-    shown,
-    key="traffic_table",
-    on_select=lambda: focus_from_table(shown["site_id"].tolist()),
-    selection_mode="single-row",
-    hide_index=True,
-    width="stretch",
-    placeholder="—",  # a checkpoint that has not reported: no figure, not "None"
-    # (each checkpoint's 7-day average is the trend's line above: the day's figures and the day before here)
-    column_order=["name", "zone", "report_status", "vehicles", "vehicles_yesterday", "persons",
-                  "persons_from_outside", "turned_back", "abnormal_temperature", "corrected"],
-    column_config={
+    return {
         "name": st.column_config.TextColumn(t("col.checkpoint"), width=width("name"), pinned=True),
         "zone": st.column_config.TextColumn(t("col.zone"), width=width("zone")),
         "report_status": st.column_config.TextColumn(t("col.report_status"), width=width("report_status")),
-        **{name: number_column(name) for name in ("vehicles", "vehicles_yesterday", "persons", "persons_from_outside",
-                                                   "turned_back", "abnormal_temperature")},
+        **{name: number_column(name) for name in NUMBERS},
         "vehicles_7d": number_column("vehicles_7d", "%.1f"),
         "corrected": st.column_config.CheckboxColumn(t("col.corrected"), width=fit(t("col.corrected"))),
-    },
-)
+    }
+
+
+def show_table(data: dict) -> None:
+    st.subheader(t("traffic.table"))
+    report, day_status = data["report"], data["day_status"]
+    if report["expected"]:
+        st.caption(table_caption(day_status, report))
+    shown = day_table(data["checkpoints"], day_status)
+    st.dataframe(
+        shown, key="traffic_table", on_select=lambda: focus_from_table(shown["site_id"].tolist()),
+        selection_mode="single-row", hide_index=True, width="stretch",
+        placeholder="—",  # a checkpoint that has not reported: no figure, not "None"
+        # (each checkpoint's 7-day average is the trend's line above: the day's figures and the day before here)
+        column_order=["name", "zone", "report_status", "vehicles", "vehicles_yesterday", "persons",
+                      "persons_from_outside", "turned_back", "abnormal_temperature", "corrected"],
+        column_config=table_columns(shown),
+    )
+
+
+def show(view: dict, data: dict) -> None:
+    filters = view["filters"]
+    st.caption(t("common.as_of", day=fmt.day(filters.end, weekday=True)) + partly(data["report"]))
+    show_tiles(filters, data["figures"], data["report"])
+    show_trends(view, data)
+    if data["checkpoints"].empty:
+        st.info(t("traffic.no_checkpoints"))
+        return
+    show_focus(filters, data["checkpoints"])
+    show_checkpoint_charts(view, data)
+    show_table(data)
+
+
+def main() -> None:
+    view = settings()
+    with one_version():
+        data = load(view)
+    show(view, data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,9 @@
 """Shared fixtures: every data-access test runs on SQLite and on PostgreSQL.
 
 Each test gets a fresh database copied from a template built once per run (an SQLite file copy,
-or PostgreSQL's CREATE DATABASE ... TEMPLATE), so tests stay independent and fast. PostgreSQL is
-skipped, loudly, only when no server answers at TEST_POSTGRES_URL.
+or PostgreSQL's CREATE DATABASE ... TEMPLATE), so tests stay independent and fast. A PostgreSQL test
+fails, never skips, when no server answers at TEST_POSTGRES_URL: the README's test command
+(scripts/test.sh) installs and starts one.
 """
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def _templates(tmp_path_factory):
 
 def _fresh_database(templates, kind: str, backend: str, tmp_path, monkeypatch):
     if backend == "postgresql" and not PG_AVAILABLE:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: PostgreSQL run skipped")
+        pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: run bash scripts/postgres_for_tests.sh (the README's "
+                    "test command installs and starts one)", pytrace=False)
     template = templates(kind, backend)
     if backend == "sqlite":
         path = tmp_path / f"{kind}.db"
@@ -140,7 +142,7 @@ def _clear_streamlit_caches():
 
 
 def pytest_report_header(config):
-    state = "reachable" if PG_AVAILABLE else "NOT reachable: PostgreSQL runs will be skipped"
+    state = "reachable" if PG_AVAILABLE else "NOT reachable: PostgreSQL runs will fail"
     return f"PostgreSQL for tests: {PG_ADMIN_URL} ({state})"
 
 

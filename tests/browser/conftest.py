@@ -108,7 +108,7 @@ def own_postgres_database(prefix: str):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (the README's test command does)", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

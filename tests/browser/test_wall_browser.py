@@ -18,7 +18,7 @@ REFRESH = 3  # seconds; the test server's wall refresh interval
 def wall_server(tmp_path_factory):
     """The app on its own PostgreSQL database (so the test can cut it off), filled with demo data."""
     if not PG_AVAILABLE:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: wall outage test skipped")
+        pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: run bash scripts/postgres_for_tests.sh", pytrace=False)
     name = f"dash_wall_{int(time.time())}"
     with _pg_admin().connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

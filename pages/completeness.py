@@ -6,7 +6,7 @@ import streamlit as st
 from data_access import auth, clock, completeness
 from ui import format as fmt
 from ui.charts import completeness as charts
-from ui.data import chart_spec, read
+from ui.data import chart_spec, one_version, read
 from ui.due_times import describe
 from ui.filter_bar import SITE, line_filters
 from ui.guard import require_router
@@ -20,10 +20,6 @@ ENTRY_PAGE = "pages/traffic_entry.py"
 # with it, who answers was cut off on a 1366 px laptop.
 TABLE_COLUMNS = ["state", "name", "due", "reported", "responsible", "reporting_rate", "on_time_rate"]
 OPEN_ENTRY = "_completeness_open_entry"  # set by a click, acted on by the next run (callbacks cannot switch pages)
-user = actor()
-filters = line_filters("traffic")  # checkpoints report traffic: that line's own "as of"
-day = filters.end
-now = clock.now()  # to the minute: the reads below stay cached for a minute at most
 
 
 def status_labels() -> dict:
@@ -62,38 +58,34 @@ def percent(value) -> str:
 
 # ---- a click: open the entry for that day, or focus the filter ----------------------------------------
 
-def pick(site_id: int, zone_id: int) -> None:
-    if auth.may_write_site(user, site_id, zone_id):
-        st.session_state["entry_day"] = day  # the entry page's day picker (kept for the session)
+def pick(view: dict, site_id: int, zone_id: int) -> None:
+    if auth.may_write_site(view["user"], site_id, zone_id):
+        st.session_state["entry_day"] = view["day"]  # the entry page's day picker (kept for the session)
         st.session_state[OPEN_ENTRY] = True
     else:
         st.session_state[SITE] = site_id
 
 
-def picked_in_chart(zones: dict[int, int]) -> None:
+def picked_in_chart(view: dict, zones: dict[int, int]) -> None:
     chosen = st.session_state["completeness_chart"].selection.get(charts.SELECT_SITE) or []
     if chosen:
         site_id = int(chosen[0]["site_id"])
-        pick(site_id, zones[site_id])
+        pick(view, site_id, zones[site_id])
 
 
-def picked_in_table(site_ids: list[int], zone_ids: list[int]) -> None:
+def picked_in_table(view: dict, site_ids: list[int], zone_ids: list[int]) -> None:
     rows = st.session_state["completeness_table"].selection.rows
     if rows:
-        pick(site_ids[rows[0]], zone_ids[rows[0]])
+        pick(view, site_ids[rows[0]], zone_ids[rows[0]])
 
 
 def clear_focus() -> None:
     st.session_state[SITE] = 0
 
 
-if st.session_state.pop(OPEN_ENTRY, False):
-    st.switch_page(ENTRY_PAGE)
-
-
 # ---- the day at a glance -------------------------------------------------------------------------
 
-def headline(sites, zones) -> None:
+def headline(view: dict, sites, zones) -> None:
     """The day's counts in one row, the range's rates in the next: at 1366 px seven tiles clip their figures."""
     counts = {s: int(zones[s].sum()) for s in completeness.STATUSES}
     expected, reported = int(zones["expected"].sum()), int(zones["reported"].sum())
@@ -109,12 +101,12 @@ def headline(sites, zones) -> None:
     rates = st.columns([1, 1, 3], vertical_alignment="center")
     rates[0].metric(t("completeness.reporting_rate"), percent(reporting), border=True)
     rates[1].metric(t("completeness.on_time_rate"), percent(on_time), border=True)
-    rates[2].caption(t("completeness.rate_help", days=fmt.num(due_days), start=fmt.day(filters.start),
-                       end=fmt.day(day)))
-    notes(sites, counts, expected, reported)
+    rates[2].caption(t("completeness.rate_help", days=fmt.num(due_days), start=fmt.day(view["filters"].start),
+                       end=fmt.day(view["day"])))
+    notes(view["day"], sites, counts, expected, reported)
 
 
-def notes(sites, counts: dict, expected: int, reported: int) -> None:
+def notes(day, sites, counts: dict, expected: int, reported: int) -> None:
     if expected and reported == expected:
         st.success(t("completeness.all_in", day=fmt.day(day), n=expected), icon=":material/check_circle:")
     if counts["overdue"]:
@@ -127,14 +119,11 @@ def notes(sites, counts: dict, expected: int, reported: int) -> None:
 
 # ---- per work zone -------------------------------------------------------------------------------
 
-def zone_section(zones) -> None:
+def zone_section(view: dict, zones, chart: dict) -> None:
     """Chart above table: side by side, the table's columns were cut off on a laptop."""
     st.subheader(t("completeness.zones"))
-    st.caption(t("completeness.zones_chart", day=fmt.day(day)))
-    st.vega_lite_chart(chart_spec(charts.zone_status, completeness.zone_overview, (day, filters, now),
-                                  labels=status_labels(), count_label=t("completeness.axis.sites"),
-                                  status_label=t("completeness.axis.status"), zone_label=t("col.zone")),
-                       width="stretch")
+    st.caption(t("completeness.zones_chart", day=fmt.day(view["day"])))
+    st.vega_lite_chart(chart, width="stretch")
     shown = zones.assign(reported_of=[f"{r}/{e}" for r, e in zip(zones["reported"], zones["expected"])],
                          due=[describe(m) for m in zones["due_minutes"]])
     shown = shown[["zone", "reported_of", *completeness.STATUSES, "due", "reporting_rate", "on_time_rate"]].assign(
@@ -155,7 +144,7 @@ def zone_section(zones) -> None:
 
 # ---- per checkpoint ------------------------------------------------------------------------------
 
-def focus_note(sites) -> None:
+def focus_note(filters, sites) -> None:
     if not filters.site_id:
         return
     focused = sites.loc[sites["site_id"] == filters.site_id, "name"]
@@ -164,20 +153,21 @@ def focus_note(sites) -> None:
     button.button(t("completeness.clear_focus"), on_click=clear_focus, width="stretch", key="completeness_clear")
 
 
-def site_section(sites) -> None:
+def site_section(view: dict, sites, chart: dict) -> None:
+    user, filters, day = view["user"], view["filters"], view["day"]
     st.subheader(t("completeness.sites"))
     writes_some = user.writes and any(auth.may_write_site(user, s, z) for s, z in zip(sites["site_id"], sites["zone_id"]))
     st.caption(t("completeness.click_open", day=fmt.day(day)) if writes_some else t("completeness.click_focus"))
-    focus_note(sites)
-    labels = status_labels()
+    focus_note(filters, sites)
     st.caption(t("completeness.sites_chart", start=fmt.day(filters.start), end=fmt.day(day), day=fmt.day(day)))
-    st.vega_lite_chart(
-        chart_spec(charts.site_on_time, completeness.site_overview, (day, filters, now), labels=labels,
-                   rate_label=t("completeness.on_time_rate"), status_label=t("completeness.axis.status"),
-                   name_label=t("col.checkpoint"), zone_label=t("col.zone"), focused=filters.site_id),
-        key="completeness_chart", on_select=lambda: picked_in_chart(dict(zip(sites["site_id"], sites["zone_id"]))),
-        selection_mode=charts.SELECT_SITE, width="stretch",
-    )
+    zones = dict(zip(sites["site_id"], sites["zone_id"]))
+    st.vega_lite_chart(chart, key="completeness_chart", on_select=lambda: picked_in_chart(view, zones),
+                       selection_mode=charts.SELECT_SITE, width="stretch")
+    site_table(view, sites)
+
+
+def site_table(view: dict, sites) -> None:
+    labels = status_labels()
     shown = sites.assign(
         state=[state_text(labels, s, m) for s, m in zip(sites["status"], sites["late_minutes"])],
         due=[local_time(d) for d in sites["due_at"]],
@@ -187,7 +177,7 @@ def site_section(sites) -> None:
     )[TABLE_COLUMNS]
     site_ids, zone_ids = [int(s) for s in sites["site_id"]], [int(z) for z in sites["zone_id"]]
     st.dataframe(
-        shown, key="completeness_table", on_select=lambda: picked_in_table(site_ids, zone_ids),
+        shown, key="completeness_table", on_select=lambda: picked_in_table(view, site_ids, zone_ids),
         selection_mode="single-row", hide_index=True, width="stretch", placeholder="—",
         height=min(40 + 35 * len(shown), 640),  # every row without scrolling, up to about 17
         column_config={
@@ -204,14 +194,54 @@ def site_section(sites) -> None:
     )
 
 
-st.title(t("completeness.title"))
-st.caption(t("completeness.caption", day=fmt.day(day, weekday=True), start=fmt.day(filters.start), end=fmt.day(day),
-             now=now.strftime("%Y-%m-%d %H:%M")))
-site_rows = read(completeness.site_overview, day, filters, now)
-if site_rows.empty:
-    st.info(t("completeness.none"))
-    st.stop()
-zone_rows = read(completeness.zone_overview, day, filters, now)
-headline(site_rows, zone_rows)
-zone_section(zone_rows)
-site_section(site_rows)
+# ---- settings → load → show ---------------------------------------------------------------------
+
+def settings() -> dict:
+    """The filter bar's view as of the traffic line's own day (checkpoints report traffic), the time
+    (to the minute: the reads stay cached for a minute at most), and who is looking."""
+    filters = line_filters("traffic")
+    return {"user": actor(), "filters": filters, "day": filters.end, "now": clock.now()}
+
+
+def load(view: dict) -> dict:
+    day, filters, now = view["day"], view["filters"], view["now"]
+    sites = read(completeness.site_overview, day, filters, now)
+    if sites.empty:
+        return {"sites": sites}
+    labels = status_labels()
+    return {
+        "sites": sites,
+        "zones": read(completeness.zone_overview, day, filters, now),
+        "zone_chart": chart_spec(charts.zone_status, completeness.zone_overview, (day, filters, now),
+                                 labels=labels, count_label=t("completeness.axis.sites"),
+                                 status_label=t("completeness.axis.status"), zone_label=t("col.zone")),
+        "site_chart": chart_spec(charts.site_on_time, completeness.site_overview, (day, filters, now), labels=labels,
+                                 rate_label=t("completeness.on_time_rate"), status_label=t("completeness.axis.status"),
+                                 name_label=t("col.checkpoint"), zone_label=t("col.zone"), focused=filters.site_id),
+    }
+
+
+def show(view: dict, data: dict) -> None:
+    day, filters = view["day"], view["filters"]
+    st.title(t("completeness.title"))
+    st.caption(t("completeness.caption", day=fmt.day(day, weekday=True), start=fmt.day(filters.start),
+                 end=fmt.day(day), now=view["now"].strftime("%Y-%m-%d %H:%M")))
+    if data["sites"].empty:
+        st.info(t("completeness.none"))
+        return
+    headline(view, data["sites"], data["zones"])
+    zone_section(view, data["zones"], data["zone_chart"])
+    site_section(view, data["sites"], data["site_chart"])
+
+
+def main() -> None:
+    view = settings()
+    if st.session_state.pop(OPEN_ENTRY, False):  # a click in the last run: open the entry for that day
+        st.switch_page(ENTRY_PAGE)
+    with one_version():
+        data = load(view)
+    show(view, data)
+
+
+if __name__ == "__main__":
+    main()

@@ -37,10 +37,9 @@ def row_values(obj, fields) -> dict:
 
 def recent(limit: int = 200, table: str | None = None, username: str | None = None, engine=None):
     """The newest audit rows, newest first (the administration page's log view)."""
-    import pandas as pd
     from sqlalchemy import select
 
-    from .db import read_connection
+    from .db import read_frame
     from .validate import clean_search
 
     username = clean_search(username)  # typed into a search box: a NUL must not reach PostgreSQL
@@ -50,9 +49,7 @@ def recent(limit: int = 200, table: str | None = None, username: str | None = No
         query = query.where(AuditLog.table_name == table)
     if username:
         query = query.where(AuditLog.username == username)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(),
-                            columns=["at", "username", "action", "table_name", "row_id", "before", "after", "reason"])
+    return read_frame(query, engine)
 
 
 # ---- the audit log as people read it: one line per change ---------------------------------------------

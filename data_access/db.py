@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
 from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.orm import Session
 
@@ -111,6 +112,18 @@ def read_connection(engine: Engine | None = None) -> Iterator:
     engine = engine or get_engine()
     with engine.connect() as conn:
         yield conn
+
+
+def frame_of(result, dtype=None) -> pd.DataFrame:
+    """A result's rows as a frame, its columns named by the select's labels (result.keys()).
+    dtype=object keeps None and Python ints as they are (no NaN, no floats)."""
+    return pd.DataFrame(result.all(), columns=list(result.keys()), dtype=dtype)
+
+
+def read_frame(query, engine: Engine | None = None, dtype=None) -> pd.DataFrame:
+    """Run a labelled select and return its rows as a frame."""
+    with read_connection(engine) as conn:
+        return frame_of(conn.execute(query), dtype)
 
 
 @contextmanager

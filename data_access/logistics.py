@@ -1,14 +1,12 @@
-"""Logistics (后勤保障): supplies in stock per zone, meals served, donations received."""
+"""Logistics (后勤保障): supplies in stock per zone (meals served and donations are kept, but no page reads them yet)."""
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 from sqlalchemy import func, select, true
 
-from .db import read_connection
+from .db import read_frame
 from .filters import Filters
-from .models import Donation, MealDay, SupplyItem, SupplyMovement, WorkZone
+from .models import SupplyItem, SupplyMovement, WorkZone
 
 
 def stock(filters: Filters, engine=None) -> pd.DataFrame:
@@ -30,9 +28,7 @@ def stock(filters: Filters, engine=None) -> pd.DataFrame:
     )
     if filters.zone_id is not None:
         query = query.where(WorkZone.id == filters.zone_id)
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["code", "item", "unit", "zone_id", "zone", "stock", "threshold"])
+    frame = read_frame(query, engine)
     frame["low"] = frame["stock"] < frame["threshold"]
     return frame
 
@@ -42,25 +38,3 @@ def low_stock(filters: Filters, engine=None) -> pd.DataFrame:
     low = frame[frame["low"]].copy()
     low["share"] = (low["stock"] / low["threshold"].where(low["threshold"] > 0)).round(2)
     return low.sort_values("share")
-
-
-def meals(filters: Filters, engine=None) -> dict:
-    """Meals served on the as-of day and per day on average over the range."""
-    query = select(func.sum(MealDay.meals).filter(MealDay.day == filters.end),
-                   func.sum(MealDay.meals), func.count(func.distinct(MealDay.day))).where(
-        MealDay.day.between(filters.start, filters.end))
-    if filters.zone_id is not None:
-        query = query.where(MealDay.zone_id == filters.zone_id)
-    with read_connection(engine) as conn:
-        today, total, days = conn.execute(query).one()
-    return {"today": int(today or 0), "total": int(total or 0), "per_day": (total or 0) / days if days else 0.0}
-
-
-def donations(filters: Filters, engine=None) -> pd.DataFrame:
-    """Donations received in the range, by kind."""
-    query = (select(Donation.kind, func.count().label("count"), func.sum(Donation.amount).label("amount"))
-             .where(Donation.day.between(filters.start, filters.end)).group_by(Donation.kind).order_by(Donation.kind))
-    if filters.zone_id is not None:
-        query = query.where(Donation.zone_id == filters.zone_id)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["kind", "count", "amount"])

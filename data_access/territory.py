@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import func, select
 
-from .db import read_connection, write_session
+from .db import read_connection, read_frame, write_session
 from .models import CheckpointDay, Inspection, ReopeningStep, Setting, Shop, Site, SurveyRound, WorkZone
 
 SEASON_START_KEY = "season_start"
@@ -14,9 +14,7 @@ DEFAULT_SEASON_START = dt.date(2020, 1, 1)  # when no administrator has set one
 
 
 def zones(engine=None) -> pd.DataFrame:
-    with read_connection(engine) as conn:
-        rows = conn.execute(select(WorkZone.id, WorkZone.code, WorkZone.name).order_by(WorkZone.code)).all()
-    return pd.DataFrame(rows, columns=["id", "code", "name"])
+    return read_frame(select(WorkZone.id, WorkZone.code, WorkZone.name).order_by(WorkZone.code), engine)
 
 
 def sites(zone_id: int | None = None, kinds: tuple[str, ...] | None = None, engine=None) -> pd.DataFrame:
@@ -25,9 +23,7 @@ def sites(zone_id: int | None = None, kinds: tuple[str, ...] | None = None, engi
         query = query.where(Site.zone_id == zone_id)
     if kinds:
         query = query.where(Site.kind.in_(kinds))
-    with read_connection(engine) as conn:
-        rows = conn.execute(query.order_by(Site.kind, Site.name)).all()
-    return pd.DataFrame(rows, columns=["id", "kind", "checkpoint_type", "zone_id", "name"])
+    return read_frame(query.order_by(Site.kind, Site.name), engine)
 
 
 def dataset_kind(engine=None) -> str:

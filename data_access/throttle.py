@@ -152,17 +152,14 @@ def prune(session: Session, now: dt.datetime) -> None:
 
 def recent_failures(limit: int = 50, days: int = 7, engine=None):
     """The newest failed or refused sign-in attempts: at, username (as typed), client, outcome."""
-    import pandas as pd
-
-    from .db import read_connection
+    from .db import read_frame
     from .models import SignInAttempt
     from .sessions import now_utc
 
     query = (select(SignInAttempt.at, SignInAttempt.username, SignInAttempt.client, SignInAttempt.outcome)
              .where(SignInAttempt.outcome != "success", SignInAttempt.at > now_utc() - dt.timedelta(days=days))
              .order_by(SignInAttempt.id.desc()).limit(limit))
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["at", "username", "client", "outcome"])
+    return read_frame(query, engine)
 
 
 def locked_now(engine=None) -> list[dict]:

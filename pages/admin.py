@@ -7,7 +7,7 @@ from data_access.models import ROLES
 from ui import admin_signins
 from ui import due_times as due
 from ui import errors as show_errors
-from ui.data import read
+from ui.data import one_version, read
 from ui.grids import fit
 from ui.i18n import t
 from ui.session import actor
@@ -15,15 +15,24 @@ from ui.guard import require_router
 
 require_router()
 
-user = actor()
-st.title(t("admin.title"))
-zones = read(territory.zones)
-zone_names = dict(zip(zones["code"], zones["name"]))
 
-accounts, keys, due_times = st.tabs([t("admin.users"), t("admin.keys"), t("admin.due")])
+# ---- settings → load → show ---------------------------------------------------------------------
 
-with accounts:
-    users = read(auth.list_users)
+def settings():
+    """Who is administering (every change is audited as theirs)."""
+    st.title(t("admin.title"))
+    return actor()
+
+
+def load() -> dict:
+    zones = read(territory.zones)
+    return {"zones": zones, "zone_names": dict(zip(zones["code"], zones["name"])),
+            "users": read(auth.list_users), "keys": read(auth.list_display_keys)}
+
+
+# ---- accounts ------------------------------------------------------------------------------------
+
+def users_table(users, zone_names: dict) -> None:
     st.dataframe(
         users.drop(columns=["id"]).assign(role=users["role"].map(lambda r: t("role." + r)),
                      zones=users["zones"].map(lambda codes: "、".join(zone_names.get(c, c) for c in codes.split(", ") if c)
@@ -38,17 +47,19 @@ with accounts:
             "zones": st.column_config.TextColumn(t("col.zones"), width=200),
             "is_demo": st.column_config.CheckboxColumn(t("col.is_demo"), width=70),
         })
-    left, right = st.columns(2)
-    with left.form("add_user", clear_on_submit=False, border=True):
+
+
+def add_user_form(box, user, zone_names: dict) -> None:
+    with box.form("add_user", clear_on_submit=False, border=True):
         st.subheader(t("admin.add_user"))
         username = st.text_input(t("signin.username"), key="admin_new_username", persist_state="session")
         display_name = st.text_input(t("admin.display_name"), key="admin_new_display", persist_state="session")
         password = st.text_input(t("signin.password"), type="password", key="admin_new_password",
                                  help=t("signin.password_rule"))
-        role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role", persist_state="session",
-                            placeholder=t("widget.choose"))
-        scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones", persist_state="session",
-                               placeholder=t("widget.choose_many"))
+        role = st.selectbox(t("admin.role"), ROLES, format_func=lambda r: t("role." + r), key="admin_new_role",
+                            persist_state="session", placeholder=t("widget.choose"))
+        scope = st.multiselect(t("admin.zones"), list(zone_names), format_func=zone_names.get, key="admin_new_zones",
+                               persist_state="session", placeholder=t("widget.choose_many"))
         if st.form_submit_button(t("admin.add_user"), type="primary"):
             try:
                 auth.add_user(username.strip(), password, role, display_name.strip() or None, scope, actor=user)
@@ -56,10 +67,14 @@ with accounts:
                 show_errors.show(error)
             else:
                 st.success(t("admin.added", name=show_errors.escape_markdown(username)))
-    with right.container(border=True):
+
+
+def account_actions(box, user, users) -> None:
+    """Disable, enable, set a password, change a role: one account at a time."""
+    with box.container(border=True):
         st.subheader(t("admin.toggle"))
-        target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target", persist_state="session",
-                              placeholder=t("widget.choose"))
+        target = st.selectbox(t("admin.pick_user"), users["username"].tolist(), key="admin_target",
+                              persist_state="session", placeholder=t("widget.choose"))
         new_password = st.text_input(t("admin.new_password"), type="password", key="admin_reset_password",
                                      help=t("signin.password_rule"))
         buttons = st.columns(3)
@@ -76,25 +91,36 @@ with accounts:
         except DataError as error:
             show_errors.show(error)
         admin_signins.role_change(target, user)
+
+
+def accounts_tab(user, data: dict) -> None:
+    users_table(data["users"], data["zone_names"])
+    left, right = st.columns(2)
+    add_user_form(left, user, data["zone_names"])
+    account_actions(right, user, data["users"])
     admin_signins.recent_failures()
 
-with keys:
-    listing = read(auth.list_display_keys)
-    # a key with no zone shows every zone; a missing time is "—" (never used, never expires, not revoked)
-    shown_keys = listing.assign(zone=listing["zone"].fillna(t("filter.all_zones")))
-    # each column as wide as its header and longest value, so the eight fit a laptop (1366 px) side by side
+
+# ---- display keys --------------------------------------------------------------------------------
+
+def keys_table(listing) -> None:
+    """A key with no zone shows every zone; a missing time is "—" (never used, never expires, not revoked).
+    Each column as wide as its header and longest value, so the eight fit a laptop (1366 px) side by side."""
+    shown = listing.assign(zone=listing["zone"].fillna(t("filter.all_zones")))
     moment = lambda c: st.column_config.DatetimeColumn(  # noqa: E731
         t(f"col.{c}"), format="YYYY-MM-DD HH:mm", timezone=clock.zone().key, width=fit(t(f"col.{c}"), ["2020-02-26 09:30"]))
     words = lambda c: st.column_config.TextColumn(  # noqa: E731
-        t(f"col.{c}"), width=fit(t(f"col.{c}"), shown_keys[c].astype(str), most=160))
-    st.dataframe(shown_keys, hide_index=True, width="stretch", placeholder="—",
+        t(f"col.{c}"), width=fit(t(f"col.{c}"), shown[c].astype(str), most=160))
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—",
                  column_order=["id", "label", "zone", "created_by", "created_at", "expires_at", "last_used_at",
                                "revoked_at"],
                  column_config={"id": st.column_config.NumberColumn(t("col.id"), width=fit(t("col.id"), ["999"])),
                                 **{c: words(c) for c in ("label", "zone", "created_by")},
                                 **{c: moment(c) for c in ("created_at", "expires_at", "last_used_at", "revoked_at")}})
-    left, right = st.columns(2)
-    with left.form("create_key", border=True):
+
+
+def create_key_form(box, user, zones, zone_names: dict) -> None:
+    with box.form("create_key", border=True):
         label = st.text_input(t("admin.key_label"), key="admin_key_label", persist_state="session")
         zone = st.selectbox(t("admin.key_zone"), ["", *zone_names], format_func=lambda c: zone_names.get(c, "—"),
                             key="admin_key_zone", persist_state="session", placeholder=t("widget.choose"))
@@ -108,7 +134,10 @@ with keys:
             else:
                 st.success(t("admin.key_created"))
                 st.code(f"/wall?key={new_key}", language=None)
-    with right.container(border=True):
+
+
+def revoke_key(box, user, listing) -> None:
+    with box.container(border=True):
         live = listing[listing["revoked_at"].isna()]
         key_id = st.selectbox(t("admin.revoke"), live["id"].tolist(),
                               format_func=lambda i: str(live.loc[live["id"] == i, "label"].iloc[0]), key="admin_revoke_id",
@@ -121,5 +150,31 @@ with keys:
             else:
                 st.success(t("admin.revoked"))
 
-with due_times:
-    due.admin_tab(user)
+
+def keys_tab(user, data: dict) -> None:
+    keys_table(data["keys"])
+    left, right = st.columns(2)
+    create_key_form(left, user, data["zones"], data["zone_names"])
+    revoke_key(right, user, data["keys"])
+
+
+def show(user, data: dict) -> None:
+    """Three tabs; the forms write (each an audited transaction) and say so where they are."""
+    accounts, keys, due_times = st.tabs([t("admin.users"), t("admin.keys"), t("admin.due")])
+    with accounts:
+        accounts_tab(user, data)
+    with keys:
+        keys_tab(user, data)
+    with due_times:
+        due.admin_tab(user)
+
+
+def main() -> None:
+    user = settings()
+    with one_version():  # the reads only: the forms below write, and what they read after must be fresh
+        data = load()
+    show(user, data)
+
+
+if __name__ == "__main__":
+    main()

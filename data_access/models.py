@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .reopening_rules import STEPS as REOPENING_STEPS
+
 # Named constraints: Alembic batch mode on SQLite and drops on PostgreSQL need names.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -39,17 +41,14 @@ CHECKPOINT_TYPES = ("road", "village")
 DEPARTMENTS = ("econ_dev", "investment", "safety")  # 经发 / 招商 / 安检
 SHOP_CATEGORIES = ("supermarket", "pharmacy", "restaurant", "hotel", "grain_oil", "other")
 ROLES = ("admin", "supervisor", "clerk", "viewer")
-REOPENING_STEPS = (
-    "applied",            # 申请
-    "inspected_before",   # 审批前实地检查
-    "letters_signed",     # 三个承诺书
-    "approved",           # 批复
-    "refused",            # 不予审批
-    "inspected_after",    # 审批后实地检查
-    "phone_verified",     # 电话核实员工
-    "suspended",          # 停产整顿
-    "resumed",            # 整顿后复工
-)
+DONATION_KINDS = ("money", "goods", "meals")
+
+
+def one_of(column: str, values: tuple[str, ...], name: str | None = None, nullable: bool = False) -> CheckConstraint:
+    """CHECK (column IN ('a', 'b')). Not f"{column} IN {values}": a 1-tuple's repr, ('a',), is not SQL."""
+    listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    condition = f"{column} IN ({listed})"
+    return CheckConstraint(f"{column} IS NULL OR {condition}" if nullable else condition, name=name or column)
 
 
 class Base(DeclarativeBase):
@@ -62,6 +61,25 @@ class Versioned:
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str | None] = mapped_column(String(64))
+
+    @staticmethod
+    def first_write(username: str, at: dt.datetime | None = None) -> dict:
+        """The bookkeeping of a new row (for its constructor): version 1, written now by `username`."""
+        return {"version": 1, "updated_at": at or dt.datetime.now(dt.timezone.utc), "updated_by": username}
+
+    def changed_by(self, username: str, at: dt.datetime | None = None) -> None:
+        """One more change to the row, now, by `username`: a form loaded before it is stale from here on."""
+        self.version += 1
+        self.updated_at, self.updated_by = at or dt.datetime.now(dt.timezone.utc), username
+
+
+class KeptPerZone:
+    """A named row a work zone keeps (an enterprise, a shop): the zone's clerks write it (data_access.scope)."""
+
+    # first in the table, as they were before they moved here
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-3)
+    name: Mapped[str] = mapped_column(String(200), sort_order=-2)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"), sort_order=-1)
 
 
 class WorkZone(Base):
@@ -81,10 +99,8 @@ class WorkZone(Base):
 class Site(Base):
     __tablename__ = "site"
     __table_args__ = (
-        CheckConstraint(f"kind IN {SITE_KINDS}", name="kind"),
-        CheckConstraint(
-            f"checkpoint_type IS NULL OR checkpoint_type IN {CHECKPOINT_TYPES}", name="checkpoint_type"
-        ),
+        one_of("kind", SITE_KINDS),
+        one_of("checkpoint_type", CHECKPOINT_TYPES, nullable=True),
         CheckConstraint("households_known IS NULL OR households_known >= 0", name="households_known"),
         CheckConstraint("people_known IS NULL OR people_known >= 0", name="people_known"),
         CheckConstraint("staff_on_duty IS NULL OR staff_on_duty >= 0", name="staff_on_duty"),
@@ -146,16 +162,13 @@ class CheckpointDay(Versioned, Base):
     reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Enterprise(Versioned, Base):
+class Enterprise(KeptPerZone, Versioned, Base):
     __tablename__ = "enterprise"
     __table_args__ = (
-        CheckConstraint(f"department IN {DEPARTMENTS}", name="department"),
+        one_of("department", DEPARTMENTS),
         CheckConstraint("employees >= 0 AND employees_from_outside >= 0", name="employees"),
         Index("ix_enterprise_zone_status", "zone_id", "status"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
     department: Mapped[str] = mapped_column(String(16))
     above_size: Mapped[bool] = mapped_column(Boolean, default=False)  # 规模以上
     employees: Mapped[int] = mapped_column(Integer, default=0)
@@ -173,7 +186,7 @@ class Enterprise(Versioned, Base):
 class ReopeningStep(Base):
     __tablename__ = "reopening_step"
     __table_args__ = (
-        CheckConstraint(f"step IN {REOPENING_STEPS}", name="step"),
+        one_of("step", REOPENING_STEPS),
         CheckConstraint(
             "(employees_called IS NULL OR employees_called >= 0) "
             "AND (problems_found IS NULL OR problems_found >= 0)",
@@ -196,16 +209,13 @@ class ReopeningStep(Base):
     enterprise: Mapped[Enterprise] = relationship(back_populates="steps")
 
 
-class Shop(Versioned, Base):
+class Shop(KeptPerZone, Versioned, Base):
     __tablename__ = "shop"
     __table_args__ = (
-        CheckConstraint(f"category IN {SHOP_CATEGORIES}", name="category"),
+        one_of("category", SHOP_CATEGORIES),
         CheckConstraint("staff >= 0 AND staff_from_outside >= 0 AND staff_from_outside <= staff", name="staff"),
         Index("ix_shop_zone_category", "zone_id", "category"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
     category: Mapped[str] = mapped_column(String(16))
     is_open: Mapped[bool] = mapped_column(Boolean, default=False)
     staff: Mapped[int] = mapped_column(Integer, default=0)
@@ -313,7 +323,7 @@ class MealDay(Versioned, Base):
 class Donation(Base):
     __tablename__ = "donation"
     __table_args__ = (
-        CheckConstraint("kind IN ('money', 'goods', 'meals')", name="kind"),
+        one_of("kind", DONATION_KINDS),
         CheckConstraint("amount >= 0", name="amount"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -328,7 +338,7 @@ class Donation(Base):
 
 class User(Base):
     __tablename__ = "app_user"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+    __table_args__ = (one_of("role", ROLES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
@@ -397,7 +407,7 @@ class SignInAttempt(Base):
 
     __tablename__ = "sign_in_attempt"
     __table_args__ = (
-        CheckConstraint(f"outcome IN {SIGN_IN_OUTCOMES}", name="outcome"),
+        one_of("outcome", SIGN_IN_OUTCOMES),
         Index("ix_sign_in_attempt_username_at", "username", "at"),
         Index("ix_sign_in_attempt_client_at", "client", "at"),
     )

@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import auth, db, schema, territory
+from . import auth, db, schema, scope, territory
 from .errors import DataError, ValidationError
 
 
@@ -166,7 +166,7 @@ def cmd_import(args) -> str:
         raise UsageError(f"no such file: {args.file}")
     with Session(db.get_engine()) as session:
         actor = auth.load_actor(session, args.username)  # unknown or disabled: refused
-    auth.require_writer(actor)
+    scope.require_writer(actor)
     today = dt.date.today()  # as the upload page: no day after today
     frame = traffic_entry.read_upload(path.name, path.read_bytes())
     rows = traffic_entry.check_upload(frame, actor, today=today)

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pandas as pd
 
-from . import clock, inspections, logistics, reopening, reporting, territory
+from . import clock, inspections, logistics, reopening, reopening_rules, reporting, territory
 from .filters import Filters
 
 COLUMNS = ["urgency", "kind", "subject", "detail", "days", "due_at", "late_minutes", "missed_days"]
@@ -38,9 +38,9 @@ def alerts(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.
     rows += [_row(2, "inspection_overdue", r.name, r.zone, int(r.days_since) if pd.notna(r.days_since) else 99)
              for r in points[points["overdue"]].itertuples()]
     cases = line_filters(filters, "reopening", engine)
-    rows += [_row(2, "suspended", r.name, r.reason or "", int(r.days or 0)) for r in reopening.suspended(cases, engine).itertuples()]
+    rows += [_row(2, "suspended", r.name, r.reason or "", int(r.days or 0)) for r in reopening.suspended(cases, engine=engine).itertuples()]
     rows += [_row(2, "stuck", r.name, r.status, int(r.days or 0)) for r in reopening.stuck(cases, engine=engine).itertuples()
-             if r.status not in reopening.IN_SUSPENSION]
+             if r.status not in reopening_rules.IN_SUSPENSION]
     rows += [_row(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
              for r in logistics.low_stock(filters, engine).itertuples()]
     frame = pd.DataFrame(rows, columns=COLUMNS)

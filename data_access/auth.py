@@ -13,16 +13,16 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from .db import get_engine, write_session
 from .errors import FieldError, NotFound, PermissionDenied, ValidationError
-from .models import ROLES, DisplayKey, Site, User, UserScope, WorkZone
+from .models import ROLES, DisplayKey, User, UserScope, WorkZone
+from .scope import WRITER_ROLES, may_write_site  # noqa: F401  may_write_site: pages/completeness.py reads it here
 from .validate import Checker, column_length, has_bad_characters
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-WRITER_ROLES = ("admin", "supervisor", "clerk")
 
 
 def _bytes(password: str) -> bytes:
@@ -63,7 +63,7 @@ class Actor:
     role: str
     zone_ids: frozenset[int] = field(default_factory=frozenset)
     site_ids: frozenset[int] = field(default_factory=frozenset)
-    # Sites reachable through a zone scope are resolved by may_write_site.
+    # What these reach is data_access.scope's rule.
 
     @property
     def writes(self) -> bool:
@@ -194,47 +194,9 @@ def load_actor(session: Session, username: str) -> Actor:
     return _actor_from(user)
 
 
-def require_writer(actor: Actor) -> None:
-    if not actor.writes:
-        raise PermissionDenied("只读账号不能修改数据", "A read-only account cannot change data")
-
-
 def require_admin(actor: Actor) -> None:
     if actor.role != "admin":
         raise PermissionDenied("仅管理员可以执行此操作", "Only an administrator can do this")
-
-
-def may_write_zone(actor: Actor, zone_id: int | None) -> bool:
-    if actor.role in ("admin", "supervisor"):
-        return True
-    return actor.role == "clerk" and zone_id in actor.zone_ids
-
-
-def may_write_site(actor: Actor, site_id: int, site_zone_id: int) -> bool:
-    if actor.role in ("admin", "supervisor"):
-        return True
-    return actor.role == "clerk" and (site_zone_id in actor.zone_ids or site_id in actor.site_ids)
-
-
-def check_sites(session: Session, actor: Actor, site_ids) -> dict[int, Site]:
-    """Load the sites a write touches and refuse the whole write if any is out of scope."""
-    require_writer(actor)
-    ids = set(site_ids)
-    sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(ids)))} if ids else {}
-    missing = ids - sites.keys()
-    if missing:
-        raise NotFound(f"site {sorted(missing)}")
-    outside = [s.name for s in sites.values() if not may_write_site(actor, s.id, s.zone_id)]
-    if outside:
-        names = "、".join(outside[:5])
-        raise PermissionDenied(f"您无权填报这些站点：{names}", f"You may not write for these sites: {', '.join(outside[:5])}")
-    return sites
-
-
-def check_zone(actor: Actor, zone_id: int) -> None:
-    require_writer(actor)
-    if not may_write_zone(actor, zone_id):
-        raise PermissionDenied("您无权填报该工作管区", "You may not write for this work zone")
 
 
 # ---- account administration (CLI and admin page) -------------------------------------------
@@ -245,6 +207,15 @@ def _admin_in(session: Session, actor: Actor | None, by: str) -> str:
         return by
     require_admin(load_actor(session, actor.username))
     return actor.username
+
+
+def _account_to_change(session: Session, actor: Actor | None, by: str, username: str) -> tuple[str, User]:
+    """Inside the write transaction: who changes an account (as _admin_in) and the account itself."""
+    by = _admin_in(session, actor, by)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(username)
+    return by, user
 
 
 MIN_PASSWORD = 8
@@ -340,10 +311,7 @@ def set_password(username: str, password: str, by: str = "cli", engine=None, act
 
     _validate_account(username, password, None)
     with write_session(engine) as session:
-        by = _admin_in(session, actor, by)
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(username)
+        by, user = _account_to_change(session, actor, by, username)
         user.password_hash = hash_password(password)
         ended = sessions.revoke_user(session, user.id, "password")
         audit(session, by, "passwd", "app_user", user.id, None, {"sessions_ended": ended})
@@ -357,10 +325,7 @@ def set_active(username: str, active: bool, by: str = "cli", engine=None, actor:
 
     _validate_account(username, None, None)
     with write_session(engine) as session:
-        by = _admin_in(session, actor, by)
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(username)
+        by, user = _account_to_change(session, actor, by, username)
         if not active and user.active and user.role == "admin" and not _other_active_admins(session, user):
             raise ValidationError([LAST_ADMIN])
         before = {"active": user.active}
@@ -378,10 +343,7 @@ def set_role(username: str, role: str, by: str = "cli", engine=None, actor: Acto
 
     _validate_account(username, None, role)
     with write_session(engine) as session:
-        by = _admin_in(session, actor, by)
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(username)
+        by, user = _account_to_change(session, actor, by, username)
         if user.role == role:
             return
         if user.role == "admin" and user.active and not _other_active_admins(session, user):
@@ -486,9 +448,7 @@ def check_display_key(key: str | None, engine=None) -> Display | None:
 # ---- reads for the administration page ---------------------------------------------------------
 
 def list_users(engine=None):
-    import pandas as pd
-
-    from .db import read_connection
+    from .db import read_frame
 
     query = (
         select(User.id, User.username, User.display_name, User.role, User.active, User.is_demo,
@@ -497,9 +457,7 @@ def list_users(engine=None):
         .outerjoin(WorkZone, WorkZone.id == UserScope.zone_id)
         .order_by(User.username)
     )
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["id", "username", "display_name", "role", "active", "is_demo", "zone"])
+    frame = read_frame(query, engine)
     # A user without a zone has one row with a missing zone (NaN under pandas, not None): "" for them.
     zones = frame.groupby("id")["zone"].apply(lambda z: ", ".join(sorted(v for v in z if isinstance(v, str) and v)))
     return (frame.drop(columns="zone").drop_duplicates("id")
@@ -507,9 +465,7 @@ def list_users(engine=None):
 
 
 def list_display_keys(engine=None):
-    import pandas as pd
-
-    from .db import read_connection
+    from .db import read_frame
 
     query = (
         select(DisplayKey.id, DisplayKey.label, WorkZone.name.label("zone"), DisplayKey.created_by,
@@ -517,7 +473,4 @@ def list_display_keys(engine=None):
         .outerjoin(WorkZone, WorkZone.id == DisplayKey.zone_id)
         .order_by(DisplayKey.id)
     )
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(),
-                            columns=["id", "label", "zone", "created_by", "created_at", "expires_at",
-                                     "last_used_at", "revoked_at"])
+    return read_frame(query, engine)

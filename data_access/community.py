@@ -16,12 +16,13 @@ import math
 import re
 
 import pandas as pd
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from . import scope
 from .audit import audit, row_values
-from .auth import Actor, check_sites, load_actor, require_admin
-from .db import read_connection, write_session
+from .auth import Actor, load_actor, require_admin
+from .db import read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import AuditLog, CheckpointDay, Site, SurveyRound, WorkZone
@@ -137,16 +138,14 @@ def least_covered(filters: Filters, limit: int = 10, engine=None) -> pd.DataFram
     last = _latest_rounds(filters.end)
     coverage = _coverage(last.c.households_reached, last.c.households_known)
     query = _area_scope(
-        select(Site.id, Site.name, Site.kind, WorkZone.name, Site.lead_cadre, last.c.round_no,
-               last.c.households_known, last.c.households_reached, last.c.unreachable, coverage.label("coverage"))
+        select(Site.id.label("site_id"), Site.name, Site.kind, WorkZone.name.label("zone"), Site.lead_cadre,
+               last.c.round_no, last.c.households_known, last.c.households_reached, last.c.unreachable,
+               coverage.label("coverage"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .outerjoin(last, last.c.site_id == Site.id),
         zone_id, site_id,
     ).order_by(case((coverage.is_(None), 0), else_=1), coverage, Site.name).limit(limit)
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["site_id", "name", "kind", "zone", "lead_cadre", "round_no",
-                                        "households_known", "households_reached", "unreachable", "coverage"])
+    frame = read_frame(query, engine)
     frame["coverage"] = frame["coverage"].astype(float)
     return frame
 
@@ -159,15 +158,13 @@ def compounds_by_management(filters: Filters, engine=None) -> pd.DataFrame:
     known = func.coalesce(func.sum(last.c.households_known), 0)
     reached = func.coalesce(func.sum(last.c.households_reached), 0)
     query = _area_scope(
-        select(managed.label("managed"), func.count(Site.id), func.sum(func.coalesce(Site.staff_on_duty, 0)),
-               known, reached, func.coalesce(func.sum(last.c.people), 0))
+        select(managed.label("managed"), func.count(Site.id).label("compounds"),
+               func.sum(func.coalesce(Site.staff_on_duty, 0)).label("staff_on_duty"), known.label("households_known"),
+               reached.label("households_reached"), func.coalesce(func.sum(last.c.people), 0).label("people"))
         .outerjoin(last, last.c.site_id == Site.id),
         zone_id, site_id, kinds=("compound",),
     ).group_by(managed).order_by(managed)
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["managed", "compounds", "staff_on_duty", "households_known",
-                                        "households_reached", "people"])
+    frame = read_frame(query, engine)
     frame["managed"] = frame["managed"].astype(bool)
     frame["coverage"] = [r / k if k else float("nan") for r, k in zip(frame["households_reached"], frame["households_known"])]
     return frame
@@ -177,17 +174,16 @@ def rounds_progress(filters: Filters, engine=None) -> pd.DataFrame:
     """Round by round across the sites in scope: sites swept and households reached in each round."""
     zone_id, site_id = focus(filters, engine)
     query = _area_scope(
-        select(SurveyRound.round_no, Site.kind, func.count(SurveyRound.id), func.min(SurveyRound.day),
-               func.max(SurveyRound.day), func.sum(SurveyRound.households_known),
-               func.sum(SurveyRound.households_reached), func.sum(SurveyRound.people))
+        select(SurveyRound.round_no, Site.kind, func.count(SurveyRound.id).label("sites"),
+               func.min(SurveyRound.day).label("first_day"), func.max(SurveyRound.day).label("last_day"),
+               func.sum(SurveyRound.households_known).label("households_known"),
+               func.sum(SurveyRound.households_reached).label("households_reached"),
+               func.sum(SurveyRound.people).label("people"))
         .join(Site, Site.id == SurveyRound.site_id)
         .where(SurveyRound.day <= filters.end),
         zone_id, site_id,
     ).group_by(SurveyRound.round_no, Site.kind).order_by(SurveyRound.round_no, Site.kind)
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["round_no", "kind", "sites", "first_day", "last_day", "households_known",
-                                        "households_reached", "people"])
+    frame = read_frame(query, engine)
     frame["coverage"] = [r / k if k else float("nan") for r, k in zip(frame["households_reached"], frame["households_known"])]
     return frame
 
@@ -275,20 +271,15 @@ def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:
 def writable_areas(actor: Actor, zone_id: int | None = None, engine=None) -> pd.DataFrame:
     """Villages and compounds this actor may enter surveys for (optionally within one zone)."""
     query = (
-        select(Site.id, Site.name, Site.kind, WorkZone.name, Site.households_known, Site.people_known)
+        select(Site.id.label("site_id"), Site.name, Site.kind, WorkZone.name.label("zone"), Site.households_known,
+               Site.people_known)
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .where(Site.kind.in_(AREA_KINDS), Site.active.is_(True))
+        .where(Site.kind.in_(AREA_KINDS), Site.active.is_(True), scope.writable_sites(actor))
         .order_by(WorkZone.code, Site.kind.desc(), Site.name)
     )
-    if actor.role == "clerk":
-        query = query.where(or_(Site.zone_id.in_(actor.zone_ids), Site.id.in_(actor.site_ids)))
-    elif actor.role not in ("admin", "supervisor"):
-        query = query.where(false())
     if zone_id is not None:
         query = query.where(Site.zone_id == zone_id)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(),
-                            columns=["site_id", "name", "kind", "zone", "households_known", "people_known"])
+    return read_frame(query, engine)
 
 
 def site_rounds(site_id: int, engine=None) -> pd.DataFrame:
@@ -299,9 +290,7 @@ def site_rounds(site_id: int, engine=None) -> pd.DataFrame:
         .where(SurveyRound.site_id == site_id)
         .order_by(SurveyRound.round_no)
     )
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["round_no", "day", *SURVEY_FIELDS, "version", "updated_by"])
+    frame = read_frame(query, engine)
     frame["coverage"] = [r / k if k else float("nan") for r, k in zip(frame["households_reached"], frame["households_known"])]
     return frame
 
@@ -347,7 +336,7 @@ def save_survey_round(username: str, site_id: int, values: dict, day, round_no: 
     try:
         with write_session(engine) as session:
             actor = load_actor(session, username)
-            site = check_sites(session, actor, [site_id])[site_id]
+            site = scope.check_sites(session, actor, [site_id])[site_id]
             if site.kind not in AREA_KINDS:
                 raise ValidationError([FieldError("site_id", "只有村和小区可以登记摸排", "only villages and compounds are surveyed")])
             if round_no is None:
@@ -368,8 +357,7 @@ def _insert_round(session, username: str, site: Site, clean: dict, day: dt.date)
                 "day", f"新一轮的日期不能早于第 {last.round_no} 轮（{last.day:%Y-%m-%d}）",
                 f"a new round cannot be dated before round {last.round_no} ({last.day:%Y-%m-%d})")])
     number = (last.round_no if last else 0) + 1
-    row = SurveyRound(site_id=site.id, round_no=number, day=day, version=1, updated_by=username,
-                      updated_at=dt.datetime.now(dt.timezone.utc), **clean)
+    row = SurveyRound(site_id=site.id, round_no=number, day=day, **SurveyRound.first_write(username), **clean)
     session.add(row)
     session.flush()
     audit(session, username, "insert", "survey_round", row.id, None,
@@ -397,8 +385,7 @@ def _correct_round(session, username: str, site: Site, round_no: int, version: i
     for name, value in clean.items():
         setattr(row, name, value)
     row.day = day
-    row.version += 1
-    row.updated_at, row.updated_by = dt.datetime.now(dt.timezone.utc), username
+    row.changed_by(username)
     audit(session, username, "correct", "survey_round", row.id, before, {"day": day, **clean}, reason)
     return {"round_no": round_no, "action": "updated", "version": row.version}
 

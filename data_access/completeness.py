@@ -17,12 +17,12 @@ from sqlalchemy import and_, func, or_, select
 from . import clock, territory
 from .audit import audit
 from .auth import Actor, _admin_in
-from .db import read_connection, write_session
+from .db import read_connection, read_frame, write_session
 from .errors import FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import CheckpointDay, Site, User, UserScope, WorkZone
 from .traffic import METRICS, _checkpoint_scope
-from .traffic_entry import _scope_condition
+from .traffic_entry import road_checkpoints_of
 from .validate import Checker
 
 DEFAULT_DUE_MINUTES = 34 * 60  # 10:00 the morning after the day reported on
@@ -245,7 +245,7 @@ def first_unreported_day(actor: Actor, today: dt.date, engine=None) -> dt.date |
         return None
     last = min(today, clock.today(engine))
     season = territory.season_start(engine)
-    scope = _scope_condition(actor)
+    scope = road_checkpoints_of(actor)
     expected_then = or_(Site.reporting_from.is_(None), Site.reporting_from <= CheckpointDay.day)
     per_day = (select(CheckpointDay.day, func.count().label("n"))
                .join(Site, Site.id == CheckpointDay.site_id)
@@ -325,23 +325,21 @@ def zone_due_times(engine=None) -> pd.DataFrame:
     daily-reporting sites override it."""
     overrides = (select(Site.zone_id, func.count().label("overrides"))
                  .where(*_DAILY_SITE, Site.report_due_minutes.is_not(None)).group_by(Site.zone_id).subquery())
-    query = (select(WorkZone.id, WorkZone.code, WorkZone.name, WorkZone.report_due_minutes,
-                    func.coalesce(overrides.c.overrides, 0))
+    query = (select(WorkZone.id.label("zone_id"), WorkZone.code, WorkZone.name,
+                    WorkZone.report_due_minutes.label("due_minutes"),
+                    func.coalesce(overrides.c.overrides, 0).label("overrides"))
              .outerjoin(overrides, overrides.c.zone_id == WorkZone.id).order_by(WorkZone.code))
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["zone_id", "code", "name", "due_minutes", "overrides"], dtype=object)
+    frame = read_frame(query, engine, dtype=object)
     frame["effective_minutes"] = [DEFAULT_DUE_MINUTES if m is None else int(m) for m in frame["due_minutes"]]
     return frame
 
 
 def site_due_times(engine=None) -> pd.DataFrame:
     """Every daily-reporting site: its own due time (None: its zone's) and the time in force."""
-    query = (select(Site.id, Site.name, WorkZone.code, WorkZone.name, Site.report_due_minutes, _due_minutes())
+    query = (select(Site.id.label("site_id"), Site.name, WorkZone.code.label("zone_code"), WorkZone.name.label("zone"),
+                    Site.report_due_minutes.label("due_minutes"), _due_minutes().label("effective_minutes"))
              .join(WorkZone, WorkZone.id == Site.zone_id).where(*_DAILY_SITE).order_by(WorkZone.code, Site.name))
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), dtype=object,
-                            columns=["site_id", "name", "zone_code", "zone", "due_minutes", "effective_minutes"])
+    return read_frame(query, engine, dtype=object)
 
 
 

@@ -1,10 +1,26 @@
 """The errors a write can raise. The UI shows them next to the field they name.
 
-Messages come in both languages so the data layer needs nothing from the UI to explain itself.
+Messages come in both languages so the data layer needs nothing from the UI to explain itself. A
+message that names a code (a step, a status) leaves a placeholder for it: the words for codes are
+the UI's (ui/text): ui.errors installs the lookup with `name_codes_with`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+
+def _code_itself(lang: str, key: str) -> str:
+    return key.rsplit(".", 1)[-1]
+
+
+_name_code: Callable[[str, str], str] = _code_itself
+
+
+def name_codes_with(lookup: Callable[[str, str], str]) -> None:
+    """lookup(language, translation key) -> the words; ui.errors installs it."""
+    global _name_code
+    _name_code = lookup
 
 
 @dataclass(frozen=True)
@@ -13,9 +29,15 @@ class FieldError:
     zh: str
     en: str
     row: int | None = None  # position in a grid or file (0-based), None for a single form
+    # (placeholder, translation keys) for each code the message names; several keys make a list
+    names: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def text(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        template = self.en if lang == "en" else self.zh
+        if not self.names:
+            return template
+        joiner = ", " if lang == "en" else "、"
+        return template.format(**{slot: joiner.join(_name_code(lang, key) for key in keys) for slot, keys in self.names})
 
 
 class DataError(Exception):
@@ -36,7 +58,7 @@ class ValidationError(DataError):
 
     def __init__(self, errors: list[FieldError]):
         self.errors = list(errors)
-        super().__init__("; ".join(f"{e.row if e.row is not None else ''}{'.' if e.row is not None else ''}{e.field}: {e.en}" for e in self.errors))
+        super().__init__("; ".join(f"{e.row if e.row is not None else ''}{'.' if e.row is not None else ''}{e.field}: {e.text('en')}" for e in self.errors))
 
     def for_field(self, field: str, row: int | None = None) -> list[FieldError]:
         return [e for e in self.errors if e.field == field and e.row == row]

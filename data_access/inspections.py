@@ -12,10 +12,11 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
 
+from . import scope
 from .audit import audit
-from .auth import Actor, check_sites, load_actor
-from .db import read_connection, write_session
-from .errors import ConflictError, FieldError, NotFound, ValidationError
+from .auth import Actor, load_actor
+from .db import frame_of, read_connection, read_frame, write_session
+from .errors import ConflictError, FieldError, ValidationError
 from .filters import Filters
 from .models import Finding, Inspection, Site, WorkZone
 from .territory import season_start
@@ -48,6 +49,11 @@ def _open_on(end: dt.date):
 
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+# A finding as the lists show it: where, what, who owns it, when it is due, and its version.
+_FINDING_COLUMNS = (Finding.id.label("finding_id"), Site.name.label("site"), WorkZone.name.label("zone"),
+                    Finding.description, Finding.owner, Finding.raised_on, Finding.due_on, Finding.version)
 
 
 def overdue_cutoff(end: dt.date) -> dt.date:
@@ -83,20 +89,18 @@ def duty_points(filters: Filters, engine=None) -> pd.DataFrame:
         .subquery("open_findings")
     )
     query = _duty_scope(
-        select(Site.id, Site.name, Site.kind, Site.checkpoint_type, WorkZone.name, Site.lead_cadre,
-               Site.staff_on_duty, Site.lon, Site.lat, last.c.last_day, func.coalesce(last.c.visits, 0),
-               last_checks.c.passed, func.coalesce(open_findings.c.open, 0), func.coalesce(open_findings.c.past_due, 0))
+        select(Site.id.label("site_id"), Site.name, Site.kind, Site.checkpoint_type, WorkZone.name.label("zone"),
+               Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat, last.c.last_day,
+               func.coalesce(last.c.visits, 0).label("visits"), last_checks.c.passed.label("last_passed"),
+               func.coalesce(open_findings.c.open, 0).label("open_findings"),
+               func.coalesce(open_findings.c.past_due, 0).label("past_due_findings"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .outerjoin(last, last.c.site_id == Site.id)
         .outerjoin(last_checks, last_checks.c.site_id == Site.id)
         .outerjoin(open_findings, open_findings.c.site_id == Site.id),
         filters,
     ).order_by(WorkZone.code, Site.kind, Site.name)
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["site_id", "name", "kind", "checkpoint_type", "zone", "lead_cadre",
-                                        "staff_on_duty", "lon", "lat", "last_day", "visits", "last_passed",
-                                        "open_findings", "past_due_findings"])
+    frame = read_frame(query, engine)
     frame["days_since"] = [(end - day).days if day is not None else None for day in frame["last_day"]]
     frame["days_since"] = frame["days_since"].astype("Int64")
     cutoff = overdue_cutoff(end)
@@ -137,17 +141,13 @@ def open_findings(filters: Filters, engine=None) -> pd.DataFrame:
     """Findings open on filters.end at the duty points in scope, oldest first, with their version."""
     end = filters.end
     query = _duty_scope(
-        select(Finding.id, Site.name, WorkZone.name, Finding.description, Finding.owner, Finding.raised_on,
-               Finding.due_on, Finding.version, Finding.site_id)
+        select(*_FINDING_COLUMNS, Finding.site_id)
         .join(Site, Site.id == Finding.site_id)
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .where(_open_on(end)),
         filters,
     ).order_by(Finding.raised_on, Finding.id)
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["finding_id", "site", "zone", "description", "owner", "raised_on", "due_on",
-                                      "version", "site_id"])
+    frame = read_frame(query, engine)
     frame["age_days"] = [(end - day).days for day in frame["raised_on"]]
     frame["past_due"] = [day < end for day in frame["due_on"]]
     return frame
@@ -162,13 +162,12 @@ def findings_by_owner(filters: Filters, engine=None) -> pd.DataFrame:
         else_=AGE_BUCKETS[2],
     ).label("age")
     query = _duty_scope(
-        select(Finding.owner, bucket, func.count(Finding.id), _count_if(Finding.due_on < end))
+        select(Finding.owner, bucket, func.count(Finding.id).label("open"), _count_if(Finding.due_on < end).label("past_due"))
         .join(Site, Site.id == Finding.site_id)
         .where(_open_on(end)),
         filters,
     ).group_by(Finding.owner, bucket).order_by(Finding.owner, bucket)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["owner", "age", "open", "past_due"])
+    return read_frame(query, engine)
 
 
 def recent_inspections(filters: Filters, limit: int = 50, engine=None) -> pd.DataFrame:
@@ -176,17 +175,16 @@ def recent_inspections(filters: Filters, limit: int = 50, engine=None) -> pd.Dat
     start, end = filters.start or filters.end, filters.end
     findings = select(Finding.inspection_id, func.count(Finding.id).label("n")).group_by(Finding.inspection_id).subquery()
     query = _duty_scope(
-        select(Inspection.id, Inspection.day, Site.name, WorkZone.name, Inspection.inspector,
-               *[getattr(Inspection, c) for c in CHECKS], Inspection.remarks, func.coalesce(findings.c.n, 0))
+        select(Inspection.id.label("inspection_id"), Inspection.day, Site.name.label("site"), WorkZone.name.label("zone"),
+               Inspection.inspector, *[getattr(Inspection, c) for c in CHECKS], Inspection.remarks,
+               func.coalesce(findings.c.n, 0).label("findings"))
         .join(Site, Site.id == Inspection.site_id)
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .outerjoin(findings, findings.c.inspection_id == Inspection.id)
         .where(Inspection.day.between(start, end)),
         filters,
     ).order_by(Inspection.day.desc(), Inspection.id.desc()).limit(limit)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(),
-                            columns=["inspection_id", "day", "site", "zone", "inspector", *CHECKS, "remarks", "findings"])
+    return read_frame(query, engine)
 
 
 def week_circular(filters: Filters, engine=None) -> dict:
@@ -195,17 +193,15 @@ def week_circular(filters: Filters, engine=None) -> dict:
     week = Filters(zone_id=filters.zone_id, site_id=filters.site_id, start=end - dt.timedelta(days=6), end=end)
     in_scope = _duty_scope(select(Site.id), week)
     raised = _duty_scope(
-        select(Site.name, WorkZone.name, Finding.raised_on, Finding.description, Finding.owner, Finding.due_on,
-               Finding.fixed_on, Finding.fix_note)
+        select(Site.name.label("site"), WorkZone.name.label("zone"), Finding.raised_on, Finding.description,
+               Finding.owner, Finding.due_on, Finding.fixed_on, Finding.fix_note)
         .join(Site, Site.id == Finding.site_id)
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .where(Finding.raised_on.between(week.start, end)),
         week,
     ).order_by(Finding.raised_on, Site.name)
     with read_connection(engine) as conn:
-        findings = pd.DataFrame(conn.execute(raised).all(),
-                                columns=["site", "zone", "raised_on", "description", "owner", "due_on", "fixed_on",
-                                         "fix_note"])
+        findings = frame_of(conn.execute(raised))
         fixed = conn.execute(select(func.count(Finding.id)).where(
             Finding.site_id.in_(in_scope), Finding.fixed_on.between(week.start, end))).scalar_one()
     # fixed_on after the week's end is in the future of this circular: not fixed yet as it reports
@@ -226,56 +222,39 @@ def week_circular(filters: Filters, engine=None) -> dict:
 def writable_points(actor: Actor, zone_id: int | None = None, engine=None) -> pd.DataFrame:
     """Duty points this actor may record inspections for."""
     query = (
-        select(Site.id, Site.name, Site.kind, Site.checkpoint_type, WorkZone.name)
+        select(Site.id.label("site_id"), Site.name, Site.kind, Site.checkpoint_type, WorkZone.name.label("zone"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .where(Site.kind.in_(DUTY_KINDS), Site.active.is_(True))
+        .where(Site.kind.in_(DUTY_KINDS), Site.active.is_(True), scope.writable_sites(actor))
         .order_by(WorkZone.code, Site.kind, Site.name)
     )
-    if actor.role == "clerk":
-        query = query.where(or_(Site.zone_id.in_(actor.zone_ids), Site.id.in_(actor.site_ids)))
-    elif actor.role not in ("admin", "supervisor"):
-        query = query.where(Site.id.is_(None))
     if zone_id is not None:
         query = query.where(Site.zone_id == zone_id)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["site_id", "name", "kind", "checkpoint_type", "zone"])
+    return read_frame(query, engine)
 
 
 def closable_findings(actor: Actor, end: dt.date, engine=None) -> pd.DataFrame:
     """Open findings (as of `end`) at duty points this actor may write for, with their version."""
     query = (
-        select(Finding.id, Site.name, WorkZone.name, Finding.description, Finding.owner, Finding.raised_on,
-               Finding.due_on, Finding.version)
+        select(*_FINDING_COLUMNS)
         .join(Site, Site.id == Finding.site_id)
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .where(Finding.fixed_on.is_(None), Finding.raised_on <= end)
+        .where(Finding.fixed_on.is_(None), Finding.raised_on <= end, scope.writable_sites(actor))
         .order_by(Finding.due_on, Finding.id)
     )
-    if actor.role == "clerk":
-        query = query.where(or_(Site.zone_id.in_(actor.zone_ids), Site.id.in_(actor.site_ids)))
-    elif actor.role not in ("admin", "supervisor"):
-        query = query.where(Site.id.is_(None))
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(),
-                            columns=["finding_id", "site", "zone", "description", "owner", "raised_on", "due_on",
-                                     "version"])
+    return read_frame(query, engine)
 
 
 def finding_detail(finding_id: int, engine=None) -> dict | None:
     """One finding as it is now (open or closed), with its version; None if there is no such finding."""
     query = (
-        select(Finding.id, Site.name, WorkZone.name, Finding.description, Finding.owner, Finding.raised_on,
-               Finding.due_on, Finding.fixed_on, Finding.fix_note, Finding.version, Finding.updated_by)
+        select(*_FINDING_COLUMNS, Finding.fixed_on, Finding.fix_note, Finding.updated_by)
         .join(Site, Site.id == Finding.site_id)
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .where(Finding.id == finding_id)
     )
     with read_connection(engine) as conn:
-        row = conn.execute(query).first()
-    if row is None:
-        return None
-    return dict(zip(["finding_id", "site", "zone", "description", "owner", "raised_on", "due_on", "fixed_on",
-                     "fix_note", "version", "updated_by"], row))
+        row = conn.execute(query).mappings().first()
+    return None if row is None else dict(row)
 
 
 def site_history(site_id: int, limit: int = 10, engine=None) -> pd.DataFrame:
@@ -286,8 +265,7 @@ def site_history(site_id: int, limit: int = 10, engine=None) -> pd.DataFrame:
         .order_by(Inspection.day.desc(), Inspection.id.desc())
         .limit(limit)
     )
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["day", "inspector", *CHECKS, "remarks"])
+    return read_frame(query, engine)
 
 
 # ---- writes ------------------------------------------------------------------------------------
@@ -357,7 +335,7 @@ def record_inspection(username: str, site_id: int, day, checks: dict, inspector,
     values = clean_inspection(day, checks, inspector, remarks, findings or [], today, season_start(engine))
     with write_session(engine) as session:
         actor = load_actor(session, username)
-        site = check_sites(session, actor, [site_id])[site_id]
+        site = scope.check_sites(session, actor, [site_id])[site_id]
         if site.kind not in DUTY_KINDS:
             raise ValidationError([FieldError("site_id", "不是执勤点（卡口或小区）", "not a duty point (checkpoint or compound)")])
         visit = {name: values[name] for name in ("day", "inspector", "remarks", *CHECKS)}
@@ -372,8 +350,8 @@ def record_inspection(username: str, site_id: int, day, checks: dict, inspector,
         audit(session, username, "insert", "inspection", inspection.id, None, {"site_id": site_id, **visit})
         now = dt.datetime.now(dt.timezone.utc)
         for item in values["findings"]:
-            finding = Finding(inspection_id=inspection.id, site_id=site_id, raised_on=values["day"], version=1,
-                              updated_at=now, updated_by=username, **item)
+            finding = Finding(inspection_id=inspection.id, site_id=site_id, raised_on=values["day"],
+                              **Finding.first_write(username, now), **item)
             session.add(finding)
             session.flush()
             audit(session, username, "insert", "finding", finding.id, None,
@@ -392,10 +370,7 @@ def close_finding(username: str, finding_id: int, fixed_on, fix_note, version: i
     check.raise_if_any()
     with write_session(engine) as session:
         actor = load_actor(session, username)
-        finding = session.get(Finding, finding_id, with_for_update=True)
-        if finding is None:
-            raise NotFound(f"finding {finding_id}")
-        check_sites(session, actor, [finding.site_id])
+        finding = scope.locked_row(session, actor, Finding, finding_id)
         before = {"fixed_on": finding.fixed_on, "fix_note": finding.fix_note}
         after = {"fixed_on": fixed_on, "fix_note": fix_note}
         if before == after:
@@ -406,7 +381,6 @@ def close_finding(username: str, finding_id: int, fixed_on, fix_note, version: i
             raise ValidationError([FieldError("fixed_on", "整改日期不能早于发现日期", "the fix cannot be dated before the finding was raised")])
         action = "close" if finding.fixed_on is None else "correct"
         finding.fixed_on, finding.fix_note = fixed_on, fix_note
-        finding.version += 1
-        finding.updated_at, finding.updated_by = dt.datetime.now(dt.timezone.utc), username
+        finding.changed_by(username)
         audit(session, username, action, "finding", finding.id, before, after)
         return {"action": action, "version": finding.version}

@@ -1,17 +1,7 @@
-"""Enterprise reopening (企业复工): the rules, the figures the pages read, and the audited step write.
+"""Enterprise reopening (企业复工): the figures the pages read, and the audited step write.
 
-The report's procedure as a small state machine. An enterprise's status is derived from its
-dated steps, never typed in:
-
-    not_applied → applied → inspected_before → letters_signed → approved → inspected_after → phone_verified
-                     └──────────┴──── refused ───┘                  └──── suspended ──┘         │
-    refused → applied (a new application)         suspended → inspected_after (passed) = reinspected → resumed
-
-A failed inspection or phone check is recorded as that check (passed = false) followed, in the same
-transaction, by a refusal (before approval) or a suspension (after), both carrying the reason. While
-suspended, a re-inspection that fails leaves the enterprise suspended; one that passes makes it
-`reinspected`, and only then may it resume. Steps are dated no later than today and never before the
-enterprise's previous step, so (day, id) is the order in which things happened.
+The rules (steps, transitions, how the status follows from the steps) are data_access.reopening_rules;
+an enterprise's status is derived from its dated steps, never typed in.
 
 Reads are "as of" a day (the filter bar's end): a step dated after it does not count. They all
 aggregate in SQL over `_status_as_of`, the SQL twin of `derive_status` (or, when nothing is dated
@@ -20,145 +10,27 @@ after that day, over the status the write path stores, which is the same thing a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, select
 
-from . import grain
+from . import grain, scope
 from .audit import audit
-from .auth import Actor, check_zone, load_actor, require_admin
-from .db import read_connection, write_session
+from .auth import Actor, load_actor, require_admin
+from .db import frame_of, read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import DEPARTMENTS, Enterprise, ReopeningStep, Setting, WorkZone
+from . import reopening_rules as rules
+from .reopening_rules import (BEFORE_APPROVAL, CHECKS, DONE, FUNNEL, GROUPS, IN_SUSPENSION, LETTERS, NEEDS_REASON,
+                              STEPS, WAITING, WORKING, approval_missing, consequence, derive_status, next_steps)
 from .territory import season_start
 from .validate import Checker
 
-# ---- the rules (pure) ----------------------------------------------------------------------------
-
-STATUSES = ("not_applied", "applied", "inspected_before", "letters_signed", "approved", "inspected_after",
-            "phone_verified", "refused", "suspended", "reinspected", "resumed")
-FUNNEL = ("applied", "inspected_before", "letters_signed", "approved", "inspected_after", "phone_verified")
-CHECKS = ("inspected_before", "inspected_after", "phone_verified")  # steps that pass or fail
-NEEDS_REASON = ("refused", "suspended")
-LETTERS = ("prevention", "safety", "health")  # the three commitment letters (三个承诺书)
-
-NEXT_STEPS: dict[str, tuple[str, ...]] = {
-    "not_applied": ("applied",),
-    "applied": ("inspected_before", "refused"),
-    "inspected_before": ("letters_signed", "refused"),
-    "letters_signed": ("approved", "refused"),
-    "approved": ("inspected_after", "suspended"),
-    "inspected_after": ("phone_verified", "suspended"),
-    "phone_verified": ("suspended",),
-    "refused": ("applied",),
-    "suspended": ("inspected_after",),  # the re-inspection after rectification
-    "reinspected": ("resumed",),
-    "resumed": ("suspended",),
-}
-BEFORE_APPROVAL = ("applied", "inspected_before", "letters_signed")
-WORKING = ("approved", "inspected_after", "phone_verified", "resumed")  # "approved" in the report's count
-IN_SUSPENSION = ("suspended", "reinspected")
-DONE = ("phone_verified", "resumed")
-# Statuses where the next move is the zone's, so time spent there can mean the case is stuck.
-WAITING = ("applied", "inspected_before", "letters_signed", "approved", "inspected_after", "suspended", "reinspected")
-GROUPS = ("working", "in_progress", "suspended", "refused", "not_applied")
-
-STATUS_LABELS = {
-    "not_applied": ("未申请", "Not applied"),
-    "applied": ("已申请", "Applied"),
-    "inspected_before": ("审批前检查通过", "Inspected before approval"),
-    "letters_signed": ("三个承诺书已签", "Three letters signed"),
-    "approved": ("已批复复工", "Approved"),
-    "inspected_after": ("审批后检查通过", "Inspected after approval"),
-    "phone_verified": ("电话核实完成", "Verified by phone"),
-    "refused": ("不予批复", "Refused"),
-    "suspended": ("停产整顿", "Suspended for rectification"),
-    "reinspected": ("整改复查通过", "Re-inspected, may resume"),
-    "resumed": ("整顿后复工", "Resumed"),
-}
-STEP_LABELS = {
-    "applied": ("提交复工申请", "Application"),
-    "inspected_before": ("审批前实地检查", "Site inspection before approval"),
-    "letters_signed": ("签订三个承诺书", "Three commitment letters"),
-    "approved": ("批复复工", "Approval"),
-    "refused": ("不予批复", "Refusal"),
-    "inspected_after": ("审批后实地检查", "Site inspection after approval"),
-    "phone_verified": ("电话核实员工", "Phone verification of employees"),
-    "suspended": ("停产整顿", "Suspension for rectification"),
-    "resumed": ("整顿后复工", "Resumption"),
-}
-LETTER_LABELS = {
-    "prevention": ("疫情防控承诺书", "Epidemic prevention commitment"),
-    "safety": ("安全生产承诺书", "Safe production commitment"),
-    "health": ("员工健康监测承诺书", "Employee health monitoring commitment"),
-}
 STUCK_SETTING = "stuck_after_days"
 STUCK_DEFAULT = 5
 STUCK_MAX = 365
-
-
-def next_steps(status: str) -> tuple[str, ...]:
-    return NEXT_STEPS.get(status, ())
-
-
-def group_of(status: str) -> str:
-    if status in WORKING:
-        return "working"
-    if status in BEFORE_APPROVAL:
-        return "in_progress"
-    if status in IN_SUSPENSION:
-        return "suspended"
-    return status  # refused, not_applied
-
-
-def consequence(status: str, step: str, passed: bool | None) -> str | None:
-    """The step a failed check brings with it: refusal before approval, suspension after.
-    A failed re-inspection of a suspended enterprise brings nothing: it simply stays suspended."""
-    if step not in CHECKS or passed is not False or status in IN_SUSPENSION:
-        return None
-    return "refused" if status in BEFORE_APPROVAL else "suspended"
-
-
-def derive_status(steps: Sequence) -> tuple[str, dt.date | None]:
-    """(status, since) from an enterprise's steps (objects or dicts with step, day, passed, id).
-
-    Failed checks never set the status (their consequence does, or the suspension stands); an
-    inspection after approval while suspensions outnumber resumptions is the passed re-inspection.
-    `_status_as_of` computes exactly this in SQL; the tests hold the two together.
-    """
-    get = (lambda s, k: s[k]) if steps and isinstance(steps[0], dict) else getattr
-    ordered = sorted(steps, key=lambda s: (get(s, "day"), get(s, "id") or 0))
-    counted = [s for s in ordered if get(s, "passed") is not False]
-    if not counted:
-        return "not_applied", None
-    open_suspensions = sum(1 if get(s, "step") == "suspended" else -1 if get(s, "step") == "resumed" else 0
-                           for s in ordered)
-    last = counted[-1]
-    status = get(last, "step")
-    if open_suspensions > 0:
-        status = "reinspected" if status == "inspected_after" else "suspended"
-    return status, get(last, "day")
-
-
-def approval_missing(steps: Sequence) -> list[str]:
-    """What approval still needs since the latest application: a passed pre-approval inspection, the letters."""
-    get = (lambda s, k: s[k]) if steps and isinstance(steps[0], dict) else getattr
-    ordered = sorted(steps, key=lambda s: (get(s, "day"), get(s, "id") or 0))
-    applications = [i for i, s in enumerate(ordered) if get(s, "step") == "applied"]
-    since = ordered[applications[-1]:] if applications else []
-    missing = []
-    if not any(get(s, "step") == "inspected_before" and get(s, "passed") is True for s in since):
-        missing.append("inspected_before")
-    if not any(get(s, "step") == "letters_signed" for s in since):
-        missing.append("letters_signed")
-    return missing
-
-
-def _label(labels: dict, key: str, lang: str) -> str:
-    pair = labels.get(key, (key, key))
-    return pair[1] if lang == "en" else pair[0]
+STEP_LABELS = STEPS  # codes only (their words are in ui/text); pages/wall.py still reads this name
 
 
 # ---- reads: everything aggregated in SQL, as of filters.end ---------------------------------------
@@ -168,6 +40,21 @@ S, E = ReopeningStep, Enterprise
 
 def _zone_scope(query: Select, filters: Filters) -> Select:
     return query.where(E.zone_id == filters.zone_id) if filters.zone_id is not None else query
+
+
+def _per_step(change: dict[str, int]):
+    """SQL: what each step adds to a running count (rules.SUSPENSION_CHANGE, rules.WORKFORCE_CHANGE)."""
+    return case(change, value=S.step, else_=0)
+
+
+def _status_after(last_counted_step, open_suspensions):
+    """SQL twin of rules.status_after, from the same constants."""
+    return case(
+        (last_counted_step.is_(None), literal(rules.NO_STEP_STATUS)),
+        (open_suspensions > 0, case((last_counted_step == rules.REINSPECTION, literal(rules.REINSPECTED_STATUS)),
+                                    else_=literal(rules.OPEN_SUSPENSION_STATUS))),
+        else_=last_counted_step,
+    )
 
 
 def _status_as_of(end: dt.date, zone_id: int | None = None):
@@ -180,18 +67,12 @@ def _status_as_of(end: dt.date, zone_id: int | None = None):
         .where(S.day <= end, S.passed.is_not(False))
     ).subquery("ranked")
     balance = in_zone(
-        select(S.enterprise_id,
-               func.sum(case((S.step == "suspended", 1), (S.step == "resumed", -1), else_=0)).label("open_suspensions"))
+        select(S.enterprise_id, func.sum(_per_step(rules.SUSPENSION_CHANGE)).label("open_suspensions"))
         .where(S.day <= end).group_by(S.enterprise_id)
     ).subquery("balance")
-    status = case(
-        (ranked.c.step.is_(None), literal("not_applied")),
-        (balance.c.open_suspensions > 0,
-         case((ranked.c.step == "inspected_after", literal("reinspected")), else_=literal("suspended"))),
-        else_=ranked.c.step,
-    )
     query = (
-        select(E.id.label("enterprise_id"), status.label("status"), ranked.c.day.label("since"))
+        select(E.id.label("enterprise_id"), _status_after(ranked.c.step, balance.c.open_suspensions).label("status"),
+               ranked.c.day.label("since"))
         .select_from(E)
         .outerjoin(ranked, and_(ranked.c.enterprise_id == E.id, ranked.c.rn == 1))
         .outerjoin(balance, balance.c.enterprise_id == E.id)
@@ -281,23 +162,16 @@ def funnel(filters: Filters, engine=None) -> pd.DataFrame:
 def by_department(filters: Filters, engine=None) -> pd.DataFrame:
     """Enterprises per department, above size or not, and status group; employees of those working."""
     as_of = _as_of(filters, engine)
-    group = case(
-        (as_of.c.status.in_(WORKING), literal("working")),
-        (as_of.c.status.in_(BEFORE_APPROVAL), literal("in_progress")),
-        (as_of.c.status.in_(IN_SUSPENSION), literal("suspended")),
-        else_=as_of.c.status,
-    ).label("group")
+    group = case(rules.STATUS_GROUP, value=as_of.c.status, else_=as_of.c.status).label("group")
     working = as_of.c.status.in_(WORKING)
     query = (
-        select(E.department, E.above_size, group, func.count(E.id),
-               _sum_if(working, E.employees), _sum_if(working, E.employees_from_outside))
+        select(E.department, E.above_size, group, func.count(E.id).label("enterprises"),
+               _sum_if(working, E.employees).label("employees"),
+               _sum_if(working, E.employees_from_outside).label("employees_from_outside"))
         .join(as_of, as_of.c.enterprise_id == E.id)
         .group_by(E.department, E.above_size, group)
     )
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["department", "above_size", "group", "enterprises", "employees",
-                                        "employees_from_outside"])
+    frame = read_frame(query, engine)
     frame["above_size"] = frame["above_size"].astype(bool)
     frame["dept_order"] = frame["department"].map({d: i for i, d in enumerate(DEPARTMENTS)})
     frame["group_order"] = frame["group"].map({g: i for i, g in enumerate(GROUPS)})
@@ -309,15 +183,12 @@ def _enterprise_columns(as_of):
             E.employees, E.employees_from_outside, as_of.c.status, as_of.c.since, E.owner, E.owner_backup)
 
 
-ENTERPRISE_COLUMNS = ["enterprise_id", "name", "zone", "department", "above_size", "employees",
-                      "employees_from_outside", "status", "since", "owner", "owner_backup"]
-
-
-def _frame(rows, filters: Filters) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=ENTERPRISE_COLUMNS)
+def _frame(query: Select, filters: Filters, engine=None) -> pd.DataFrame:
+    """The enterprise rows of a select of _enterprise_columns, with days at the status and the step awaited."""
+    frame = read_frame(query, engine)
     frame["above_size"] = frame["above_size"].astype(bool)
     frame["days"] = [(filters.end - since).days if since is not None else None for since in frame["since"]]
-    frame["next_step"] = [next(iter(next_steps(s)), None) if s in WAITING else None for s in frame["status"]]
+    frame["next_step"] = [rules.expected_next(s) for s in frame["status"]]
     return frame
 
 
@@ -337,8 +208,7 @@ def enterprises(filters: Filters, statuses: tuple[str, ...] = (), departments: t
         query = query.where(E.department.in_(departments))
     if limit:
         query = query.limit(limit)
-    with read_connection(engine) as conn:
-        return _frame(conn.execute(query).all(), filters)
+    return _frame(query, filters, engine)
 
 
 def count_enterprises(filters: Filters, statuses: tuple[str, ...] = (), departments: tuple[str, ...] = (),
@@ -366,8 +236,7 @@ def stuck(filters: Filters, threshold: int | None = None, limit: int | None = No
         .order_by(as_of.c.since, WorkZone.code, E.name, E.id)
         .limit(limit)
     )
-    with read_connection(engine) as conn:
-        return _frame(conn.execute(query).all(), filters)
+    return _frame(query, filters, engine)
 
 
 def suspended(filters: Filters, limit: int | None = None, engine=None) -> pd.DataFrame:
@@ -388,12 +257,7 @@ def suspended(filters: Filters, limit: int | None = None, engine=None) -> pd.Dat
         .order_by(latest.c.suspended_on, E.name, E.id)
         .limit(limit)
     )
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = _frame([r[:-2] for r in rows], filters)
-    frame["suspended_on"] = [r[-2] for r in rows]
-    frame["reason"] = [r[-1] for r in rows]
-    return frame
+    return _frame(query, filters, engine)
 
 
 def daily(filters: Filters, engine=None) -> pd.DataFrame:
@@ -404,12 +268,13 @@ def daily(filters: Filters, engine=None) -> pd.DataFrame:
     Approval and resumption bring an enterprise's employees back, suspension takes them away, so the
     running sum of these per-day changes (from before the range) is the number back on each day.
     """
-    back = case((S.step.in_(("approved", "resumed")), 1), (S.step == "suspended", -1), else_=0)
-    changes = (func.coalesce(func.sum(back), 0), func.coalesce(func.sum(back * E.employees), 0),
-               func.coalesce(func.sum(back * E.employees_from_outside), 0))
+    back = _per_step(rules.WORKFORCE_CHANGE)
+    changes = (func.coalesce(func.sum(back), 0).label("working_change"),
+               func.coalesce(func.sum(back * E.employees), 0).label("employees_change"),
+               func.coalesce(func.sum(back * E.employees_from_outside), 0).label("outside_change"))
     per_day = _zone_scope(
-        select(S.day, _count_if(S.step == "approved"), _count_if(S.step == "resumed"),
-               _count_if(S.step == "suspended"), *changes)
+        select(S.day, _count_if(S.step == "approved").label("approvals"), _count_if(S.step == "resumed").label("resumptions"),
+               _count_if(S.step == "suspended").label("suspensions"), *changes)
         .join(E, E.id == S.enterprise_id)
         .where(S.day.between(filters.start, filters.end))
         .group_by(S.day),
@@ -417,11 +282,8 @@ def daily(filters: Filters, engine=None) -> pd.DataFrame:
     )
     before = _zone_scope(select(*changes).join(E, E.id == S.enterprise_id).where(S.day < filters.start), filters)
     with read_connection(engine) as conn:
-        rows = conn.execute(per_day).all()
+        frame = frame_of(conn.execute(per_day)).sort_values("day")
         base = conn.execute(before).one()
-    columns = ["day", "approvals", "resumptions", "suspensions", "working_change", "employees_change",
-               "outside_change"]
-    frame = pd.DataFrame(rows, columns=columns).sort_values("day")
     running = {"working": ("working_change", base[0]), "employees": ("employees_change", base[1]),
                "employees_from_outside": ("outside_change", base[2])}
     for target, (source, offset) in running.items():
@@ -441,21 +303,10 @@ def timeline(enterprise_id: int, end: dt.date | None = None, engine=None) -> pd.
     )
     if end is not None:
         query = query.where(S.day <= end)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(),
-                            columns=["id", "day", "step", "passed", "employees_called", "problems_found", "reason",
-                                     "note", "recorded_by", "recorded_at"])
+    return read_frame(query, engine)
 
 
 # ---- reads for the entry form ----------------------------------------------------------------------
-
-def _writable(actor: Actor):
-    if actor.role in ("admin", "supervisor"):
-        return literal(True)
-    if actor.role == "clerk":
-        return E.zone_id.in_(sorted(actor.zone_ids) or [-1])
-    return literal(False)
-
 
 def choices(actor: Actor, zone_id: int | None = None, department: str | None = None,
             statuses: tuple[str, ...] = (), engine=None) -> pd.DataFrame:
@@ -463,7 +314,7 @@ def choices(actor: Actor, zone_id: int | None = None, department: str | None = N
     query = (
         select(E.id, E.name, WorkZone.name.label("zone"), E.department, E.status)
         .join(WorkZone, WorkZone.id == E.zone_id)
-        .where(_writable(actor))
+        .where(scope.writable_zones(actor, E.zone_id))
         .order_by(E.name, E.id)
     )
     if zone_id is not None:
@@ -472,8 +323,7 @@ def choices(actor: Actor, zone_id: int | None = None, department: str | None = N
         query = query.where(E.department == department)
     if statuses:
         query = query.where(E.status.in_(statuses))
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["id", "name", "zone", "department", "status"])
+    return read_frame(query, engine)
 
 
 def detail(enterprise_id: int, engine=None) -> dict:
@@ -533,7 +383,7 @@ def set_stuck_after_days(username: str, days, expected: int | None = None, engin
 def _clean(check: Checker, step, day, passed, reason, note, letters, employees, employees_from_outside,
            employees_called, problems_found) -> dict:
     """Field checks that need no database; every problem is collected before anything is refused."""
-    step = check.choice("step", step, REOPENING_STEP_CHOICES)
+    step = check.choice("step", step, STEPS)
     values = {"step": step, "day": check.day("day", day), "note": check.text("note", note, max_len=1000),
               "passed": None, "employees_called": None, "problems_found": None,
               "employees": None, "employees_from_outside": None}
@@ -552,8 +402,8 @@ def _clean(check: Checker, step, day, passed, reason, note, letters, employees, 
     if step == "letters_signed":
         for letter in LETTERS:
             if (letters or {}).get(letter) is not True:
-                zh, en = LETTER_LABELS[letter]
-                check.fail(f"letter_{letter}", f"须签订“{zh}”后才能登记", f"the {en} letter must be signed first")
+                check.fail(f"letter_{letter}", "须签订“{letter}”后才能登记", "the {letter} letter must be signed first",
+                           names=(("letter", (f"reopen.letter.{letter}",)),))
     if step == "approved":
         values["employees"] = check.count("employees", employees)
         values["employees_from_outside"] = check.count("employees_from_outside", employees_from_outside)
@@ -570,23 +420,23 @@ def _clean(check: Checker, step, day, passed, reason, note, letters, employees, 
     return values
 
 
-REOPENING_STEP_CHOICES = tuple(STEP_LABELS)
+def _step_names(steps) -> tuple[str, ...]:
+    return tuple(f"reopen.step.{s}" for s in steps)
 
 
 def _refuse_step(status: str, step: str, steps: list) -> FieldError:
-    allowed = next_steps(status)
+    """Why this step cannot follow; the steps and the status are named in the UI's words."""
     if step == "approved" and status in BEFORE_APPROVAL:
         missing = approval_missing(steps) or ["inspected_before", "letters_signed"]
-        return FieldError("step",
-                          "批复前须先通过实地检查并签订三个承诺书，尚缺：" + "、".join(STEP_LABELS[m][0] for m in missing),
-                          "approval needs a passed site inspection and all three letters first; missing: "
-                          + ", ".join(STEP_LABELS[m][1] for m in missing))
-    if step == "resumed" and status == "suspended":
+        return FieldError("step", "批复前须先通过实地检查并签订三个承诺书，尚缺：{missing}",
+                          "approval needs a passed site inspection and all three letters first; missing: {missing}",
+                          names=(("missing", _step_names(missing)),))
+    if step == "resumed" and status == rules.OPEN_SUSPENSION_STATUS:
         return FieldError("step", "停产整顿后须先通过整改复查才能复工", "a suspended enterprise must pass a re-inspection before it resumes")
-    zh_allowed = "、".join(STEP_LABELS[s][0] for s in allowed) or "无"
-    en_allowed = ", ".join(STEP_LABELS[s][1] for s in allowed) or "none"
-    return FieldError("step", f"当前状态为“{STATUS_LABELS[status][0]}”，下一步只能是：{zh_allowed}",
-                      f"the enterprise is at '{STATUS_LABELS[status][1]}'; the next step can only be: {en_allowed}")
+    # every status has a next step (rules.NEXT_STEPS), so the list is never empty
+    return FieldError("step", "当前状态为“{status}”，下一步只能是：{allowed}",
+                      "the enterprise is at '{status}'; the next step can only be: {allowed}",
+                      names=(("status", (f"reopen.status.{status}",)), ("allowed", _step_names(next_steps(status)))))
 
 
 def _step_values(row: ReopeningStep) -> dict:
@@ -636,10 +486,7 @@ def record_step(username: str, enterprise_id: int, step: str, day, version: int 
     check.raise_if_any()
     with write_session(engine) as session:
         actor = load_actor(session, username)
-        enterprise = session.get(Enterprise, enterprise_id, with_for_update=True)
-        if enterprise is None:
-            raise NotFound(f"enterprise {enterprise_id}")
-        check_zone(actor, enterprise.zone_id)
+        enterprise = scope.locked_row(session, actor, Enterprise, enterprise_id)
         steps = list(session.scalars(select(S).where(S.enterprise_id == enterprise_id).order_by(S.day, S.id)))
         if version is not None and version != enterprise.version:
             if enterprise.version == version + 1 and _is_repeat(steps, values, username):
@@ -664,8 +511,7 @@ def record_step(username: str, enterprise_id: int, step: str, day, version: int 
             enterprise.employees_from_outside = values["employees_from_outside"]
         new_status, since = derive_status([*steps, *new_rows])
         enterprise.status, enterprise.status_since = new_status, since
-        enterprise.version += 1
-        enterprise.updated_at, enterprise.updated_by = dt.datetime.now(dt.timezone.utc), username
+        enterprise.changed_by(username)
         audit(session, username, "update", "enterprise", enterprise.id, before,
               {"status": new_status, "status_since": since, "employees": enterprise.employees,
                "employees_from_outside": enterprise.employees_from_outside})

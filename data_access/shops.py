@@ -12,23 +12,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, select
 
+from . import scope
 from .audit import audit, row_values
-from .auth import Actor, load_actor, may_write_zone, require_writer
-from .db import read_connection, write_session
-from .errors import ConflictError, FieldError, NotFound, PermissionDenied, ValidationError
+from .auth import Actor, load_actor
+from .db import read_connection, read_frame, write_session
+from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import SHOP_CATEGORIES, Shop, WorkZone
 from .territory import season_start
 from .validate import Checker, clean_search
 
-CATEGORY_LABELS = {
-    "supermarket": ("超市", "Supermarkets"),
-    "pharmacy": ("药店", "Pharmacies"),
-    "restaurant": ("餐饮", "Restaurants"),
-    "hotel": ("宾馆", "Hotels"),
-    "grain_oil": ("粮油店", "Grain & oil shops"),
-    "other": ("其他", "Other"),
-}
 STATE_FIELDS = ("is_open", "staff", "staff_from_outside")
 ENTRY_LIMIT = 300  # rows in one entry grid: more than a clerk can check by eye
 
@@ -73,16 +66,15 @@ def by_category(filters: Filters, engine=None) -> pd.DataFrame:
 
 def by_zone(filters: Filters, engine=None) -> pd.DataFrame:
     query = _scope(
-        select(WorkZone.id, WorkZone.code, WorkZone.name, func.count(Shop.id), _open_count(), _open_sum(Shop.staff),
-               _open_sum(Shop.staff_from_outside))
+        select(WorkZone.id.label("zone_id"), WorkZone.code, WorkZone.name.label("zone"), func.count(Shop.id).label("shops"),
+               _open_count().label("open"), _open_sum(Shop.staff).label("staff"),
+               _open_sum(Shop.staff_from_outside).label("staff_from_outside"))
         .join(WorkZone, WorkZone.id == Shop.zone_id)
         .group_by(WorkZone.id, WorkZone.code, WorkZone.name)
         .order_by(WorkZone.code),
         filters,
     )
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["zone_id", "code", "zone", "shops", "open", "staff", "staff_from_outside"])
+    frame = read_frame(query, engine)
     frame["closed"] = frame["shops"] - frame["open"]
     return frame
 
@@ -90,14 +82,14 @@ def by_zone(filters: Filters, engine=None) -> pd.DataFrame:
 def by_zone_category(filters: Filters, engine=None) -> pd.DataFrame:
     """Open and all shops per work zone and category: which categories are open where."""
     query = _scope(
-        select(WorkZone.code, WorkZone.name, Shop.category, func.count(Shop.id), _open_count())
+        select(WorkZone.code, WorkZone.name.label("zone"), Shop.category, func.count(Shop.id).label("shops"),
+               _open_count().label("open"))
         .join(WorkZone, WorkZone.id == Shop.zone_id)
         .group_by(WorkZone.code, WorkZone.name, Shop.category)
         .order_by(WorkZone.code, Shop.category),
         filters,
     )
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["code", "zone", "category", "shops", "open"])
+    return read_frame(query, engine)
 
 
 def _listing(query: Select, filters: Filters, categories, state, search) -> Select:
@@ -114,23 +106,26 @@ def _listing(query: Select, filters: Filters, categories, state, search) -> Sele
     return query
 
 
+def _shop_rows(last_column, limit: int) -> Select:
+    """One row per shop with its zone and state, in the lists' order; `last_column`: who changed it, or its version."""
+    return (
+        select(Shop.id.label("shop_id"), Shop.name, WorkZone.name.label("zone"), Shop.category, Shop.is_open,
+               Shop.staff, Shop.staff_from_outside, Shop.status_since, last_column)
+        .join(WorkZone, WorkZone.id == Shop.zone_id)
+        .order_by(WorkZone.code, Shop.category, Shop.name, Shop.id)
+        .limit(limit)
+    )
+
+
+def _shop_frame(query: Select, engine=None) -> pd.DataFrame:
+    return read_frame(query, engine).astype({"is_open": bool})
+
+
 def shop_table(filters: Filters, categories: tuple[str, ...] = (), state: str | None = None,
                search: str | None = None, limit: int = 1000, engine=None) -> pd.DataFrame:
     """Shops for the page's table, narrowed like the table's own filters; at most `limit` rows."""
-    query = _listing(
-        select(Shop.id, Shop.name, WorkZone.name, Shop.category, Shop.is_open, Shop.staff, Shop.staff_from_outside,
-               Shop.status_since, Shop.updated_by)
-        .join(WorkZone, WorkZone.id == Shop.zone_id)
-        .order_by(WorkZone.code, Shop.category, Shop.name, Shop.id)
-        .limit(limit),
-        filters, categories, state, search,
-    )
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["shop_id", "name", "zone", "category", "is_open", "staff", "staff_from_outside",
-                                      "status_since", "updated_by"])
-    frame["is_open"] = frame["is_open"].astype(bool)
-    return frame
+    query = _listing(_shop_rows(Shop.updated_by, limit), filters, categories, state, search)
+    return _shop_frame(query, engine)
 
 
 def count_shops(filters: Filters, categories: tuple[str, ...] = (), state: str | None = None,
@@ -144,17 +139,7 @@ def count_shops(filters: Filters, categories: tuple[str, ...] = (), state: str |
 def entry_rows(actor: Actor, zone_id: int | None = None, category: str | None = None, search: str | None = None,
                limit: int = ENTRY_LIMIT, engine=None) -> pd.DataFrame:
     """The shops this actor may mark (a clerk: their zones), with the row versions the save checks."""
-    query = (
-        select(Shop.id, Shop.name, WorkZone.name, Shop.category, Shop.is_open, Shop.staff, Shop.staff_from_outside,
-               Shop.status_since, Shop.version)
-        .join(WorkZone, WorkZone.id == Shop.zone_id)
-        .order_by(WorkZone.code, Shop.category, Shop.name, Shop.id)
-        .limit(limit)
-    )
-    if actor.role == "clerk":
-        query = query.where(Shop.zone_id.in_(sorted(actor.zone_ids) or [-1]))
-    elif actor.role not in ("admin", "supervisor"):
-        query = query.where(Shop.id < 0)
+    query = _shop_rows(Shop.version, limit).where(scope.writable_zones(actor, Shop.zone_id))
     if zone_id is not None:
         query = query.where(Shop.zone_id == zone_id)
     if category:
@@ -162,12 +147,7 @@ def entry_rows(actor: Actor, zone_id: int | None = None, category: str | None = 
     search = clean_search(search)
     if search:
         query = query.where(Shop.name.contains(search, autoescape=True))
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["shop_id", "name", "zone", "category", "is_open", "staff", "staff_from_outside",
-                                      "status_since", "version"])
-    frame["is_open"] = frame["is_open"].astype(bool)
-    return frame
+    return _shop_frame(query, engine)
 
 
 def _flag(check: Checker, value, row: int):
@@ -200,15 +180,13 @@ def _clean_rows(check: Checker, rows: list[dict]) -> list[dict]:
 
 def _load_shops(session, actor: Actor, ids: set) -> dict[int, Shop]:
     """The shops a save touches, locked; the whole save is refused if any is outside the actor's zones."""
-    require_writer(actor)
+    scope.require_writer(actor)
     shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_(ids)).with_for_update())} if ids else {}
     missing = ids - shops.keys()
     if missing:
         raise NotFound(f"shop {sorted(missing)}")
-    outside = [s.name for s in shops.values() if not may_write_zone(actor, s.zone_id)]
-    if outside:
-        raise PermissionDenied(f"您无权登记这些商铺：{'、'.join(outside[:5])}",
-                               f"You may not write for these shops: {', '.join(outside[:5])}")
+    scope.refuse_outside([s.name for s in shops.values() if not scope.may_write_zone(actor, s.zone_id)],
+                         "登记这些商铺", "shops")
     return shops
 
 
@@ -250,8 +228,7 @@ def save_shops(username: str, day, rows: list[dict], today: dt.date | None = Non
                 setattr(shop, key, value)
             if changes_state or shop.status_since is None:
                 shop.status_since = clean_day
-            shop.version += 1
-            shop.updated_at, shop.updated_by = now, username
+            shop.changed_by(username, now)
             action = ("open" if new["is_open"] else "close") if changes_state else "update"
             summary[{"open": "opened", "close": "closed", "update": "updated"}[action]] += 1
             audit(session, username, action, "shop", shop.id, before, {**after, "status_since": shop.status_since})

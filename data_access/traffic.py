@@ -6,8 +6,9 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from . import grain
-from .db import read_connection
+from . import grain, scope
+from .auth import Actor
+from .db import read_connection, read_frame
 from .filters import Filters
 from .models import CheckpointDay, Site, WorkZone
 
@@ -33,8 +34,7 @@ def _day_totals(filters: Filters, engine=None) -> pd.DataFrame:
         .where(CheckpointDay.day.between(filters.start, filters.end)),
         filters,
     ).group_by(CheckpointDay.day).order_by(CheckpointDay.day)
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["day", *METRICS, "reports"])
+    return read_frame(query, engine)
 
 
 def _expected_per_day(filters: Filters, days: pd.Series, engine=None) -> list[int]:
@@ -132,11 +132,7 @@ def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
         ),
         filters,
     ).group_by(Site.id, Site.name, Site.road, WorkZone.name).order_by(WorkZone.name, Site.name)
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    columns = ["site_id", "name", "road", "zone", *METRICS, "vehicles_yesterday", "vehicles_7d",
-               "vehicles_total", "persons_total", "corrected"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = read_frame(query, engine)
     frame["reported"] = frame["vehicles"].notna()
     frame["corrected"] = frame["corrected"].astype(bool)
     frame["vehicles_7d"] = frame["vehicles_7d"].astype(float).round(1)
@@ -159,15 +155,14 @@ def daily_by_checkpoint(filters: Filters, top: int = 15, engine=None) -> pd.Data
         .where(CheckpointDay.site_id.in_(base), CheckpointDay.day.between(filters.start, filters.end))
         .order_by(Site.name, CheckpointDay.day)
     )
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=["day", "site_id", "name", "vehicles", "persons"])
+    frame = read_frame(query, engine)
     frame["day"] = [grain.period_start(d, kind) for d in frame["day"]]
     frame = frame.groupby(["name", "site_id", "day"], as_index=False, sort=True)[["vehicles", "persons"]].sum()
     return frame[["day", "site_id", "name", "vehicles", "persons"]].assign(grain=kind)
 
 
-def missing_reports(day: dt.date, zone_ids: tuple[int, ...] | None = None, engine=None) -> pd.DataFrame:
-    """Road checkpoints (in the given zones, or all) with no report for the day."""
+def missing_reports(day: dt.date, actor: Actor | None = None, engine=None) -> pd.DataFrame:
+    """Road checkpoints (those the actor may write for, or all) with no report for the day."""
     reported = select(CheckpointDay.site_id).where(CheckpointDay.day == day)
     query = (
         select(Site.id.label("site_id"), Site.name, WorkZone.name.label("zone"))
@@ -176,7 +171,6 @@ def missing_reports(day: dt.date, zone_ids: tuple[int, ...] | None = None, engin
                Site.id.not_in(reported))
         .order_by(WorkZone.code, Site.name)
     )
-    if zone_ids is not None:
-        query = query.where(Site.zone_id.in_(zone_ids))
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["site_id", "name", "zone"])
+    if actor is not None:
+        query = query.where(scope.writable_sites(actor))
+    return read_frame(query, engine)

@@ -13,10 +13,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import clock
+from . import clock, scope
 from .audit import audit, row_values
-from .auth import Actor, check_sites, load_actor
-from .db import read_connection, write_session
+from .auth import Actor, load_actor
+from .db import read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, PermissionDenied, ValidationError
 from .models import CheckpointDay, Site, WorkZone
 from .territory import season_start
@@ -29,12 +29,10 @@ UNUSUAL_MINIMUM = 50  # ...but small numbers never do (10 vehicles after an aver
 
 # ---- reads for the entry page ------------------------------------------------------------------
 
-def _scope_condition(actor: Actor):
-    """Road checkpoints this actor may write for (admins and supervisors: all)."""
-    road = and_(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True))
-    if actor.role in ("admin", "supervisor"):
-        return road
-    return and_(road, Site.zone_id.in_(actor.zone_ids) | Site.id.in_(actor.site_ids))
+def road_checkpoints_of(actor: Actor):
+    """Active road checkpoints this actor may write for, as a WHERE condition."""
+    return and_(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True),
+                scope.writable_sites(actor))
 
 
 def entry_grid(actor: Actor, day: dt.date, engine=None) -> pd.DataFrame:
@@ -62,13 +60,10 @@ def entry_grid(actor: Actor, day: dt.date, engine=None) -> pd.DataFrame:
         .outerjoin(saved, saved.c.site_id == Site.id)
         .outerjoin(before, before.c.site_id == Site.id)
         .outerjoin(week, week.c.site_id == Site.id)
-        .where(_scope_condition(actor))
+        .where(road_checkpoints_of(actor))
         .order_by(WorkZone.code, Site.name)
     )
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["site_id", "name", "zone", *COUNT_FIELDS, "version", "corrected", "updated_by",
-                                        "vehicles_yesterday", "persons_yesterday", "vehicles_7d", "persons_7d"])
+    frame = read_frame(query, engine)
     frame["corrected"] = frame["corrected"].fillna(False).astype(bool)
     return frame
 
@@ -122,7 +117,7 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
     stays marked as corrected.
     """
     actor = load_actor(session, username)
-    sites = check_sites(session, actor, {r["site_id"] for r in cleaned})
+    sites = scope.check_sites(session, actor, {r["site_id"] for r in cleaned})
     not_road = [i for i, r in enumerate(cleaned) if sites[r["site_id"]].checkpoint_type != "road"]
     if not_road:
         raise ValidationError([FieldError("site_id", "不是路域卡口", "not a road checkpoint", i) for i in not_road])
@@ -145,8 +140,8 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
             if check_versions and new["version"] is not None:
                 stale.append(index)  # it was saved when the form loaded, and is gone now
                 continue
-            record = CheckpointDay(site_id=new["site_id"], day=new["day"], version=1, updated_at=now,
-                                   updated_by=username, reported_at=reported_at, **values)
+            record = CheckpointDay(site_id=new["site_id"], day=new["day"], reported_at=reported_at,
+                                   **CheckpointDay.first_write(username, now), **values)
             session.add(record)
             session.flush()
             audit(session, username, "insert", "checkpoint_day", record.id, None,
@@ -166,8 +161,7 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
             continue
         for name, value in values.items():
             setattr(stored, name, value)
-        stored.version += 1
-        stored.updated_at, stored.updated_by = now, username
+        stored.changed_by(username, now)
         if is_correction:
             stored.corrected, stored.correction_reason = True, reason
         audit(session, username, "correct" if is_correction else "update", "checkpoint_day",
@@ -398,7 +392,7 @@ def check_upload(frame: pd.DataFrame, actor: Actor, today: dt.date | None = None
     lines = list(frame.index) if frame.index.name == "line" else [p + 2 for p in range(len(frame))]
     with read_connection(engine) as conn:
         known = {name: site_id for site_id, name in conn.execute(
-            select(Site.id, Site.name).where(_scope_condition(actor)))}
+            select(Site.id, Site.name).where(road_checkpoints_of(actor)))}
     rows, seen = [], set()
     total = len(frame)
     for position, (line, record) in enumerate(zip(lines, frame.to_dict("records"))):
@@ -440,7 +434,6 @@ def save_upload(username: str, rows: list[dict], reason: str | None = None, toda
 
 # ---- removing a row saved under a wrong day ---------------------------------------------------
 
-DAY_COLUMNS = ("site_id", "name", "day", "vehicles", "persons", "version")
 REMOVERS = ("admin", "supervisor")
 
 
@@ -455,8 +448,7 @@ def out_of_season_days(today: dt.date | None = None, engine=None) -> pd.DataFram
         .where(or_(CheckpointDay.day < season_start(engine), CheckpointDay.day > today))
         .order_by(CheckpointDay.day, Site.name)
     )
-    with read_connection(engine) as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=list(DAY_COLUMNS))
+    return read_frame(query, engine)
 
 
 def delete_checkpoint_day(username: str, site_id: int, day, version: int | None, reason,

@@ -82,8 +82,8 @@ class Checker:
         self.today = today or dt.date.today()
         self.season_start = season_start  # a day before it is refused (see territory.season_start)
 
-    def fail(self, field: str, zh: str, en: str, row: int | None = None) -> None:
-        self.errors.append(FieldError(field, zh, en, row))
+    def fail(self, field: str, zh: str, en: str, row: int | None = None, names=()) -> None:
+        self.errors.append(FieldError(field, zh, en, row, names))
 
     def raise_if_any(self) -> None:
         if self.errors:

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import db, grain, reopening
+from data_access import reopening_rules as rules
 from data_access.errors import DataError, ValidationError
 from data_access.models import DEPARTMENTS
 from ui import errors as show_errors
@@ -29,8 +30,8 @@ user = actor()
 version = db.data_version()  # once per run: it keys this page's own caches of charts and tables
 threshold = read(reopening.stuck_after_days)
 # Labels looked up once per run: t() reads the session's language, too slow to call per table row.
-STATUS_TEXT = {s: t(f"reopen.status.{s}") for s in reopening.STATUSES}
-STEP_TEXT = {s: t(f"reopen.step.{s}") for s in reopening.STEP_LABELS}
+STATUS_TEXT = {s: t(f"reopen.status.{s}") for s in rules.STATUSES}
+STEP_TEXT = {s: t(f"reopen.step.{s}") for s in rules.STEPS}
 DEPT_TEXT = {d: t(f"reopen.dept.{d}") for d in DEPARTMENTS}
 status_label = lambda s: STATUS_TEXT.get(s, "—")  # noqa: E731
 step_label = lambda s: STEP_TEXT.get(s, "—")  # noqa: E731
@@ -48,7 +49,7 @@ def chart_spec(name: str, view, language: str, version: int) -> dict:
         frame = read(reopening.by_department, view)
         size = lambda above: t("reopen.above_size") if above else t("reopen.below_size")  # noqa: E731
         return charts.by_department(frame, lambda d, a: f"{dept_label(d)} · {size(a)}",
-                                    {g: t(f"reopen.group.{g}") for g in reopening.GROUPS}, t("reopen.enterprises"),
+                                    {g: t(f"reopen.group.{g}") for g in rules.GROUPS}, t("reopen.enterprises"),
                                     t("reopen.col.status")).to_dict()
     frame = read(reopening.daily, view)
     kind = grain.grain_for(view.start, view.end)  # the read sums by the same grain
@@ -101,7 +102,7 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     shown["department"] = shown["department"].map(DEPT_TEXT)
     shown["status"] = shown["status"].map(STATUS_TEXT)
     reinspection = t("reopen.entry.reinspection")
-    shown["next_step"] = [reinspection if s == "suspended" else step_label(n)
+    shown["next_step"] = [reinspection if rules.is_reinspection(s, n) else step_label(n)
                           for s, n in zip(frame["status"], frame["next_step"])]
     # Dates as text, so a missing one reads "—" rather than Streamlit's grey "None"
     for name in ("since", "suspended_on"):
@@ -181,7 +182,7 @@ else:
 # ---- every enterprise, and one enterprise's steps -----------------------------------------------
 st.subheader(t("reopen.table"))
 pick_status, pick_department, count_box = st.columns([3, 2, 1])
-statuses = tuple(pick_status.multiselect(t("reopen.filter_status"), reopening.STATUSES, key="reopen_f_status",
+statuses = tuple(pick_status.multiselect(t("reopen.filter_status"), rules.STATUSES, key="reopen_f_status",
                                          format_func=status_label, placeholder=t("reopen.all_statuses")))
 chosen_departments = tuple(pick_department.multiselect(t("reopen.filter_department"), DEPARTMENTS,
                                                        key="reopen_f_dept", format_func=dept_label,

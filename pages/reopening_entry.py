@@ -4,6 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from data_access import reopening, territory
+from data_access import reopening_rules as rules
 from data_access.errors import DataError, ValidationError
 from data_access.models import DEPARTMENTS
 from ui import errors as show_errors
@@ -39,10 +40,10 @@ pick_department, pick_status, pick_enterprise = st.columns([1, 1, 3], vertical_a
 department = pick_department.selectbox(t("reopen.entry.department"), ["", *DEPARTMENTS], key="reopen_entry_dept", persist_state=KEEP,
                                        format_func=lambda d: t(f"reopen.dept.{d}") if d else t("reopen.entry.all_departments"),
                                        placeholder=t("widget.choose"))
-wanted = pick_status.selectbox(t("reopen.entry.status_filter"), [OPEN, ALL, *reopening.STATUSES], key="reopen_entry_status", persist_state=KEEP,
+wanted = pick_status.selectbox(t("reopen.entry.status_filter"), [OPEN, ALL, *rules.STATUSES], key="reopen_entry_status", persist_state=KEEP,
                                format_func=lambda s: t(f"reopen.entry.status_{s}") if s in (OPEN, ALL) else status_label(s),
                                placeholder=t("widget.choose"))
-statuses = {OPEN: tuple(s for s in reopening.STATUSES if s not in reopening.DONE), ALL: ()}.get(wanted, (wanted,))
+statuses = {OPEN: rules.UNFINISHED, ALL: ()}.get(wanted, (wanted,))
 choices = read(reopening.choices, user, filters.zone_id, department or None, statuses)
 names = dict(zip(choices["id"].tolist(),
                  [f"{n} · {z}" for n, z in zip(choices["name"].tolist(), choices["zone"].tolist())]))
@@ -105,10 +106,10 @@ allowed = list(info["next_steps"])
 if not allowed:
     form_column.info(t("reopen.entry.no_next"))
     st.stop()
-step_name = lambda s: t("reopen.entry.reinspection") if (s == "inspected_after" and info["status"] == "suspended") \
+step_name = lambda s: t("reopen.entry.reinspection") if rules.is_reinspection(info["status"], s) \
     else t(f"reopen.step.{s}")  # noqa: E731
 step = form_column.radio(t("reopen.entry.next"), allowed, key=f"{prefix}step", persist_state=KEEP, format_func=step_name, horizontal=True)
-if "approved" in allowed or info["status"] in reopening.BEFORE_APPROVAL:
+if info["status"] in rules.BEFORE_APPROVAL:  # approval lies ahead
     form_column.caption(t("reopen.entry.approval_needs"))
 
 last = info["last_day"]
@@ -121,7 +122,7 @@ with form_column.form(f"{key}form", border=True):
                         help=t("reopen.entry.day_help", last=fmt.day(last)))
     boxes["day"] = st.empty()
     fields = {}
-    if step in reopening.CHECKS:
+    if step in rules.CHECKS:
         fields["passed"] = st.radio(t("reopen.entry.result"), [True, False], index=None, horizontal=True,
                                     key=f"{key}passed", persist_state=KEEP,
                                     format_func=lambda p: t("reopen.passed") if p else t("reopen.failed"))
@@ -138,7 +139,7 @@ with form_column.form(f"{key}form", border=True):
     if step == "letters_signed":
         st.markdown(t("reopen.entry.letters"))
         fields["letters"] = {}
-        for letter in reopening.LETTERS:
+        for letter in rules.LETTERS:
             fields["letters"][letter] = st.checkbox(t(f"reopen.letter.{letter}"), key=f"{key}letter_{letter}", persist_state=KEEP)
             boxes[f"letter_{letter}"] = st.empty()
     if step == "approved":
@@ -150,7 +151,7 @@ with form_column.form(f"{key}form", border=True):
                                                                 value=int(info["employees_from_outside"] or 0),
                                                                 key=f"{key}outside", persist_state=KEEP)
         boxes["employees_from_outside"] = outside.empty()
-    if step in reopening.CHECKS or step in reopening.NEEDS_REASON:
+    if step in rules.CHECKS or step in rules.NEEDS_REASON:
         fields["reason"] = st.text_area(t("reopen.entry.reason"), key=f"{key}reason", persist_state=KEEP, max_chars=1000, height=80)
         boxes["reason"] = st.empty()
     fields["note"] = st.text_area(t("reopen.entry.note"), key=f"{key}note", persist_state=KEEP, max_chars=1000, height=80)

@@ -183,8 +183,7 @@ def day_entry() -> None:
 
 
 def not_reported(day: dt.date) -> None:
-    scope = None if user.role in ("admin", "supervisor") else tuple(sorted(user.zone_ids))
-    missing = read(traffic.missing_reports, day, scope)
+    missing = read(traffic.missing_reports, day, user)  # the checkpoints this account reports for
     if missing.empty:
         st.success(t("entry.all_reported", day=fmt.day(day)), icon=":material/check_circle:")
     else:

@@ -1,4 +1,5 @@
-"""Enterprise reopening: the rules, the audited step write, and the as-of reads, on SQLite and PostgreSQL."""
+"""Enterprise reopening: the audited step write and the as-of reads, on SQLite and PostgreSQL (the pure rules:
+test_reopening_rules.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,9 @@ from data_access.db import write_session
 from data_access.errors import ConflictError, PermissionDenied, ValidationError
 from data_access.filters import Filters
 from data_access.models import AuditLog, Enterprise, ReopeningStep, Setting
+from data_access.validate import Checker
 from tests.helpers import minimal_territory
+from ui import errors  # noqa: F401  names steps and statuses in the data layer's messages, as the pages do
 
 TODAY = dt.date(2020, 2, 25)
 D = lambda n: dt.date(2020, 2, n)  # noqa: E731  (a day in February 2020)
@@ -25,65 +28,6 @@ HAPPY_PATH = [
     ("inspected_after", {"passed": True}),
     ("phone_verified", {"passed": True, "employees_called": 10, "problems_found": 0}),
 ]
-
-
-# ---- the pure rules ---------------------------------------------------------------------------------
-
-def _steps(*names, passed=None):
-    """Step dicts on consecutive days; `passed` maps a position to the check's outcome."""
-    passed = passed or {}
-    return [{"id": i + 1, "step": s, "day": D(10 + i), "passed": passed.get(i, True if s in reopening.CHECKS else None)}
-            for i, s in enumerate(names)]
-
-
-@pytest.mark.parametrize("names, passed, expected", [
-    ((), {}, "not_applied"),
-    (("applied",), {}, "applied"),
-    (("applied", "inspected_before"), {}, "inspected_before"),
-    (("applied", "inspected_before", "refused"), {1: False}, "refused"),
-    (("applied", "inspected_before", "letters_signed", "approved"), {}, "approved"),
-    (("applied", "inspected_before", "letters_signed", "approved", "inspected_after", "phone_verified"), {},
-     "phone_verified"),
-    (("applied", "inspected_before", "letters_signed", "approved", "inspected_after", "suspended"), {4: False},
-     "suspended"),
-    (("applied", "inspected_before", "letters_signed", "approved", "suspended", "inspected_after"), {5: False},
-     "suspended"),
-    (("applied", "inspected_before", "letters_signed", "approved", "suspended", "inspected_after"), {}, "reinspected"),
-    (("applied", "inspected_before", "letters_signed", "approved", "suspended", "inspected_after", "resumed"), {},
-     "resumed"),
-    (("applied", "inspected_before", "refused", "applied"), {1: False}, "applied"),
-])
-def test_derive_status(names, passed, expected):
-    status, since = reopening.derive_status(_steps(*names, passed=passed))
-    assert status == expected
-    if names:
-        counted = [s for s in _steps(*names, passed=passed) if s["passed"] is not False]
-        assert since == counted[-1]["day"]
-
-
-def test_every_status_has_known_next_steps():
-    assert set(reopening.NEXT_STEPS) == set(reopening.STATUSES)
-    for status, steps in reopening.NEXT_STEPS.items():
-        assert set(steps) <= set(reopening.STEP_LABELS), status
-    assert reopening.next_steps("letters_signed") == ("approved", "refused")
-    assert "approved" not in reopening.next_steps("applied")
-    assert reopening.next_steps("suspended") == ("inspected_after",)  # resumption needs a re-inspection first
-
-
-def test_failed_checks_bring_refusal_or_suspension():
-    assert reopening.consequence("applied", "inspected_before", False) == "refused"
-    assert reopening.consequence("approved", "inspected_after", False) == "suspended"
-    assert reopening.consequence("inspected_after", "phone_verified", False) == "suspended"
-    assert reopening.consequence("suspended", "inspected_after", False) is None  # stays suspended
-    assert reopening.consequence("applied", "inspected_before", True) is None
-
-
-def test_approval_missing_looks_only_at_the_latest_application():
-    first = _steps("applied", "inspected_before", "letters_signed", "refused", "applied")
-    assert reopening.approval_missing(first) == ["inspected_before", "letters_signed"]
-    assert reopening.approval_missing(_steps("applied", "inspected_before", "letters_signed")) == []
-    assert reopening.approval_missing(_steps("applied", "inspected_before", passed={1: False})) == [
-        "inspected_before", "letters_signed"]
 
 
 # ---- builders ---------------------------------------------------------------------------------------
@@ -174,11 +118,11 @@ def test_no_approval_before_the_site_inspection_and_the_letters(engine, world):
     with pytest.raises(ValidationError) as error:
         record(engine, world["ent"], "approved", D(11), employees=10, employees_from_outside=0)
     message = error.value.for_field("step")[0]
-    assert "审批前实地检查" in message.zh and "三个承诺书" in message.zh and "site inspection" in message.en
+    assert "审批前实地检查" in message.text("zh") and "三个承诺书" in message.text("zh") and "site inspection" in message.text("en")
     record(engine, world["ent"], "inspected_before", D(11), passed=True)
     with pytest.raises(ValidationError) as error:
         record(engine, world["ent"], "approved", D(12), employees=10, employees_from_outside=0)
-    assert "签订三个承诺书" in error.value.for_field("step")[0].zh
+    assert "签订三个承诺书" in error.value.for_field("step")[0].text("zh")
     assert _count(engine, ReopeningStep, ReopeningStep.step == "approved") == 0
 
 
@@ -560,3 +504,18 @@ def test_demo_stored_status_matches_the_steps(demo):
         mine = [s for s in steps if s["enterprise_id"] == enterprise_id]
         assert reopening.derive_status(mine) == (status, since if mine else None), enterprise_id
         assert as_of[enterprise_id][0] == status
+
+
+def test_refusals_name_steps_and_statuses_in_the_uis_words():
+    refusal = reopening._refuse_step("approved", "applied", [])
+    assert refusal.text("zh") == "当前状态为“已批复复工”，下一步只能是：审批后实地检查、停产整顿"
+    assert refusal.text("en") == ("the enterprise is at 'Approved'; the next step can only be: "
+                                  "Site inspection after approval, Suspension for rectification")
+    missing = reopening._refuse_step("letters_signed", "approved", [])
+    assert missing.text("zh") == "批复前须先通过实地检查并签订三个承诺书，尚缺：审批前实地检查、签订三个承诺书"
+    check = Checker(TODAY)
+    reopening._clean(check, "letters_signed", TODAY, None, None, None, {"prevention": True}, None, None, None, None)
+    refused = ValidationError(check.errors)
+    assert refused.for_field("letter_safety")[0].text("zh") == "须签订“安全生产承诺书”后才能登记"
+    assert refused.for_field("letter_health")[0].text("en") == \
+        "the Employee health monitoring commitment letter must be signed first"

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access.errors import ConflictError, DataError, ValidationError
+from data_access.errors import ConflictError, DataError, ValidationError, name_codes_with
 from ui.format import plain
-from ui.i18n import lang, t
+from ui.i18n import TEXT, lang, t
+
+
+def code_words(language: str, key: str) -> str:
+    """The words for a code the data layer's messages name (a step, a status), in `language`."""
+    zh, en = TEXT.get(key, (key, key))
+    return en if language == "en" else zh
+
+
+name_codes_with(code_words)
 
 
 def field_label(field: str) -> str:

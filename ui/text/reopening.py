@@ -1,9 +1,37 @@
 """Text of the enterprise reopening page and its entry form.
 
-Status, step and letter names come from data_access.reopening, so the data layer's messages and
-the pages always use the same words.
+The names of statuses, steps and letters (codes in data_access.reopening_rules) are here only: the data
+layer's messages name them through ui.i18n, so its messages and the pages always use the same words.
 """
-from data_access.reopening import LETTER_LABELS, STATUS_LABELS, STEP_LABELS
+STATUS_LABELS = {
+    "not_applied": ("未申请", "Not applied"),
+    "applied": ("已申请", "Applied"),
+    "inspected_before": ("审批前检查通过", "Inspected before approval"),
+    "letters_signed": ("三个承诺书已签", "Three letters signed"),
+    "approved": ("已批复复工", "Approved"),
+    "inspected_after": ("审批后检查通过", "Inspected after approval"),
+    "phone_verified": ("电话核实完成", "Verified by phone"),
+    "refused": ("不予批复", "Refused"),
+    "suspended": ("停产整顿", "Suspended for rectification"),
+    "reinspected": ("整改复查通过", "Re-inspected, may resume"),
+    "resumed": ("整顿后复工", "Resumed"),
+}
+STEP_LABELS = {
+    "applied": ("提交复工申请", "Application"),
+    "inspected_before": ("审批前实地检查", "Site inspection before approval"),
+    "letters_signed": ("签订三个承诺书", "Three commitment letters"),
+    "approved": ("批复复工", "Approval"),
+    "refused": ("不予批复", "Refusal"),
+    "inspected_after": ("审批后实地检查", "Site inspection after approval"),
+    "phone_verified": ("电话核实员工", "Phone verification of employees"),
+    "suspended": ("停产整顿", "Suspension for rectification"),
+    "resumed": ("整顿后复工", "Resumption"),
+}
+LETTER_LABELS = {
+    "prevention": ("疫情防控承诺书", "Epidemic prevention commitment"),
+    "safety": ("安全生产承诺书", "Safe production commitment"),
+    "health": ("员工健康监测承诺书", "Employee health monitoring commitment"),
+}
 
 TEXT = {
     "page.reopening": ("企业复工", "Enterprise reopening"),

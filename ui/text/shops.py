@@ -1,5 +1,12 @@
 """Text of the shops page and the shop entry (商铺管控)."""
-from data_access.shops import CATEGORY_LABELS
+CATEGORY_LABELS = {  # the codes are data_access.models.SHOP_CATEGORIES
+    "supermarket": ("超市", "Supermarkets"),
+    "pharmacy": ("药店", "Pharmacies"),
+    "restaurant": ("餐饮", "Restaurants"),
+    "hotel": ("宾馆", "Hotels"),
+    "grain_oil": ("粮油店", "Grain & oil shops"),
+    "other": ("其他", "Other"),
+}
 
 TEXT = {
     "page.shops": ("商铺管控", "Shops"),

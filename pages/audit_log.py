@@ -5,9 +5,10 @@ import streamlit as st
 
 from data_access import audit, clock, territory
 from ui import audit_view
-from ui.data import one_version, read
+from ui.data import read
 from ui.filter_bar import site_label
 from ui.guard import require_router
+from ui.page import run
 from ui.i18n import t
 
 require_router()
@@ -102,10 +103,7 @@ def show(view: audit.AuditView, data: dict) -> None:
 
 
 def main() -> None:
-    view = settings()
-    with one_version():
-        data = load(view)
-    show(view, data)
+    run(settings, load, show)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ import streamlit as st
 from data_access import auth, clock, completeness
 from ui import format as fmt
 from ui.charts import completeness as charts
-from ui.data import chart_spec, one_version, read
+from ui.data import chart_spec, read
 from ui.due_times import describe
 from ui.filter_bar import SITE, line_filters
 from ui.guard import require_router
+from ui.page import run
 from ui.i18n import t
 from ui.session import actor
 
@@ -198,8 +199,11 @@ def site_table(view: dict, sites) -> None:
 
 def settings() -> dict:
     """The filter bar's view as of the traffic line's own day (checkpoints report traffic), the time
-    (to the minute: the reads stay cached for a minute at most), and who is looking."""
+    (to the minute: the reads stay cached for a minute at most), and who is looking. A click in the
+    last run opens the entry for that day instead."""
     filters = line_filters("traffic")
+    if st.session_state.pop(OPEN_ENTRY, False):
+        st.switch_page(ENTRY_PAGE)
     return {"user": actor(), "filters": filters, "day": filters.end, "now": clock.now()}
 
 
@@ -235,12 +239,7 @@ def show(view: dict, data: dict) -> None:
 
 
 def main() -> None:
-    view = settings()
-    if st.session_state.pop(OPEN_ENTRY, False):  # a click in the last run: open the entry for that day
-        st.switch_page(ENTRY_PAGE)
-    with one_version():
-        data = load(view)
-    show(view, data)
+    run(settings, load, show)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ from data_access.errors import DataError, ValidationError
 from ui import errors as show_errors
 from ui import format as fmt
 from ui.charts import coverage as charts
-from ui.data import chart_spec, one_version, read
+from ui.data import chart_spec, read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
 from ui.guard import require_router
+from ui.page import run
 from ui.filter_bar import line_filters, site_label
 from ui.grids import fit
 
@@ -184,10 +185,7 @@ def show(view: dict, data: dict) -> None:
 
 
 def main() -> None:
-    view = settings()
-    with one_version():
-        data = load(view)
-    show(view, data)
+    run(settings, load, show)
 
 
 if __name__ == "__main__":

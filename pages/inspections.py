@@ -4,10 +4,11 @@ import streamlit as st
 from data_access import inspections, territory
 from ui import format as fmt
 from ui.charts import inspections as charts
-from ui.data import chart_spec, one_version, read
+from ui.data import chart_spec, read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.guard import require_router
+from ui.page import run
 from ui.filter_bar import line_filters
 from ui.grids import fit
 
@@ -179,10 +180,7 @@ def show(filters, data: dict) -> None:
 
 
 def main() -> None:
-    filters = settings()
-    with one_version():
-        data = load(filters)
-    show(filters, data)
+    run(settings, load, show)
 
 
 if __name__ == "__main__":

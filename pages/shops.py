@@ -5,10 +5,11 @@ from data_access import shops
 from data_access.models import SHOP_CATEGORIES
 from ui import format as fmt
 from ui.charts import shops as charts
-from ui.data import chart_spec, one_version, read
+from ui.data import chart_spec, read
 from ui.i18n import t
 from ui.kpi import tile
 from ui.guard import require_router
+from ui.page import run
 from ui.grids import fit
 from ui.filter_bar import line_filters
 
@@ -137,10 +138,7 @@ def show(view: dict, data: dict) -> None:
 
 
 def main() -> None:
-    view = settings()
-    with one_version():
-        data = load(view)
-    show(view, data)
+    run(settings, load, show)
 
 
 if __name__ == "__main__":

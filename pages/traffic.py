@@ -4,11 +4,12 @@ import streamlit as st
 from data_access import clock, completeness, grain, reporting, traffic
 from ui import format as fmt
 from ui.charts import traffic as charts
-from ui.data import chart_spec, one_version, read
+from ui.data import chart_spec, read
 from ui.filter_bar import SITE, line_filters
 from ui.i18n import t
 from ui.kpi import day_tile, due_text, late_text, reported_of, tile
 from ui.guard import require_router
+from ui.page import run
 from ui.grids import fit
 
 require_router()
@@ -230,10 +231,7 @@ def show(view: dict, data: dict) -> None:
 
 
 def main() -> None:
-    view = settings()
-    with one_version():
-        data = load(view)
-    show(view, data)
+    run(settings, load, show)
 
 
 if __name__ == "__main__":

@@ -91,8 +91,8 @@ def _cached_spec(chart_module: str, chart_name: str, read_module: str, read_name
 
         chart = on_wall(chart)
     spec = chart.to_dict()
-    # Converted here, once, rather than by st.vega_lite_chart on every rerun
-    spec["datasets"] = {name: _arrow_bytes(rows) for name, rows in spec.get("datasets", {}).items()}
+    if "datasets" in spec:  # converted here, once, rather than by st.vega_lite_chart on every rerun
+        spec["datasets"] = {name: _arrow_bytes(rows) for name, rows in spec["datasets"].items()}
     return spec
 
 
@@ -103,8 +103,8 @@ def chart_spec(chart_fn: Callable, read_fn: Callable, read_args: tuple = (), wal
     Building and schema-checking an Altair chart costs more than the rest of a rerun, so the spec
     is cached like the data it draws: until the next write to the database. chart_kwargs are part
     of the key, so they must be hashable values (texts, dicts, tuples) or module-level functions
-    such as ui.i18n.t (a lambda made on each run would never hit); the language is part of the key
-    too. `wall`: restyled for the dark wall (ui.charts.theme.on_wall).
+    such as ui.i18n.t, which go by name (a lambda is refused: it could not be found again); the
+    language is part of the key too. `wall`: restyled for the dark wall (ui.charts.theme.on_wall).
     """
     return _cached_spec(chart_fn.__module__, chart_fn.__name__, read_fn.__module__, read_fn.__name__,
                         data_version(), db.database_url(), lang(), tuple(read_args),

@@ -8,7 +8,7 @@ from ui import format as fmt
 from ui.charts import completeness as charts
 from ui.data import chart_spec, read
 from ui.due_times import describe
-from ui.filter_bar import SITE, line_filters
+from ui.filter_bar import SITE, focus_note, line_filters
 from ui.guard import require_router
 from ui.page import run
 from ui.i18n import t
@@ -80,10 +80,6 @@ def picked_in_table(view: dict, site_ids: list[int], zone_ids: list[int]) -> Non
         pick(view, site_ids[rows[0]], zone_ids[rows[0]])
 
 
-def clear_focus() -> None:
-    st.session_state[SITE] = 0
-
-
 # ---- the day at a glance -------------------------------------------------------------------------
 
 def headline(view: dict, sites, zones) -> None:
@@ -145,21 +141,12 @@ def zone_section(view: dict, zones, chart: dict) -> None:
 
 # ---- per checkpoint ------------------------------------------------------------------------------
 
-def focus_note(filters, sites) -> None:
-    if not filters.site_id:
-        return
-    focused = sites.loc[sites["site_id"] == filters.site_id, "name"]
-    note, button = st.columns([4, 1])
-    note.info(t("completeness.focused_on", name=fmt.plain(focused.iloc[0]) if len(focused) else "—"))
-    button.button(t("completeness.clear_focus"), on_click=clear_focus, width="stretch", key="completeness_clear")
-
-
 def site_section(view: dict, sites, chart: dict) -> None:
     user, filters, day = view["user"], view["filters"], view["day"]
     st.subheader(t("completeness.sites"))
     writes_some = user.writes and any(auth.may_write_site(user, s, z) for s, z in zip(sites["site_id"], sites["zone_id"]))
     st.caption(t("completeness.click_open", day=fmt.day(day)) if writes_some else t("completeness.click_focus"))
-    focus_note(filters, sites)
+    focus_note(filters, sites, "completeness", key="completeness_clear")
     st.caption(t("completeness.sites_chart", start=fmt.day(filters.start), end=fmt.day(day), day=fmt.day(day)))
     zones = dict(zip(sites["site_id"], sites["zone_id"]))
     st.vega_lite_chart(chart, key="completeness_chart", on_select=lambda: picked_in_chart(view, zones),

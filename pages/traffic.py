@@ -5,7 +5,7 @@ from data_access import clock, completeness, grain, reporting, traffic
 from ui import format as fmt
 from ui.charts import traffic as charts
 from ui.data import chart_spec, read
-from ui.filter_bar import SITE, line_filters
+from ui.filter_bar import SITE, focus_note, line_filters
 from ui.i18n import t
 from ui.kpi import day_tile, due_text, late_text, reported_of, tile
 from ui.guard import require_router
@@ -37,10 +37,6 @@ def focus_from_table(site_ids: list[int]) -> None:
     rows = st.session_state["traffic_table"].selection.rows
     if rows:
         st.session_state[SITE] = site_ids[rows[0]]
-
-
-def clear_focus() -> None:
-    st.session_state[SITE] = 0
 
 
 # ---- settings → load → show ---------------------------------------------------------------------
@@ -124,16 +120,6 @@ def show_trends(view: dict, data: dict) -> None:
     left.vega_lite_chart(data["vehicles_chart"], width="stretch")
     right.subheader(t("traffic.chart_persons") if by_day else t("traffic.chart_persons_by", unit=unit))
     right.vega_lite_chart(data["persons_chart"], width="stretch")
-
-
-def show_focus(filters, checkpoints) -> None:
-    """The checkpoint the page is focused on, with a button back to all of them."""
-    if not filters.site_id:
-        return
-    focused = checkpoints.loc[checkpoints["site_id"] == filters.site_id, "name"]
-    note, button = st.columns([4, 1])
-    note.info(t("traffic.focused_on", name=fmt.plain(focused.iloc[0]) if len(focused) else "—"))
-    button.button(t("traffic.clear_focus"), on_click=clear_focus, width="stretch")
 
 
 def show_checkpoint_charts(view: dict, data: dict) -> None:
@@ -225,7 +211,7 @@ def show(view: dict, data: dict) -> None:
     if data["checkpoints"].empty:
         st.info(t("traffic.no_checkpoints"))
         return
-    show_focus(filters, data["checkpoints"])
+    focus_note(filters, data["checkpoints"], "traffic")
     show_checkpoint_charts(view, data)
     show_table(data)
 

@@ -134,6 +134,21 @@ def _write_url(zone: str, site_id: int, start: dt.date, end: dt.date, default: t
             del st.query_params[key]
 
 
+def clear_site() -> None:
+    st.session_state[SITE] = 0
+
+
+def focus_note(filters: Filters, sites, texts: str, key: str | None = None) -> None:
+    """When the filter bar picks one site: "focused on <name>" and a button back to every site.
+    `sites` has site_id and name; the texts are `<texts>.focused_on` and `<texts>.clear_focus`."""
+    if not filters.site_id:
+        return
+    focused = sites.loc[sites["site_id"] == filters.site_id, "name"]
+    note, button = st.columns([4, 1])
+    note.info(t(f"{texts}.focused_on", name=fmt.plain(focused.iloc[0]) if len(focused) else "—"))
+    button.button(t(f"{texts}.clear_focus"), on_click=clear_site, width="stretch", key=key)
+
+
 def site_label(name: str, kind: str) -> str:
     """A site's name with its kind, unless the name already says it (中古线西关卡口, not 中古线西关卡口（卡口）)."""
     word = t("kind." + kind)

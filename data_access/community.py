@@ -16,13 +16,13 @@ import math
 import re
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import scope
 from .audit import audit, row_values
 from .auth import Actor, load_actor, require_admin
-from .db import read_connection, read_frame, write_session
+from .db import frame_of, read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import AuditLog, CheckpointDay, Site, SurveyRound, WorkZone
@@ -32,9 +32,6 @@ from .validate import Checker
 AREA_KINDS = ("village", "compound")
 SURVEY_FIELDS = ("households_known", "households_reached", "people", "people_from_outside", "unreachable",
                  "utility_checked", "lit_at_night")
-SITE_COLUMNS = ["site_id", "name", "kind", "zone_id", "zone", "has_property_management", "lead_cadre",
-                "staff_on_duty", "lon", "lat"]
-ROUND_COLUMNS = ["round_no", "round_day", *SURVEY_FIELDS]
 
 
 # ---- scope -------------------------------------------------------------------------------------
@@ -82,28 +79,30 @@ def _coverage(reached, known):
     return case((known > 0, reached * 1.0 / known), else_=None)
 
 
+def _area_rows(last, zone_id: int | None, site_id: int | None) -> Select:
+    """Each village and compound (of the zone, or the one site) with its latest round and coverage."""
+    return _area_scope(
+        select(Site.id.label("site_id"), Site.name, Site.kind, Site.zone_id, WorkZone.name.label("zone"),
+               Site.has_property_management, Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat,
+               last.c.round_no, last.c.day.label("round_day"), *[getattr(last.c, f) for f in SURVEY_FIELDS],
+               _coverage(last.c.households_reached, last.c.households_known).label("coverage"))
+        .join(WorkZone, WorkZone.id == Site.zone_id)
+        .outerjoin(last, last.c.site_id == Site.id),
+        zone_id, site_id,
+    )
+
+
+def _area_frame(query: Select, engine=None) -> pd.DataFrame:
+    return read_frame(query, engine).astype({"coverage": float})
+
+
 # ---- coverage reads ----------------------------------------------------------------------------
 
 def site_coverage(filters: Filters, engine=None) -> pd.DataFrame:
     """One row per village and compound in scope with its latest round as of filters.end."""
     zone_id, site_id = focus(filters, engine)
-    last = _latest_rounds(filters.end)
-    query = _area_scope(
-        select(
-            Site.id, Site.name, Site.kind, Site.zone_id, WorkZone.name, Site.has_property_management,
-            Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat,
-            last.c.round_no, last.c.day, *[getattr(last.c, f) for f in SURVEY_FIELDS],
-            _coverage(last.c.households_reached, last.c.households_known).label("coverage"),
-        )
-        .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(last, last.c.site_id == Site.id),
-        zone_id, site_id,
-    ).order_by(WorkZone.code, Site.kind, Site.name)
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*SITE_COLUMNS, *ROUND_COLUMNS, "coverage"])
-    frame["coverage"] = frame["coverage"].astype(float)
-    return frame
+    query = _area_rows(_latest_rounds(filters.end), zone_id, site_id).order_by(WorkZone.code, Site.kind, Site.name)
+    return _area_frame(query, engine)
 
 
 def coverage_totals(filters: Filters, engine=None) -> dict[str, dict]:
@@ -197,33 +196,21 @@ def map_areas(filters: Filters, engine=None) -> pd.DataFrame:
     its context; the figures beside the map follow `site_coverage`.
     """
     zone_id, site_id = focus(filters, engine)
-    last = _latest_rounds(filters.end)
-    query = _area_scope(
-        select(Site.id, Site.name, Site.kind, Site.zone_id, WorkZone.name, Site.has_property_management,
-               Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat, last.c.round_no, last.c.day,
-               *[getattr(last.c, f) for f in SURVEY_FIELDS],
-               _coverage(last.c.households_reached, last.c.households_known).label("coverage"))
-        .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(last, last.c.site_id == Site.id),
-        zone_id, None,
-    ).order_by(Site.kind.desc(), Site.id)  # villages first, so compounds are drawn on top of them
-    with read_connection(engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*SITE_COLUMNS, *ROUND_COLUMNS, "coverage"])
-    frame["coverage"] = frame["coverage"].astype(float)
+    # villages first, so compounds are drawn on top of them
+    query = _area_rows(_latest_rounds(filters.end), zone_id, None).order_by(Site.kind.desc(), Site.id)
+    frame = _area_frame(query, engine)
     frame["focused"] = frame["site_id"] == site_id if site_id else False
     return frame
 
 
 def map_shapes(zone_id: int | None, engine=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The stored boundaries (GeoJSON text) of the work zones and of their villages and compounds."""
-    zones = select(WorkZone.id, WorkZone.name, WorkZone.geometry).order_by(WorkZone.code)
-    areas = _area_scope(select(Site.id, Site.geometry), zone_id, None).order_by(Site.id)
+    zones = select(WorkZone.id.label("zone_id"), WorkZone.name, WorkZone.geometry).order_by(WorkZone.code)
+    areas = _area_scope(select(Site.id.label("site_id"), Site.geometry), zone_id, None).order_by(Site.id)
     if zone_id is not None:
         zones = zones.where(WorkZone.id == zone_id)
     with read_connection(engine) as conn:
-        return (pd.DataFrame(conn.execute(zones).all(), columns=["zone_id", "name", "geometry"]),
-                pd.DataFrame(conn.execute(areas).all(), columns=["site_id", "geometry"]))
+        return frame_of(conn.execute(zones)), frame_of(conn.execute(areas))
 
 
 def geometry_fingerprint(zone_id: int | None, engine=None) -> tuple:
@@ -248,8 +235,8 @@ def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:
     """Road checkpoints of the zone with the as-of day's traffic (the map sizes them by vehicles)."""
     zone_id, _ = focus(filters, engine)
     query = (
-        select(Site.id, Site.name, Site.road, WorkZone.name, Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat,
-               CheckpointDay.vehicles, CheckpointDay.persons)
+        select(Site.id.label("site_id"), Site.name, Site.road, WorkZone.name.label("zone"), Site.lead_cadre,
+               Site.staff_on_duty, Site.lon, Site.lat, CheckpointDay.vehicles, CheckpointDay.persons)
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .outerjoin(CheckpointDay, and_(CheckpointDay.site_id == Site.id, CheckpointDay.day == filters.end))
         .where(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True),
@@ -258,10 +245,7 @@ def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:
     )
     if zone_id is not None:
         query = query.where(Site.zone_id == zone_id)
-    with read_connection(engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(),
-                             columns=["site_id", "name", "road", "zone", "lead_cadre", "staff_on_duty", "lon", "lat",
-                                      "vehicles", "persons"])
+    frame = read_frame(query, engine)
     frame["reported"] = frame["vehicles"].notna()
     return frame
 

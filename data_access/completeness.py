@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from . import clock, territory
 from .audit import audit
 from .auth import Actor, _admin_in
-from .db import read_connection, read_frame, write_session
+from .db import frame_of, read_connection, read_frame, write_session
 from .errors import FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import CheckpointDay, Site, User, UserScope, WorkZone
@@ -117,8 +117,7 @@ def site_rates(filters: Filters, now: dt.datetime | None = None, engine=None) ->
              .join(CheckpointDay, CheckpointDay.site_id == expected.c.site_id)
              .where(CheckpointDay.day.between(first, last)))
     with read_connection(engine) as conn:
-        sites = pd.DataFrame(conn.execute(select(expected)).mappings().all(),
-                             columns=["site_id", "name", "zone_id", "zone", "lead_cadre", "reporting_from", "due_minutes"])
+        sites = frame_of(conn.execute(select(expected)))
         reports = {(site_id, day): reported_at for site_id, day, reported_at in conn.execute(query)}
     rows = []
     for site in sites.itertuples():

@@ -115,27 +115,25 @@ def summary(filters: Filters, threshold: int | None = None, engine=None) -> dict
     as_of = _as_of(filters, engine)
     working = as_of.c.status.in_(WORKING)
     query = select(
-        func.count(E.id),
-        _count_if(E.above_size.is_(True)),
-        _count_if(working),
-        _count_if(and_(working, E.above_size.is_(True))),
-        _sum_if(working, E.employees),
-        _sum_if(working, E.employees_from_outside),
-        _count_if(as_of.c.status.in_(BEFORE_APPROVAL)),
-        _count_if(as_of.c.status.in_(IN_SUSPENSION)),
-        _count_if(as_of.c.status == "refused"),
-        _count_if(as_of.c.status == "not_applied"),
-        _count_if(as_of.c.status.in_(DONE)),
-        _count_if(and_(as_of.c.status.in_(WAITING), as_of.c.since < _cutoff(filters, threshold))),
+        func.count(E.id).label("enterprises"),
+        _count_if(E.above_size.is_(True)).label("above_size"),
+        _count_if(working).label("approved"),
+        _count_if(and_(working, E.above_size.is_(True))).label("approved_above_size"),
+        _sum_if(working, E.employees).label("employees"),
+        _sum_if(working, E.employees_from_outside).label("employees_from_outside"),
+        _count_if(as_of.c.status.in_(BEFORE_APPROVAL)).label("in_progress"),
+        _count_if(as_of.c.status.in_(IN_SUSPENSION)).label("suspended"),
+        _count_if(as_of.c.status == "refused").label("refused"),
+        _count_if(as_of.c.status == "not_applied").label("not_applied"),
+        _count_if(as_of.c.status.in_(DONE)).label("done"),
+        _count_if(and_(as_of.c.status.in_(WAITING), as_of.c.since < _cutoff(filters, threshold))).label("stuck"),
     ).select_from(E).join(as_of, as_of.c.enterprise_id == E.id)
     approvals = _zone_scope(select(func.count(S.id)).join(E, E.id == S.enterprise_id)
                             .where(S.step == "approved", S.day == filters.end), filters)
     with read_connection(engine) as conn:
-        row = conn.execute(query).one()
+        row = conn.execute(query).mappings().one()
         approved_on_day = conn.execute(approvals).scalar_one()
-    keys = ("enterprises", "above_size", "approved", "approved_above_size", "employees", "employees_from_outside",
-            "in_progress", "suspended", "refused", "not_applied", "done", "stuck")
-    return {**{k: int(v or 0) for k, v in zip(keys, row)}, "approved_on_day": int(approved_on_day),
+    return {**{k: int(v or 0) for k, v in row.items()}, "approved_on_day": int(approved_on_day),
             "threshold": threshold, "day": filters.end}
 
 
@@ -330,18 +328,16 @@ def detail(enterprise_id: int, engine=None) -> dict:
     """One enterprise as the entry form needs it: its current status (from its steps) and version."""
     with read_connection(engine) as conn:
         row = conn.execute(
-            select(E.id, E.name, E.zone_id, WorkZone.name, E.department, E.above_size, E.employees,
+            select(E.id, E.name, E.zone_id, WorkZone.name.label("zone"), E.department, E.above_size, E.employees,
                    E.employees_from_outside, E.owner, E.owner_backup, E.version)
             .join(WorkZone, WorkZone.id == E.zone_id).where(E.id == enterprise_id)
-        ).one_or_none()
+        ).mappings().one_or_none()
         if row is None:
             raise NotFound(f"enterprise {enterprise_id}")
         steps = [dict(r._mapping) for r in conn.execute(
             select(S.id, S.step, S.day, S.passed).where(S.enterprise_id == enterprise_id))]
-    keys = ("id", "name", "zone_id", "zone", "department", "above_size", "employees", "employees_from_outside",
-            "owner", "owner_backup", "version")
     status, since = derive_status(steps)
-    return {**dict(zip(keys, row)), "status": status, "since": since,
+    return {**row, "status": status, "since": since,
             "last_day": max((s["day"] for s in steps), default=None), "next_steps": next_steps(status),
             "approval_missing": approval_missing(steps)}
 

@@ -1,37 +1,8 @@
 """Text of the enterprise reopening page and its entry form.
 
 The names of statuses, steps and letters (codes in data_access.reopening_rules) are here only: the data
-layer's messages name them through ui.i18n, so its messages and the pages always use the same words.
+layer's messages name them through ui.errors, so its messages and the pages always use the same words.
 """
-STATUS_LABELS = {
-    "not_applied": ("未申请", "Not applied"),
-    "applied": ("已申请", "Applied"),
-    "inspected_before": ("审批前检查通过", "Inspected before approval"),
-    "letters_signed": ("三个承诺书已签", "Three letters signed"),
-    "approved": ("已批复复工", "Approved"),
-    "inspected_after": ("审批后检查通过", "Inspected after approval"),
-    "phone_verified": ("电话核实完成", "Verified by phone"),
-    "refused": ("不予批复", "Refused"),
-    "suspended": ("停产整顿", "Suspended for rectification"),
-    "reinspected": ("整改复查通过", "Re-inspected, may resume"),
-    "resumed": ("整顿后复工", "Resumed"),
-}
-STEP_LABELS = {
-    "applied": ("提交复工申请", "Application"),
-    "inspected_before": ("审批前实地检查", "Site inspection before approval"),
-    "letters_signed": ("签订三个承诺书", "Three commitment letters"),
-    "approved": ("批复复工", "Approval"),
-    "refused": ("不予批复", "Refusal"),
-    "inspected_after": ("审批后实地检查", "Site inspection after approval"),
-    "phone_verified": ("电话核实员工", "Phone verification of employees"),
-    "suspended": ("停产整顿", "Suspension for rectification"),
-    "resumed": ("整顿后复工", "Resumption"),
-}
-LETTER_LABELS = {
-    "prevention": ("疫情防控承诺书", "Epidemic prevention commitment"),
-    "safety": ("安全生产承诺书", "Safe production commitment"),
-    "health": ("员工健康监测承诺书", "Employee health monitoring commitment"),
-}
 
 TEXT = {
     "page.reopening": ("企业复工", "Enterprise reopening"),
@@ -153,7 +124,27 @@ TEXT = {
     "reopen.entry.saved": ("已登记：{name} → {status}", "Recorded: {name} → {status}"),
     "reopen.entry.repeat": ("这一步刚才已登记过，没有重复保存", "This step was already recorded a moment ago; nothing was saved twice"),
     "reopen.entry.approval_needs": ("批复前须先通过审批前实地检查，并签订三个承诺书", "Approval needs a passed site inspection and all three letters first"),
-    **{f"reopen.status.{k}": v for k, v in STATUS_LABELS.items()},
-    **{f"reopen.step.{k}": v for k, v in STEP_LABELS.items()},
-    **{f"reopen.letter.{k}": v for k, v in LETTER_LABELS.items()},
+    "reopen.status.not_applied": ("未申请", "Not applied"),
+    "reopen.status.applied": ("已申请", "Applied"),
+    "reopen.status.inspected_before": ("审批前检查通过", "Inspected before approval"),
+    "reopen.status.letters_signed": ("三个承诺书已签", "Three letters signed"),
+    "reopen.status.approved": ("已批复复工", "Approved"),
+    "reopen.status.inspected_after": ("审批后检查通过", "Inspected after approval"),
+    "reopen.status.phone_verified": ("电话核实完成", "Verified by phone"),
+    "reopen.status.refused": ("不予批复", "Refused"),
+    "reopen.status.suspended": ("停产整顿", "Suspended for rectification"),
+    "reopen.status.reinspected": ("整改复查通过", "Re-inspected, may resume"),
+    "reopen.status.resumed": ("整顿后复工", "Resumed"),
+    "reopen.step.applied": ("提交复工申请", "Application"),
+    "reopen.step.inspected_before": ("审批前实地检查", "Site inspection before approval"),
+    "reopen.step.letters_signed": ("签订三个承诺书", "Three commitment letters"),
+    "reopen.step.approved": ("批复复工", "Approval"),
+    "reopen.step.refused": ("不予批复", "Refusal"),
+    "reopen.step.inspected_after": ("审批后实地检查", "Site inspection after approval"),
+    "reopen.step.phone_verified": ("电话核实员工", "Phone verification of employees"),
+    "reopen.step.suspended": ("停产整顿", "Suspension for rectification"),
+    "reopen.step.resumed": ("整顿后复工", "Resumption"),
+    "reopen.letter.prevention": ("疫情防控承诺书", "Epidemic prevention commitment"),
+    "reopen.letter.safety": ("安全生产承诺书", "Safe production commitment"),
+    "reopen.letter.health": ("员工健康监测承诺书", "Employee health monitoring commitment"),
 }

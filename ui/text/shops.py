@@ -1,12 +1,4 @@
 """Text of the shops page and the shop entry (商铺管控)."""
-CATEGORY_LABELS = {  # the codes are data_access.models.SHOP_CATEGORIES
-    "supermarket": ("超市", "Supermarkets"),
-    "pharmacy": ("药店", "Pharmacies"),
-    "restaurant": ("餐饮", "Restaurants"),
-    "hotel": ("宾馆", "Hotels"),
-    "grain_oil": ("粮油店", "Grain & oil shops"),
-    "other": ("其他", "Other"),
-}
 
 TEXT = {
     "page.shops": ("商铺管控", "Shops"),
@@ -73,5 +65,10 @@ TEXT = {
     "shops.entry.state": ("状态", "State"),
     "shops.entry.current": ("当前：{state}，在岗 {staff} 人（外地 {outside} 人），自 {since}", "Now: {state}, {staff} at work ({outside} from outside), since {since}"),
     "shops.entry.save_one": ("保存", "Save"),
-    **{f"shops.category.{k}": v for k, v in CATEGORY_LABELS.items()},
+    "shops.category.supermarket": ("超市", "Supermarkets"),
+    "shops.category.pharmacy": ("药店", "Pharmacies"),
+    "shops.category.restaurant": ("餐饮", "Restaurants"),
+    "shops.category.hotel": ("宾馆", "Hotels"),
+    "shops.category.grain_oil": ("粮油店", "Grain & oil shops"),
+    "shops.category.other": ("其他", "Other"),
 }

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -107,6 +108,19 @@ def _clean_rows(rows: list[dict], day, reason, today: dt.date, season: dt.date):
     return cleaned, clean_reason
 
 
+@dataclass(frozen=True)
+class _Save:
+    """One save of checkpoint-days: who, why, when, and whether rows carry the versions a form loaded."""
+
+    session: Session
+    username: str
+    reason: str | None
+    today: dt.date
+    check_versions: bool
+    reported_at: dt.datetime
+    now: dt.datetime  # one time for every row of the save
+
+
 def _apply(session: Session, username: str, cleaned: list[dict], reason: str | None, today: dt.date,
            check_versions: bool, reported_at: dt.datetime) -> dict:
     """Insert or update checkpoint-days inside the caller's transaction.
@@ -116,62 +130,63 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
     twice). Changing a saved figure of an earlier day is a correction: it needs a reason and
     stays marked as corrected.
     """
-    actor = load_actor(session, username)
+    sites = _road_checkpoints(session, load_actor(session, username), cleaned)
+    existing = _locked_days(session, sites.keys(), {r["day"] for r in cleaned})
+    save = _Save(session, username, reason, today, check_versions, reported_at, dt.datetime.now(dt.timezone.utc))
+    outcomes = [_apply_row(save, new, existing.get((new["site_id"], new["day"]))) for new in cleaned]
+    stale = [index for index, outcome in enumerate(outcomes) if outcome == "stale"]
+    if stale:
+        raise ConflictError(rows=stale)
+    if "needs_reason" in outcomes:
+        raise ValidationError([FieldError("reason", "修改已保存的数据需要填写原因", "changing saved figures needs a reason")])
+    return {outcome: outcomes.count(outcome) for outcome in ("inserted", "updated", "unchanged")}
+
+
+def _road_checkpoints(session: Session, actor: Actor, cleaned: list[dict]) -> dict[int, Site]:
+    """The sites of a save, each a road checkpoint in the actor's scope (else the whole save is refused)."""
     sites = scope.check_sites(session, actor, {r["site_id"] for r in cleaned})
     not_road = [i for i, r in enumerate(cleaned) if sites[r["site_id"]].checkpoint_type != "road"]
     if not_road:
         raise ValidationError([FieldError("site_id", "不是路域卡口", "not a road checkpoint", i) for i in not_road])
-    days = {r["day"] for r in cleaned}
-    existing = {
-        (row.site_id, row.day): row
-        for row in session.scalars(
-            select(CheckpointDay)
-            .where(CheckpointDay.site_id.in_(sites.keys()), CheckpointDay.day.in_(days))
-            .with_for_update()
-        )
-    }
-    summary = {"inserted": 0, "updated": 0, "unchanged": 0}
-    stale, needs_reason = [], []
-    now = dt.datetime.now(dt.timezone.utc)
-    for index, new in enumerate(cleaned):
-        values = {name: new[name] for name in COUNT_FIELDS}
-        stored = existing.get((new["site_id"], new["day"]))
-        if stored is None:
-            if check_versions and new["version"] is not None:
-                stale.append(index)  # it was saved when the form loaded, and is gone now
-                continue
-            record = CheckpointDay(site_id=new["site_id"], day=new["day"], reported_at=reported_at,
-                                   **CheckpointDay.first_write(username, now), **values)
-            session.add(record)
-            session.flush()
-            audit(session, username, "insert", "checkpoint_day", record.id, None,
-                  {"site_id": record.site_id, "day": new["day"], **values})
-            summary["inserted"] += 1
-            continue
-        before = row_values(stored, COUNT_FIELDS)
-        if before == values:
-            summary["unchanged"] += 1
-            continue
-        if check_versions and new["version"] != stored.version:
-            stale.append(index)
-            continue
-        is_correction = new["day"] < today
-        if is_correction and not reason:
-            needs_reason.append(index)
-            continue
-        for name, value in values.items():
-            setattr(stored, name, value)
-        stored.changed_by(username, now)
-        if is_correction:
-            stored.corrected, stored.correction_reason = True, reason
-        audit(session, username, "correct" if is_correction else "update", "checkpoint_day",
-              stored.id, before, values, reason)
-        summary["updated"] += 1
-    if stale:
-        raise ConflictError(rows=stale)
-    if needs_reason:
-        raise ValidationError([FieldError("reason", "修改已保存的数据需要填写原因", "changing saved figures needs a reason")])
-    return summary
+    return sites
+
+
+def _locked_days(session: Session, site_ids, days: set) -> dict[tuple[int, dt.date], CheckpointDay]:
+    """The saved rows a save may change, locked until it commits."""
+    rows = session.scalars(select(CheckpointDay)
+                           .where(CheckpointDay.site_id.in_(site_ids), CheckpointDay.day.in_(days)).with_for_update())
+    return {(row.site_id, row.day): row for row in rows}
+
+
+def _apply_row(save: _Save, new: dict, stored: CheckpointDay | None) -> str:
+    """Write one row; returns inserted, updated, unchanged, or why it was not written (stale, needs_reason)."""
+    values = {name: new[name] for name in COUNT_FIELDS}
+    if stored is None:
+        if save.check_versions and new["version"] is not None:
+            return "stale"  # it was saved when the form loaded, and is gone now
+        record = CheckpointDay(site_id=new["site_id"], day=new["day"], reported_at=save.reported_at,
+                               **CheckpointDay.first_write(save.username, save.now), **values)
+        save.session.add(record)
+        save.session.flush()
+        audit(save.session, save.username, "insert", "checkpoint_day", record.id, None,
+              {"site_id": record.site_id, "day": new["day"], **values})
+        return "inserted"
+    before = row_values(stored, COUNT_FIELDS)
+    if before == values:
+        return "unchanged"
+    if save.check_versions and new["version"] != stored.version:
+        return "stale"
+    is_correction = new["day"] < save.today
+    if is_correction and not save.reason:
+        return "needs_reason"
+    for name, value in values.items():
+        setattr(stored, name, value)
+    stored.changed_by(save.username, save.now)
+    if is_correction:
+        stored.corrected, stored.correction_reason = True, save.reason
+    audit(save.session, save.username, "correct" if is_correction else "update", "checkpoint_day",
+          stored.id, before, values, save.reason)
+    return "updated"
 
 
 def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | None = None,

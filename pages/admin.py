@@ -7,11 +7,12 @@ from data_access.models import ROLES
 from ui import admin_signins
 from ui import due_times as due
 from ui import errors as show_errors
-from ui.data import one_version, read
+from ui.data import read
 from ui.grids import fit
 from ui.i18n import t
 from ui.session import actor
 from ui.guard import require_router
+from ui.page import run
 
 require_router()
 
@@ -24,7 +25,7 @@ def settings():
     return actor()
 
 
-def load() -> dict:
+def load(_user) -> dict:
     zones = read(territory.zones)
     return {"zones": zones, "zone_names": dict(zip(zones["code"], zones["name"])),
             "users": read(auth.list_users), "keys": read(auth.list_display_keys)}
@@ -170,10 +171,7 @@ def show(user, data: dict) -> None:
 
 
 def main() -> None:
-    user = settings()
-    with one_version():  # the reads only: the forms below write, and what they read after must be fresh
-        data = load()
-    show(user, data)
+    run(settings, load, show)  # only load() is on one data version: the forms write, and what is read after is fresh
 
 
 if __name__ == "__main__":

@@ -173,4 +173,5 @@ def main() -> None:
         show_close(user, days, filters.end)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -195,4 +195,5 @@ def main() -> None:
         show_one(user, source, days, filters.end)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -7,9 +7,9 @@ from ui import entry, saving
 from ui import errors as show_errors
 from ui import format as fmt
 from ui.charts import coverage as charts
-from ui.data import read
+from ui.data import chart_spec, read
 from ui.guard import require_router
-from ui.i18n import lang, t
+from ui.i18n import t
 
 require_router()
 
@@ -73,13 +73,14 @@ def rounds_side_by_side(rounds) -> pd.DataFrame:
     return table.rename_axis(t("survey.col.figure")).reset_index()
 
 
-def show_progress(rounds: pd.DataFrame) -> None:
+def show_progress(site_id: int, rounds: pd.DataFrame) -> None:
     st.subheader(t("survey.progress"))
     if rounds.empty:
         st.info(t("survey.no_rounds"))
         return
     chart_col, table_col = st.columns([2, 3])
-    chart_col.vega_lite_chart(charts.rounds_spec(rounds, lang()), width="stretch")
+    chart_col.vega_lite_chart(chart_spec(charts.rounds_chart, community.site_rounds, (site_id,), label=t),
+                              width="stretch")
     table_col.dataframe(rounds_side_by_side(rounds), hide_index=True, placeholder="—", width="stretch")
 
 
@@ -166,10 +167,11 @@ def main() -> None:
     site_id = pick_site(areas, filters.site_id)
     # cached on the data version, so rounds saved by others show at once
     rounds = read(community.site_rounds, site_id)
-    show_progress(rounds)
+    show_progress(site_id, rounds)
     show_form(user, site_id, areas[areas["site_id"] == site_id].iloc[0], rounds, days, filters.end)
     with st.expander(t("survey.all_rounds"), expanded=False):
         show_all_rounds(read(community.rounds_progress, filters))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -272,17 +272,3 @@ def rounds_chart(rounds: pd.DataFrame, label, height: int = 220) -> alt.Chart:
                  alt.Tooltip("households_known:Q", title=label("col.households_known"), format=",d")])
     text = base.mark_text(dy=-8, fontSize=12).encode(y="coverage:Q", text=alt.Text("coverage:Q", format=".0%"))
     return (bars + text).properties(height=height)
-
-
-def _as_read(rounds: pd.DataFrame) -> pd.DataFrame:
-    return rounds
-
-
-def rounds_spec(rounds: pd.DataFrame, lang: str) -> dict:
-    """TEMPORARY, for pages/survey_entry.py until it draws its chart with
-    ui.data.chart_spec(rounds_chart, community.site_rounds, (site_id,), label=t) (issue 13): the same
-    cache, keyed on the frame itself here. (`lang` is the session's, which chart_spec keys on.)"""
-    from ui.data import chart_spec
-    from ui.i18n import t
-
-    return chart_spec(rounds_chart, _as_read, (rounds,), label=t)

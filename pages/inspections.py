@@ -2,6 +2,7 @@
 import streamlit as st
 
 from data_access import inspections, territory
+from ui import circular
 from ui import format as fmt
 from ui.charts import inspections as charts
 from ui.data import chart_spec, read
@@ -157,18 +158,18 @@ def show_recent_visits(filters) -> None:
     )
 
 
-def show_circular(circular: dict, area: str) -> None:
+def show_circular(week: dict, area: str) -> None:
     """The weekly circular: a download, and a preview built with every stored text escaped (st.html
     sanitises it again)."""
     st.subheader(t("inspect.circular"))
-    st.caption(t("inspect.circular.caption", start=fmt.day(circular["start"]), end=fmt.day(circular["end"]),
-                 n=len(circular["findings"])))
-    document = charts.circular_html(circular, t, area, lang())
+    st.caption(t("inspect.circular.caption", start=fmt.day(week["start"]), end=fmt.day(week["end"]),
+                 n=len(week["findings"])))
+    document = circular.circular_html(week, t, area, lang())
     st.download_button(t("inspect.circular.download"), document.encode("utf-8"), type="primary",
-                       file_name=f"circular_{circular['end']:%Y%m%d}.html", mime="text/html", key="circular_download")
+                       file_name=f"circular_{week['end']:%Y%m%d}.html", mime="text/html", key="circular_download")
     if st.toggle(t("inspect.circular.preview"), key="inspect_show_circular"):
-        st.html(f"<style>{charts.PREVIEW_CSS}</style>"
-                f"<div class='circular'>{charts.circular_body(circular, t, area)}</div>")
+        st.html(f"<style>{circular.PREVIEW_CSS}</style>"
+                f"<div class='circular'>{circular.circular_body(week, t, area)}</div>")
 
 
 def show(filters, data: dict) -> None:

@@ -231,12 +231,12 @@ def test_circular_escapes_stored_text(territory, engine):
                                   "纪委", "<script>alert(1)</script>",
                                   [{"description": "<img src=x onerror=alert(1)>", "owner": "刘<b>副科</b>",
                                     "due_on": dt.date(2020, 2, 27)}], today=dt.date(2020, 2, 25), engine=engine)
-    from ui.charts import inspections as charts
+    from ui import circular
     from ui.i18n import translator
     from data_access.filters import Filters
 
     data = inspections.week_circular(Filters(start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 25)), engine=engine)
-    document = charts.circular_html(data, translator("zh"), "一区")
+    document = circular.circular_html(data, translator("zh"), "一区")
     assert "&lt;img src=x onerror=alert(1)&gt;" in document and "<img" not in document
     assert "刘&lt;b&gt;副科&lt;/b&gt;" in document
     at = as_user("viewer1", BOARD)

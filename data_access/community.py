@@ -27,6 +27,7 @@ from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import AuditLog, CheckpointDay, Site, SurveyRound, WorkZone
 from .territory import season_start
+from .traffic import ROAD_CHECKPOINT
 from .validate import Checker
 
 AREA_KINDS = ("village", "compound")
@@ -239,8 +240,7 @@ def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:
                Site.staff_on_duty, Site.lon, Site.lat, CheckpointDay.vehicles, CheckpointDay.persons)
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .outerjoin(CheckpointDay, and_(CheckpointDay.site_id == Site.id, CheckpointDay.day == filters.end))
-        .where(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True),
-               Site.lon.is_not(None), Site.lat.is_not(None))
+        .where(*ROAD_CHECKPOINT, Site.lon.is_not(None), Site.lat.is_not(None))
         .order_by(Site.id)
     )
     if zone_id is not None:

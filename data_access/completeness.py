@@ -21,7 +21,7 @@ from .db import frame_of, read_connection, read_frame, write_session
 from .errors import FieldError, NotFound, ValidationError
 from .filters import Filters
 from .models import CheckpointDay, Site, User, UserScope, WorkZone
-from .traffic import METRICS, _checkpoint_scope
+from .traffic import METRICS, ROAD_CHECKPOINT, _checkpoint_scope
 from .traffic_entry import road_checkpoints_of
 from .validate import Checker
 
@@ -262,8 +262,7 @@ def first_unreported_day(actor: Actor, today: dt.date, engine=None) -> dt.date |
 
 # ---- due times: set per work zone by an admin, overridden per site, audited --------------------------
 
-# The sites that report daily today: every active road checkpoint (as traffic._checkpoint_scope).
-_DAILY_SITE = (Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True))
+_DAILY_SITE = ROAD_CHECKPOINT  # the sites that report daily today
 MAX_DUE_MINUTES = 7 * 24 * 60  # the database allows a week after the day (CHECK 0..10080)
 _DUE_TEXT = re.compile(r"(\d{1,2}):(\d{2})(?:\s*\+\s*(\d))?")
 

@@ -13,11 +13,13 @@ from .filters import Filters
 from .models import CheckpointDay, Site, WorkZone
 
 METRICS = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
+# The sites that report daily: every active road checkpoint (WHERE conditions).
+ROAD_CHECKPOINT = (Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True))
 
 
 def _checkpoint_scope(query: Select, filters: Filters) -> Select:
     """Road checkpoints in the filtered zone; a site filter picks that checkpoint (or a village's own)."""
-    query = query.where(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True))
+    query = query.where(*ROAD_CHECKPOINT)
     if filters.zone_id is not None:
         query = query.where(Site.zone_id == filters.zone_id)
     if filters.site_id is not None:
@@ -167,8 +169,7 @@ def missing_reports(day: dt.date, actor: Actor | None = None, engine=None) -> pd
     query = (
         select(Site.id.label("site_id"), Site.name, WorkZone.name.label("zone"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .where(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True),
-               Site.id.not_in(reported))
+        .where(*ROAD_CHECKPOINT, Site.id.not_in(reported))
         .order_by(WorkZone.code, Site.name)
     )
     if actor is not None:

@@ -21,6 +21,7 @@ from .db import read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, PermissionDenied, ValidationError
 from .models import CheckpointDay, Site, WorkZone
 from .territory import season_start
+from .traffic import ROAD_CHECKPOINT
 from .validate import Checker
 
 COUNT_FIELDS = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
@@ -32,8 +33,7 @@ UNUSUAL_MINIMUM = 50  # ...but small numbers never do (10 vehicles after an aver
 
 def road_checkpoints_of(actor: Actor):
     """Active road checkpoints this actor may write for, as a WHERE condition."""
-    return and_(Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True),
-                scope.writable_sites(actor))
+    return and_(*ROAD_CHECKPOINT, scope.writable_sites(actor))
 
 
 def entry_grid(actor: Actor, day: dt.date, engine=None) -> pd.DataFrame:

@@ -475,65 +475,67 @@ def _plus(day: dt.date, rng: random.Random, low: int, high: int) -> dt.date:
     return day + dt.timedelta(days=rng.randint(low, high))
 
 
-def _history(rng: random.Random, status: str, enterprise: Enterprise, stuck: dict, refusals: list,
-             suspensions: list, resumptions: list) -> list[tuple[str, dt.date, dict]]:
-    """The dated steps that bring an enterprise to `status` by DEMO_AS_OF (the last one is `status`)."""
-    if status == "not_applied":
-        return []
-    if status == "phone_verified":
-        early = [10, 10, 11, 11, 12, 12, 13, 14, 15, 16, 17, 18, 19] if enterprise.above_size else list(range(10, 20))
-        chain = _approval_chain(rng, feb(rng.choice(early)))
-        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
-        after = _plus(chain[-1][1], rng, 1, 3)
-        phone = _plus(after, rng, 1, 3)
-        return chain + [("inspected_after", after, _inspected_after()), ("phone_verified", phone, _phone(rng, enterprise))]
-    if status == "inspected_after":
-        after = feb(rng.randint(20, 25))
-        chain = _approval_chain(rng, after - dt.timedelta(days=rng.randint(1, 3)))
-        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
-        return chain + [("inspected_after", after, _inspected_after())]
-    if status == "approved":
-        chain = _approval_chain(rng, feb(rng.randint(20, 25)))
-        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
-        return chain
-    if status == "resumed":
-        failed_step, reason, fix = resumptions.pop(0)
-        chain = _approval_chain(rng, feb(rng.randint(10, 12)))
-        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
-        after = _plus(chain[-1][1], rng, 1, 2)
-        if failed_step == "inspected_after":
-            chain += [("inspected_after", after, _inspected_after(False, reason)), ("suspended", after, {"reason": reason})]
-            failed_on = after
-        else:
-            failed_on = _plus(after, rng, 1, 2)
-            chain += [("inspected_after", after, _inspected_after()),
-                      ("phone_verified", failed_on, _phone(rng, enterprise, False, reason)),
-                      ("suspended", failed_on, {"reason": reason})]
-        recheck = _plus(failed_on, rng, 3, 5)
-        return chain + [("inspected_after", recheck, _inspected_after(True, note=f"整改复查：{fix}")),
-                        ("resumed", _plus(recheck, rng, 0, 1), {"note": "整改复查通过，准予复工"})]
-    if status == "suspended":
-        failed_step, reason = suspensions.pop(0)
-        chain = _approval_chain(rng, feb(rng.randint(12, 15)))
-        chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
-        after = _plus(chain[-1][1], rng, 1, 2)
-        if failed_step == "inspected_after":
-            return chain + [("inspected_after", after, _inspected_after(False, reason)), ("suspended", after, {"reason": reason})]
-        phone = _plus(after, rng, 1, 3)
-        return chain + [("inspected_after", after, _inspected_after()),
-                        ("phone_verified", phone, _phone(rng, enterprise, False, reason)), ("suspended", phone, {"reason": reason})]
-    if status == "refused":
-        failed_step, reason = refusals.pop(0)
-        applied = feb(rng.randint(11, 18))
-        if failed_step == "inspected_before":
-            before = _plus(applied, rng, 1, 2)
-            return [("applied", applied, {}), ("inspected_before", before, {"passed": False, "reason": reason}),
-                    ("refused", before, {"reason": reason})]
-        before = _plus(applied, rng, 1, 2)
-        return [("applied", applied, {}), ("inspected_before", before, {"passed": True, "note": "现场检查合格"}),
-                ("refused", _plus(before, rng, 1, 2), {"reason": reason})]
-    # still on the way to approval: recent, or stuck since mid-February
-    waiting_since = stuck[status].pop(0) if stuck.get(status) else None
+Steps = list[tuple[str, dt.date, dict]]
+
+
+def _approved_chain(rng: random.Random, enterprise: Enterprise, approved: dt.date) -> Steps:
+    chain = _approval_chain(rng, approved)
+    chain[-1] = ("approved", chain[-1][1], _approved_note(enterprise))
+    return chain
+
+
+def _phone_verified(rng: random.Random, enterprise: Enterprise) -> Steps:
+    early = [10, 10, 11, 11, 12, 12, 13, 14, 15, 16, 17, 18, 19] if enterprise.above_size else list(range(10, 20))
+    chain = _approved_chain(rng, enterprise, feb(rng.choice(early)))
+    after = _plus(chain[-1][1], rng, 1, 3)
+    phone = _plus(after, rng, 1, 3)
+    return chain + [("inspected_after", after, _inspected_after()), ("phone_verified", phone, _phone(rng, enterprise))]
+
+
+def _inspected_after_approval(rng: random.Random, enterprise: Enterprise) -> Steps:
+    after = feb(rng.randint(20, 25))
+    chain = _approved_chain(rng, enterprise, after - dt.timedelta(days=rng.randint(1, 3)))
+    return chain + [("inspected_after", after, _inspected_after())]
+
+
+def _resumed(rng: random.Random, enterprise: Enterprise, failed_step: str, reason: str, fix: str) -> Steps:
+    chain = _approved_chain(rng, enterprise, feb(rng.randint(10, 12)))
+    after = _plus(chain[-1][1], rng, 1, 2)
+    if failed_step == "inspected_after":
+        chain += [("inspected_after", after, _inspected_after(False, reason)), ("suspended", after, {"reason": reason})]
+        failed_on = after
+    else:
+        failed_on = _plus(after, rng, 1, 2)
+        chain += [("inspected_after", after, _inspected_after()),
+                  ("phone_verified", failed_on, _phone(rng, enterprise, False, reason)),
+                  ("suspended", failed_on, {"reason": reason})]
+    recheck = _plus(failed_on, rng, 3, 5)
+    return chain + [("inspected_after", recheck, _inspected_after(True, note=f"整改复查：{fix}")),
+                    ("resumed", _plus(recheck, rng, 0, 1), {"note": "整改复查通过，准予复工"})]
+
+
+def _suspended(rng: random.Random, enterprise: Enterprise, failed_step: str, reason: str) -> Steps:
+    chain = _approved_chain(rng, enterprise, feb(rng.randint(12, 15)))
+    after = _plus(chain[-1][1], rng, 1, 2)
+    if failed_step == "inspected_after":
+        return chain + [("inspected_after", after, _inspected_after(False, reason)), ("suspended", after, {"reason": reason})]
+    phone = _plus(after, rng, 1, 3)
+    return chain + [("inspected_after", after, _inspected_after()),
+                    ("phone_verified", phone, _phone(rng, enterprise, False, reason)), ("suspended", phone, {"reason": reason})]
+
+
+def _refused(rng: random.Random, failed_step: str, reason: str) -> Steps:
+    applied = feb(rng.randint(11, 18))
+    before = _plus(applied, rng, 1, 2)
+    if failed_step == "inspected_before":
+        return [("applied", applied, {}), ("inspected_before", before, {"passed": False, "reason": reason}),
+                ("refused", before, {"reason": reason})]
+    return [("applied", applied, {}), ("inspected_before", before, {"passed": True, "note": "现场检查合格"}),
+            ("refused", _plus(before, rng, 1, 2), {"reason": reason})]
+
+
+def _on_the_way(rng: random.Random, status: str, waiting_since: dt.date | None) -> Steps:
+    """Still on the way to approval: recent, or stuck since mid-February (`waiting_since`)."""
     if status == "applied":
         return [("applied", waiting_since or feb(rng.randint(21, 25)), {"note": "提交复工申请及防控方案"})]
     if status == "inspected_before":
@@ -547,6 +549,26 @@ def _history(rng: random.Random, status: str, enterprise: Enterprise, stuck: dic
                 ("inspected_before", before, {"passed": True, "note": "现场检查合格"}),
                 ("letters_signed", letters, {"note": LETTERS_NOTE})]
     raise ValueError(status)
+
+
+def _history(rng: random.Random, status: str, enterprise: Enterprise, stuck: dict, refusals: list,
+             suspensions: list, resumptions: list) -> Steps:
+    """The dated steps that bring an enterprise to `status` by DEMO_AS_OF (the last one is `status`)."""
+    if status == "not_applied":
+        return []
+    if status == "phone_verified":
+        return _phone_verified(rng, enterprise)
+    if status == "inspected_after":
+        return _inspected_after_approval(rng, enterprise)
+    if status == "approved":
+        return _approved_chain(rng, enterprise, feb(rng.randint(20, 25)))
+    if status == "resumed":
+        return _resumed(rng, enterprise, *resumptions.pop(0))
+    if status == "suspended":
+        return _suspended(rng, enterprise, *suspensions.pop(0))
+    if status == "refused":
+        return _refused(rng, *refusals.pop(0))
+    return _on_the_way(rng, status, stuck[status].pop(0) if stuck.get(status) else None)
 
 
 # ---- shops -----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import community, db, inspections
 from .filters import Filters
@@ -43,52 +44,6 @@ def _polygons(text: str | None) -> list:
     if geometry.get("type") == "MultiPolygon":
         return geometry.get("coordinates") or []
     return []
-
-
-def _signed_area(ring) -> float:
-    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:])) / 2
-
-
-def _ring_centroid(ring) -> tuple[float, float] | None:
-    area = _signed_area(ring)
-    if not area:
-        return None
-    cx = sum((x0 + x1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
-    cy = sum((y0 + y1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
-    return cx / (6 * area), cy / (6 * area)
-
-
-def _simplify(points: list[tuple[int, int]], tolerance: float) -> list[tuple[int, int]]:
-    """Douglas-Peucker on a closed ring: keep only the vertices that move the outline by more than
-    `tolerance` (in quantised units), so the browser gets what the map's pixels can show."""
-    if len(points) <= 4:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    # a closed ring starts and ends on the same point: split it at the vertex farthest from it
-    x0, y0 = points[0]
-    far = max(range(1, len(points) - 1), key=lambda i: (points[i][0] - x0) ** 2 + (points[i][1] - y0) ** 2)
-    keep[far] = True
-    stack = [(0, far), (far, len(points) - 1)]
-    limit = tolerance * tolerance
-    while stack:
-        first, last = stack.pop()
-        if last - first < 2:
-            continue
-        (ax, ay), (bx, by) = points[first], points[last]
-        dx, dy = bx - ax, by - ay
-        length = dx * dx + dy * dy or 1
-        best, best_distance = 0, -1.0
-        for i in range(first + 1, last):
-            px, py = points[i]
-            cross = (px - ax) * dy - (py - ay) * dx
-            distance = cross * cross / length
-            if distance > best_distance:
-                best, best_distance = i, distance
-        if best_distance > limit:
-            keep[best] = True
-            stack += [(first, best), (best, last)]
-    return [p for p, k in zip(points, keep) if k]
 
 
 def _bounds(shapes: list) -> tuple[float, float, float, float] | None:
@@ -118,20 +73,23 @@ class Topology:
         self.tolerance = tolerance
         self.arcs: list[list[list[int]]] = []
 
-    def _ring(self, ring, exterior: bool) -> tuple[int, list] | None:
+    def _ring(self, ring, exterior: bool) -> tuple[int, shapely.LinearRing] | None:
         grid = np.rint((np.asarray(ring, dtype=float)[:, :2] - self.origin) / self.scale).astype(np.int64)
         moved = np.ones(len(grid), dtype=bool)
         moved[1:] = (grid[1:] != grid[:-1]).any(axis=1)  # points on the same quantum say nothing more
-        points = [tuple(p) for p in grid[moved].tolist()]
-        if points[0] != points[-1]:
-            points.append(points[0])
-        points = _simplify(points, self.tolerance)
-        if len(points) < 4:
+        grid = grid[moved]
+        if len(grid) < 3:
+            return None
+        # Douglas-Peucker on the quantised ring: only the vertices that move the outline by more than
+        # `tolerance` units, what the map's pixels can show
+        outline = shapely.simplify(shapely.LinearRing(grid), self.tolerance, preserve_topology=False)
+        if outline.is_empty or shapely.get_num_coordinates(outline) < 4 or shapely.Polygon(outline).area == 0:
             return None  # smaller than a pixel or two: not worth drawing
-        if (_signed_area(points) < 0) != exterior:
-            points.reverse()
-        self.arcs.append([list(points[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in zip(points, points[1:])])
-        return len(self.arcs) - 1, points
+        if shapely.is_ccw(outline) == exterior:  # d3: exterior clockwise, holes counter-clockwise
+            outline = outline.reverse()
+        points = shapely.get_coordinates(outline).astype(np.int64)
+        self.arcs.append([points[0].tolist()] + np.diff(points, axis=0).tolist())
+        return len(self.arcs) - 1, outline
 
     def add(self, polygons) -> tuple[list, tuple[float, float] | None]:
         """The polygons as TopoJSON arc indexes, and the centroid (lon, lat) of the largest one."""
@@ -141,11 +99,10 @@ class Topology:
             if not rings or rings[0] is None:
                 continue
             shapes.append([[ring[0]] for ring in rings if ring is not None])
-            outline = rings[0][1]
-            area = abs(_signed_area(outline))
-            if area > largest and (middle := _ring_centroid(outline)):
-                largest = area
-                centre = tuple((np.array(middle) * self.scale + self.origin).tolist())
+            outline = shapely.Polygon(rings[0][1])
+            if outline.area > largest:
+                largest = outline.area
+                centre = tuple((shapely.get_coordinates(outline.centroid)[0] * self.scale + self.origin).tolist())
         return shapes, centre
 
     def transform(self) -> dict:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, lazyload
 from .db import get_engine, write_session
 from .errors import FieldError, NotFound, PermissionDenied, ValidationError
 from .models import ROLES, DisplayKey, User, UserScope, WorkZone
-from .scope import WRITER_ROLES, may_write_site  # noqa: F401  may_write_site: pages/completeness.py reads it here
+from .scope import WRITER_ROLES
 from .validate import Checker, column_length, has_bad_characters
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

@@ -30,7 +30,6 @@ from .validate import Checker
 STUCK_SETTING = "stuck_after_days"
 STUCK_DEFAULT = 5
 STUCK_MAX = 365
-STEP_LABELS = STEPS  # codes only (their words are in ui/text); pages/wall.py still reads this name
 
 
 # ---- reads: everything aggregated in SQL, as of filters.end ---------------------------------------

@@ -3,7 +3,7 @@ and checkpoint's reporting and on-time rates over the filter's range. A checkpoi
 chart or the table opens its entry for that day (for those who may write it), else focuses it."""
 import streamlit as st
 
-from data_access import auth, clock, completeness
+from data_access import clock, completeness, scope
 from ui import format as fmt
 from ui.charts import completeness as charts
 from ui.data import chart_spec, read
@@ -60,7 +60,7 @@ def percent(value) -> str:
 # ---- a click: open the entry for that day, or focus the filter ----------------------------------------
 
 def pick(view: dict, site_id: int, zone_id: int) -> None:
-    if auth.may_write_site(view["user"], site_id, zone_id):
+    if scope.may_write_site(view["user"], site_id, zone_id):
         st.session_state["entry_day"] = view["day"]  # the entry page's day picker (kept for the session)
         st.session_state[OPEN_ENTRY] = True
     else:
@@ -144,7 +144,7 @@ def zone_section(view: dict, zones, chart: dict) -> None:
 def site_section(view: dict, sites, chart: dict) -> None:
     user, filters, day = view["user"], view["filters"], view["day"]
     st.subheader(t("completeness.sites"))
-    writes_some = user.writes and any(auth.may_write_site(user, s, z) for s, z in zip(sites["site_id"], sites["zone_id"]))
+    writes_some = user.writes and any(scope.may_write_site(user, s, z) for s, z in zip(sites["site_id"], sites["zone_id"]))
     st.caption(t("completeness.click_open", day=fmt.day(day)) if writes_some else t("completeness.click_focus"))
     focus_note(filters, sites, "completeness", key="completeness_clear")
     st.caption(t("completeness.sites_chart", start=fmt.day(filters.start), end=fmt.day(day), day=fmt.day(day)))

@@ -12,7 +12,8 @@ import os
 
 import streamlit as st
 
-from data_access import alerts, auth, clock, community, geometry, inspections, reopening, reporting, shops, territory, traffic
+from data_access import (alerts, auth, clock, community, geometry, inspections, reopening, reopening_rules, reporting,
+                         shops, territory, traffic)
 from data_access.filters import Filters
 from ui import format as fmt
 from ui.charts import coverage as coverage_charts
@@ -171,7 +172,7 @@ def chart_specs(lines: dict[str, Filters]) -> dict:
     Their size is set when they are drawn (`charts`), from the board's layout alone."""
     filters = lines["traffic"]
     recent = dataclasses.replace(filters, start=max(filters.start, filters.end - dt.timedelta(days=TREND_DAYS - 1)))
-    step_labels = {s: t(f"reopen.step.{s}") for s in reopening.STEP_LABELS}
+    step_labels = {s: t(f"reopen.step.{s}") for s in reopening_rules.STEPS}
     width, height = wall_style.chart_sizes(1)["map"]
     return {
         "trend": chart_spec(traffic_charts.daily_trend, traffic.daily, (recent,), wall=True, metric="vehicles",

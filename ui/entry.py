@@ -41,6 +41,13 @@ def days() -> Days:
 def heading(title_key: str, flash_key: str, intro_key: str | None = None, writers_only: bool = False):
     """Title, intro and the message the last save left; the signed-in user. A page only writers may
     use stops here for anyone else (the router hides it from them too: this holds if it is opened)."""
+    user = title(title_key, intro_key, writers_only)
+    show_once(flash_key)
+    return user
+
+
+def title(title_key: str, intro_key: str | None = None, writers_only: bool = False):
+    """The heading without the flash, for a page that shows its message elsewhere; the signed-in user."""
     user = actor()
     st.title(t(title_key))
     if intro_key:
@@ -48,8 +55,15 @@ def heading(title_key: str, flash_key: str, intro_key: str | None = None, writer
     if writers_only and (user is None or not user.writes):
         st.error(t("error.not_allowed"))
         st.stop()
-    show_once(flash_key)
     return user
+
+
+def kept_flash(flash_key: str) -> None:
+    """The message the last save left, shown on every run until the page pops it (the user did
+    something else): unlike the heading's, a rerun alone keeps it."""
+    message = st.session_state.get(flash_key)
+    if message:
+        st.success(message, icon=":material/check_circle:")
 
 
 def forget(prefix: str, *keys: str) -> None:
@@ -88,14 +102,20 @@ def unpin(name: str) -> None:
 
 
 def field_refusal(general, boxes: dict) -> Callable[[DataError], None]:
-    """A form's refusal: each field's message under that field, the rest (and "nothing saved") on top."""
+    """A form's refusal: each field's message under that field; "nothing saved" on top, with the
+    messages no field owns (the step, a rule across fields). Anything else (rights, a stale form, a
+    failed save) on top in its own words."""
     def show(error: DataError) -> None:
         if not isinstance(error, ValidationError):
             show_errors.show(error, general)
             return
-        general.error(t("common.nothing_saved"), icon=":material/error:")
+        loose = []
         for item in error.errors:
-            boxes.get(item.field, general).error(show_errors.escape_markdown(item.text(lang())), icon=":material/error:")
+            if item.field in boxes:
+                boxes[item.field].error(show_errors.escape_markdown(item.text(lang())), icon=":material/error:")
+            else:
+                loose.append(show_errors.escape_markdown(item.text(lang())))
+        general.error("  \n".join([t("common.nothing_saved"), *loose]), icon=":material/error:")
     return show
 
 

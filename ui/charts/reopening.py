@@ -26,10 +26,11 @@ def funnel(frame: pd.DataFrame, step_labels: dict[str, str], count_label: str, h
     return (bars + text).properties(height=50 + height_per_row * len(data))
 
 
-def by_department(frame: pd.DataFrame, row_label, group_labels: dict[str, str], count_label: str,
-                  legend_title: str) -> alt.Chart:
-    """One stacked bar per department and size class, split by where its enterprises stand."""
-    data = frame.assign(band=[row_label(d, a) for d, a in zip(frame["department"], frame["above_size"])],
+def by_department(frame: pd.DataFrame, department_labels: dict[str, str], above_label: str, below_label: str,
+                  group_labels: dict[str, str], count_label: str, legend_title: str) -> alt.Chart:
+    """One stacked bar per department and size class ("部室 · 规上"), split by where its enterprises stand."""
+    data = frame.assign(band=[f"{department_labels.get(d, d)} · {above_label if a else below_label}"
+                              for d, a in zip(frame["department"], frame["above_size"])],
                         group_label=frame["group"].map(group_labels))
     rows = list(dict.fromkeys(data.sort_values(["dept_order", "above_size"], ascending=[True, False])["band"]))
     groups = list(group_labels.values())

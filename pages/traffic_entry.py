@@ -8,8 +8,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import completeness, territory, traffic, traffic_entry as entry
+from data_access import completeness, traffic, traffic_entry as reports
 from data_access.errors import ValidationError
+from ui import entry
 from ui import errors as show_errors
 from ui import format as fmt
 from ui import kept_editor, saving
@@ -18,17 +19,14 @@ from ui.data import read
 from ui.filter_bar import EXPLICIT
 from ui.grids import grid_height, traffic_entry_columns as grid_columns
 from ui.i18n import lang, t
-from ui.session import actor
 from ui.guard import require_router
 
 require_router()
 
-COUNTS = list(entry.COUNT_FIELDS)
+COUNTS = list(reports.COUNT_FIELDS)
 FLASH, FORM = "entry_flash", "traffic_entry"
-KEEP = "session"  # typed values outlive runs that do not draw them (an outage screen)
-user = actor()
-filters = st.session_state["filters"]
-today = dt.date.today()
+KEEP = entry.KEEP  # typed values outlive runs that do not draw them (an outage screen)
+SUPERVISORS = ("admin", "supervisor")
 
 
 def clear_flash() -> None:
@@ -52,26 +50,25 @@ def as_cell(value) -> str | None:
     return None if value is None or pd.isna(value) else str(int(value))
 
 
-def pick_day() -> dt.date:
-    """A clerk opens on the first day they have not reported yet; a range someone chose (a link) wins."""
-    first = read(territory.season_start)
-    unreported = None if st.session_state.get(EXPLICIT) else read(completeness.first_unreported_day, user, today)
-    start = min(max(unreported or filters.end, first), today)
-    return st.date_input(t("entry.day"), value=start, min_value=first, max_value=today, key="entry_day",
-                         format="YYYY-MM-DD", on_change=clear_flash, persist_state=KEEP)
+def grid_key(day: dt.date) -> str:
+    return f"entry_grid_{day}"
 
 
-def loaded_rows(day: dt.date) -> pd.DataFrame:
+def settings(user, end: dt.date, days: entry.Days) -> dt.date:
+    """The day: a clerk opens on the first day they have not reported yet; a range someone chose (a link) wins."""
+    unreported = None if st.session_state.get(EXPLICIT) else read(completeness.first_unreported_day, user, days.today)
+    return st.date_input(t("entry.day"), value=days.start(unreported or end), min_value=days.first,
+                         max_value=days.today, key="entry_day", format="YYYY-MM-DD", on_change=clear_flash,
+                         persist_state=KEEP)
+
+
+def load(user, day: dt.date) -> pd.DataFrame:
     """The grid's rows as loaded, pinned for the day (their versions are what a save is checked against)."""
-    source_key = f"entry_source_{day}"
-    if source_key not in st.session_state:
-        st.session_state[source_key] = entry.entry_grid(user, day)
-    return st.session_state[source_key]
+    return entry.pinned_rows(grid_key(day), day, lambda: reports.entry_grid(user, day))
 
 
 def reload_grid(day: dt.date) -> None:
-    st.session_state.pop(f"entry_source_{day}", None)
-    kept_editor.forget(f"entry_grid_{day}")
+    entry.unpin(grid_key(day))
     saving.forget(FORM)
 
 
@@ -82,8 +79,8 @@ def before_text(vehicles, persons) -> str:
     return f"{fmt.num(None if pd.isna(vehicles) else vehicles)} / {fmt.num(None if pd.isna(persons) else persons)}"
 
 
-def grid(source: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    widths = grid_columns(lang())
+def shown_rows(source: pd.DataFrame) -> pd.DataFrame:
+    """The rows as the grid shows them: a status, the figures as text, the day before in one cell."""
     shown = source[["site_id", "name", "zone", *COUNTS]].copy()
     shown.insert(3, "status", [
         t("entry.status.corrected") if c else t("entry.status.saved") if pd.notna(v) else t("entry.status.new")
@@ -92,11 +89,17 @@ def grid(source: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     for name in COUNTS:
         shown[name] = [as_cell(v) for v in shown[name]]
     shown["before"] = [before_text(v, p) for v, p in zip(source["vehicles_yesterday"], source["persons_yesterday"])]
+    return shown
+
+
+def grid(source: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    widths = grid_columns(lang())
+    shown = shown_rows(source)
     # a cell to fill is blank (placeholder ""), never "None"; its header says in full what goes in it
     count_column = lambda name: st.column_config.TextColumn(  # noqa: E731
         t(f"entry.col.{name}"), help=t(f"entry.col_help.{name}"), width=widths[name], alignment="right", max_chars=12)
     return kept_editor.kept_editor(
-        f"entry_grid_{day}", shown, row_id="site_id", on_change=clear_flash,
+        grid_key(day), shown, row_id="site_id", on_change=clear_flash,
         hide_index=True, width="content", num_rows="fixed", placeholder="", height=grid_height(len(shown)),
         column_order=["name", "zone", "status", *COUNTS, "before"],
         disabled=["site_id", "name", "zone", "status", "before"],
@@ -131,7 +134,7 @@ def confirm_unusual(source: pd.DataFrame, rows: list[dict], names: dict[int, str
     saved = {int(r.site_id): {c: getattr(r, c) for c in COUNTS} for r in source.itertuples()}
     changed = [r if any(r[c] != saved[r["site_id"]][c] for c in COUNTS) else {**r, "vehicles": None, "persons": None}
                for r in rows]
-    unusual = entry.unusual_rows(changed, averages)
+    unusual = reports.unusual_rows(changed, averages)
     if not unusual:
         return True
     st.warning(t("entry.unusual") + "  \n" + "  \n".join(
@@ -140,35 +143,32 @@ def confirm_unusual(source: pd.DataFrame, rows: list[dict], names: dict[int, str
     return st.checkbox(t("entry.confirm_unusual"), key=f"entry_confirm_{day}", persist_state=KEEP)
 
 
-def save_buttons(day: dt.date, rows: list[dict], positions: list[int], names: dict[int, str], reason: str,
+def save_day(user, day: dt.date, rows: list[dict], positions: list[int], names: dict[int, str], reason: str,
+             confirmed: bool, result_box) -> None:
+    clear_flash()
+    if not confirmed:
+        result_box.error(t("entry.confirm_needed"))
+        return
+    summary = saving.attempt(FORM, lambda: reports.save_checkpoint_days(user.username, day, rows, reason=reason or None),
+                             result_box, row_names=names, row_numbers=dict(enumerate(positions)))
+    if summary is not None:
+        reload_grid(day)
+        entry.done(FLASH, t("entry.saved", **summary), None, f"entry_reason_{day}")
+
+
+def save_buttons(user, day: dt.date, rows: list[dict], positions: list[int], names: dict[int, str], reason: str,
                  confirmed: bool) -> None:
     save_col, reload_col = st.columns([1, 1])
     result_box = st.container()
     pressed = save_col.button(t("entry.save"), type="primary", key="entry_save", width="stretch")
     saving.unsaved_notice(FORM, result_box, saving_now=pressed)
     if pressed:
-        clear_flash()
-        if not confirmed:
-            result_box.error(t("entry.confirm_needed"))
-            return
-        summary = saving.attempt(FORM, lambda: entry.save_checkpoint_days(user.username, day, rows, reason=reason or None),
-                                 result_box, row_names=names, row_numbers=dict(enumerate(positions)))
-        if summary is not None:
-            st.session_state[FLASH] = t("entry.saved", **summary)
-            reload_grid(day)
-            st.session_state.pop(f"entry_reason_{day}", None)
-            st.rerun()
+        save_day(user, day, rows, positions, names, reason, confirmed, result_box)
     reload_col.button(t("entry.reload"), on_click=reload_grid, args=(day,), key="entry_reload", width="stretch")
 
 
-def day_entry() -> None:
-    day = pick_day()
-    if st.session_state.get(FLASH):
-        st.success(st.session_state[FLASH], icon=":material/check_circle:")
-    source = loaded_rows(day)
-    if source.empty:
-        st.info(t("entry.no_checkpoints"))
-        return
+def show_grid(user, source: pd.DataFrame, day: dt.date) -> None:
+    """The day's grid, its reason, the check of unusual figures and the save."""
     keep_keystrokes()  # a figure typed straight after a click reaches its cell whole
     edited = grid(source, day)
     rows, positions = rows_to_save(source, edited)
@@ -176,13 +176,10 @@ def day_entry() -> None:
     reason = st.text_input(t("common.reason"), help=t("entry.reason_help"), key=f"entry_reason_{day}", max_chars=500,
                            persist_state=KEEP)
     confirmed = confirm_unusual(source, rows, names, day)
-    save_buttons(day, rows, positions, names, reason, confirmed)
-    not_reported(day)
-    if user.role in ("admin", "supervisor"):
-        delete_a_day(source, day)
+    save_buttons(user, day, rows, positions, names, reason, confirmed)
 
 
-def not_reported(day: dt.date) -> None:
+def not_reported(user, day: dt.date) -> None:
     missing = read(traffic.missing_reports, day, user)  # the checkpoints this account reports for
     if missing.empty:
         st.success(t("entry.all_reported", day=fmt.day(day)), icon=":material/check_circle:")
@@ -193,14 +190,20 @@ def not_reported(day: dt.date) -> None:
 
 # ---- supervisors: remove a wrong day's report ------------------------------------------------------
 
-def delete_a_day(source: pd.DataFrame, day: dt.date) -> None:
-    """A report saved for the wrong day (or a typo like 1920-02-25) is removed with a reason, audited."""
-    stray = read(entry.out_of_season_days, today)
+def delete_choices(source: pd.DataFrame, stray: pd.DataFrame, day: dt.date) -> dict:
+    """What may be removed: the day's saved reports and every report saved outside the season."""
     saved_today = source[source["version"].notna()]
     choices = {("day", int(r.site_id), day): (int(r.site_id), day, int(r.version), r.name)
                for r in saved_today.itertuples()}
     choices.update({("stray", int(r.site_id), r.day): (int(r.site_id), r.day, int(r.version), r.name)
                     for r in stray.itertuples()})
+    return choices
+
+
+def delete_a_day(user, source: pd.DataFrame, day: dt.date, today: dt.date) -> None:
+    """A report saved for the wrong day (or a typo like 1920-02-25) is removed with a reason, audited."""
+    stray = read(reports.out_of_season_days, today)
+    choices = delete_choices(source, stray, day)
     with st.expander(t("entry.delete.title", n=len(stray)) if len(stray) else t("entry.delete.title_plain"),
                      expanded=bool(len(stray))):
         if len(stray):
@@ -208,58 +211,71 @@ def delete_a_day(source: pd.DataFrame, day: dt.date) -> None:
         if not choices:
             st.caption(t("entry.delete.none", day=fmt.day(day)))
             return
-        label = lambda k: f"{fmt.day(choices[k][1])} · {choices[k][3]}"  # noqa: E731
-        picked = st.selectbox(t("entry.delete.pick"), list(choices), index=None, format_func=label,
-                              key="entry_delete_pick", placeholder=t("entry.delete.placeholder"))
-        reason = st.text_input(t("entry.delete.reason"), key="entry_delete_reason", max_chars=500, persist_state=KEEP)
-        box = st.container()
-        if st.button(t("entry.delete.button"), key="entry_delete", disabled=picked is None):
-            site_id, when, version, name = choices[picked]
-            done = saving.attempt(FORM + "_delete", lambda: entry.delete_checkpoint_day(
-                user.username, site_id, when, version, reason or None), box)
-            if done is not None:
-                st.session_state[FLASH] = t("entry.delete.done", day=fmt.day(when), name=show_errors.escape_markdown(name))
-                for key in ("entry_delete_pick", "entry_delete_reason"):
-                    st.session_state.pop(key, None)
-                reload_grid(day)
-                st.rerun()
+        delete_form(user, choices, day)
+
+
+def delete_form(user, choices: dict, day: dt.date) -> None:
+    label = lambda k: f"{fmt.day(choices[k][1])} · {choices[k][3]}"  # noqa: E731
+    picked = st.selectbox(t("entry.delete.pick"), list(choices), index=None, format_func=label,
+                          key="entry_delete_pick", placeholder=t("entry.delete.placeholder"))
+    reason = st.text_input(t("entry.delete.reason"), key="entry_delete_reason", max_chars=500, persist_state=KEEP)
+    box = st.container()
+    if not st.button(t("entry.delete.button"), key="entry_delete", disabled=picked is None):
+        return
+    site_id, when, version, name = choices[picked]
+    done = saving.attempt(FORM + "_delete", lambda: reports.delete_checkpoint_day(
+        user.username, site_id, when, version, reason or None), box)
+    if done is not None:
+        reload_grid(day)
+        entry.done(FLASH, t("entry.delete.done", day=fmt.day(when), name=show_errors.escape_markdown(name)), None,
+                   "entry_delete_pick", "entry_delete_reason")
 
 
 # ---- file upload -----------------------------------------------------------------------------------
 
-def upload() -> None:
+def upload(user, today: dt.date) -> None:
     st.divider()
     st.subheader(t("entry.upload"))
-    st.caption(t("entry.upload_help", mb=f"{entry.MAX_UPLOAD_BYTES / 1e6:g}", rows=f"{entry.MAX_UPLOAD_ROWS:,}"))
-    template = entry.upload_template(lang()).to_csv(index=False).encode("utf-8-sig")  # BOM: Excel reads UTF-8
+    st.caption(t("entry.upload_help", mb=f"{reports.MAX_UPLOAD_BYTES / 1e6:g}", rows=f"{reports.MAX_UPLOAD_ROWS:,}"))
+    template = reports.upload_template(lang()).to_csv(index=False).encode("utf-8-sig")  # BOM: Excel reads UTF-8
     st.download_button(t("entry.template"), template, file_name="checkpoint_daily_template.csv", mime="text/csv")
     uploaded = st.file_uploader(t("entry.upload"), type=["csv", "xlsx"], key="entry_file", on_change=clear_flash,
                                 label_visibility="collapsed")
     if uploaded is None:
         return
+    checked = checked_file(user, uploaded, today)
+    if checked is not None:
+        save_file(user, checked, today)
+
+
+def checked_file(user, uploaded, today: dt.date) -> list[dict] | None:
+    """The file's rows, checked; None (and what is wrong) when they cannot be saved."""
     try:
-        frame = entry.read_upload(uploaded.name, uploaded.getvalue())
+        frame = reports.read_upload(uploaded.name, uploaded.getvalue())
         bar = st.progress(0.0, text=t("entry.file_checking"))
-        checked = entry.check_upload(frame, user, today=today,
-                                     progress=lambda share: bar.progress(share, text=t("entry.file_checking")))
+        checked = reports.check_upload(frame, user, today=today,
+                                       progress=lambda share: bar.progress(share, text=t("entry.file_checking")))
         bar.empty()
     except ValidationError as error:
         file_errors(error)
-        return
+        return None
+    return checked
+
+
+def save_file(user, checked: list[dict], today: dt.date) -> None:
     st.success(t("entry.file_ok", n=len(checked)))
     file_reason = st.text_input(t("entry.file_reason"), key="entry_file_reason", max_chars=500, persist_state=KEEP)
     box = st.container()
     pressed = st.button(t("entry.file_save"), type="primary", key="entry_file_save")
     saving.unsaved_notice(FORM + "_file", box, saving_now=pressed)
-    if pressed:
-        summary = saving.attempt(FORM + "_file", lambda: entry.save_upload(
-            user.username, checked, reason=file_reason or None, today=today), box)
-        if summary is not None:
-            st.session_state[FLASH] = t("entry.saved", **summary)
-            st.session_state.pop("entry_file_reason", None)
-            for day in {row["day"] for row in checked}:
-                reload_grid(day)
-            st.rerun()
+    if not pressed:
+        return
+    summary = saving.attempt(FORM + "_file", lambda: reports.save_upload(
+        user.username, checked, reason=file_reason or None, today=today), box)
+    if summary is not None:
+        for day in {row["day"] for row in checked}:
+            reload_grid(day)
+        entry.done(FLASH, t("entry.saved", **summary), None, "entry_file_reason")
 
 
 def file_errors(error: ValidationError) -> None:
@@ -277,7 +293,21 @@ def file_errors(error: ValidationError) -> None:
                      column_config={"row": t("col.row"), "column": t("col.column"), "message": t("col.message")})
 
 
-st.title(t("entry.title"))
-st.caption(t("entry.intro"))
-day_entry()
-upload()
+def main() -> None:
+    user = entry.title("entry.title", intro_key="entry.intro")
+    filters, days = st.session_state["filters"], entry.days()
+    day = settings(user, filters.end, days)
+    entry.kept_flash(FLASH)
+    source = load(user, day)
+    if source.empty:
+        st.info(t("entry.no_checkpoints"))
+    else:
+        show_grid(user, source, day)
+        not_reported(user, day)
+        if user.role in SUPERVISORS:
+            delete_a_day(user, source, day, days.today)
+    upload(user, days.today)
+
+
+if __name__ == "__main__":
+    main()

@@ -180,3 +180,28 @@ def pytest_terminal_summary(terminalreporter):
         line += f", {counts['skipped']} skipped" + ("" if PG_AVAILABLE else ": no server answered")
     terminalreporter.write_sep("=", line, red=bool(counts["failed"] or (counts["skipped"] and not PG_AVAILABLE)),
                                green=not counts["failed"] and not counts["skipped"], bold=True)
+
+
+# ---- a page test's language ---------------------------------------------------------------------
+
+def _session_language(monkeypatch, request) -> str:
+    """The test's language (indirect parametrisation), also where AppTest calls a widget's
+    format_func between runs, outside the script, where ui.i18n cannot read the session's language
+    and would answer Chinese (and then not find the English label it is looking for)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from ui import i18n
+
+    in_session = i18n.lang
+    monkeypatch.setattr(i18n, "lang", lambda: in_session() if get_script_run_ctx() else request.param)
+    return request.param
+
+
+@pytest.fixture
+def language(monkeypatch, request):
+    return _session_language(monkeypatch, request)
+
+
+@pytest.fixture(name="lang")
+def page_lang(monkeypatch, request):
+    return _session_language(monkeypatch, request)

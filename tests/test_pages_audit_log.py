@@ -25,18 +25,6 @@ IDENTIFIER = re.compile(r"\b(insert|update|correct|delete|checkpoint_day|app_use
                         r"[a-z]+_[a-z_]+)\b|[{}\"]|\bNone\b|\bnan\b|\bNaN\b|\bNaT\b")
 
 
-@pytest.fixture
-def lang(monkeypatch, request):
-    """The test's language, also where AppTest calls a format_func between runs (as other page tests do)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    from ui import i18n
-
-    in_session = i18n.lang
-    monkeypatch.setattr(i18n, "lang", lambda: in_session() if get_script_run_ctx() else request.param)
-    return request.param
-
-
 def some_changes(engine) -> int:
     """A correction with a reason, an account disabled, a key created, a due time and a threshold set."""
     site_id, _, _ = correct_vehicles(engine)  # 中古线西关卡口 2020-02-20 vehicles +11, by the supervisor

@@ -28,19 +28,6 @@ LABELS = {  # what each language calls the tiles and the statuses
 }
 
 
-@pytest.fixture
-def lang(monkeypatch, request):
-    """The test's language, also where AppTest itself calls a widget's format_func between runs (outside
-    the script, ui.i18n cannot read the session's language): as tests/test_smoke_pages.py does."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    from ui import i18n
-
-    in_session = i18n.lang
-    monkeypatch.setattr(i18n, "lang", lambda: in_session() if get_script_run_ctx() else request.param)
-    return request.param
-
-
 def open_page(user: str, lang: str):
     at = signed_in(user, query={"lang": "en"} if lang == "en" else None)
     at.session_state["lang"] = lang  # AppTest drops app.py's language switch on a page switch

@@ -21,17 +21,6 @@ PAGES = ["pages/traffic.py", "pages/reopening.py", "pages/shops.py", "pages/cove
          "pages/survey_entry.py", "pages/inspection_entry.py", "pages/admin.py", "pages/audit_log.py"]
 
 
-@pytest.fixture
-def language(monkeypatch, request):
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    from ui import i18n
-
-    in_session = i18n.lang
-    monkeypatch.setattr(i18n, "lang", lambda: in_session() if get_script_run_ctx() else request.param)
-    return request.param
-
-
 def _missing(value) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True

@@ -15,17 +15,6 @@ from ui.grids import PADDING, header_room, text_px
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-@pytest.fixture
-def language(monkeypatch, request):
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    from ui import i18n
-
-    in_session = i18n.lang
-    monkeypatch.setattr(i18n, "lang", lambda: in_session() if get_script_run_ctx() else request.param)
-    return request.param
-
-
 def open_page(path: str, language: str, user: str = "supervisor"):
     at = signed_in(user, query={"lang": "en"} if language == "en" else None)
     at.session_state["lang"] = language

@@ -24,20 +24,6 @@ def registered_pages() -> list[tuple[str, frozenset[str]]]:
 PAGES = registered_pages()
 
 
-@pytest.fixture
-def language(monkeypatch, request):
-    """The test's language, also for AppTest's own use of a widget's format_func: AppTest calls it
-    between runs, outside the script, where ui.i18n cannot read the session's language and would
-    answer Chinese (and then not find the English label it is looking for)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    from ui import i18n
-
-    in_session = i18n.lang
-    monkeypatch.setattr(i18n, "lang", lambda: in_session() if get_script_run_ctx() else request.param)
-    return request.param
-
-
 def problems(at, where: str) -> list[str]:
     """What a person would see go wrong: an exception, or an error box, on the page."""
     found = [f"{where}: exception {e.message[:300]!r}" for e in at.exception]

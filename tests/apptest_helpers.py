@@ -34,6 +34,16 @@ def signed_in(username: str, page: str | None = None, query: dict | None = None,
     return at
 
 
+
+def open_in(username: str, page: str, lang: str) -> AppTest:
+    """`page` as `username` in `lang`, drawn without an exception or an error box."""
+    at = signed_in(username, query={"lang": "en"} if lang == "en" else None)
+    at.session_state["lang"] = lang  # AppTest drops app.py's language switch on a page switch
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
 def metric(at: AppTest, label: str) -> str:
     """The shown value of the metric tile whose label is `label`."""
     for element in at.metric:

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from data_access import audit, auth, clock, completeness, reopening, territory
-from tests.apptest_helpers import signed_in, texts
+from tests.apptest_helpers import open_in, texts
 from tests.test_audit_changes import correct_vehicles
 from ui import audit_view
 from ui.text.audit import TEXT as AUDIT_TEXT
@@ -38,12 +38,7 @@ def some_changes(engine) -> int:
 
 
 def open_log(lang: str, user: str = "admin"):
-    at = signed_in(user, query={"lang": "en"} if lang == "en" else None)
-    at.session_state["lang"] = lang
-    at.switch_page(AUDIT).run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return open_in(user, AUDIT, lang)
 
 
 def table(at):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from data_access import clock, traffic_entry
 from data_access.models import AuditLog, CheckpointDay, Site, WorkZone
-from tests.apptest_helpers import metric, signed_in, texts
+from tests.apptest_helpers import metric, open_in, signed_in, texts
 
 PAGE = "pages/completeness.py"
 ENTRY = "pages/traffic_entry.py"
@@ -29,12 +29,7 @@ LABELS = {  # what each language calls the tiles and the statuses
 
 
 def open_page(user: str, lang: str):
-    at = signed_in(user, query={"lang": "en"} if lang == "en" else None)
-    at.session_state["lang"] = lang  # AppTest drops app.py's language switch on a page switch
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return open_in(user, PAGE, lang)
 
 
 def site_table(at):

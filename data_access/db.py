@@ -17,8 +17,8 @@ import pandas as pd
 from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.orm import Session
 
+from . import versions
 from .errors import SaveFailed
-from .models import DataVersion
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "dashboard.db"
@@ -78,11 +78,15 @@ def _make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS})
         _tune_sqlite(engine)
+        versions.watch(engine)
         return engine
     options = (f"-c lock_timeout={LOCK_WAIT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS} "
                f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_TIMEOUT_MS}")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         connect_args={"connect_timeout": 5, "application_name": APPLICATION_NAME, "options": options})
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                           connect_args={"connect_timeout": 5, "application_name": APPLICATION_NAME,
+                                         "options": options})
+    versions.watch(engine)
+    return engine
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -130,16 +134,17 @@ def read_frame(query, engine: Engine | None = None, dtype=None) -> pd.DataFrame:
 def write_session(engine: Engine | None = None) -> Iterator[Session]:
     """One write transaction: everything inside commits together or not at all.
 
-    It also bumps the data version, so every app server's read cache sees the write at once.
-    A write the database does not commit (busy, disk full, out of reach) raises SaveFailed.
+    Just before it commits it bumps the version of each line whose tables it wrote, so every app
+    server's read caches of those lines (and only those) see the write at once. A write the database does not commit (busy, disk full, out of reach) raises SaveFailed.
     """
     engine = engine or get_engine()
     try:
-        with engine.connect().execution_options(sqlite_immediate=True) as conn:
+        with engine.connect().execution_options(sqlite_immediate=True) as conn, versions.tracking_writes(conn) as written:
             with Session(bind=conn, expire_on_commit=False) as session:
                 with session.begin():
                     yield session
-                    bump_data_version(session)
+                    session.flush()
+                    versions.bump(session, written)
     except exc.IntegrityError:
         raise  # a constraint the caller turns into a refusal of its own (a conflict, a duplicate)
     except (exc.OperationalError, exc.InterfaceError, exc.DataError, exc.DBAPIError) as error:
@@ -176,14 +181,17 @@ def failure_kind(error: BaseException) -> str:
     return "unreachable" if isinstance(error, (exc.OperationalError, exc.InterfaceError)) else "rejected"
 
 
-def bump_data_version(session: Session) -> None:
-    result = session.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1))
-    if result.rowcount == 0:
-        session.add(DataVersion(id=1, version=1))
+def bump_all_lines(session_or_connection) -> None:
+    """After a bulk load that bypassed write_session (benchmarks, restores): every cache is stale."""
+    versions.bump(session_or_connection, versions.LINES)
+
+
+def line_versions(engine: Engine | None = None) -> dict[str, int]:
+    """Every line's version (one small table): read once per page run to key the caches."""
+    with read_connection(engine) as conn:
+        return versions.current(conn)
 
 
 def data_version(engine: Engine | None = None) -> int:
-    """Cheap (one row by primary key): read on every rerun to key the caches."""
-    with read_connection(engine) as conn:
-        value = conn.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar()
-    return int(value or 0)
+    """The sum of the line versions: it grows with every committed write to any line."""
+    return sum(line_versions(engine).values())

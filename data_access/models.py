@@ -440,9 +440,10 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-class DataVersion(Base):
-    """One row, bumped by every write in the same transaction: the key of every read cache."""
+class LineVersion(Base):
+    """One row per line of work (traffic, shops, ...), bumped by every write to that line in the same
+    transaction: the key of the read caches that read it (data_access/versions.py)."""
 
-    __tablename__ = "data_version"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __tablename__ = "line_version"
+    line: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)

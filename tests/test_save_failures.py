@@ -96,11 +96,10 @@ def full_disk(tmp_path):
 
 def _fill(folder) -> None:
     """Write zeros until the file system says no more."""
-    with open(folder / "filler", "wb") as filler:
+    with open(folder / "filler", "wb", buffering=0) as filler:  # unbuffered: closing it has nothing left to fail on
         try:
             while True:
                 filler.write(b"\0" * 65536)
-                filler.flush()
         except OSError:
             pass
 

@@ -1,4 +1,4 @@
-"""ui/data.py, the one read-and-cache path: one data version per load, and one spec cache for every chart."""
+"""ui/data.py, the one read-and-cache path: one read of the line versions per load, and one spec cache for every chart."""
 from __future__ import annotations
 
 import json
@@ -12,10 +12,10 @@ from ui.charts import inspections as inspection_charts
 from ui.i18n import t
 
 
-def test_a_load_reads_the_data_version_once(engine, monkeypatch):
+def test_a_load_reads_the_line_versions_once(engine, monkeypatch):
     asked = []
-    real = db.data_version
-    monkeypatch.setattr(db, "data_version", lambda *a, **k: asked.append(1) or real(*a, **k))
+    real = db.line_versions
+    monkeypatch.setattr(db, "line_versions", lambda *a, **k: asked.append(1) or real(*a, **k))
     with data.one_version():
         data.read(territory.zones)
         data.read(territory.dataset_kind)
@@ -27,8 +27,8 @@ def test_a_load_reads_the_data_version_once(engine, monkeypatch):
 def test_a_write_shows_in_the_next_read(engine):
     before = data.read(territory.zones)
     with db.write_session() as session:
-        db.bump_data_version(session)  # what every write does
-    assert data.data_version() == db.data_version()
+        db.bump_all_lines(session)
+    assert data.line_versions() == db.line_versions()
     assert data.read(territory.zones).equals(before)  # read again under the new version: the same rows
 
 

@@ -1,9 +1,10 @@
 """The one read-and-cache path: every data_access read and every chart spec goes through here.
 
-Both are keyed on the database's data version. Any write bumps it in the same transaction, so
-every app server (each with its own cache) serves fresh figures on its next rerun, and an
-unchanged database costs one tiny query: once per page run when the page loads its data inside
-`one_version()`, else once per call.
+Both are keyed on the versions of the lines of work the read touches (data_access/versions.py).
+A write bumps the versions of the lines it wrote in the same transaction, so every app server
+(each with its own cache) serves fresh figures of those lines on its next rerun and keeps the
+rest: a shop save does not rebuild the traffic charts. An unchanged database costs one tiny
+query: once per page run when the page loads its data inside `one_version()`, else once per call.
 """
 from __future__ import annotations
 
@@ -16,41 +17,67 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from data_access import db
+from data_access import db, versions
 from ui.i18n import lang
 
 _FUNCTION = "__function__"
-_pinned_version: contextvars.ContextVar[int | None] = contextvars.ContextVar("pinned_data_version", default=None)
+_NOTHING = object()
+_pinned: contextvars.ContextVar[dict | None] = contextvars.ContextVar("pinned_line_versions", default=None)
+# A value just computed outside the cache, for _cached_call to store instead of computing it again.
+_given: contextvars.ContextVar = contextvars.ContextVar("given_result", default=_NOTHING)
+_learned = versions.Learned()
 
 
 @contextlib.contextmanager
 def one_version() -> Iterator[None]:
-    """Reads and chart specs inside share one data version: a page's load() reads it once, not once
-    per panel. Only for reading: a write inside would not be seen by the reads after it."""
-    token = _pinned_version.set(db.data_version())
+    """Reads and chart specs inside share one set of line versions: a page's load() reads them once,
+    not once per panel. Only for reading: a write inside would not be seen by the reads after it."""
+    token = _pinned.set(db.line_versions())
     try:
         yield
     finally:
-        _pinned_version.reset(token)
+        _pinned.reset(token)
 
 
-def data_version() -> int:
-    pinned = _pinned_version.get()
-    return db.data_version() if pinned is None else pinned
+def line_versions() -> dict[str, int]:
+    pinned = _pinned.get()
+    return db.line_versions() if pinned is None else pinned
 
 
 def _function(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
+def _run(module: str, name: str, args: tuple, kwargs: dict):
+    """Call a read and learn which lines it read."""
+    with versions.recording() as lines:
+        value = _function(module, name)(*args, **kwargs)
+    _learned.add((module, name), lines)
+    return value
+
+
 @st.cache_data(max_entries=1000, show_spinner=False)
-def _cached_call(module: str, name: str, version: int, url: str, args: tuple, kwargs: dict):
-    return _function(module, name)(*args, **kwargs)
+def _cached_call(module: str, name: str, lines_key: tuple, url: str, args: tuple, kwargs: dict):
+    given = _given.get()
+    return _run(module, name, args, kwargs) if given is _NOTHING else given
+
+
+def _lines_key(module: str, name: str) -> tuple:
+    return versions.key_of(_learned.lines((module, name)), line_versions())
 
 
 def read(fn: Callable, *args, **kwargs):
-    """fn(*args, **kwargs), cached until the next write to the database."""
-    return _cached_call(fn.__module__, fn.__name__, data_version(), db.database_url(), args, kwargs)
+    """fn(*args, **kwargs), cached until the next write to a line it reads."""
+    module, name, url = fn.__module__, fn.__name__, db.database_url()
+    if _learned.lines((module, name)) is None:
+        # Its first run in this process: run it to learn its lines, then file the result under them.
+        value = _run(module, name, args, kwargs)
+        token = _given.set(value)
+        try:
+            return _cached_call(module, name, _lines_key(module, name), url, args, kwargs)
+        finally:
+            _given.reset(token)
+    return _cached_call(module, name, _lines_key(module, name), url, args, kwargs)
 
 
 def _arrow_bytes(rows):
@@ -82,9 +109,9 @@ def _from_name(value):
 
 
 @st.cache_data(max_entries=500, show_spinner=False)
-def _cached_spec(chart_module: str, chart_name: str, read_module: str, read_name: str, version: int, url: str,
+def _cached_spec(chart_module: str, chart_name: str, read_module: str, read_name: str, lines_key: tuple, url: str,
                  language: str, read_args: tuple, chart_kwargs: dict, wall: bool) -> dict:
-    data = _cached_call(read_module, read_name, version, url, read_args, {})
+    data = _cached_call(read_module, read_name, lines_key, url, read_args, {})
     chart = _function(chart_module, chart_name)(data, **{k: _from_name(v) for k, v in chart_kwargs.items()})
     if wall:
         from ui.charts.theme import on_wall
@@ -101,11 +128,12 @@ def chart_spec(chart_fn: Callable, read_fn: Callable, read_args: tuple = (), wal
     """The Vega-Lite spec of chart_fn(read_fn(*read_args), **chart_kwargs), for st.vega_lite_chart.
 
     Building and schema-checking an Altair chart costs more than the rest of a rerun, so the spec
-    is cached like the data it draws: until the next write to the database. chart_kwargs are part
+    is cached like the data it draws: until the next write to a line it reads. chart_kwargs are part
     of the key, so they must be hashable values (texts, dicts, tuples) or module-level functions
     such as ui.i18n.t, which go by name (a lambda is refused: it could not be found again); the
     language is part of the key too. `wall`: restyled for the dark wall (ui.charts.theme.on_wall).
     """
+    read(read_fn, *read_args)  # learns the lines it reads on its first run; a cache hit after that
     return _cached_spec(chart_fn.__module__, chart_fn.__name__, read_fn.__module__, read_fn.__name__,
-                        data_version(), db.database_url(), lang(), tuple(read_args),
+                        _lines_key(read_fn.__module__, read_fn.__name__), db.database_url(), lang(), tuple(read_args),
                         {k: _by_name(v) for k, v in chart_kwargs.items()}, wall)

@@ -1,0 +1,155 @@
+"""One data version per line of work, so a save invalidates only the caches that read what it wrote.
+
+A write transaction notes the tables its statements write (INSERT, UPDATE, DELETE) and, just before
+it commits, bumps the version of each of their lines: a shop save moves "shops" and nothing else, so
+the traffic pages keep their caches, and on PostgreSQL two clerks saving different lines never wait
+for the same version row.
+
+A cached read is keyed on the versions of the lines it has been seen to read. Which tables a read
+touches is learned, not declared: the first run of a read records the tables its SQL names, and the
+set only grows. A lookup made while the set is still smaller than a read's real needs stores its
+entry under a key no later lookup asks for (the key names the lines it covers), so a learned set can
+cost an extra run but never serve a stale figure. (A read's first run in a process is stored under
+the key its own run learned, so learning costs nothing.) A statement naming no known table (raw SQL) counts
+as reading, or writing, every line.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+import threading
+from typing import Iterable, Iterator
+
+from sqlalchemy import Connection, Engine, event, insert, select, update
+from sqlalchemy.orm import Session
+
+from .models import LineVersion
+
+LINE_OF_TABLE = {
+    "work_zone": "territory", "site": "territory",
+    "checkpoint_day": "traffic",
+    "enterprise": "reopening", "reopening_step": "reopening",
+    "shop": "shops",
+    "survey_round": "survey",
+    "inspection": "inspections", "finding": "inspections",
+    "supply_item": "logistics", "supply_movement": "logistics", "meal_day": "logistics", "donation": "logistics",
+    "app_user": "accounts", "user_scope": "accounts", "display_key": "accounts",
+    "user_session": "sessions", "sign_in_attempt": "sessions",
+    "setting": "settings",
+}
+# Written by every save, or bookkeeping: no line of their own. A read of the audit log depends on
+# every line instead (each audited save moves the line it wrote), which is what makes it fresh.
+UNVERSIONED = {"audit_log", "line_version", "alembic_version"}
+LINES = tuple(sorted(set(LINE_OF_TABLE.values())))
+ALL = frozenset(LINES)
+
+_TABLE_NAMES = re.compile(r'\b(' + "|".join(sorted(LINE_OF_TABLE, key=len, reverse=True)
+                                            + sorted(UNVERSIONED)) + r')\b')
+_WRITE_TARGET = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_CHANGES = re.compile(r'\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+"?\w+"?\s+SET\b', re.IGNORECASE)
+# Statements that read no table and change none: transaction control and connection settings.
+_NO_DATA = ("pragma", "savepoint", "release", "rollback", "begin", "commit", "show", "set ")
+
+_reading: contextvars.ContextVar[set | None] = contextvars.ContextVar("lines_read", default=None)
+_WRITTEN = "lines_written"
+
+
+def lines_of(statement: str) -> set[str]:
+    """The lines whose tables a statement names; every line for SQL that names no table we know."""
+    tables = set(_TABLE_NAMES.findall(statement))
+    if not tables:
+        return set() if statement.lstrip()[:10].lower().startswith(_NO_DATA) else set(ALL)
+    if "audit_log" in tables:  # every audited save writes it: it changes with every line
+        return set(ALL)
+    return {LINE_OF_TABLE[name] for name in tables if name in LINE_OF_TABLE}
+
+
+def lines_written(statement: str) -> set[str]:
+    """The line a data-changing statement writes; none for a read; every line if the target is unknown."""
+    head = statement.lstrip()[:10].lower()
+    if head.startswith(_NO_DATA + ("select",)) or (head.startswith("with") and not _CHANGES.search(statement)):
+        return set()
+    if head.startswith("with"):  # a data-changing CTE: whatever it names
+        return lines_of(statement)
+    target = _WRITE_TARGET.match(statement)
+    if target is None:
+        return set(ALL)
+    name = target.group(1).lower()
+    if name in UNVERSIONED:
+        return set()
+    line = LINE_OF_TABLE.get(name)
+    return {line} if line else set(ALL)
+
+
+def watch(engine: Engine) -> None:
+    """Note, per statement, the lines read (inside `recording`) and written (inside a write session)."""
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _parameters, _context, _executemany):
+        reading = _reading.get()
+        if reading is not None:
+            reading |= lines_of(statement)
+        written = conn.info.get(_WRITTEN)
+        if written is not None:
+            written |= lines_written(statement)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[set[str]]:
+    """Collect the lines every statement run inside reads (nested recordings all collect)."""
+    outer = _reading.get()
+    lines: set[str] = set()
+    token = _reading.set(lines)
+    try:
+        yield lines
+    finally:
+        _reading.reset(token)
+        if outer is not None:
+            outer |= lines
+
+
+@contextlib.contextmanager
+def tracking_writes(conn: Connection) -> Iterator[set[str]]:
+    """Collect the lines the statements run on this connection write."""
+    conn.info[_WRITTEN] = written = set()
+    try:
+        yield written
+    finally:
+        conn.info.pop(_WRITTEN, None)
+
+
+def bump(session: Session, lines: Iterable[str]) -> None:
+    """Move each line's version on, in one order (two writers never wait for each other crosswise)."""
+    for line in sorted(set(lines)):
+        done = session.execute(update(LineVersion).where(LineVersion.line == line)
+                               .values(version=LineVersion.version + 1))
+        if done.rowcount == 0:  # a line newer than the database's migrations
+            session.execute(insert(LineVersion).values(line=line, version=1))
+
+
+def current(conn: Connection) -> dict[str, int]:
+    """Every line's version: one small table, read once per page run."""
+    found = dict(conn.execute(select(LineVersion.line, LineVersion.version)).all())
+    return {line: int(found.get(line, 0)) for line in LINES}
+
+
+class Learned:
+    """Which lines each cached read has been seen to read, per process; grows, never shrinks."""
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, str], frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    def lines(self, key: tuple[str, str]) -> frozenset[str] | None:
+        """None for a read not yet run in this process."""
+        return self._lines.get(key)
+
+    def add(self, key: tuple[str, str], lines: set[str]) -> None:
+        with self._lock:
+            known = self._lines.get(key)
+            self._lines[key] = frozenset(lines) if known is None else known | lines
+
+
+def key_of(lines: frozenset[str], versions: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """A cache key that names the lines it covers and their versions."""
+    return tuple((line, versions.get(line, 0)) for line in sorted(lines))

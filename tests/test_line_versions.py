@@ -195,3 +195,11 @@ def test_a_read_of_the_audit_log_sees_every_line_s_save(engine, territory):
     _add_shop(engine, "四店")  # a save that writes no audit row still moves a line: the read reruns
     save_checkpoint_days("super1", TODAY, [day_row(_checkpoint(engine))], today=TODAY)
     assert data.read(audit_rows) > first and runs["audit_rows"] == 2
+
+
+def test_every_table_has_a_line_or_is_named_as_having_none():
+    from data_access.models import Base
+
+    tables = set(Base.metadata.tables)
+    assert tables - set(versions.LINE_OF_TABLE) - versions.UNVERSIONED == set()
+    assert set(versions.LINE_OF_TABLE) - tables == set()  # no stale names either

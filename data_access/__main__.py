@@ -171,6 +171,7 @@ def cmd_import(args) -> str:
     frame = traffic_entry.read_upload(path.name, path.read_bytes())
     rows = traffic_entry.check_upload(frame, actor, today=today)
     summary = traffic_entry.save_upload(actor.username, rows, reason=args.reason, today=today)
+    schema.refresh_statistics()  # an import may be a season's worth of rows: the planner should know
     days = sorted({row["day"] for row in rows})
     span = days[0].isoformat() + ("" if len(days) == 1 else f" to {days[-1].isoformat()}")
     return (f"{path.name}: {len(rows)} rows for {span} saved as {actor.username}: {summary['inserted']} new, "

@@ -932,6 +932,9 @@ def load_demo(engine=None) -> str:
             audit(session, LOADER, "load_demo", "setting", None, None, {"rows": counts})
     except _AlreadyLoaded:
         return "already"
+    from .schema import refresh_statistics
+
+    refresh_statistics(engine)  # a bulk load: the planner's statistics are stale now
     return "loaded"
 
 

@@ -107,6 +107,7 @@ class Site(Base):
         CheckConstraint("report_due_minutes IS NULL OR report_due_minutes BETWEEN 0 AND 10080",
                         name="report_due_minutes"),
         Index("ix_site_zone_kind", "zone_id", "kind"),
+        Index("ix_site_parent_site_id", "parent_site_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -146,6 +147,8 @@ class CheckpointDay(Versioned, Base):
             name="counts",
         ),
         Index("ix_checkpoint_day_day", "day"),
+        # a checkpoint's figures over a range from the index alone (traffic.by_checkpoint, daily_by_checkpoint)
+        Index("ix_checkpoint_day_site_figures", "site_id", "day", "vehicles", "persons"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
@@ -215,6 +218,7 @@ class Shop(KeptPerZone, Versioned, Base):
         one_of("category", SHOP_CATEGORIES),
         CheckConstraint("staff >= 0 AND staff_from_outside >= 0 AND staff_from_outside <= staff", name="staff"),
         Index("ix_shop_zone_category", "zone_id", "category"),
+        Index("ix_shop_status_since", "status_since"),
     )
     category: Mapped[str] = mapped_column(String(16))
     is_open: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -235,6 +239,7 @@ class SurveyRound(Versioned, Base):
             "AND utility_checked >= 0 AND lit_at_night >= 0",
             name="counts",
         ),
+        Index("ix_survey_round_day", "day"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
@@ -253,7 +258,7 @@ class Inspection(Base):
     """A discipline-committee visit to a duty point (checkpoint or compound): the four checks."""
 
     __tablename__ = "inspection"
-    __table_args__ = (Index("ix_inspection_site_day", "site_id", "day"),)
+    __table_args__ = (Index("ix_inspection_site_day", "site_id", "day"), Index("ix_inspection_day", "day"))
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     day: Mapped[dt.date] = mapped_column(Date)
@@ -269,7 +274,11 @@ class Inspection(Base):
 
 class Finding(Versioned, Base):
     __tablename__ = "finding"
-    __table_args__ = (Index("ix_finding_open", "fixed_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_finding_open", "fixed_on", "due_on"),
+        Index("ix_finding_site_id", "site_id"),
+        Index("ix_finding_inspection_id", "inspection_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
@@ -353,7 +362,10 @@ class UserScope(Base):
     """Where a clerk may write: a whole work zone, or one site."""
 
     __tablename__ = "user_scope"
-    __table_args__ = (CheckConstraint("(zone_id IS NULL) <> (site_id IS NULL)", name="one_target"),)
+    __table_args__ = (
+        CheckConstraint("(zone_id IS NULL) <> (site_id IS NULL)", name="one_target"),
+        Index("ix_user_scope_user_id", "user_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))
@@ -420,7 +432,13 @@ class SignInAttempt(Base):
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_table_row", "table_name", "row_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_table_row", "table_name", "row_id"),
+        # the audit log page's filters: days, a user, a line of work (its tables)
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_username_at", "username", "at"),
+        Index("ix_audit_log_table_name_at", "table_name", "at"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     username: Mapped[str] = mapped_column(String(64))

@@ -18,6 +18,7 @@ import re
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from . import scope
 from .audit import audit, row_values
@@ -62,18 +63,15 @@ def _area_scope(query, zone_id: int | None, site_id: int | None, kinds=AREA_KIND
 
 
 def _latest_rounds(end: dt.date):
-    """Each site's latest round dated on or before `end` (the "as of" rule)."""
-    latest = (
-        select(SurveyRound.site_id, func.max(SurveyRound.round_no).label("round_no"))
-        .where(SurveyRound.day <= end)
-        .group_by(SurveyRound.site_id)
-        .subquery("latest")
-    )
-    return (
-        select(SurveyRound)
-        .join(latest, and_(latest.c.site_id == SurveyRound.site_id, latest.c.round_no == SurveyRound.round_no))
-        .subquery("last_round")
-    )
+    """Each site's latest round dated on or before `end` (the "as of" rule).
+
+    The highest round number is looked up per round through the (site_id, round_no) index: a
+    grouped subquery joined instead is, on SQLite, scanned once for every site (2,000 sites x
+    2,000 rows at city scale)."""
+    earlier = aliased(SurveyRound)
+    latest = (select(func.max(earlier.round_no)).where(earlier.site_id == SurveyRound.site_id, earlier.day <= end)
+              .scalar_subquery())
+    return select(SurveyRound).where(SurveyRound.round_no == latest).subquery("last_round")
 
 
 def _coverage(reached, known):

@@ -531,7 +531,8 @@ def machine() -> dict:
 
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mib": memory, "python": platform.python_version(),
             "streamlit": streamlit.__version__, "sqlite": sqlite3.sqlite_version, "os": platform.platform(),
-            "date": dt.datetime.now().isoformat(timespec="minutes")}
+            "date": dt.datetime.now().isoformat(timespec="minutes"),
+            "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg())}
 
 
 def postgres_version() -> str:
@@ -749,7 +750,9 @@ def main() -> None:
     report["checks"], report["final"] = checks, final
     report["seconds"] = time.perf_counter() - started
     print_goals(checks, final)
-    print(f"(whole run {report['seconds'] / 60:.1f} min)")
+    report["load_average_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"(whole run {report['seconds'] / 60:.1f} min; load average at the end {report['load_average_end']}, "
+          f"at the start {report['machine']['load_average']}: other work on the machine makes times swing)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

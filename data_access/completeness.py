@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, null, or_, select
 
 from . import clock, territory
 from .audit import audit
@@ -52,32 +52,48 @@ def _status(reported_at, due: dt.datetime, now: dt.datetime) -> str:
     return "overdue" if now > due else "pending"
 
 
+STATUS_COLUMNS = ["site_id", "name", "zone_id", "zone", "due_at", "reported_at", "status", "late_minutes",
+                  "responsible"]
+
+
 def day_status(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
     """One row per expected site for `day`: due time, when it reported, status, minutes late, who answers."""
     now = now or clock.now(engine)
-    season = territory.season_start(engine)
+    if day < territory.season_start(engine):
+        return pd.DataFrame([], columns=STATUS_COLUMNS)
     expected = _expected(filters, day, day).subquery("expected")
-    query = (select(expected, CheckpointDay.reported_at)
+    query = (select(*_site_columns(expected), CheckpointDay.reported_at)
              .outerjoin(CheckpointDay, and_(CheckpointDay.site_id == expected.c.site_id, CheckpointDay.day == day))
              .order_by(expected.c.zone, expected.c.name))
     with read_connection(engine) as conn:
-        rows = conn.execute(query).mappings().all()
-        clerks = _clerks(conn)
-    records = []
-    for row in rows:
-        if day < season or (row["reporting_from"] and row["reporting_from"] > day):
+        rows = conn.execute(query).all()
+        responsible = _Responsible(_clerks(conn))
+    return pd.DataFrame(list(_status_rows(day, rows, now, responsible)), columns=STATUS_COLUMNS)
+
+
+def _site_columns(expected):
+    return (expected.c.site_id, expected.c.name, expected.c.zone_id, expected.c.zone, expected.c.lead_cadre,
+            expected.c.reporting_from, expected.c.due_minutes)
+
+
+def _status_rows(day: dt.date, rows, now: dt.datetime, responsible):
+    """day_status's rows (STATUS_COLUMNS) from (site_id, name, zone_id, zone, lead_cadre, reporting_from,
+    due_minutes, reported_at) rows; `responsible` None leaves who answers out (counting needs no names)."""
+    midnight, dues = clock.local_midnight(day), {}
+    for site_id, name, zone_id, zone, lead_cadre, reporting_from, minutes, reported_at in rows:
+        if reporting_from and reporting_from > day:
             continue
-        due = due_at(day, row["due_minutes"])
-        status = _status(row["reported_at"], due, now)
-        late_by = (clock.as_utc(row["reported_at"]) if row["reported_at"] else now) - due
-        records.append({
-            "site_id": row["site_id"], "name": row["name"], "zone_id": row["zone_id"], "zone": row["zone"],
-            "due_at": due, "reported_at": clock.as_utc(row["reported_at"]), "status": status,
-            "late_minutes": max(0, int(late_by.total_seconds() // 60)) if status in ("late", "overdue") else 0,
-            "responsible": _responsible(clerks, row["site_id"], row["zone_id"], row["lead_cadre"]),
-        })
-    return pd.DataFrame(records, columns=["site_id", "name", "zone_id", "zone", "due_at", "reported_at", "status",
-                                          "late_minutes", "responsible"])
+        due = dues.get(minutes)
+        if due is None:
+            due = dues[minutes] = midnight + dt.timedelta(minutes=int(minutes))
+        reported = clock.as_utc(reported_at)
+        if reported is not None:
+            status = "on_time" if reported <= due else "late"
+        else:
+            status = "overdue" if now > due else "pending"
+        late = max(0, int(((reported or now) - due).total_seconds() // 60)) if status in ("late", "overdue") else 0
+        yield (site_id, name, zone_id, zone, due, reported, status, late,
+               responsible(site_id, zone_id, lead_cadre) if responsible else None)
 
 
 def _clerks(conn) -> list[tuple[str, int | None, int | None]]:
@@ -88,21 +104,70 @@ def _clerks(conn) -> list[tuple[str, int | None, int | None]]:
                         .order_by(User.display_name)).all()
 
 
-def _responsible(clerks, site_id: int, zone_id: int, lead_cadre: str | None) -> str:
-    names = [name for name, zone, site in clerks if site == site_id or (site is None and zone == zone_id)]
-    if lead_cadre:
-        names.append(lead_cadre)
-    return "、".join(dict.fromkeys(names))
+class _Responsible:
+    """Who answers for a site's report: the clerks whose scope holds the site (itself or its zone), in the
+    order of `clerks`, then its lead cadre; each name once. Indexed once, asked once per site."""
+
+    def __init__(self, clerks):
+        self.by_site: dict[int, list] = {}
+        self.by_zone: dict[int, list] = {}
+        for position, (name, zone, site) in enumerate(clerks):
+            if site is not None:
+                self.by_site.setdefault(site, []).append((position, name))
+            else:
+                self.by_zone.setdefault(zone, []).append((position, name))
+
+    def __call__(self, site_id: int, zone_id: int, lead_cadre: str | None) -> str:
+        found = sorted(self.by_site.get(site_id, []) + self.by_zone.get(zone_id, []))
+        names = [name for _, name in found]
+        if lead_cadre:
+            names.append(lead_cadre)
+        return "、".join(dict.fromkeys(names))
 
 
 def summary(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> dict:
     """Counts for a day: expected, reported, and each status; complete when every expected site reported."""
-    status = day_status(day, filters, now, engine)
-    counts = status["status"].value_counts()
-    result = {s: int(counts.get(s, 0)) for s in STATUSES}
-    result.update(day=day, expected=len(status), reported=result["on_time"] + result["late"])
+    now = now or clock.now(engine)
+    counts = dict.fromkeys(STATUSES, 0)
+    if day >= territory.season_start(engine):
+        expected = _expected(filters, day, day).subquery("expected")
+        query = (select(*_site_columns(expected), CheckpointDay.reported_at)
+                 .outerjoin(CheckpointDay, and_(CheckpointDay.site_id == expected.c.site_id, CheckpointDay.day == day)))
+        with read_connection(engine) as conn:
+            for row in _status_rows(day, conn.execute(query).all(), now, None):
+                counts[row[6]] += 1
+    result = {s: counts[s] for s in STATUSES}
+    result.update(day=day, expected=sum(counts.values()), reported=result["on_time"] + result["late"])
     result["complete"] = result["expected"] > 0 and result["reported"] == result["expected"]
     return result
+
+
+def missing_in(days: list[dt.date], filters: Filters, now: dt.datetime | None = None,
+               engine=None) -> tuple[dict, list[tuple]]:
+    """What day_status says about each of `days`, without a row per site that reported: per day
+    (expected, reported), and day_status's rows (STATUS_COLUMNS, then the day) of the sites that have not
+    reported, overdue or pending. Three queries for all the days (the wall's alerts and pending line)."""
+    now = now or clock.now(engine)
+    season = territory.season_start(engine)
+    days = sorted(day for day in set(days) if day >= season)
+    if not days:
+        return {}, []
+    expected = _expected(filters, days[0], days[-1]).subquery("expected")
+    reported = (select(CheckpointDay.site_id, CheckpointDay.day)
+                .where(CheckpointDay.day.between(days[0], days[-1]), CheckpointDay.reported_at.is_not(None),
+                       CheckpointDay.site_id.in_(select(expected.c.site_id))))
+    with read_connection(engine) as conn:
+        sites = conn.execute(select(*_site_columns(expected), null()).order_by(expected.c.zone, expected.c.name)).all()
+        done = set(conn.execute(reported).all())
+        responsible = _Responsible(_clerks(conn))
+    counts, missing = {}, []
+    for day in days:
+        waiting = [site for site in sites if (site[0], day) not in done]
+        rows = list(_status_rows(day, waiting, now, responsible))
+        expected_count = sum(1 for site in sites if not (site[5] and site[5] > day))
+        counts[day] = (expected_count, expected_count - len(rows))
+        missing.extend((*row, day) for row in rows)
+    return counts, missing
 
 
 def site_rates(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:

@@ -66,14 +66,23 @@ def window_status(filters: Filters, now: dt.datetime | None = None, engine=None)
     return pd.concat(frames, ignore_index=True)
 
 
+def _window(now: dt.datetime | None, engine) -> tuple[dt.datetime, list[dt.date]]:
+    now = now or clock.now(engine)
+    today = now.date()
+    return now, [today - dt.timedelta(days=k) for k in range(WINDOW_DAYS - 1, -1, -1)]
+
+
 def overdue(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
     """Sites past their due time without a report: one row per site, for its oldest missed day in
-    the window (its due time and how late), with how many days it has missed; latest first."""
-    status = window_status(filters, now, engine)
-    late = status[status["status"] == "overdue"].sort_values(["site_id", "day"], kind="stable")
+    the window (its due time and how late), with how many days it has missed; latest first.
+    (window_status's overdue rows, read without a row for every site that did report.)"""
+    now, days = _window(now, engine)
+    _, missing = completeness.missing_in(days, filters, now, engine)
     columns = ["site_id", "name", "zone", "day", "due_at", "late_minutes", "responsible", "missed_days"]
-    if late.empty:
+    rows = [row for row in missing if row[6] == "overdue"]
+    if not rows:
         return pd.DataFrame(columns=columns)
+    late = pd.DataFrame(rows, columns=[*completeness.STATUS_COLUMNS, "day"]).sort_values(["site_id", "day"], kind="stable")
     missed = late.groupby("site_id")["day"].count().rename("missed_days")
     first = late.drop_duplicates("site_id").join(missed, on="site_id")
     return first.sort_values(["late_minutes", "zone_id", "name"], ascending=[False, True, True],
@@ -83,13 +92,13 @@ def overdue(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd
 def pending(filters: Filters, now: dt.datetime | None = None, engine=None) -> list[dict]:
     """Per day, the sites not yet due and not yet reported: nobody is late for these. A day counts
     once it is over or once any site has reported it (nobody reports a day that has just begun)."""
-    status = window_status(filters, now, engine)
-    today = (now or clock.now(engine)).date()
+    now, days = _window(now, engine)
+    counts, missing = completeness.missing_in(days, filters, now, engine)
+    today = now.date()
     result = []
-    for day, rows in status.groupby("day", sort=True):
-        waiting = rows[rows["status"] == "pending"]
-        started = day < today or rows["status"].isin(["on_time", "late"]).any()
-        if len(waiting) and started:
-            result.append({"day": day, "count": len(waiting), "due_at": min(waiting["due_at"]),
-                           "reported": int(rows["status"].isin(["on_time", "late"]).sum()), "expected": len(rows)})
+    for day, (expected, reported) in sorted(counts.items()):
+        dues = [row[4] for row in missing if row[-1] == day and row[6] == "pending"]
+        if expected and dues and (day < today or reported):
+            result.append({"day": day, "count": len(dues), "due_at": min(pd.Series(dues)), "reported": reported,
+                           "expected": expected})
     return result

@@ -197,6 +197,7 @@ class ReopeningStep(Base):
         ),
         Index("ix_reopening_step_enterprise_day", "enterprise_id", "day"),
         Index("ix_reopening_step_step_day", "step", "day"),
+        Index("ix_reopening_step_day", "day", "enterprise_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))

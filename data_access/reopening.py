@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 
 from . import grain, scope
 from .audit import audit
@@ -56,43 +56,55 @@ def _status_after(last_counted_step, open_suspensions):
     )
 
 
-def _status_as_of(end: dt.date, zone_id: int | None = None):
-    """Subquery: every enterprise (in the zone) with its status and since-day as of `end`."""
-    in_zone = (lambda q: q.where(S.enterprise_id.in_(select(E.id).where(E.zone_id == zone_id)))) \
-        if zone_id is not None else (lambda q: q)
-    ranked = in_zone(
+def _status_as_of(end: dt.date, zone_id: int | None = None, among=None):
+    """Subquery: every enterprise (in the zone; of the ids `among` selects, when given) with its status and
+    since-day as of `end`, derived from its steps."""
+    def narrow(query):
+        if zone_id is not None:
+            query = query.where(S.enterprise_id.in_(select(E.id).where(E.zone_id == zone_id)))
+        return query.where(S.enterprise_id.in_(among)) if among is not None else query
+
+    ranked = narrow(
         select(S.enterprise_id, S.step, S.day,
                func.row_number().over(partition_by=S.enterprise_id, order_by=(S.day.desc(), S.id.desc())).label("rn"))
         .where(S.day <= end, S.passed.is_not(False))
     ).subquery("ranked")
-    balance = in_zone(
+    # the latest counted step alone, so the join below is on the enterprise only (SQLite indexes it; joined
+    # on rn as well it scanned every ranked step for every enterprise)
+    last = select(ranked.c.enterprise_id, ranked.c.step, ranked.c.day).where(ranked.c.rn == 1).subquery("last_step")
+    balance = narrow(
         select(S.enterprise_id, func.sum(_per_step(rules.SUSPENSION_CHANGE)).label("open_suspensions"))
         .where(S.day <= end).group_by(S.enterprise_id)
     ).subquery("balance")
     query = (
-        select(E.id.label("enterprise_id"), _status_after(ranked.c.step, balance.c.open_suspensions).label("status"),
-               ranked.c.day.label("since"))
+        select(E.id.label("enterprise_id"), _status_after(last.c.step, balance.c.open_suspensions).label("status"),
+               last.c.day.label("since"))
         .select_from(E)
-        .outerjoin(ranked, and_(ranked.c.enterprise_id == E.id, ranked.c.rn == 1))
+        .outerjoin(last, last.c.enterprise_id == E.id)
         .outerjoin(balance, balance.c.enterprise_id == E.id)
     )
     if zone_id is not None:
         query = query.where(E.zone_id == zone_id)
+    if among is not None:
+        query = query.where(E.id.in_(among))
     return query.subquery("as_of")
 
 
 def _as_of(filters: Filters, engine=None):
-    """The as-of subquery for a read. When no step is dated after filters.end (always so for live data,
-    which is read as of today) the status the write path keeps on each enterprise is exactly what
-    `_status_as_of` would derive, and reading it is far cheaper than ranking every step."""
+    """The as-of subquery for a read. An enterprise with no step dated after filters.end (every one, for
+    live data, which is read as of today) has as of then the status the write path keeps on it, which
+    is exactly what `_status_as_of` would derive and far cheaper to read; only the others (as of
+    yesterday: those with a step today) are derived from their steps."""
     with read_connection(engine) as conn:
         latest = conn.execute(select(func.max(S.day))).scalar()
-    if latest is not None and latest > filters.end:
-        return _status_as_of(filters.end, filters.zone_id)
-    query = select(E.id.label("enterprise_id"), E.status.label("status"), E.status_since.label("since"))
+    stored = select(E.id.label("enterprise_id"), E.status.label("status"), E.status_since.label("since"))
     if filters.zone_id is not None:
-        query = query.where(E.zone_id == filters.zone_id)
-    return query.subquery("as_of")
+        stored = stored.where(E.zone_id == filters.zone_id)
+    if latest is None or latest <= filters.end:
+        return stored.subquery("as_of")
+    changed = select(S.enterprise_id).where(S.day > filters.end)
+    derived = _status_as_of(filters.end, filters.zone_id, among=changed)
+    return union_all(stored.where(E.id.not_in(changed)), select(derived)).subquery("as_of")
 
 
 def _count_if(condition):

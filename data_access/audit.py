@@ -146,7 +146,7 @@ def _utc(day: dt.date, zone) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
 
 
-def _query(view: AuditView):
+def _query(view: AuditView, conditions_only: bool = False):
     from sqlalchemy import select
 
     from .clock import zone
@@ -162,6 +162,47 @@ def _query(view: AuditView):
         conditions.append(AuditLog.at < _utc(view.end + dt.timedelta(days=1), zone()))
     if view.site_id:
         conditions.append(_site_condition(view.site_id))
+    if conditions_only:
+        return conditions
+    return select(AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.table_name, AuditLog.row_id,
+                  AuditLog.before, AuditLog.after, AuditLog.reason).where(*conditions)
+
+
+# The newest rows are read first: when this many times view.limit of them hold view.limit matches (the
+# page's usual view: the last days, every line or a busy one), those are the answer, found without
+# sorting every match of the range.
+RECENT_ROWS_PER_ROW = 10
+
+
+def _newest(conn, view: AuditView) -> list:
+    """The rows of `view`, newest first, at most view.limit (as a mapping each)."""
+    from sqlalchemy import func, select
+
+    query = _query(view).order_by(AuditLog.id.desc()).limit(view.limit)
+    top = conn.execute(select(func.max(AuditLog.id))).scalar()
+    if top is None or view.site_id or not view.limit:
+        return list(conn.execute(query).mappings())
+    floor = top - RECENT_ROWS_PER_ROW * view.limit
+    # Every match among the newest rows is newer than any match before them: with view.limit of them the
+    # answer is complete. Within the newest rows the filters are only checked, never searched by an index
+    # (SQLite would rather sort every match of the day range from the `at` index, 0.6 s at city scale).
+    recent = (_unindexed_query(view, conn) if conn.dialect.name == "sqlite" else _query(view)).where(AuditLog.id > floor)
+    rows = list(conn.execute(recent.order_by(AuditLog.id.desc()).limit(view.limit)).mappings())
+    return rows if len(rows) == view.limit else list(conn.execute(query).mappings())
+
+
+def _unindexed_query(view: AuditView, conn):
+    """_query(view) with SQLite's "+column" on every filtered column: the conditions cannot pick an index."""
+    from sqlalchemy import literal_column, select
+    from sqlalchemy.sql import visitors
+
+    plain = {column.name: literal_column(f"+audit_log.{column.name}", type_=column.type)
+             for column in (AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.table_name)}
+
+    def swap(element):
+        return plain.get(element.name) if getattr(element, "table", None) is AuditLog.__table__ else None
+
+    conditions = [visitors.replacement_traverse(condition, {}, swap) for condition in _query(view, True)]
     return select(AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.table_name, AuditLog.row_id,
                   AuditLog.before, AuditLog.after, AuditLog.reason).where(*conditions)
 
@@ -187,14 +228,13 @@ def changes(view: AuditView, engine=None):
     from .db import read_connection
     from .models import User
 
-    query = _query(view).order_by(AuditLog.id.desc()).limit(view.limit)
     with read_connection(engine) as conn:
-        rows = list(conn.execute(query).mappings())
+        rows = _newest(conn, view)
         names = dict(conn.execute(select(User.username, User.display_name)).all())
-        lookup = _Lookup(conn, rows)
+        values = [(_loads(row["before"]), _loads(row["after"])) for row in rows]
+        lookup = _Lookup(conn, rows, values)
     records = []
-    for row in rows:
-        before, after = _loads(row["before"]), _loads(row["after"])
+    for row, (before, after) in zip(rows, values):
         subject, kind, site_id, day = lookup.subject(row, before, after)
         at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=dt.timezone.utc)  # SQLite keeps UTC, naive
         records.append({
@@ -210,15 +250,22 @@ def changes(view: AuditView, engine=None):
 def users_in_log(engine=None):
     """(username, display_name) of everyone who changed something, accounts first, for the page's picker."""
     import pandas as pd
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from .db import read_connection
     from .models import User
 
+    # Every name in the log, one index step each (a loose index scan: the next name after the last one),
+    # kept when the name made a change; grouping 1.2 million rows by name took seconds.
+    names = select(func.min(AuditLog.username).label("username")).cte("names", recursive=True)
+    names = names.union_all(
+        select(select(func.min(AuditLog.username)).where(AuditLog.username > names.c.username).scalar_subquery())
+        .where(names.c.username.is_not(None)))
+    changed = select(AuditLog.id).where(AuditLog.username == names.c.username, AuditLog.table_name != "sign_in").exists()
     with read_connection(engine) as conn:
         accounts = conn.execute(select(User.username, User.display_name).order_by(User.username)).all()
-        others = conn.execute(select(AuditLog.username).where(AuditLog.table_name != "sign_in")
-                              .group_by(AuditLog.username).order_by(AuditLog.username)).scalars().all()
+        others = conn.execute(select(names.c.username).where(names.c.username.is_not(None), changed)
+                              .order_by(names.c.username)).scalars().all()
     known = {name for name, _ in accounts}
     rows = [*accounts, *[(name, name) for name in others if name not in known]]
     return pd.DataFrame(rows, columns=["username", "display_name"])
@@ -246,7 +293,7 @@ def _as_day(value) -> dt.date | None:
 class _Lookup:
     """The names behind the ids in a page of audit rows, read in one query per kind of record."""
 
-    def __init__(self, conn, rows):
+    def __init__(self, conn, rows, parsed):
         from sqlalchemy import select
 
         from .models import (CheckpointDay, DisplayKey, Enterprise, Finding, Inspection, ReopeningStep, Shop, Site,
@@ -286,11 +333,10 @@ class _Lookup:
         site_ids = {s for values in self.at_site.values() for s, _ in values.values()}
         site_ids |= {int(v["site_id"]) for v in self.remembered.values() if str(v.get("site_id", "")).isdigit()}
         site_ids |= set(ids("site"))
-        for row in rows:  # a site named inside the stored values (a new inspection, a finding)
-            for text in (row["before"], row["after"]):
-                values = _loads(text) or {}
-                if str(values.get("site_id", "")).isdigit():
-                    site_ids.add(int(values["site_id"]))
+        for pair in parsed:  # a site named inside the stored values (a new inspection, a finding)
+            for stored in pair:
+                if str((stored or {}).get("site_id", "")).isdigit():
+                    site_ids.add(int(stored["site_id"]))
         self.sites = dict(conn.execute(select(Site.id, Site.name).where(Site.id.in_(sorted(site_ids)))).all()) \
             if site_ids else {}
         self.zones = {z.id: (z.code, z.name) for z in conn.execute(select(WorkZone.id, WorkZone.code, WorkZone.name))}

@@ -243,6 +243,8 @@ def timed(fn) -> float:
 
 
 def check(at, where: str, problems: list[str]) -> None:
+    """An exception stops the run; an error box (the page's "unexpected error", the wall's "refresh
+    failed") is noted: a page that failed is fast, and its time means nothing."""
     if at.exception:
         raise RuntimeError(f"{where}: {at.exception[0].value if at.exception else ''}")
     errors = [str(e.value)[:80] for e in at.error]
@@ -259,16 +261,17 @@ def new_app(query: dict):
     return at
 
 
-def measure_view(url: str, page: str, admin: bool, zone: bool, saver: Saver, runs: dict,
-                 problems: list[str]) -> dict:
-    """cold, warm, after another line's save, after its own line's save (seconds, medians)."""
+def measure_view(url: str, page: str, admin: bool, zone: bool, saver: Saver, runs: dict, label: str) -> dict:
+    """cold, warm, after another line's save, after its own line's save (seconds, medians), and the
+    error boxes the page showed meanwhile."""
     from data_access import auth
 
     use_database(url)
     name = stem(page)
     own = OWN_LINE[name]
     other = other_line(own)
-    where = f"{name}{' (one zone)' if zone else ''}"
+    where = f"{label} {name}{' (one zone)' if zone else ''}"
+    problems: list[str] = []
     colds = []
     if page == WALL:
         query = {"key": city.ONE_ZONE_WALL_KEY if zone else DEMO_WALL_KEY}
@@ -295,7 +298,7 @@ def measure_view(url: str, page: str, admin: bool, zone: bool, saver: Saver, run
             check(at, f"{where} after a {line} save", problems)
         after[kind] = median(times)
     return {"cold": median(colds), "warm": median(warms), "other": after["other"], "own": after["own"],
-            "own_line": own, "other_line": other}
+            "own_line": own, "other_line": other, "problems": problems}
 
 
 # ---- children: a fresh process per measurement ------------------------------------------------------
@@ -532,7 +535,18 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mib": memory, "python": platform.python_version(),
             "streamlit": streamlit.__version__, "sqlite": sqlite3.sqlite_version, "os": platform.platform(),
             "date": dt.datetime.now().isoformat(timespec="minutes"),
-            "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+            "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()), "commit": git_state()}
+
+
+def git_state() -> str:
+    """The commit measured, and whether the app's files differed from it (others edit while we run)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "app.py", "data_access", "ui", "pages"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+    return head + (f" (+{len(dirty.splitlines())} changed files)" if dirty else "")
 
 
 def postgres_version() -> str:
@@ -562,7 +576,8 @@ def run_database(kind: str, args, folder: Path, runs: dict, pages: list[tuple[st
         for zone in (False, True):
             row = {"page": stem(page), "zone": ONE_ZONE if zone else "all"}
             for label in ("demo", "city"):
-                row[label] = measure_view(urls[label], page, admin, zone, savers[label], runs, result["problems"])
+                row[label] = measure_view(urls[label], page, admin, zone, savers[label], runs, label)
+                result["problems"] += row[label]["problems"]
             if not zone and not args.no_first_view:
                 for label in ("demo", "city"):
                     row[label]["first_view"] = first_view(urls[label], page, admin)
@@ -599,7 +614,8 @@ HEADER = (f"{'page':18} {'zone':4} | {'cold demo':>9} {'city':>6} | {'warm demo'
 
 def view_line(row: dict) -> str:
     d, c = row["demo"], row["city"]
-    return (f"{row['page']:18} {row['zone']:4} | {fmt(d['cold']):>9} {fmt(c['cold']):>6} | {fmt(d['warm']):>9} "
+    failed = "!" if d.get("problems") or c.get("problems") else ""
+    return (f"{row['page'] + failed:18} {row['zone']:4} | {fmt(d['cold']):>9} {fmt(c['cold']):>6} | {fmt(d['warm']):>9} "
             f"{fmt(c['warm']):>6} {ratio(d['warm'], c['warm']):>5} | {fmt(d['other']):>10} {fmt(c['other']):>6} | "
             f"{fmt(d['own']):>8} {fmt(c['own']):>6} | {fmt(d.get('first_view')):>13} {fmt(c.get('first_view')):>6}")
 
@@ -637,8 +653,10 @@ def print_report(report: dict) -> None:
             for label, draw in result["map_draw"].items():
                 print(f"coverage map draw in Chromium ({label}): first after start {draw['first']:.2f} s, "
                       f"again {draw['warm']:.2f} s")
-        for problem in result["problems"][:10]:
-            print(f"problem: {problem}")
+        if result["problems"]:
+            print(f"! = the page showed an error box (its times mean nothing); {len(result['problems'])} such runs:")
+        for problem in sorted(set(result["problems"]))[:12]:
+            print(f"  {problem}")
 
 
 def check_goals(report: dict) -> tuple[list[dict], str]:
@@ -653,7 +671,11 @@ def check_goals(report: dict) -> tuple[list[dict], str]:
 
     for kind, result in report["databases"].items():
         views = result["views"]
-        label = lambda r: f"{r['page']}{'' if r['zone'] == 'all' else ' ' + r['zone']}"  # noqa: E731
+
+        def label(r):
+            failed = " (error box!)" if r["demo"].get("problems") or r["city"].get("problems") else ""
+            return f"{r['page']}{'' if r['zone'] == 'all' else ' ' + r['zone']}{failed}"
+
         for key, goal in (("warm", "warm"), ("other", "other"), ("own", "own")):
             worst = max(views, key=lambda r: r["city"][key])
             add(goal, label(worst), worst["city"][key], GOALS[goal], where=kind)
@@ -751,6 +773,9 @@ def main() -> None:
     report["seconds"] = time.perf_counter() - started
     print_goals(checks, final)
     report["load_average_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    report["commit_end"] = git_state()
+    if report["commit_end"] != report["machine"]["commit"]:
+        print(f"the app changed during the run: {report['machine']['commit']} at the start, {report['commit_end']} at the end")
     print(f"(whole run {report['seconds'] / 60:.1f} min; load average at the end {report['load_average_end']}, "
           f"at the start {report['machine']['load_average']}: other work on the machine makes times swing)")
     if args.json:

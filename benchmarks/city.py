@@ -73,7 +73,10 @@ class Sizes:
 
 
 def cache_key(scale: float) -> str:
-    return f"v{BUILDER_VERSION}-s{scale:g}".replace(".", "_")
+    """The builder's version, the scale and the schema's migration head: a kept build of another is not reused."""
+    from data_access import schema
+
+    return f"v{BUILDER_VERSION}-s{scale:g}-{schema.head_revision()}".replace(".", "_").lower()
 
 
 # ---- databases ----------------------------------------------------------------------------------------

@@ -102,7 +102,11 @@ def summary(filters: Filters, engine=None) -> dict:
 
 
 def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
-    """Every checkpoint in scope: the as-of day's figures, yesterday, 7-day average, range total, reported?"""
+    """Every checkpoint in scope: the as-of day's figures, yesterday, 7-day average, range total, reported?
+
+    The range's totals and the last week's figures are two aggregates: the totals read only the
+    (site_id, day, vehicles, persons) index, the week's figures the rows of eight days; in one aggregate
+    over the whole range every row of the season was read with all its figures (0.4 s at city scale)."""
     end, start = filters.end, filters.start
     week_start = end - dt.timedelta(days=6)
     yesterday = end - dt.timedelta(days=1)
@@ -110,30 +114,45 @@ def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
     def on(day_condition, column):
         return func.sum(case((day_condition, column), else_=None))
 
-    query = _checkpoint_scope(
+    in_scope = CheckpointDay.site_id.in_(_checkpoint_scope(select(Site.id), filters))
+    week = (
         select(
-            Site.id.label("site_id"),
-            Site.name,
-            Site.road,
-            WorkZone.name.label("zone"),
+            CheckpointDay.site_id,
             on(CheckpointDay.day == end, CheckpointDay.vehicles).label("vehicles"),
             on(CheckpointDay.day == end, CheckpointDay.persons).label("persons"),
             on(CheckpointDay.day == end, CheckpointDay.persons_from_outside).label("persons_from_outside"),
             on(CheckpointDay.day == end, CheckpointDay.turned_back).label("turned_back"),
             on(CheckpointDay.day == end, CheckpointDay.abnormal_temperature).label("abnormal_temperature"),
             on(CheckpointDay.day == yesterday, CheckpointDay.vehicles).label("vehicles_yesterday"),
-            (func.coalesce(on(CheckpointDay.day >= week_start, CheckpointDay.vehicles), 0) / 7.0).label("vehicles_7d"),
-            func.coalesce(on(CheckpointDay.day >= start, CheckpointDay.vehicles), 0).label("vehicles_total"),
-            func.coalesce(on(CheckpointDay.day >= start, CheckpointDay.persons), 0).label("persons_total"),
+            func.sum(CheckpointDay.vehicles).label("vehicles_week"),
             func.max(case((and_(CheckpointDay.day == end, CheckpointDay.corrected), 1), else_=0)).label("corrected"),
         )
+        .where(in_scope, CheckpointDay.day.between(week_start, end))
+        .group_by(CheckpointDay.site_id)
+        .subquery("week")
+    )
+    totals = (
+        select(CheckpointDay.site_id, func.sum(CheckpointDay.vehicles).label("vehicles"),
+               func.sum(CheckpointDay.persons).label("persons"))
+        .where(in_scope, CheckpointDay.day.between(start, end))
+        .group_by(CheckpointDay.site_id)
+        .subquery("totals")
+    )
+    query = _checkpoint_scope(
+        select(
+            Site.id.label("site_id"), Site.name, Site.road, WorkZone.name.label("zone"),
+            week.c.vehicles, week.c.persons, week.c.persons_from_outside, week.c.turned_back,
+            week.c.abnormal_temperature, week.c.vehicles_yesterday,
+            (func.coalesce(week.c.vehicles_week, 0) / 7.0).label("vehicles_7d"),
+            func.coalesce(totals.c.vehicles, 0).label("vehicles_total"),
+            func.coalesce(totals.c.persons, 0).label("persons_total"),
+            func.coalesce(week.c.corrected, 0).label("corrected"),
+        )
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(
-            CheckpointDay,
-            and_(CheckpointDay.site_id == Site.id, CheckpointDay.day.between(min(start, week_start), end)),
-        ),
+        .outerjoin(week, week.c.site_id == Site.id)
+        .outerjoin(totals, totals.c.site_id == Site.id),
         filters,
-    ).group_by(Site.id, Site.name, Site.road, WorkZone.name).order_by(WorkZone.name, Site.name)
+    ).order_by(WorkZone.name, Site.name)
     frame = read_frame(query, engine)
     frame["reported"] = frame["vehicles"].notna()
     frame["corrected"] = frame["corrected"].astype(bool)

@@ -26,7 +26,7 @@ from .auth import Actor, load_actor, require_admin
 from .db import frame_of, read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, NotFound, ValidationError
 from .filters import Filters
-from .models import AuditLog, CheckpointDay, Site, SurveyRound, WorkZone
+from .models import CheckpointDay, LineVersion, Site, SurveyRound, WorkZone
 from .territory import season_start
 from .traffic import ROAD_CHECKPOINT
 from .validate import Checker
@@ -217,7 +217,8 @@ def geometry_fingerprint(zone_id: int | None, engine=None) -> tuple:
 
     Figures change all day while boundaries almost never do, so the map keeps its prepared
     geometry across ordinary writes. Counted: how many boundaries, their total length, the
-    highest ids, and the last audited change to a site or zone (every upload is audited).
+    highest ids, and the version of the territory line (every write to a site or zone moves it).
+    Not the audit log: a read of it depends on every line, so the map would be rebuilt after any save.
     """
     sites = _area_scope(select(func.count(Site.id), func.coalesce(func.sum(func.length(Site.geometry)), 0),
                                func.max(Site.id)), zone_id, None)
@@ -225,9 +226,9 @@ def geometry_fingerprint(zone_id: int | None, engine=None) -> tuple:
                    func.max(WorkZone.id))
     if zone_id is not None:
         zones = zones.where(WorkZone.id == zone_id)
-    audited = select(func.max(AuditLog.id)).where(AuditLog.table_name.in_(("site", "work_zone")))
+    territory = select(LineVersion.version).where(LineVersion.line == "territory")
     with read_connection(engine) as conn:
-        return (*conn.execute(sites).one(), *conn.execute(zones).one(), conn.execute(audited).scalar())
+        return (*conn.execute(sites).one(), *conn.execute(zones).one(), conn.execute(territory).scalar())
 
 
 def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:

@@ -52,7 +52,7 @@ def load(view: dict) -> dict:
     return {
         "totals": read(community.coverage_totals, filters),
         # legends in the map's corners, names over the markers
-        "map": chart_spec(charts.coverage_map, geometry.map_data, (filters, max(MAP_WIDTH, MAP_HEIGHT)), label=t,
+        "map": chart_spec(charts.coverage_map, geometry.map_data, (filters, charts.BOUNDARY_PIXELS), label=t,
                           layers=view["layers"], width=MAP_WIDTH, height=MAP_HEIGHT, names_on_top=True),
         "least": read(community.least_covered, filters, 8),
         "managed": read(community.compounds_by_management, filters),

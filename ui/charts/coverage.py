@@ -3,17 +3,32 @@
 `coverage_map` draws what data_access.geometry.map_data reads (the wall reuses it at a smaller
 size, dark); pages get its Vega-Lite spec through ui.data.chart_spec, cached per data version.
 `label(key, **values)` translates (pass ui.i18n.t).
+
+The spec is built in two parts. The skeleton (layers, encodings, legends, projection, the boundaries'
+URL) depends on the boundaries, the layers, the size and the words, not on the figures: it is built
+and schema-checked by Altair once and kept (`_skeleton`). The figures travel as four named tables
+(areas, checkpoints, markers, zone names), made with pandas and swapped into a copy of the skeleton as
+Arrow on every data version. Building the whole chart with its rows inline took 0.8 s at city size
+(2,000 areas, most of it Altair converting and checking ~3,300 rows); a copy of the skeleton with new
+tables takes a few milliseconds.
 """
 from __future__ import annotations
 
-import math
+import dataclasses
+import functools
 
 import altair as alt
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data_access.geometry import SHAPES
 
 LAYERS = ("coverage", "property", "checkpoints", "overdue")
+# The boundaries are prepared for a map this many pixels at its larger side (data_access.geometry.map_data):
+# the page's map (900 px) and the wall's (710 px on the 1920 board, twice that on a 4K screen) share one
+# preparation and one boundaries file, which the browser then has cached for both.
+BOUNDARY_PIXELS = 900
 COVERAGE_DOMAIN = (0.6, 1.0)  # below 60 % is as red as it gets
 PALETTE = {
     False: {"zone_fill": "#eef1f5", "zone_stroke": "#7d8a9c", "area_fill": "#d5dae1", "area_stroke": "#ffffff",
@@ -23,74 +38,146 @@ PALETTE = {
            "text": "#c9d6e6", "checkpoint": "#5fa8ff", "no_pm": "#c48bff", "overdue": "#ff4d4d",
            "focus": "#ffffff", "halo": "#0b1420", "legend_fill": "rgba(11,20,32,0.8)"},
 }
+# the named tables the skeleton draws from (the boundaries are its top-level data)
+AREAS, CHECKPOINTS, MARKERS, NAMES = "map_areas", "map_checkpoints", "map_markers", "map_zone_names"
+TEXT_KEYS = ("map.legend.coverage", "map.legend.vehicles", "map.marker.no_pm", "map.marker.overdue", "map.tip.name",
+             "map.tip.kind", "map.tip.zone", "map.tip.coverage", "map.tip.reached", "map.tip.known", "map.tip.people",
+             "map.tip.unreachable", "map.tip.round", "map.tip.day", "map.tip.cadre", "map.tip.staff",
+             "map.tip.managed", "map.tip.checkpoint", "map.tip.road", "map.tip.vehicles", "map.tip.persons",
+             "map.tip.mark", "map.tip.detail")
+
+
+class Ready(dict):
+    """A finished Vega-Lite spec where ui.data.chart_spec expects a chart: to_dict() is the spec itself."""
+
+    def to_dict(self, *args, **kwargs) -> dict:
+        return dict(self)
 
 
 # ---- the map's tables ----------------------------------------------------------------------------
 
-def _clean(value):
-    """JSON-safe scalars for the tooltips (no NaN, no numpy types, dates as text)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+def _day_text(value) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    return value
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+
+
+def _ints(column: pd.Series) -> pd.Series:
+    return pd.to_numeric(column, errors="coerce").round().astype("Int32")
+
+
+def _repeated(column) -> pd.Series:
+    """A text column with few distinct values (kind, zone, day) as a category: Arrow sends each value once."""
+    return pd.Series(column, dtype="category")
 
 
 FIGURES = ("name", "kind", "zone", "coverage", "known", "reached", "people", "unreachable", "round", "day", "cadre",
            "staff", "managed")
 
 
-def _area_figures(areas: pd.DataFrame, label) -> pd.DataFrame:
-    """What the tooltip of each village and compound shows, one row per site (joined to its shape
-    in the browser by site_id: a table travels as compact Arrow, shape properties as JSON)."""
-    managed = ["—" if kind != "compound" or pm is None else label("common.yes" if pm else "common.no")
-               for kind, pm in zip(areas["kind"], areas["has_property_management"])]
+def area_figures(areas: pd.DataFrame, label, tooltips: bool = True) -> pd.DataFrame:
+    """What each village and compound is shaded by and its tooltip shows, one row per site (joined to
+    its shape in the browser by site_id: a table travels as compact Arrow, shape properties as JSON).
+    Without tooltips (the wall: nobody points at it) only the coverage."""
+    coverage = pd.to_numeric(areas["coverage"], errors="coerce").round(4)
+    if not tooltips:
+        return pd.DataFrame({"site_id": areas["site_id"].astype("int32"), "coverage": coverage.astype("float32")})
+    compound = areas["kind"].eq("compound").to_numpy()
+    managed = areas["has_property_management"].map({True: label("common.yes"), False: label("common.no")})
     return pd.DataFrame({
-        "site_id": areas["site_id"].astype(int), "name": areas["name"],
-        "kind": [label(f"kind.{k}") for k in areas["kind"]], "zone": areas["zone"],
-        "coverage": areas["coverage"].round(4), "known": areas["households_known"].astype("Int64"),
-        "reached": areas["households_reached"].astype("Int64"), "people": areas["people"].astype("Int64"),
-        "unreachable": areas["unreachable"].astype("Int64"), "round": areas["round_no"].astype("Int64"),
-        "day": [_clean(d) for d in areas["round_day"]], "cadre": areas["lead_cadre"].fillna("—"),
-        "staff": areas["staff_on_duty"].astype("Int64"), "managed": managed,
-    })
+        "site_id": areas["site_id"].astype("int32"), "name": areas["name"],
+        "kind": _repeated(areas["kind"].map({k: label(f"kind.{k}") for k in areas["kind"].dropna().unique()})),
+        "zone": _repeated(areas["zone"]), "coverage": coverage, "known": _ints(areas["households_known"]),
+        "reached": _ints(areas["households_reached"]), "people": _ints(areas["people"]),
+        "unreachable": _ints(areas["unreachable"]), "round": _ints(areas["round_no"]),
+        "day": _repeated([_day_text(d) for d in areas["round_day"]]),
+        "cadre": _repeated(areas["lead_cadre"].fillna("—")), "staff": _ints(areas["staff_on_duty"]),
+        "managed": _repeated(managed.where(compound, "—").fillna("—")),
+    }, index=areas.index)
+
+
+def _spots(frame: pd.DataFrame, centres: dict) -> pd.DataFrame:
+    """The rows with a place to put their marker: their shape's centre, else their recorded position."""
+    spots = [centres.get(int(s)) for s in frame["site_id"]]
+    lon = [s[0] if s else x for s, x in zip(spots, frame["lon"])]
+    lat = [s[1] if s else y for s, y in zip(spots, frame["lat"])]
+    placed = frame.assign(lon=pd.to_numeric(pd.Series(lon, index=frame.index, dtype=object), errors="coerce"),
+                          lat=pd.to_numeric(pd.Series(lat, index=frame.index, dtype=object), errors="coerce"))
+    return placed[placed["lon"].notna() & placed["lat"].notna()]
 
 
 def map_markers(data: dict, label) -> pd.DataFrame:
     """Compounds without property management and overdue duty points, at their shape's centre (else
     at their recorded position)."""
-    centres = data["centres"]
-
-    def where(site_id, lon, lat):
-        if centres.get(int(site_id)):
-            return centres[int(site_id)]
-        return (lon, lat) if lon is not None and lat is not None and not pd.isna(lon) else None
-
-    markers = []
-    for area in data["areas"].itertuples():
-        if area.kind == "compound" and area.has_property_management is False and (spot := where(area.site_id, area.lon, area.lat)):
-            markers.append({"marker": label("map.marker.no_pm"), "name": area.name, "lon": spot[0], "lat": spot[1],
-                            "detail": label("map.no_pm_detail", cadre=_clean(area.lead_cadre) or "—",
-                                            staff=_clean(area.staff_on_duty) or 0)})
-    for point in data["points"].itertuples():
-        if point.overdue and (spot := where(point.site_id, point.lon, point.lat)):
-            last = label("map.never") if point.last_day is None else _clean(point.last_day)
-            markers.append({"marker": label("map.marker.overdue"), "name": point.name, "lon": spot[0], "lat": spot[1],
-                            "detail": label("map.overdue_detail", last=last)})
-    return pd.DataFrame(markers, columns=["marker", "name", "lon", "lat", "detail"])
-
-
-def _checkpoints(checkpoints: pd.DataFrame) -> pd.DataFrame:
-    circles = checkpoints.assign(vehicles=checkpoints["vehicles"].fillna(0).astype(int),
-                                 persons=checkpoints["persons"].fillna(0).astype(int),
-                                 lead_cadre=checkpoints["lead_cadre"].fillna("—"),
-                                 staff_on_duty=checkpoints["staff_on_duty"].fillna(0).astype(int))
-    return circles[["name", "road", "lon", "lat", "vehicles", "persons", "lead_cadre", "staff_on_duty"]]
+    areas, points = data["areas"], data["points"]
+    unmanaged = _spots(areas[areas["kind"].eq("compound").to_numpy()
+                             & areas["has_property_management"].map(lambda v: v is False).to_numpy(dtype=bool)],
+                       data["centres"])
+    overdue = _spots(points[points["overdue"].fillna(False).to_numpy(dtype=bool)], data["centres"])
+    never = label("map.never")
+    markers = [
+        pd.DataFrame({"marker": label("map.marker.no_pm"), "name": unmanaged["name"], "lon": unmanaged["lon"],
+                      "lat": unmanaged["lat"],
+                      "detail": [label("map.no_pm_detail", cadre=c if isinstance(c, str) and c else "—",
+                                       staff=0 if pd.isna(s) else int(s))
+                                 for c, s in zip(unmanaged["lead_cadre"], unmanaged["staff_on_duty"])]}),
+        pd.DataFrame({"marker": label("map.marker.overdue"), "name": overdue["name"], "lon": overdue["lon"],
+                      "lat": overdue["lat"],
+                      "detail": [label("map.overdue_detail", last=_day_text(d) or never) for d in overdue["last_day"]]}),
+    ]
+    columns = ["marker", "name", "lon", "lat", "detail"]
+    found = [m for m in markers if not m.empty]
+    return (pd.concat(found, ignore_index=True)[columns].astype({"marker": "category"}) if found
+            else pd.DataFrame(columns=columns))
 
 
-# ---- the chart's layers ----------------------------------------------------------------------------
+def _checkpoints(checkpoints: pd.DataFrame, tooltips: bool = True) -> pd.DataFrame:
+    """Road checkpoints with a position (one without cannot be drawn), sized by the day's vehicles."""
+    placed = checkpoints[checkpoints["lon"].notna() & checkpoints["lat"].notna()]
+    circles = pd.DataFrame({"lon": placed["lon"].astype(float), "lat": placed["lat"].astype(float),
+                            "vehicles": placed["vehicles"].fillna(0).astype(int)})
+    if not tooltips:  # half the bytes: a float32 degree is within 2 m, far below a pixel
+        return circles.astype({"lon": "float32", "lat": "float32", "vehicles": "int32"})
+    return circles.assign(name=placed["name"], road=_repeated(placed["road"]),
+                          persons=placed["persons"].fillna(0).astype(int),
+                          lead_cadre=_repeated(placed["lead_cadre"].fillna("—")),
+                          staff_on_duty=placed["staff_on_duty"].fillna(0).astype(int))
+
+
+def _arrow(frame: pd.DataFrame) -> bytes:
+    """A table as Arrow IPC bytes, the form st.vega_lite_chart passes straight to the browser."""
+    table = pa.Table.from_pandas(frame.reset_index(drop=True))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+# ---- the skeleton: everything but the figures ------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """What the skeleton depends on: the boundaries' file, the map's looks and words, and which of the
+    figure tables have rows to draw (and the few values taken from them: legend steps, marker kinds)."""
+    boundaries: str | None
+    layers: tuple
+    width: int
+    height: int
+    dark: bool
+    legends: bool
+    legend_orient: str | None
+    font_size: int | None
+    names_on_top: bool
+    tooltips: bool
+    names: bool
+    checkpoints: bool
+    vehicle_steps: tuple
+    markers: tuple
+    texts: tuple
+
+    def text(self, key: str) -> str:
+        return dict(self.texts)[key]
+
 
 def _legend_steps(top) -> list[int]:
     """Three round sizes for the checkpoint legend (a long legend would cover the map)."""
@@ -117,109 +204,156 @@ def _legend_maker(legends: bool, below: bool):
     return legend
 
 
-def _area_tooltip(label) -> list:
-    return [alt.Tooltip("name:N", title=label("map.tip.name")),
-            alt.Tooltip("kind:N", title=label("map.tip.kind")),
-            alt.Tooltip("zone:N", title=label("map.tip.zone")),
-            alt.Tooltip("coverage:Q", title=label("map.tip.coverage"), format=".1%"),
-            alt.Tooltip("reached:Q", title=label("map.tip.reached"), format=",d"),
-            alt.Tooltip("known:Q", title=label("map.tip.known"), format=",d"),
-            alt.Tooltip("people:Q", title=label("map.tip.people"), format=",d"),
-            alt.Tooltip("unreachable:Q", title=label("map.tip.unreachable"), format=",d"),
-            alt.Tooltip("round:Q", title=label("map.tip.round")),
-            alt.Tooltip("day:N", title=label("map.tip.day")),
-            alt.Tooltip("cadre:N", title=label("map.tip.cadre")),
-            alt.Tooltip("staff:Q", title=label("map.tip.staff")),
-            alt.Tooltip("managed:N", title=label("map.tip.managed"))]
+def _area_tooltip(shape: Shape) -> list:
+    if not shape.tooltips:
+        return []
+    text = shape.text
+    return [alt.Tooltip("name:N", title=text("map.tip.name")),
+            alt.Tooltip("kind:N", title=text("map.tip.kind")),
+            alt.Tooltip("zone:N", title=text("map.tip.zone")),
+            alt.Tooltip("coverage:Q", title=text("map.tip.coverage"), format=".1%"),
+            alt.Tooltip("reached:Q", title=text("map.tip.reached"), format=",d"),
+            alt.Tooltip("known:Q", title=text("map.tip.known"), format=",d"),
+            alt.Tooltip("people:Q", title=text("map.tip.people"), format=",d"),
+            alt.Tooltip("unreachable:Q", title=text("map.tip.unreachable"), format=",d"),
+            alt.Tooltip("round:Q", title=text("map.tip.round")),
+            alt.Tooltip("day:N", title=text("map.tip.day")),
+            alt.Tooltip("cadre:N", title=text("map.tip.cadre")),
+            alt.Tooltip("staff:Q", title=text("map.tip.staff")),
+            alt.Tooltip("managed:N", title=text("map.tip.managed"))]
 
 
-def _shape_layers(data: dict, label, layers, colors: dict, legend, legend_size: int) -> list:
-    """Zones, then areas (shaded by coverage if asked), then the picked area's outline.
+def _shape_layers(shape: Shape, colors: dict, legend, legend_size: int) -> list:
+    """Zones, then areas (shaded by coverage if asked, grey without figures), then the picked area's outline.
 
     Geoshape layers inherit the chart's one top-level topology (data given per layer would be copied
     into the spec once per layer). Zones carry their name; areas only an id, by which they get their
-    figures from the table."""
-    figures = alt.LookupData(data=_area_figures(data["areas"], label), key="site_id", fields=list(FIGURES))
+    figures from the areas table."""
+    fields = list(FIGURES) if shape.tooltips else ["coverage"]
+    figures = alt.LookupData(data=alt.NamedData(name=AREAS), key="site_id", fields=fields)
     zones = alt.Chart().transform_filter("datum.properties.zone")
     areas = lambda: alt.Chart().transform_filter("!datum.properties.zone").transform_lookup(lookup="id", from_=figures)  # noqa: E731
-    tooltip = _area_tooltip(label)
+    tooltip = _area_tooltip(shape)
+    tip = {"tooltip": tooltip} if tooltip else {}
+    base = areas()
+    if "coverage" in shape.layers:  # the shaded layer draws every area with figures: grey only the rest
+        base = base.transform_filter("!isValid(datum.coverage)")  # (2,000 fewer SVG paths at city size)
     parts = [zones.mark_geoshape(fill=colors["zone_fill"], stroke=colors["zone_stroke"], strokeWidth=1.5),
-             areas().mark_geoshape(fill=colors["area_fill"], stroke=colors["area_stroke"], strokeWidth=0.8)
-             .encode(tooltip=tooltip)]
-    if "coverage" in layers:
+             base.mark_geoshape(fill=colors["area_fill"], stroke=colors["area_stroke"], strokeWidth=0.8).encode(**tip)]
+    if "coverage" in shape.layers:
         parts.append(areas().mark_geoshape(stroke=colors["area_stroke"], strokeWidth=0.8).encode(
-            color=alt.Color("coverage:Q", title=label("map.legend.coverage"),
+            color=alt.Color("coverage:Q", title=shape.text("map.legend.coverage"),
                             scale=alt.Scale(scheme="redyellowgreen", domain=list(COVERAGE_DOMAIN), clamp=True),
                             legend=legend("bottom-left", format=".0%", direction="horizontal",
                                           gradientLength=max(160, legend_size * 10))),
-            tooltip=tooltip,
+            **tip,
         ))
     parts.append(alt.Chart().transform_filter("datum.properties.focused").mark_geoshape(
         fillOpacity=0, stroke=colors["focus"], strokeWidth=3))
     return parts
 
 
-def _zone_names(zone_labels: pd.DataFrame, colors: dict, size: int) -> list:
+def _zone_names(colors: dict, size: int) -> list:
     """Each zone's name at its centre, over a halo that keeps it readable over any shade."""
-    if zone_labels.empty:
-        return []
     where = {"longitude": "lon:Q", "latitude": "lat:Q", "text": "name:N"}
-    names = alt.Chart(zone_labels)
+    names = alt.Chart(alt.NamedData(name=NAMES))
     return [names.mark_text(fontSize=size, fontWeight="bold", color=colors["halo"], stroke=colors["halo"],
                             strokeWidth=4, strokeJoin="round", opacity=0.85).encode(**where),
             names.mark_text(fontSize=size, fontWeight="bold", color=colors["text"]).encode(**where)]
 
 
-def _checkpoint_layer(checkpoints: pd.DataFrame, label, colors: dict, legend) -> alt.Chart:
+def _checkpoint_layer(shape: Shape, colors: dict, legend) -> alt.Chart:
     """Road checkpoints as circles sized by the day's vehicles."""
-    return alt.Chart(checkpoints).mark_circle(
+    text = shape.text
+    tooltip = [alt.Tooltip("name:N", title=text("map.tip.checkpoint")),
+               alt.Tooltip("road:N", title=text("map.tip.road")),
+               alt.Tooltip("vehicles:Q", title=text("map.tip.vehicles"), format=",d"),
+               alt.Tooltip("persons:Q", title=text("map.tip.persons"), format=",d"),
+               alt.Tooltip("lead_cadre:N", title=text("map.tip.cadre")),
+               alt.Tooltip("staff_on_duty:Q", title=text("map.tip.staff"))]
+    return alt.Chart(alt.NamedData(name=CHECKPOINTS)).mark_circle(
         color=colors["checkpoint"], opacity=0.85, stroke=colors["halo"], strokeWidth=1).encode(
         longitude="lon:Q", latitude="lat:Q",
-        size=alt.Size("vehicles:Q", title=label("map.legend.vehicles"), scale=alt.Scale(range=[40, 900], zero=True),
-                      legend=legend("bottom-right", direction="horizontal",
-                                    values=_legend_steps(checkpoints["vehicles"].max()))),
-        tooltip=[alt.Tooltip("name:N", title=label("map.tip.checkpoint")),
-                 alt.Tooltip("road:N", title=label("map.tip.road")),
-                 alt.Tooltip("vehicles:Q", title=label("map.tip.vehicles"), format=",d"),
-                 alt.Tooltip("persons:Q", title=label("map.tip.persons"), format=",d"),
-                 alt.Tooltip("lead_cadre:N", title=label("map.tip.cadre")),
-                 alt.Tooltip("staff_on_duty:Q", title=label("map.tip.staff"))],
+        size=alt.Size("vehicles:Q", title=text("map.legend.vehicles"), scale=alt.Scale(range=[40, 900], zero=True),
+                      legend=legend("bottom-right", direction="horizontal", values=list(shape.vehicle_steps))),
+        **({"tooltip": tooltip} if shape.tooltips else {}),
     )
 
 
-def _marker_layer(markers: pd.DataFrame, label, layers, colors: dict, legend) -> alt.Chart | None:
+def _marker_layer(shape: Shape, colors: dict, legend) -> alt.Chart:
     """The markers of the layers asked for; the legend lists only what is drawn."""
-    shown = [label("map.marker.no_pm")] * ("property" in layers) + [label("map.marker.overdue")] * ("overdue" in layers)
-    markers = markers[markers["marker"].isin(shown)]
-    if markers.empty:
-        return None
-    domain = [m for m in shown if m in set(markers["marker"])]
-    shapes_for = {label("map.marker.no_pm"): "triangle-up", label("map.marker.overdue"): "circle"}
-    colors_for = {label("map.marker.no_pm"): colors["no_pm"], label("map.marker.overdue"): colors["overdue"]}
-    return alt.Chart(markers).mark_point(filled=False, strokeWidth=3, size=260, opacity=1).encode(
+    text, domain = shape.text, list(shape.markers)
+    shapes_for = {text("map.marker.no_pm"): "triangle-up", text("map.marker.overdue"): "circle"}
+    colors_for = {text("map.marker.no_pm"): colors["no_pm"], text("map.marker.overdue"): colors["overdue"]}
+    tooltip = [alt.Tooltip("name:N", title=text("map.tip.name")), alt.Tooltip("marker:N", title=text("map.tip.mark")),
+               alt.Tooltip("detail:N", title=text("map.tip.detail"))]
+    return alt.Chart(alt.NamedData(name=MARKERS)).mark_point(filled=False, strokeWidth=3, size=260, opacity=1).encode(
         longitude="lon:Q", latitude="lat:Q",
         shape=alt.Shape("marker:N", title=None, scale=alt.Scale(domain=domain, range=[shapes_for[m] for m in domain]),
                         legend=legend(direction="vertical")),
         color=alt.Color("marker:N", title=None, scale=alt.Scale(domain=domain, range=[colors_for[m] for m in domain]),
                         legend=legend("top-left", direction="vertical")),  # its entries stacked: a short row
-        tooltip=[alt.Tooltip("name:N", title=label("map.tip.name")), alt.Tooltip("marker:N", title=label("map.tip.mark")),
-                 alt.Tooltip("detail:N", title=label("map.tip.detail"))],
+        **({"tooltip": tooltip} if shape.tooltips else {}),
     )
 
 
-def _boundaries(data: dict) -> alt.Data | alt.UrlData:
-    """The chart's one top-level topology: the published file, or (read-only install) the topology itself."""
-    form = alt.DataFormat(type="topojson", feature=SHAPES)
-    if data["topology_url"]:
-        return alt.UrlData(url=data["topology_url"], format=form)
-    return alt.Data(values=data["topology"], format=form)
+@functools.lru_cache(maxsize=64)
+def _skeleton(shape: Shape) -> dict:
+    """The map's spec without its figures, built and checked by Altair once per Shape. Shared: never
+    changed in place (coverage_map copies its top level)."""
+    colors, below = PALETTE[shape.dark], shape.legend_orient == "bottom"
+    legend, legend_size = _legend_maker(shape.legends, below), shape.font_size or 12
+    names = _zone_names(colors, shape.font_size or max(13, round(shape.height / 36))) if shape.names else []
+    parts = _shape_layers(shape, colors, legend, legend_size) + ([] if shape.names_on_top else names)
+    if shape.checkpoints:
+        parts.append(_checkpoint_layer(shape, colors, legend))
+    if shape.markers:
+        parts.append(_marker_layer(shape, colors, legend))
+    parts += names if shape.names_on_top else []
+    boundaries = alt.UrlData(url=shape.boundaries or "", format=alt.DataFormat(type="topojson", feature=SHAPES))
+    chart = (
+        alt.layer(*parts, data=boundaries)
+        .resolve_scale(color="independent", size="independent", shape="independent")
+        .project(type="mercator")
+        .properties(width=shape.width, height=shape.height, background="transparent" if shape.dark else "#ffffff")
+        .configure_view(stroke=None)
+        .configure_legend(labelColor=colors["text"], titleColor=colors["text"], labelFontSize=legend_size,
+                          titleFontSize=legend_size, symbolStrokeWidth=2.5, padding=6, cornerRadius=4,
+                          # bigger text needs room to be read whole
+                          **({"labelLimit": shape.font_size * 16, "titleLimit": shape.font_size * 16}
+                             if shape.font_size else {}),
+                          # a legend under the map needs no backdrop; one inside it keeps the map legible
+                          **({} if below else {"fillColor": colors["legend_fill"]}))
+    )
+    spec = chart.to_dict()
+    spec.pop("datasets", None)
+    return spec
 
 
 # ---- the chart ---------------------------------------------------------------------------------
 
+def _tables(data: dict, label, layers, tooltips: bool) -> dict[str, pd.DataFrame]:
+    """The figures, as the tables the skeleton draws from (only those with rows to draw)."""
+    tables = {AREAS: area_figures(data["areas"], label, tooltips)}
+    if not data["zone_labels"].empty:
+        tables[NAMES] = data["zone_labels"][["name", "lon", "lat"]]
+    if "checkpoints" in layers:
+        checkpoints = _checkpoints(data["checkpoints"], tooltips)
+        if not checkpoints.empty:
+            tables[CHECKPOINTS] = checkpoints
+    shown = [label("map.marker.no_pm")] * ("property" in layers) + [label("map.marker.overdue")] * ("overdue" in layers)
+    if shown:
+        markers = map_markers(data, label)
+        markers = markers[markers["marker"].isin(shown)]
+        if not markers.empty:
+            tables[MARKERS] = markers if tooltips else markers[["marker", "lon", "lat"]].astype(
+                {"lon": "float32", "lat": "float32"})
+    return tables
+
+
 def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int = 640,
                  dark: bool = False, legends: bool = True, legend_orient: str | None = None,
-                 font_size: int | None = None, names_on_top: bool = False) -> alt.LayerChart | alt.Chart:
+                 font_size: int | None = None, names_on_top: bool = False, tooltips: bool = True):
     """Zones, villages and compounds shaded by coverage, checkpoints sized by the day's vehicles,
     and markers for compounds without property management and overdue duty points.
 
@@ -228,32 +362,28 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
     area the zones are fitted to, so no legend can cover a zone's name however the map is sized;
     `font_size` sets the legends' and zone names' text; `names_on_top` draws the zone names over the
     checkpoints and markers (read from across a room, a name half hidden by a marker is lost). A copy
-    may also drop the legends altogether."""
-    colors, below = PALETTE[dark], legend_orient == "bottom"
+    may also drop the legends altogether; `tooltips=False` (a wall nobody points at) sends only what
+    is drawn. Returns the finished spec (`Ready`), the skeleton kept, the figures swapped in."""
+    colors = PALETTE[dark]
     if not data["topology_url"] and data["topology"] is None:
         return alt.Chart(pd.DataFrame({"text": [label("map.no_geometry")]})).mark_text(
             fontSize=font_size or 16, color=colors["text"]).encode(text="text:N").properties(width=width, height=height)
-    legend, legend_size = _legend_maker(legends, below), font_size or 12
-    names = _zone_names(data["zone_labels"], colors, font_size or max(13, round(height / 36)))
-    parts = _shape_layers(data, label, layers, colors, legend, legend_size) + ([] if names_on_top else names)
-    checkpoints = _checkpoints(data["checkpoints"])
-    if "checkpoints" in layers and not checkpoints.empty:
-        parts.append(_checkpoint_layer(checkpoints, label, colors, legend))
-    markers = _marker_layer(map_markers(data, label), label, layers, colors, legend)
-    parts += ([markers] if markers is not None else []) + (names if names_on_top else [])
-    return (
-        alt.layer(*parts, data=_boundaries(data))
-        .resolve_scale(color="independent", size="independent", shape="independent")
-        .project(type="mercator")
-        .properties(width=width, height=height, background="transparent" if dark else "#ffffff")
-        .configure_view(stroke=None)
-        .configure_legend(labelColor=colors["text"], titleColor=colors["text"], labelFontSize=legend_size,
-                          titleFontSize=legend_size, symbolStrokeWidth=2.5, padding=6, cornerRadius=4,
-                          # bigger text needs room to be read whole
-                          **({"labelLimit": font_size * 16, "titleLimit": font_size * 16} if font_size else {}),
-                          # a legend under the map needs no backdrop; one inside it keeps the map legible
-                          **({} if below else {"fillColor": colors["legend_fill"]}))
-    )
+    tables = _tables(data, label, layers, tooltips)
+    checkpoints = tables.get(CHECKPOINTS)
+    markers = tables.get(MARKERS)
+    shape = Shape(
+        boundaries=data["topology_url"], layers=tuple(layers), width=int(width), height=int(height), dark=bool(dark),
+        legends=bool(legends), legend_orient=legend_orient, font_size=font_size, names_on_top=bool(names_on_top),
+        tooltips=bool(tooltips), names=NAMES in tables, checkpoints=checkpoints is not None,
+        vehicle_steps=tuple(_legend_steps(checkpoints["vehicles"].max())) if checkpoints is not None else (),
+        markers=tuple(m for m in (label("map.marker.no_pm"), label("map.marker.overdue"))
+                      if markers is not None and m in set(markers["marker"])),
+        texts=tuple((key, label(key)) for key in TEXT_KEYS))
+    spec = Ready(_skeleton(shape))
+    if not data["topology_url"]:  # a read-only install: the boundaries inside the spec
+        spec["data"] = {"values": data["topology"], "format": {"type": "topojson", "feature": SHAPES}}
+    spec["datasets"] = {name: _arrow(frame) for name, frame in tables.items()}
+    return spec
 
 
 # ---- one site's rounds (survey entry) ------------------------------------------------------------

@@ -3,13 +3,13 @@ import datetime as dt
 
 import streamlit as st
 
-from data_access import audit, clock, territory
+from data_access import audit, clock
 from ui import audit_view
 from ui.data import read
-from ui.filter_bar import site_label
+from ui.filter_bar import offered_sites, site_names
 from ui.guard import require_router
 from ui.page import run
-from ui.i18n import t
+from ui.i18n import lang, t
 
 require_router()
 
@@ -39,7 +39,11 @@ def settings() -> audit.AuditView:
     st.caption(t("audit.intro"))
     users = read(audit.users_in_log)
     who_names = dict(zip(users["username"], users["display_name"]))
-    site_names = {int(r.id): site_label(r.name, r.kind) for r in read(territory.sites).itertuples()}
+    zone_id = st.session_state["filters"].zone_id  # the filter bar's zone bounds the sites offered
+    every_site = read(site_names, zone_id, lang())
+    sites = offered_sites(every_site, zone_id, st.session_state.get("audit_site"))
+    if st.session_state.get("audit_site") not in (None, 0, *sites):
+        st.session_state["audit_site"] = 0  # a site of another zone than the filter bar's
     pick_range, pick_user, pick_line, pick_site = st.columns([3, 2, 2, 3])
     last = today()
     picked = pick_range.date_input(t("audit.range"), value=(last - dt.timedelta(days=29), last), max_value=last,
@@ -51,9 +55,11 @@ def settings() -> audit.AuditView:
     line = pick_line.selectbox(t("audit.line"), [ALL, *audit.LINES], key="audit_line", persist_state=KEEP,
                                placeholder=choose, help=t("audit.line_help"),
                                format_func=lambda l: t("audit.all_lines") if l == ALL else t(f"audit.line.{l}"))
-    site_id = pick_site.selectbox(t("audit.site"), [0, *site_names], key="audit_site", persist_state=KEEP,
-                                  placeholder=choose,
-                                  format_func=lambda i: t("audit.all_sites") if i == 0 else site_names.get(i, "—"))
+    all_sites = t("audit.all_sites")
+    site_id = pick_site.selectbox(t("audit.site"), [0, *sites], key="audit_site", persist_state=KEEP,
+                                  placeholder=choose, format_func=lambda i: all_sites if i == 0 else sites.get(i, "—"))
+    if len(sites) < len(every_site):
+        pick_site.caption(t("filter.site_needs_zone"))
     start, end = day_range(picked, pick_range)
     return audit.AuditView(start=start, end=end, username=username or None, line=line or None,
                            site_id=site_id or None, limit=SHOWN_LIMIT)

@@ -16,7 +16,7 @@ from data_access import territory
 from data_access.filters import Filters
 from ui import format as fmt
 from ui.data import read
-from ui.i18n import lang, t
+from ui.i18n import lang, t, text_in
 
 ALL = "all"
 ZONE, SITE, RANGE, SEEDED, NOTICES = "f_zone", "f_site", "f_range", "_f_seeded", "_f_url_notices"
@@ -26,6 +26,10 @@ EXPLICIT = "_f_range_explicit"
 # The filters outlive any run that does not draw them (an outage screen, a failed page), so a
 # supervisor's zone and range are still there when the database comes back.
 KEEP = "session"
+# Every site is offered with all zones only while there are this few (the demo has about 100); a city
+# has thousands (4,495 at issue 14's size): they are offered once a zone is picked, which bounds the
+# options every page sends (and labels) on every run. A site picked from a link stays offered.
+SITE_LIST_LIMIT = 300
 
 
 def _parse_day(text: str | None) -> dt.date | None:
@@ -157,6 +161,22 @@ def site_label(name: str, kind: str) -> str:
     return f"{name}（{word}）" if lang() == "zh" else f"{name} ({word})"
 
 
+def site_names(zone_id: int | None, language: str) -> dict[int, str]:
+    """{site id: label} for the site picker (site_label's, vectorised): kept by ui.data.read with the sites."""
+    sites = territory.sites(zone_id)
+    words = {kind: text_in(language, "kind." + kind) for kind in sites["kind"].unique()}
+    left, right = ("（", "）") if language == "zh" else (" (", ")")
+    return {int(i): n if n.endswith(words[k]) else f"{n}{left}{words[k]}{right}"
+            for i, n, k in zip(sites["id"], sites["name"], sites["kind"])}
+
+
+def offered_sites(names: dict[int, str], zone_id: int | None, picked) -> dict[int, str]:
+    """The sites a picker lists: with all zones and a city's many sites, only the one already picked."""
+    if zone_id is not None or len(names) <= SITE_LIST_LIMIT:
+        return names
+    return {picked: names[picked]} if picked in names else {}
+
+
 def filter_bar(home_zone_id: int | None = None, today: dt.date | None = None) -> Filters:
     """Render the filter bar in the sidebar and return the filters every page obeys."""
     zones = read(territory.zones)
@@ -178,15 +198,17 @@ def filter_bar(home_zone_id: int | None = None, today: dt.date | None = None) ->
                              placeholder=t("widget.choose"))
     zone_id = ids.get(zone)
 
-    sites = read(territory.sites, zone_id)
-    site_names = {int(r.id): site_label(r.name, r.kind) for r in sites.itertuples()}
-    if st.session_state.get(SITE) not in [0, *site_names]:
+    labels = read(site_names, zone_id, lang())
+    if st.session_state.get(SITE) not in [0, *labels]:
         if st.session_state.get(SITE) and st.session_state.get(NOTICES) is not None:  # only a link's own site
             st.session_state[NOTICES].append(t("url.fixed.site", value=st.session_state[SITE]))
         st.session_state[SITE] = 0  # the site belongs to another zone: drop it rather than show nothing
-    site_id = sidebar.selectbox(t("filter.site"), [0, *site_names], key=SITE, persist_state=KEEP,
-                                format_func=lambda i: t("filter.all_sites") if i == 0 else site_names[i],
+    offered, every_site = offered_sites(labels, zone_id, st.session_state.get(SITE)), t("filter.all_sites")
+    site_id = sidebar.selectbox(t("filter.site"), [0, *offered], key=SITE, persist_state=KEEP,
+                                format_func=lambda i: every_site if i == 0 else offered[i],
                                 placeholder=t("widget.choose"))
+    if len(offered) < len(labels):
+        sidebar.caption(t("filter.site_needs_zone"))
 
     _follow_new_data(default)
     _keep_range_in_bounds(first, latest)

@@ -25,6 +25,7 @@ TEXT = {
     "filter.range": ("日期范围（截至日）", "Date range (as of the last day)"),
     "filter.all_zones": ("全部管区", "All work zones"),
     "filter.all_sites": ("全部站点", "All sites"),
+    "filter.site_needs_zone": ("站点较多，请先选择工作管区再选站点", "Many sites: pick a work zone first, then a site"),
     "filter.range_hint": ("截至 {end}，共 {days} 天", "As of {end}, {days} days"),
     "filter.incomplete_range": ("请选择结束日期", "Pick the end date"),
     "filter.share": ("本视图链接可直接复制地址栏分享", "Copy the address bar to share this view"),

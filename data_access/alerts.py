@@ -35,7 +35,7 @@ def alerts(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.
     rows += [_row(1, "finding_past_due", r.site, r.description, int(r.age_days))
              for r in findings[findings["past_due"]].itertuples()]
     points = inspections.duty_points(checks, engine)
-    rows += [_row(2, "inspection_overdue", r.name, r.zone, int(r.days_since) if pd.notna(r.days_since) else 99)
+    rows += [_row(2, "inspection_overdue", r.name, r.zone, int(r.days_since) if pd.notna(r.days_since) else inspections.NEVER_INSPECTED_DAYS)
              for r in points[points["overdue"]].itertuples()]
     cases = line_filters(filters, "reopening", engine)
     rows += [_row(2, "suspended", r.name, r.reason or "", int(r.days or 0)) for r in reopening.suspended(cases, engine=engine).itertuples()]
@@ -43,6 +43,14 @@ def alerts(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.
              if r.status not in reopening_rules.IN_SUSPENSION]
     rows += [_row(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
              for r in logistics.low_stock(filters, engine).itertuples()]
+    return _ordered(rows)
+
+
+def _row(urgency: int, kind: str, subject: str, detail: str, days: int) -> tuple:
+    return urgency, kind, subject, detail, days, None, 0, 0
+
+
+def _ordered(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=COLUMNS)
     # Late reports lead: "who has not reported?" is the morning's first question, and each is one phone call.
     frame["first"] = frame["kind"] != "overdue_report"
@@ -50,5 +58,41 @@ def alerts(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.
                              kind="stable").drop(columns="first").reset_index(drop=True)
 
 
-def _row(urgency: int, kind: str, subject: str, detail: str, days: int) -> tuple:
-    return urgency, kind, subject, detail, days, None, 0, 0
+def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engine=None) -> dict:
+    """What the wall's alert column shows: {"total": len(alerts(filters, now)), "rows": alerts(filters,
+    now).head(limit)}, the same rows, without building the thousands of alerts a city can have.
+
+    alerts() puts late reports first, then findings past due, then the rest (urgency 2, then 3), each
+    kind longest waiting first. So the first `limit` rows need each kind's first rows only, and none
+    of a kind once the kinds before it fill `limit`; every kind is counted whole in SQL."""
+    now = now or clock.now(engine)
+    late = reporting.overdue(filters, now, engine)
+    rows = [(1, "overdue_report", r.name, r.responsible, r.late_minutes // (24 * 60), r.due_at, r.late_minutes,
+             r.missed_days) for r in late.itertuples()]
+    checks = line_filters(filters, "inspections", engine)
+    board = inspections.board_summary(checks, engine)
+    cases = line_filters(filters, "reopening", engine)
+    threshold = reopening.stuck_after_days(engine)
+    waiting = tuple(s for s in reopening_rules.WAITING if s not in reopening_rules.IN_SUSPENSION)
+    suspended = reopening.count_enterprises(cases, reopening_rules.IN_SUSPENSION, engine=engine)
+    stock = logistics.low_stock(filters, engine)
+    total = (len(late) + board["past_due"] + board["overdue"] + suspended
+             + reopening.count_stuck(cases, threshold, waiting, engine) + len(stock))
+    room = limit - len(rows)  # late reports lead, whatever their age
+    if room > 0 and board["past_due"]:
+        findings = inspections.open_findings(checks, engine, past_due=True, limit=room)
+        rows += [_row(1, "finding_past_due", r.site, r.description, int(r.age_days)) for r in findings.itertuples()]
+        room -= len(findings)
+    if room > 0:  # urgency 2: each kind's first `room`, sorted together below
+        points = inspections.overdue_points(checks, room, engine)
+        rows += [_row(2, "inspection_overdue", r.name, r.zone,
+                      int(r.days_since) if pd.notna(r.days_since) else inspections.NEVER_INSPECTED_DAYS)
+                 for r in points.itertuples()]
+        if suspended:
+            rows += [_row(2, "suspended", r.name, r.reason or "", int(r.days or 0))
+                     for r in reopening.suspended(cases, engine=engine).itertuples()]
+        rows += [_row(2, "stuck", r.name, r.status, int(r.days or 0))
+                 for r in reopening.stuck(cases, threshold, room, engine, statuses=waiting).itertuples()]
+        rows += [_row(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
+                 for r in stock.itertuples()]
+    return {"total": total, "rows": _ordered(rows).head(limit)}

@@ -111,6 +111,7 @@ class _Responsible:
     def __init__(self, clerks):
         self.by_site: dict[int, list] = {}
         self.by_zone: dict[int, list] = {}
+        self.known: dict[tuple, str] = {}  # a site asked again (another day of the week)
         for position, (name, zone, site) in enumerate(clerks):
             if site is not None:
                 self.by_site.setdefault(site, []).append((position, name))
@@ -118,11 +119,14 @@ class _Responsible:
                 self.by_zone.setdefault(zone, []).append((position, name))
 
     def __call__(self, site_id: int, zone_id: int, lead_cadre: str | None) -> str:
-        found = sorted(self.by_site.get(site_id, []) + self.by_zone.get(zone_id, []))
-        names = [name for _, name in found]
-        if lead_cadre:
-            names.append(lead_cadre)
-        return "、".join(dict.fromkeys(names))
+        key = (site_id, zone_id, lead_cadre)
+        known = self.known.get(key)
+        if known is None:
+            names = [name for _, name in sorted(self.by_site.get(site_id, []) + self.by_zone.get(zone_id, []))]
+            if lead_cadre:
+                names.append(lead_cadre)
+            known = self.known[key] = "、".join(dict.fromkeys(names))
+        return known
 
 
 def summary(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> dict:

@@ -137,8 +137,9 @@ def board_summary(filters: Filters, engine=None) -> dict:
     }
 
 
-def open_findings(filters: Filters, engine=None) -> pd.DataFrame:
-    """Findings open on filters.end at the duty points in scope, oldest first, with their version."""
+def open_findings(filters: Filters, engine=None, *, past_due: bool = False, limit: int | None = None) -> pd.DataFrame:
+    """Findings open on filters.end at the duty points in scope, oldest first, with their version
+    (only those past their due day when `past_due`; the `limit` oldest when given)."""
     end = filters.end
     query = _duty_scope(
         select(*_FINDING_COLUMNS, Finding.site_id)
@@ -146,10 +147,36 @@ def open_findings(filters: Filters, engine=None) -> pd.DataFrame:
         .join(WorkZone, WorkZone.id == Site.zone_id)
         .where(_open_on(end)),
         filters,
-    ).order_by(Finding.raised_on, Finding.id)
+    ).order_by(Finding.raised_on, Finding.id).limit(limit)
+    if past_due:
+        query = query.where(Finding.due_on < end)
     frame = read_frame(query, engine)
     frame["age_days"] = [(end - day).days for day in frame["raised_on"]]
     frame["past_due"] = [day < end for day in frame["due_on"]]
+    return frame
+
+
+NEVER_INSPECTED_DAYS = 99  # how long a duty point never inspected counts as waiting, for the alerts' order
+
+
+def overdue_points(filters: Filters, limit: int | None = None, engine=None) -> pd.DataFrame:
+    """The overdue duty points of duty_points(filters) (name, zone, days_since: None when never inspected),
+    the longest waiting first (never inspected counting NEVER_INSPECTED_DAYS), then in duty_points' order;
+    the `limit` first when given. board_summary(filters)["overdue"] counts them all."""
+    end = filters.end
+    last_day = (select(func.max(Inspection.day)).where(Inspection.site_id == Site.id, Inspection.day <= end)
+                .scalar_subquery())
+    points = _duty_scope(
+        select(Site.name, WorkZone.code.label("zone_code"), Site.kind, WorkZone.name.label("zone"),
+               last_day.label("last_day")).join(WorkZone, WorkZone.id == Site.zone_id),
+        filters,
+    ).subquery("points")
+    waited_since = func.coalesce(points.c.last_day, end - dt.timedelta(days=NEVER_INSPECTED_DAYS))
+    query = (select(points.c.name, points.c.zone, points.c.last_day)
+             .where(or_(points.c.last_day.is_(None), points.c.last_day < overdue_cutoff(end)))
+             .order_by(waited_since, points.c.zone_code, points.c.kind, points.c.name).limit(limit))
+    frame = read_frame(query, engine)
+    frame["days_since"] = [(end - day).days if day is not None else None for day in frame["last_day"]]
     return frame
 
 

@@ -232,20 +232,32 @@ def count_enterprises(filters: Filters, statuses: tuple[str, ...] = (), departme
         return int(conn.execute(query).scalar_one())
 
 
-def stuck(filters: Filters, threshold: int | None = None, limit: int | None = None, engine=None) -> pd.DataFrame:
-    """Enterprises that have waited at their status more than `threshold` days on filters.end, longest first
-    (the `limit` longest when given; summary()["stuck"] counts them all)."""
+def stuck(filters: Filters, threshold: int | None = None, limit: int | None = None, engine=None,
+          statuses: tuple[str, ...] = WAITING) -> pd.DataFrame:
+    """Enterprises that have waited at their status (one of `statuses`) more than `threshold` days on
+    filters.end, longest first (the `limit` longest when given; summary()["stuck"] counts them all)."""
     threshold = stuck_after_days(engine) if threshold is None else threshold
     as_of = _as_of(filters, engine)
     query = (
         select(*_enterprise_columns(as_of))
         .join(as_of, as_of.c.enterprise_id == E.id)
         .join(WorkZone, WorkZone.id == E.zone_id)
-        .where(as_of.c.status.in_(WAITING), as_of.c.since < _cutoff(filters, threshold))
+        .where(as_of.c.status.in_(statuses), as_of.c.since < _cutoff(filters, threshold))
         .order_by(as_of.c.since, WorkZone.code, E.name, E.id)
         .limit(limit)
     )
     return _frame(query, filters, engine)
+
+
+def count_stuck(filters: Filters, threshold: int | None = None, statuses: tuple[str, ...] = WAITING,
+                engine=None) -> int:
+    """How many rows stuck(filters, threshold, statuses=statuses) has."""
+    threshold = stuck_after_days(engine) if threshold is None else threshold
+    as_of = _as_of(filters, engine)
+    query = (select(func.count()).select_from(E).join(as_of, as_of.c.enterprise_id == E.id)
+             .where(as_of.c.status.in_(statuses), as_of.c.since < _cutoff(filters, threshold)))
+    with read_connection(engine) as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def suspended(filters: Filters, limit: int | None = None, engine=None) -> pd.DataFrame:

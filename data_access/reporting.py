@@ -79,12 +79,16 @@ def overdue(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd
     now, days = _window(now, engine)
     _, missing = completeness.missing_in(days, filters, now, engine)
     columns = ["site_id", "name", "zone", "day", "due_at", "late_minutes", "responsible", "missed_days"]
-    rows = [row for row in missing if row[6] == "overdue"]
-    if not rows:
+    oldest: dict[int, tuple] = {}  # per site its first missed day (missing_in lists the days in order)
+    missed: dict[int, int] = {}
+    for row in missing:
+        if row[6] == "overdue":
+            oldest.setdefault(row[0], row)
+            missed[row[0]] = missed.get(row[0], 0) + 1
+    if not oldest:
         return pd.DataFrame(columns=columns)
-    late = pd.DataFrame(rows, columns=[*completeness.STATUS_COLUMNS, "day"]).sort_values(["site_id", "day"], kind="stable")
-    missed = late.groupby("site_id")["day"].count().rename("missed_days")
-    first = late.drop_duplicates("site_id").join(missed, on="site_id")
+    first = pd.DataFrame([(*oldest[site], missed[site]) for site in sorted(oldest)],
+                         columns=[*completeness.STATUS_COLUMNS, "day", "missed_days"])
     return first.sort_values(["late_minutes", "zone_id", "name"], ascending=[False, True, True],
                              kind="stable")[columns].reset_index(drop=True)
 

@@ -36,9 +36,11 @@ def road_checkpoints_of(actor: Actor):
     return and_(*ROAD_CHECKPOINT, scope.writable_sites(actor))
 
 
-def entry_grid(actor: Actor, day: dt.date, engine=None) -> pd.DataFrame:
+def entry_grid(actor: Actor, day: dt.date, engine=None, zone_id: int | None = None,
+               site_id: int | None = None) -> pd.DataFrame:
     """One row per checkpoint in the actor's scope: the day's saved figures (or blanks),
-    the row version, the day before's figures and the 7-day average, for the grid and its checks."""
+    the row version, the day before's figures and the 7-day average, for the grid and its checks.
+    `zone_id` / `site_id` narrow it further (the filter bar's work zone, or one checkpoint)."""
     yesterday, week_start = day - dt.timedelta(days=1), day - dt.timedelta(days=7)
     saved = select(CheckpointDay).where(CheckpointDay.day == day).subquery("saved")
     before = select(CheckpointDay).where(CheckpointDay.day == yesterday).subquery("before")
@@ -64,6 +66,10 @@ def entry_grid(actor: Actor, day: dt.date, engine=None) -> pd.DataFrame:
         .where(road_checkpoints_of(actor))
         .order_by(WorkZone.code, Site.name)
     )
+    if zone_id is not None:
+        query = query.where(Site.zone_id == zone_id)
+    if site_id is not None:
+        query = query.where(Site.id == site_id)
     frame = read_frame(query, engine)
     frame["corrected"] = frame["corrected"].fillna(False).astype(bool)
     return frame

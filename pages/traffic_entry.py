@@ -16,7 +16,7 @@ from ui import format as fmt
 from ui import kept_editor, saving
 from ui.grid_keys import keep_keystrokes
 from ui.data import read
-from ui.filter_bar import EXPLICIT
+from ui.filter_bar import EXPLICIT, focus_note
 from ui.grids import grid_height, traffic_entry_columns as grid_columns
 from ui.i18n import lang, t
 from ui.guard import require_router
@@ -27,6 +27,11 @@ COUNTS = list(reports.COUNT_FIELDS)
 FLASH, FORM = "entry_flash", "traffic_entry"
 KEEP = entry.KEEP  # typed values outlive runs that do not draw them (an outage screen)
 SUPERVISORS = ("admin", "supervisor")
+# The grid holds the checkpoints of the filter bar's work zone (a zone has about 170 at city size);
+# with every zone it holds them all only up to this many: a city's 1,000 rows cannot be typed in one
+# grid (and cost a second per rerun), so then a zone is asked for, one zone at a time (or a file).
+GRID_LIMIT = 200
+MISSING_SHOWN = 100  # names in the "not yet reported" list; the count says how many there are
 
 
 def clear_flash() -> None:
@@ -62,9 +67,16 @@ def settings(user, end: dt.date, days: entry.Days) -> dt.date:
                          persist_state=KEEP)
 
 
-def load(user, day: dt.date) -> pd.DataFrame:
-    """The grid's rows as loaded, pinned for the day (their versions are what a save is checked against)."""
-    return entry.pinned_rows(grid_key(day), day, lambda: reports.entry_grid(user, day))
+def load(user, day: dt.date, filters) -> pd.DataFrame:
+    """The grid's rows as loaded, pinned for the day and the filter bar's zone and site (their versions
+    are what a save is checked against): the checkpoints of the zone, or the one the filter bar picked."""
+    def rows() -> pd.DataFrame:
+        if filters.site_id:  # a road checkpoint of the user's scope; else (a village) the zone's grid
+            one = reports.entry_grid(user, day, site_id=filters.site_id)
+            if not one.empty:
+                return one
+        return reports.entry_grid(user, day, zone_id=filters.zone_id)
+    return entry.pinned_rows(grid_key(day), (day, filters.zone_id, filters.site_id), rows)
 
 
 def reload_grid(day: dt.date) -> None:
@@ -82,10 +94,9 @@ def before_text(vehicles, persons) -> str:
 def shown_rows(source: pd.DataFrame) -> pd.DataFrame:
     """The rows as the grid shows them: a status, the figures as text, the day before in one cell."""
     shown = source[["site_id", "name", "zone", *COUNTS]].copy()
-    shown.insert(3, "status", [
-        t("entry.status.corrected") if c else t("entry.status.saved") if pd.notna(v) else t("entry.status.new")
-        for c, v in zip(source["corrected"], source["version"])
-    ])
+    corrected, saved, new = t("entry.status.corrected"), t("entry.status.saved"), t("entry.status.new")
+    shown.insert(3, "status", [corrected if c else saved if pd.notna(v) else new
+                               for c, v in zip(source["corrected"], source["version"])])
     for name in COUNTS:
         shown[name] = [as_cell(v) for v in shown[name]]
     shown["before"] = [before_text(v, p) for v, p in zip(source["vehicles_yesterday"], source["persons_yesterday"])]
@@ -130,8 +141,9 @@ def rows_to_save(source: pd.DataFrame, edited: pd.DataFrame) -> tuple[list[dict]
 
 def confirm_unusual(source: pd.DataFrame, rows: list[dict], names: dict[int, str], day: dt.date) -> bool:
     """Only figures being changed now are questioned; saved ones were confirmed when they were saved."""
-    averages = {int(r.site_id): {"vehicles": r.vehicles_7d, "persons": r.persons_7d} for r in source.itertuples()}
-    saved = {int(r.site_id): {c: getattr(r, c) for c in COUNTS} for r in source.itertuples()}
+    ids = [int(i) for i in source["site_id"]]
+    averages = {i: {"vehicles": v, "persons": p} for i, v, p in zip(ids, source["vehicles_7d"], source["persons_7d"])}
+    saved = {i: dict(zip(COUNTS, values)) for i, *values in zip(ids, *[source[c] for c in COUNTS])}
     changed = [r if any(r[c] != saved[r["site_id"]][c] for c in COUNTS) else {**r, "vehicles": None, "persons": None}
                for r in rows]
     unusual = reports.unusual_rows(changed, averages)
@@ -172,37 +184,47 @@ def show_grid(user, source: pd.DataFrame, day: dt.date) -> None:
     keep_keystrokes()  # a figure typed straight after a click reaches its cell whole
     edited = grid(source, day)
     rows, positions = rows_to_save(source, edited)
-    names = {n: source["name"].iloc[i] for n, i in enumerate(positions)}
+    every_name = source["name"].tolist()
+    names = {n: every_name[i] for n, i in enumerate(positions)}
     reason = st.text_input(t("common.reason"), help=t("entry.reason_help"), key=f"entry_reason_{day}", max_chars=500,
                            persist_state=KEEP)
     confirmed = confirm_unusual(source, rows, names, day)
     save_buttons(user, day, rows, positions, names, reason, confirmed)
 
 
-def not_reported(user, day: dt.date) -> None:
-    missing = read(traffic.missing_reports, day, user)  # the checkpoints this account reports for
+def not_reported(user, day: dt.date, source: pd.DataFrame) -> None:
+    """The checkpoints of the grid (this account's, in the filter bar's zone) with no report for the day."""
+    missing = read(traffic.missing_reports, day, user)
+    missing = missing[missing["site_id"].isin(source["site_id"])]
     if missing.empty:
         st.success(t("entry.all_reported", day=fmt.day(day)), icon=":material/check_circle:")
     else:
         with st.expander(t("entry.missing", day=fmt.day(day), n=len(missing)), expanded=True):
-            st.text(("、" if lang() == "zh" else ", ").join(missing["name"]))
+            names = ("、" if lang() == "zh" else ", ").join(missing["name"].head(MISSING_SHOWN))
+            more = len(missing) - MISSING_SHOWN
+            st.text(names + (t("entry.missing_more", n=more) if more > 0 else ""))
 
 
 # ---- supervisors: remove a wrong day's report ------------------------------------------------------
 
-def delete_choices(source: pd.DataFrame, stray: pd.DataFrame, day: dt.date) -> dict:
-    """What may be removed: the day's saved reports and every report saved outside the season."""
-    saved_today = source[source["version"].notna()]
-    choices = {("day", int(r.site_id), day): (int(r.site_id), day, int(r.version), r.name)
-               for r in saved_today.itertuples()}
-    choices.update({("stray", int(r.site_id), r.day): (int(r.site_id), r.day, int(r.version), r.name)
-                    for r in stray.itertuples()})
+def delete_choices(source: pd.DataFrame | None, stray: pd.DataFrame, day: dt.date) -> dict:
+    """What may be removed: the day's saved reports (of the grid's rows) and every report saved outside the season."""
+    choices = {}
+    if source is not None:
+        saved_today = source[source["version"].notna()]
+        choices = {("day", int(i), day): (int(i), day, int(v), n)
+                   for i, v, n in zip(saved_today["site_id"], saved_today["version"], saved_today["name"])}
+    choices.update({("stray", int(i), d): (int(i), d, int(v), n)
+                    for i, d, v, n in zip(stray["site_id"], stray["day"], stray["version"], stray["name"])})
     return choices
 
 
-def delete_a_day(user, source: pd.DataFrame, day: dt.date, today: dt.date) -> None:
-    """A report saved for the wrong day (or a typo like 1920-02-25) is removed with a reason, audited."""
+def delete_a_day(user, source: pd.DataFrame | None, day: dt.date, today: dt.date) -> None:
+    """A report saved for the wrong day (or a typo like 1920-02-25) is removed with a reason, audited.
+    Without a grid (`source` None: a zone is to be picked first) only the reports outside the season."""
     stray = read(reports.out_of_season_days, today)
+    if source is None and stray.empty:
+        return
     choices = delete_choices(source, stray, day)
     with st.expander(t("entry.delete.title", n=len(stray)) if len(stray) else t("entry.delete.title_plain"),
                      expanded=bool(len(stray))):
@@ -293,17 +315,29 @@ def file_errors(error: ValidationError) -> None:
                      column_config={"row": t("col.row"), "column": t("col.column"), "message": t("col.message")})
 
 
+def too_many(user, source: pd.DataFrame, day: dt.date, days: entry.Days) -> None:
+    """Every zone at city size: no grid, a zone is asked for; what is missing is still listed."""
+    st.info(t("entry.pick_zone", n=fmt.num(len(source))), icon=":material/filter_alt:")
+    not_reported(user, day, source)
+    if user.role in SUPERVISORS:
+        delete_a_day(user, None, day, days.today)
+
+
 def main() -> None:
     user = entry.title("entry.title", intro_key="entry.intro")
     filters, days = st.session_state["filters"], entry.days()
     day = settings(user, filters.end, days)
     entry.kept_flash(FLASH)
-    source = load(user, day)
+    source = load(user, day, filters)
     if source.empty:
-        st.info(t("entry.no_checkpoints"))
+        st.info(t("entry.no_checkpoints_here" if filters.zone_id else "entry.no_checkpoints"))
+    elif filters.zone_id is None and len(source) > GRID_LIMIT:
+        too_many(user, source, day, days)
     else:
+        if filters.site_id in set(source["site_id"]):  # the filter bar picked this checkpoint
+            focus_note(filters, source, "traffic", key="entry_clear_focus")
         show_grid(user, source, day)
-        not_reported(user, day)
+        not_reported(user, day, source)
         if user.role in SUPERVISORS:
             delete_a_day(user, source, day, days.today)
     upload(user, days.today)

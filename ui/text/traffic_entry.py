@@ -4,6 +4,11 @@ TEXT = {
     "entry.intro": ("一张表填报您负责的全部卡口；保存时整表一次写入，任何一格有误则全部不保存，已输入的内容保留。",
                     "One grid for every checkpoint you are responsible for. Saving writes the whole grid at once; if any cell is wrong nothing is saved and what you typed stays."),
     "entry.no_checkpoints": ("您的范围内没有路域卡口", "There are no road checkpoints in your scope"),
+    "entry.no_checkpoints_here": ("所选工作管区内没有您负责的路域卡口", "The work zone picked has no road checkpoints you report for"),
+    "entry.pick_zone": ("您负责 {n} 个路域卡口，一张表填不过来：请在左侧筛选栏选择一个工作管区，逐个管区填报（或上传文件）。",
+                        "You report for {n} road checkpoints, too many for one grid: pick a work zone in the filters on the "
+                        "left and fill in one zone at a time (or upload a file)."),
+    "entry.missing_more": ("……另有 {n} 个", "… and {n} more"),
     "entry.status": ("状态", "Status"),
     "entry.status.new": ("未填", "not yet"),
     "entry.status.saved": ("已保存", "saved"),

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 import pandas as pd
-from sqlalchemy import and_, func, null, or_, select
+from sqlalchemy import and_, case, func, null, or_, select, true
 
 from . import clock, territory
 from .audit import audit
@@ -177,24 +177,26 @@ def missing_in(days: list[dt.date], filters: Filters, now: dt.datetime | None = 
 def site_rates(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
     """Per site over the filter's days: days expected, reported, on time, late, overdue, and the rates.
 
-    Days still pending (not yet due) are left out of the rates: nobody can be late for them yet."""
+    Days still pending (not yet due) are left out of the rates: nobody can be late for them yet.
+
+    Counted in SQL: how many days each site reported and how many of those on time (the due time
+    computed there, when the work zone's clock keeps one UTC offset over the range, as it does where it
+    has no summer time); only the last week, where a missing day may not be due yet, is looked at day
+    by day. Day by day over the whole range it took 1-2 s at city scale (1,000 sites x 180 days)."""
     now = now or clock.now(engine)
     season = territory.season_start(engine)
     first, last = max(filters.start, season), filters.end
     expected = _expected(filters, first, last).subquery("expected")
-    query = (select(expected.c.site_id, CheckpointDay.day, CheckpointDay.reported_at)
-             .join(CheckpointDay, CheckpointDay.site_id == expected.c.site_id)
-             .where(CheckpointDay.day.between(first, last)))
+    offsets = {clock.local_midnight(first + dt.timedelta(days=k)).utcoffset() for k in range((last - first).days + 1)}
     with read_connection(engine) as conn:
         sites = frame_of(conn.execute(select(expected)))
-        reports = {(site_id, day): reported_at for site_id, day, reported_at in conn.execute(query)}
+        if len(offsets) != 1:  # a clock change within the range (or no day at all)
+            counted = _counted_day_by_day(conn, sites, expected, first, last, now)
+        else:
+            counted = _counted_in_sql(conn, sites, expected, first, last, now, offsets.pop())
     rows = []
     for site in sites.itertuples():
-        counts = dict.fromkeys(STATUSES, 0)
-        start = max(first, site.reporting_from) if site.reporting_from else first
-        for offset in range((last - start).days + 1):
-            day = start + dt.timedelta(days=offset)
-            counts[_status(reports.get((site.site_id, day)), due_at(day, site.due_minutes), now)] += 1
+        counts = counted.get(site.site_id) or dict.fromkeys(STATUSES, 0)
         due_days = counts["on_time"] + counts["late"] + counts["overdue"]
         rows.append({"site_id": site.site_id, "name": site.name, "zone_id": site.zone_id, "zone": site.zone,
                      "expected_days": due_days, **counts,
@@ -202,6 +204,77 @@ def site_rates(filters: Filters, now: dt.datetime | None = None, engine=None) ->
                      "on_time_rate": counts["on_time"] / due_days if due_days else None})
     return pd.DataFrame(rows, columns=["site_id", "name", "zone_id", "zone", "expected_days", *STATUSES,
                                        "reporting_rate", "on_time_rate"])
+
+
+def _first_day(site, first: dt.date) -> dt.date:
+    return max(first, site.reporting_from) if site.reporting_from else first
+
+
+def _counted_day_by_day(conn, sites, expected, first, last, now) -> dict[int, dict]:
+    """site id -> its count of each status over its days in the range, one day at a time."""
+    query = (select(expected.c.site_id, CheckpointDay.day, CheckpointDay.reported_at)
+             .join(CheckpointDay, CheckpointDay.site_id == expected.c.site_id)
+             .where(CheckpointDay.day.between(first, last)))
+    reports = {(site_id, day): reported_at for site_id, day, reported_at in conn.execute(query)}
+    counted = {}
+    for site in sites.itertuples():
+        counts = dict.fromkeys(STATUSES, 0)
+        start = _first_day(site, first)
+        for offset in range((last - start).days + 1):
+            day = start + dt.timedelta(days=offset)
+            counts[_status(reports.get((site.site_id, day)), due_at(day, site.due_minutes), now)] += 1
+        counted[site.site_id] = counts
+    return counted
+
+
+def _due(conn, day, minutes, offset: dt.timedelta):
+    """SQL: the due time of `day`'s report, `minutes` after its local midnight, as the database compares it
+    with reported_at (UTC), for a clock `offset` ahead of UTC."""
+    shift = minutes - int(offset.total_seconds() // 60)  # minutes after the day's midnight in UTC
+    if conn.dialect.name == "postgresql":
+        return func.timezone("UTC", day + func.make_interval(0, 0, 0, 0, 0, shift))
+    # SQLite keeps times as text, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC: the same text, to the microsecond
+    return func.strftime("%Y-%m-%d %H:%M:%f", day, func.printf("%+d minutes", shift)).concat("000")
+
+
+def _counted_in_sql(conn, sites, expected, first, last, now, offset) -> dict[int, dict]:
+    """site id -> its count of each status over its days in the range: reported and on time counted in SQL,
+    the days not reported split into overdue and pending by their due time (only the last week's can be
+    pending: a report is due at most 7 days after its day)."""
+    reported = CheckpointDay.reported_at.is_not(None)
+    own_days = and_(CheckpointDay.day.between(first, last),
+                    or_(expected.c.reporting_from.is_(None), CheckpointDay.day >= expected.c.reporting_from))
+    # each due time computed once per day and due minutes (DISTINCT keeps SQLite from recomputing it per row)
+    days = select(CheckpointDay.day).where(CheckpointDay.day.between(first, last)).distinct().subquery("days")
+    minutes = select(expected.c.due_minutes).distinct().subquery("minutes")
+    dues = (select(days.c.day, minutes.c.due_minutes, _due(conn, days.c.day, minutes.c.due_minutes, offset).label("due"))
+            .select_from(days).join(minutes, true()).distinct().subquery("dues"))
+    on_time = CheckpointDay.reported_at <= dues.c.due
+    query = (select(expected.c.site_id, func.count(CheckpointDay.id),
+                    func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
+             .join(CheckpointDay, and_(CheckpointDay.site_id == expected.c.site_id, reported, own_days))
+             .join(dues, and_(dues.c.day == CheckpointDay.day, dues.c.due_minutes == expected.c.due_minutes))
+             .group_by(expected.c.site_id))
+    recent = max(first, now.date() - dt.timedelta(days=MAX_DUE_MINUTES // 1440 + 1))
+    recent_query = (select(CheckpointDay.site_id, CheckpointDay.day)
+                    .where(reported, CheckpointDay.day.between(recent, last),
+                           CheckpointDay.site_id.in_(select(expected.c.site_id))))
+    counts = {site_id: (int(days), int(in_time)) for site_id, days, in_time in conn.execute(query)}
+    recent_reports = set(conn.execute(recent_query).all())
+    not_due: dict[int, list[dt.date]] = {}  # due minutes -> the days of the last week not due yet (due >= now)
+    counted = {}
+    for site in sites.itertuples():
+        start = _first_day(site, first)
+        days = max(0, (last - start).days + 1)
+        reported_days, in_time = counts.get(site.site_id, (0, 0))
+        if site.due_minutes not in not_due:
+            week = (recent + dt.timedelta(days=k) for k in range((last - recent).days + 1))
+            not_due[site.due_minutes] = [day for day in week if now <= due_at(day, site.due_minutes)]
+        pending = sum(1 for day in not_due[site.due_minutes]
+                      if day >= start and (site.site_id, day) not in recent_reports)
+        counted[site.site_id] = {"on_time": in_time, "late": reported_days - in_time,
+                                 "overdue": days - reported_days - pending, "pending": pending}
+    return counted
 
 
 def zone_rates(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:

@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import inspections
+from data_access import inspections, territory
 from ui import entry, saving
 from ui import errors as show_errors
 from ui.data import read
@@ -28,15 +28,22 @@ def point_names(points: pd.DataFrame) -> dict[int, str]:
                                      points["zone"])}
 
 
-def pick_point(names: dict[int, str], filtered_site: int | None) -> tuple[int, int]:
-    """The duty point (the filter bar's site when it is one) and how many findings the form offers."""
+def pick_point(names: dict[int, str], filtered_site: int | None) -> tuple[int | None, int]:
+    """The duty point (the filter bar's site when it is one) and how many findings the form offers.
+    Beyond entry.PICKER_LIMIT points (every zone of a city: 3,000) a box finds them by name."""
     if filtered_site in names and "inspect_site" not in st.session_state:
         st.session_state["inspect_site"] = filtered_site
-    if st.session_state.get("inspect_site") not in names:
+    if len(names) > entry.PICKER_LIMIT:
+        search_col, pick_col, count_col = st.columns([1, 2, 1])
+    else:
+        (pick_col, count_col), search_col = st.columns([3, 1]), None
+    offered = entry.bounded_options(names, "inspect_site_search", search_col, st.session_state.get("inspect_site"))
+    if st.session_state.get("inspect_site") not in offered:
         st.session_state.pop("inspect_site", None)
-    pick_col, count_col = st.columns([3, 1])
-    site_id = pick_col.selectbox(t("inspect.col.point"), list(names), format_func=names.get, key="inspect_site",
-                                 persist_state=KEEP, placeholder=t("widget.choose"))
+    if not offered:
+        pick_col.info(t("picker.none"))
+    site_id = pick_col.selectbox(t("inspect.col.point"), list(offered), format_func=offered.get, key="inspect_site",
+                                 persist_state=KEEP, placeholder=t("widget.choose")) if offered else None
     count = count_col.number_input(t("inspect.entry.finding_count"), min_value=0, max_value=MAX_FINDINGS_ON_FORM,
                                    step=1, value=0, key="inspect_finding_count", persist_state=KEEP,
                                    help=t("inspect.entry.finding_count_help"))
@@ -95,6 +102,8 @@ def show_record(user, filters, days: entry.Days) -> None:
         st.info(t("inspect.no_points"))
         return
     site_id, count = pick_point(point_names(points), filters.site_id)
+    if site_id is None:
+        return
     visit, submitted = visit_form(user, count, days, filters.end)
     record_box = st.container()
     saving.unsaved_notice(RECORD_FORM, record_box, saving_now=submitted)
@@ -110,11 +119,15 @@ def show_record(user, filters, days: entry.Days) -> None:
     show_history(read(inspections.site_history, site_id))
 
 
-def closable(user, today: dt.date) -> dict[int, dict]:
-    """The findings this user may close. The one the clerk has open stays on the form even if someone
-    else closes it meanwhile: the save is then refused as stale, instead of the form silently moving
-    to another finding."""
-    details = {int(r.finding_id): r._asdict() for r in read(inspections.closable_findings, user, today).itertuples()}
+def closable(user, today: dt.date, zone_id: int | None) -> dict[int, dict]:
+    """The findings this user may close (in the filter bar's zone). The one the clerk has open stays on
+    the form even if someone else closes it meanwhile: the save is then refused as stale, instead of the
+    form silently moving to another finding."""
+    found = read(inspections.closable_findings, user, today)
+    if zone_id is not None:
+        zones = read(territory.zones)
+        found = found[found["zone"] == dict(zip(zones["id"], zones["name"])).get(zone_id)]
+    details = {int(r["finding_id"]): r for r in found.to_dict("records")}
     picked = st.session_state.get("close_finding")
     if picked is not None and picked not in details and (still := inspections.finding_detail(picked)):
         details = {picked: still, **details}
@@ -129,16 +142,23 @@ def show_finding(row: dict) -> None:
     box.text(row["description"])  # plain text: stored text is shown exactly, never as markup
 
 
-def show_close(user, days: entry.Days, end) -> None:
+def show_close(user, days: entry.Days, end, zone_id: int | None) -> None:
     """Close a finding: when and how it was fixed."""
-    details = closable(user, days.today)
+    details = closable(user, days.today, zone_id)
     if not details:
         st.success(t("inspect.no_open"), icon=":material/check_circle:")
         return
-    labels = {i: f"{d['site']} · {d['owner']} · {t('inspect.col.due_on')} {d['due_on']}: {d['description'][:40]}"
-              for i, d in details.items()}
-    finding_id = st.selectbox(t("inspect.entry.pick_finding"), list(labels), format_func=labels.get,
-                              key="close_finding", persist_state=KEEP, placeholder=t("widget.choose"))
+    due = t("inspect.col.due_on")
+    labels = {i: f"{d['site']} · {d['owner']} · {due} {d['due_on']}: {d['description'][:40]}" for i, d in details.items()}
+    search_col, pick_col = st.columns([1, 2]) if len(labels) > entry.PICKER_LIMIT else (None, st)
+    offered = entry.bounded_options(labels, "close_finding_search", search_col, st.session_state.get("close_finding"))
+    if not offered:
+        pick_col.info(t("picker.none"))
+        return
+    if st.session_state.get("close_finding") not in offered:
+        st.session_state.pop("close_finding", None)
+    finding_id = pick_col.selectbox(t("inspect.entry.pick_finding"), list(offered), format_func=offered.get,
+                                    key="close_finding", persist_state=KEEP, placeholder=t("widget.choose"))
     row = details[finding_id]
     loaded_key = f"close_loaded_{finding_id}"
     # The version this form checks against is the one seen when the finding was first opened.
@@ -170,7 +190,7 @@ def main() -> None:
     with record_tab:
         show_record(user, filters, days)
     with close_tab:
-        show_close(user, days, filters.end)
+        show_close(user, days, filters.end, filters.zone_id)
 
 
 if __name__ == "__main__":

@@ -52,8 +52,15 @@ def settings(user, zone_id) -> tuple[int | None, dict[int, str]]:
     if not names:
         st.info(t("reopen.entry.none"))
         return None, names
-    enterprise_id = pick_enterprise.selectbox(t("reopen.entry.enterprise"), list(names), index=None, key=PICKED,
-                                              persist_state=KEEP, format_func=names.get, placeholder=t("reopen.entry.pick"))
+    # beyond entry.PICKER_LIMIT (a city's zone has about 1,200 unfinished enterprises) a box finds them by name
+    search_box, pick_box = (pick_enterprise.columns([2, 3]) if len(names) > entry.PICKER_LIMIT
+                            else (None, pick_enterprise))
+    offered = entry.bounded_options(names, "reopen_entry_search", search_box, st.session_state.get(PICKED))
+    if not offered:
+        pick_box.info(t("picker.none"))
+        return None, names
+    enterprise_id = pick_box.selectbox(t("reopen.entry.enterprise"), list(offered), index=None, key=PICKED,
+                                       persist_state=KEEP, format_func=offered.get, placeholder=t("reopen.entry.pick"))
     return enterprise_id, names
 
 

@@ -23,16 +23,22 @@ def missing(value) -> bool:
     return value is None or value != value  # None, NaN or NaT
 
 
-def pick_site(areas: pd.DataFrame, filtered_site: int | None) -> int:
-    """The village or compound: the filter bar's site when it is one of them."""
+def pick_site(areas: pd.DataFrame, filtered_site: int | None) -> int | None:
+    """The village or compound: the filter bar's site when it is one of them. Beyond entry.PICKER_LIMIT
+    of them (every zone of a city: 2,000) a box beside the picker finds them by name."""
     kinds = {kind: t(f"kind.{kind}") for kind in community.AREA_KINDS}  # translated once, not once per site
     names = {int(i): f"{n}（{kinds[k]} · {z}）" for i, n, k, z in zip(areas["site_id"], areas["name"], areas["kind"], areas["zone"])}
     if filtered_site in names and "survey_site" not in st.session_state:
         st.session_state["survey_site"] = filtered_site
-    if st.session_state.get("survey_site") not in names:
+    search_box, pick_box = st.columns([1, 2]) if len(names) > entry.PICKER_LIMIT else (None, st)
+    offered = entry.bounded_options(names, "survey_site_search", search_box, st.session_state.get("survey_site"))
+    if st.session_state.get("survey_site") not in offered:
         st.session_state.pop("survey_site", None)
-    return st.selectbox(t("survey.site"), list(names), format_func=names.get, key="survey_site", persist_state=KEEP,
-                        placeholder=t("widget.choose"))
+    if not offered:
+        pick_box.info(t("picker.none"))
+        return None
+    return pick_box.selectbox(t("survey.site"), list(offered), format_func=offered.get, key="survey_site",
+                              persist_state=KEEP, placeholder=t("widget.choose"))
 
 
 def pick_mode(site_id: int, rounds: pd.DataFrame) -> tuple[int, int]:
@@ -165,6 +171,8 @@ def main() -> None:
         st.info(t("survey.no_sites"))
         return
     site_id = pick_site(areas, filters.site_id)
+    if site_id is None:
+        return
     # cached on the data version, so rounds saved by others show at once
     rounds = read(community.site_rounds, site_id)
     show_progress(site_id, rounds)

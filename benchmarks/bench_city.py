@@ -52,6 +52,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -751,6 +752,7 @@ def main() -> None:
     parser.add_argument("--pages", help="only these pages (comma-separated stems, e.g. traffic,wall)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurements")
     parser.add_argument("--no-first-view", action="store_true", help="skip the fresh-process first views")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite files and server logs (else removed)")
     args = parser.parse_args()
     runs = ({"cold": 1, "warm": 3, "save": 1, "grid": 2} if args.quick else {"cold": 3, "warm": 7, "save": 3, "grid": 5})
     pages = app_pages() + [(WALL, False)]
@@ -765,8 +767,14 @@ def main() -> None:
     print("machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), flush=True)
     started = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="bench_city_"))
-    for kind in kinds:
-        run_database(kind, args, folder, runs, pages, report)
+    try:
+        for kind in kinds:
+            run_database(kind, args, folder, runs, pages, report)
+    finally:
+        if args.keep:
+            print(f"SQLite files and server logs kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     print_report(report)
     checks, final = check_goals(report)
     report["checks"], report["final"] = checks, final

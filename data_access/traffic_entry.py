@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -125,6 +125,7 @@ class _Save:
     check_versions: bool
     reported_at: dt.datetime
     now: dt.datetime  # one time for every row of the save
+    inserted: list = field(default_factory=list)  # (new row, its figures): audited after one flush for all
 
 
 def _apply(session: Session, username: str, cleaned: list[dict], reason: str | None, today: dt.date,
@@ -140,6 +141,7 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
     existing = _locked_days(session, sites.keys(), {r["day"] for r in cleaned})
     save = _Save(session, username, reason, today, check_versions, reported_at, dt.datetime.now(dt.timezone.utc))
     outcomes = [_apply_row(save, new, existing.get((new["site_id"], new["day"]))) for new in cleaned]
+    _audit_inserted(save)
     stale = [index for index, outcome in enumerate(outcomes) if outcome == "stale"]
     if stale:
         raise ConflictError(rows=stale)
@@ -173,9 +175,7 @@ def _apply_row(save: _Save, new: dict, stored: CheckpointDay | None) -> str:
         record = CheckpointDay(site_id=new["site_id"], day=new["day"], reported_at=save.reported_at,
                                **CheckpointDay.first_write(save.username, save.now), **values)
         save.session.add(record)
-        save.session.flush()
-        audit(save.session, save.username, "insert", "checkpoint_day", record.id, None,
-              {"site_id": record.site_id, "day": new["day"], **values})
+        save.inserted.append((record, values))
         return "inserted"
     before = row_values(stored, COUNT_FIELDS)
     if before == values:
@@ -193,6 +193,16 @@ def _apply_row(save: _Save, new: dict, stored: CheckpointDay | None) -> str:
     audit(save.session, save.username, "correct" if is_correction else "update", "checkpoint_day",
           stored.id, before, values, save.reason)
     return "updated"
+
+
+def _audit_inserted(save: _Save) -> None:
+    """One flush gives every new row its id (one multi-row INSERT, not one per row), then their audit rows."""
+    if not save.inserted:
+        return
+    save.session.flush()
+    for record, values in save.inserted:
+        audit(save.session, save.username, "insert", "checkpoint_day", record.id, None,
+              {"site_id": record.site_id, "day": record.day, **values})
 
 
 def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | None = None,

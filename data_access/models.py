@@ -135,6 +135,9 @@ class Site(Base):
     zone: Mapped[WorkZone] = relationship(back_populates="sites")
 
 
+FIGURES = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")  # a day's counts
+
+
 class CheckpointDay(Versioned, Base):
     """One checkpoint's figures for one day: the per-day table traffic pages aggregate."""
 
@@ -146,9 +149,9 @@ class CheckpointDay(Versioned, Base):
             "AND turned_back >= 0 AND abnormal_temperature >= 0",
             name="counts",
         ),
-        Index("ix_checkpoint_day_day", "day"),
-        # a checkpoint's figures over a range from the index alone (traffic.by_checkpoint, daily_by_checkpoint)
-        Index("ix_checkpoint_day_site_figures", "site_id", "day", "vehicles", "persons"),
+        # the day's, and a checkpoint's, figures (and when it reported) from the index alone
+        Index("ix_checkpoint_day_day", "day", "site_id", *FIGURES),
+        Index("ix_checkpoint_day_site_figures", "site_id", "day", *FIGURES, "reported_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
@@ -218,7 +221,7 @@ class Shop(KeptPerZone, Versioned, Base):
     __table_args__ = (
         one_of("category", SHOP_CATEGORIES),
         CheckConstraint("staff >= 0 AND staff_from_outside >= 0 AND staff_from_outside <= staff", name="staff"),
-        Index("ix_shop_zone_category", "zone_id", "category"),
+        Index("ix_shop_zone_category", "zone_id", "category", "is_open", "staff", "staff_from_outside"),
         Index("ix_shop_status_since", "status_since"),
     )
     category: Mapped[str] = mapped_column(String(16))

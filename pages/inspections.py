@@ -6,7 +6,7 @@ from ui import circular
 from ui import format as fmt
 from ui.charts import inspections as charts
 from ui.data import chart_spec, read
-from ui.i18n import lang, t
+from ui.i18n import lang, t, translator
 from ui.kpi import tile
 from ui.guard import require_router
 from ui.page import run
@@ -15,6 +15,8 @@ from ui.grids import fit
 
 OVERDUE_RED, OK_GREEN = "#d62728", "#2f8f5b"
 PILL = 24  # a coloured label's own padding and margin inside its cell
+POINTS_SHOWN = 300  # rows of the duty-point table (overdue longest first); the chart and tiles count them all
+FINDINGS_SHOWN = 300  # rows of the open findings (raised earliest first); the tiles and the chart count them all
 
 require_router()
 
@@ -60,15 +62,20 @@ def show_headline(summary: dict, filters) -> None:
 def points_shown(points):
     """Overdue rows marked with a red label and listed first: a coloured pill, not an emoji (🔴 needs an
     emoji font the command post's browsers do not have: it was drawn as an empty box). (A pandas Styler
-    painting the rows red costs ~80 ms per rerun for sixty rows, more than the rest of the page.)"""
-    overdue_word, ok_word = t("inspect.state.overdue"), t("inspect.state.ok")
-    return points.assign(
-        kind=[t(f"inspect.kind.{k}.{c}") if k == "checkpoint" else t("kind.compound")
-              for k, c in zip(points["kind"], points["checkpoint_type"])],
-        state=[[overdue_word] if o else [ok_word] for o in points["overdue"]],
-        last_passed=points["last_passed"].map(lambda p: "—" if p is None else t("common.yes" if p else "common.no")),
-        last_day=[t("inspect.never") if d is None else d.isoformat() for d in points["last_day"]],
-    ).sort_values(["overdue", "days_since"], ascending=[False, False], na_position="first")
+    painting the rows red costs ~80 ms per rerun for sixty rows, more than the rest of the page.)
+    The first POINTS_SHOWN only; every word looked up once, not once per row (a city has 3,000 points)."""
+    first = points.sort_values(["overdue", "days_since"], ascending=[False, False], na_position="first",
+                               kind="stable").head(POINTS_SHOWN)
+    overdue, ok, never = [t("inspect.state.overdue")], [t("inspect.state.ok")], t("inspect.never")
+    kinds = {(k, c): t(f"inspect.kind.{k}.{c}") if k == "checkpoint" else t("kind.compound")
+             for k, c in set(zip(first["kind"], first["checkpoint_type"]))}
+    passed = {True: t("common.yes"), False: t("common.no")}
+    return first.assign(
+        kind=[kinds[(k, c)] for k, c in zip(first["kind"], first["checkpoint_type"])],
+        state=[overdue if o else ok for o in first["overdue"]],
+        last_passed=["—" if p is None else passed[bool(p)] for p in first["last_passed"]],
+        last_day=[never if d is None else d.isoformat() for d in first["last_day"]],
+    )
 
 
 def points_columns(shown) -> dict:
@@ -102,6 +109,8 @@ def show_points(points, chart: dict) -> None:
     chart_col, note_col = st.columns([1, 1], vertical_alignment="center")
     chart_col.vega_lite_chart(chart, width="stretch")
     note_col.caption(t("inspect.days_note"))
+    if len(points) > len(shown):
+        st.caption(t("inspect.points_limited", n=fmt.num(len(points)), shown=len(shown)))
     # the whole width: at 1366 px beside the chart it scrolled sideways
     st.dataframe(
         shown, hide_index=True, placeholder="—", width="stretch", height=min(38 + 35 * len(shown), 460),
@@ -119,6 +128,9 @@ def show_findings(found, chart: dict) -> None:
         return
     chart_col, _ = st.columns([2, 3])
     chart_col.vega_lite_chart(chart, width="stretch")
+    if len(found) > FINDINGS_SHOWN:
+        st.caption(t("inspect.findings_limited", n=fmt.num(len(found)), shown=FINDINGS_SHOWN))
+        found = found.head(FINDINGS_SHOWN)
     past_due_word = t("inspect.past_due")
     day = lambda key: st.column_config.DateColumn(t(key), format="YYYY-MM-DD", width=fit(t(key), ["2020-02-20"]))  # noqa: E731
     st.dataframe(
@@ -164,9 +176,11 @@ def show_circular(week: dict, area: str) -> None:
     st.subheader(t("inspect.circular"))
     st.caption(t("inspect.circular.caption", start=fmt.day(week["start"]), end=fmt.day(week["end"]),
                  n=len(week["findings"])))
-    document = circular.circular_html(week, t, area, lang())
-    st.download_button(t("inspect.circular.download"), document.encode("utf-8"), type="primary",
-                       file_name=f"circular_{week['end']:%Y%m%d}.html", mime="text/html", key="circular_download")
+    language = lang()  # the document is made when it is downloaded, not on every run (~40 ms at city size)
+    st.download_button(t("inspect.circular.download"),
+                       lambda: circular.circular_html(week, translator(language), area, language).encode("utf-8"),
+                       type="primary", file_name=f"circular_{week['end']:%Y%m%d}.html", mime="text/html",
+                       key="circular_download")
     if st.toggle(t("inspect.circular.preview"), key="inspect_show_circular"):
         st.html(f"<style>{circular.PREVIEW_CSS}</style>"
                 f"<div class='circular'>{circular.circular_body(week, t, area)}</div>")

@@ -9,6 +9,8 @@ fits; tests check every label in both languages against it.
 """
 from __future__ import annotations
 
+import functools
+
 LAPTOP_GRID_WIDTH = 904  # the main column at 1366x768 with the sidebar open, less the grid's border
 ROW_HEIGHT = 35  # Streamlit's default row (and header) height in px
 MAX_ROWS_SHOWN = 15  # taller grids scroll inside
@@ -39,7 +41,14 @@ _ASCII_PX = dict(zip(
 
 def text_px(text: str) -> float:
     """How wide `text` is drawn in a grid cell or header (14 px Source Sans; wide characters 14 px)."""
-    return sum(_ASCII_PX.get(ch, 14.0) for ch in str(text))
+    return _px(str(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _px(text: str) -> float:
+    """Kept per text: a table's column widths are fitted to its values on every rerun, and the values
+    (names, zones, statuses) are the same run after run."""
+    return sum(_ASCII_PX.get(ch, 14.0) for ch in text)
 
 
 def header_room(label: str, editable: bool) -> float:

@@ -88,10 +88,15 @@ def table_names(engine: Engine | None = None) -> list[str]:
 # share of its rows: autovacuum's own rule on PostgreSQL (for servers that run without it or before it has
 # come round), and the same rule on SQLite, from the row count ANALYZE recorded (sqlite_stat1).
 ANALYZE_BASE, ANALYZE_SHARE = 50, 0.1
+# PostgreSQL: never analysed (reltuples -1), changed a lot since, or holding rows without any column
+# statistics (a CREATE INDEX counts the rows but collects no statistics; a database copied from an
+# unanalysed template starts with no change counted).
 _PG_STALE = text("""
     SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
     WHERE s.schemaname = current_schema()
-      AND (c.reltuples < 0 OR s.n_mod_since_analyze > :base + :share * c.reltuples)
+      AND (c.reltuples < 0 OR s.n_mod_since_analyze > :base + :share * c.reltuples
+           OR ((c.reltuples > 0 OR s.n_live_tup > 0)
+               AND NOT EXISTS (SELECT 1 FROM pg_stats p WHERE p.schemaname = s.schemaname AND p.tablename = s.relname)))
     ORDER BY s.relname""")
 
 

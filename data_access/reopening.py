@@ -150,13 +150,10 @@ def summary(filters: Filters, threshold: int | None = None, engine=None) -> dict
 
 def funnel(filters: Filters, engine=None) -> pd.DataFrame:
     """How many enterprises have ever reached each step by filters.end (a check counts when passed)."""
-    query = _zone_scope(
-        select(S.step, func.count(func.distinct(S.enterprise_id)))
-        .join(E, E.id == S.enterprise_id)
-        .where(S.day <= filters.end, S.passed.is_not(False))
-        .group_by(S.step),
-        filters,
-    )
+    query = select(S.step, func.count(func.distinct(S.enterprise_id))).where(S.day <= filters.end,
+                                                                             S.passed.is_not(False)).group_by(S.step)
+    if filters.zone_id is not None:  # every step has its enterprise: no join for the whole zone (half the time)
+        query = query.where(S.enterprise_id.in_(select(E.id).where(E.zone_id == filters.zone_id)))
     with read_connection(engine) as conn:
         reached = dict(conn.execute(query).all())
     steps = [*FUNNEL, "refused", "suspended", "resumed"]

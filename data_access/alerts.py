@@ -70,7 +70,7 @@ def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engin
     rows = [(1, "overdue_report", r.name, r.responsible, r.late_minutes // (24 * 60), r.due_at, r.late_minutes,
              r.missed_days) for r in late.itertuples()]
     checks = line_filters(filters, "inspections", engine)
-    board = inspections.board_summary(checks, engine)
+    board = inspections.alert_counts(checks, engine)
     cases = line_filters(filters, "reopening", engine)
     threshold = reopening.stuck_after_days(engine)
     waiting = tuple(s for s in reopening_rules.WAITING if s not in reopening_rules.IN_SUSPENSION)

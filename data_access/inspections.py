@@ -137,6 +137,17 @@ def board_summary(filters: Filters, engine=None) -> dict:
     }
 
 
+def alert_counts(filters: Filters, engine=None) -> dict:
+    """board_summary(filters)'s "overdue" (duty points) and "past_due" (open findings) alone: the wall's alert count."""
+    end = filters.end
+    recent = select(Inspection.site_id).where(Inspection.day.between(overdue_cutoff(end), end))
+    points = _duty_scope(select(func.count(Site.id)).where(Site.id.not_in(recent)), filters)
+    findings = select(func.count(Finding.id)).where(Finding.site_id.in_(_duty_scope(select(Site.id), filters)),
+                                                    _open_on(end), Finding.due_on < end)
+    with read_connection(engine) as conn:
+        return {"overdue": int(conn.execute(points).scalar_one()), "past_due": int(conn.execute(findings).scalar_one())}
+
+
 def open_findings(filters: Filters, engine=None, *, past_due: bool = False, limit: int | None = None) -> pd.DataFrame:
     """Findings open on filters.end at the duty points in scope, oldest first, with their version
     (only those past their due day when `past_due`; the `limit` oldest when given)."""

@@ -35,6 +35,9 @@ TREND_DAYS = 30
 ALERT_LINE_WIDTH = 27  # CJK characters on one line of the alert column (its width and text are in units)
 LINES = ("reopening", "shops", "survey", "inspections")  # each panel's own "as of" besides traffic
 LAST_BOARD = "_wall_last_board"
+# Alerts read for the column: more than it ever holds (24 one-line alerts, with no banner); the rest
+# are only counted (alerts.top), not built: a city has thousands.
+ALERTS_READ = 40
 MARKERS = {1: ":red[:material/error:]", 2: ":orange[:material/schedule:]", 3: ":blue[:material/inventory_2:]"}
 SCALES = (0.5, 3.0)
 AUTO = "auto"
@@ -160,7 +163,7 @@ def _read_board(zone_id: int | None) -> dict:
         "shops": read(shops.summary, lines["shops"]),
         "coverage": read(community.coverage_totals, lines["survey"]),
         "findings": read(inspections.board_summary, lines["inspections"]),
-        "alerts": read(alerts.alerts, Filters(zone_id=zone_id, start=start, end=today), now),
+        "alerts": read(alerts.top, Filters(zone_id=zone_id, start=start, end=today), now, ALERTS_READ),
         "pending": read(reporting.pending, zone, now),
         "charts": chart_specs(lines),
         "read_at": dt.datetime.now(),
@@ -264,10 +267,10 @@ def alert_column(board: dict, banners: int = 1) -> None:
     """As many alerts as the column holds, then 'n more'. The column's height is known in units (the
     header, `banners` one-line banners and the tiles above it), and so is each line's: the count is
     the same on every screen."""
-    items = board["alerts"]
+    items, total = board["alerts"]["rows"], board["alerts"]["total"]
     room = wall_style.alert_room(banners)
     with st.container(key="wall_alerts"):
-        st.subheader(t("wall.alerts", n=len(items)))
+        st.subheader(t("wall.alerts", n=total))
         calm = pending_line(board)
         if calm:
             st.container(key="wall_pending").markdown(calm)
@@ -287,8 +290,8 @@ def alert_column(board: dict, banners: int = 1) -> None:
                 break
             st.markdown(f"{MARKERS[row.urgency]} {text}")
             used, shown = used + cost, shown + 1
-        if len(items) > shown:
-            st.caption(t("wall.more_alerts", n=len(items) - shown))
+        if total > shown:
+            st.caption(t("wall.more_alerts", n=total - shown))
 
 
 def chart(key: str, title: str, spec: dict, size: tuple[int, int]) -> None:

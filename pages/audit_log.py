@@ -4,9 +4,9 @@ import datetime as dt
 import streamlit as st
 
 from data_access import audit, clock
-from ui import audit_view
+from ui import audit_view, entry
 from ui.data import read
-from ui.filter_bar import offered_sites, site_names
+from ui.filter_bar import site_names
 from ui.guard import require_router
 from ui.page import run
 from ui.i18n import lang, t
@@ -39,11 +39,7 @@ def settings() -> audit.AuditView:
     st.caption(t("audit.intro"))
     users = read(audit.users_in_log)
     who_names = dict(zip(users["username"], users["display_name"]))
-    zone_id = st.session_state["filters"].zone_id  # the filter bar's zone bounds the sites offered
-    every_site = read(site_names, zone_id, lang())
-    sites = offered_sites(every_site, zone_id, st.session_state.get("audit_site"))
-    if st.session_state.get("audit_site") not in (None, 0, *sites):
-        st.session_state["audit_site"] = 0  # a site of another zone than the filter bar's
+    every_site = read(site_names, None, lang())  # the sidebar's filters do not apply to this page
     pick_range, pick_user, pick_line, pick_site = st.columns([3, 2, 2, 3])
     last = today()
     picked = pick_range.date_input(t("audit.range"), value=(last - dt.timedelta(days=29), last), max_value=last,
@@ -56,10 +52,10 @@ def settings() -> audit.AuditView:
                                placeholder=choose, help=t("audit.line_help"),
                                format_func=lambda l: t("audit.all_lines") if l == ALL else t(f"audit.line.{l}"))
     all_sites = t("audit.all_sites")
+    # a city's 4,495 sites: found by part of the name beyond entry.PICKER_LIMIT (the box above the picker)
+    sites = entry.bounded_options(every_site, "audit_site_search", pick_site, st.session_state.get("audit_site"))
     site_id = pick_site.selectbox(t("audit.site"), [0, *sites], key="audit_site", persist_state=KEEP,
                                   placeholder=choose, format_func=lambda i: all_sites if i == 0 else sites.get(i, "—"))
-    if len(sites) < len(every_site):
-        pick_site.caption(t("filter.site_needs_zone"))
     start, end = day_range(picked, pick_range)
     return audit.AuditView(start=start, end=end, username=username or None, line=line or None,
                            site_id=site_id or None, limit=SHOWN_LIMIT)

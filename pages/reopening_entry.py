@@ -48,6 +48,7 @@ def enterprise_names(user, zone_id, pick_department, pick_status) -> dict[int, s
 def settings(user, zone_id) -> tuple[int | None, dict[int, str]]:
     """Which enterprise: a department, a status, then the enterprise itself."""
     pick_department, pick_status, pick_enterprise = st.columns([1, 1, 3], vertical_alignment="bottom")
+    below = st.container()  # under the row: a note there keeps the row's fields on one line
     names = enterprise_names(user, zone_id, pick_department, pick_status)
     if not names:
         st.info(t("reopen.entry.none"))
@@ -55,7 +56,8 @@ def settings(user, zone_id) -> tuple[int | None, dict[int, str]]:
     # beyond entry.PICKER_LIMIT (a city's zone has about 1,200 unfinished enterprises) a box finds them by name
     search_box, pick_box = (pick_enterprise.columns([2, 3]) if len(names) > entry.PICKER_LIMIT
                             else (None, pick_enterprise))
-    offered = entry.bounded_options(names, "reopen_entry_search", search_box, st.session_state.get(PICKED))
+    offered = entry.bounded_options(names, "reopen_entry_search", search_box, st.session_state.get(PICKED),
+                                    note=below)
     if not offered:
         pick_box.info(t("picker.none"))
         return None, names

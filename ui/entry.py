@@ -62,10 +62,11 @@ def title(title_key: str, intro_key: str | None = None, writers_only: bool = Fal
     return user
 
 
-def bounded_options(labels: dict, search_key: str, box, picked=None, limit: int = PICKER_LIMIT) -> dict:
+def bounded_options(labels: dict, search_key: str, box, picked=None, limit: int = PICKER_LIMIT, note=None) -> dict:
     """A picker's options: all of them while they are few (no search box then). Beyond `limit`, a box
     (in `box`, key `search_key`) narrows them by part of the label, the first `limit` matches are
-    offered, and the option already `picked` stays offered; a caption says how many matched."""
+    offered, and the option already `picked` stays offered; a caption (under the box, or in `note`)
+    says how many matched."""
     if len(labels) <= limit:
         return labels
     search = box.text_input(t("picker.search"), key=search_key, max_chars=50, placeholder=t("picker.search_hint"),
@@ -75,7 +76,7 @@ def bounded_options(labels: dict, search_key: str, box, picked=None, limit: int 
     if picked in labels and picked not in offered:
         offered[picked] = labels[picked]
     if len(matched) > limit:
-        box.caption(t("picker.limited", n=f"{len(matched):,}", shown=limit))
+        (box if note is None else note).caption(t("picker.limited", n=f"{len(matched):,}", shown=limit))
     return offered
 
 

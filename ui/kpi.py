@@ -14,6 +14,14 @@ from ui import format as fmt
 from ui.i18n import t
 
 
+# A tile's figure shrinks with its tile (a CSS container query) instead of being cut: six tiles to a row
+# on a 1366 px laptop are ~135 px wide, and a city's figures have six and seven digits ("823,…").
+# Never smaller than 1.25rem; as large as Streamlit draws it (2.25rem) wherever it fits. (The wall sizes
+# its own tiles in its own units.)
+TILE_STYLE = ("<style>[data-testid='stMetric'] { container-type: inline-size; } "
+              "[data-testid='stMetricValue'] { font-size: clamp(1.25rem, 21cqi, 2.25rem); }</style>")
+
+
 def tile(column, label: str, value, delta=None, help_text: str | None = None, inverse: bool = False) -> None:
     column.metric(
         label,

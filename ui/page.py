@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import streamlit as st
+
 from ui.data import one_version
+from ui.kpi import TILE_STYLE
 
 
 def run(settings: Callable[[], Any], load: Callable[[Any], dict], show: Callable[[Any, dict], None]) -> None:
+    st.html(TILE_STYLE)  # style only: it takes no room on the page
     view = settings()
     with one_version():
         data = load(view)

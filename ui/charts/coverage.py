@@ -66,6 +66,11 @@ def _ints(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column, errors="coerce").round().astype("Int32")
 
 
+def _small(column: pd.Series) -> pd.Series:
+    """Whole numbers in the narrowest unsigned type that holds them (a city's site ids fit two bytes)."""
+    return pd.to_numeric(column.fillna(0).astype("int64"), downcast="unsigned")
+
+
 def _repeated(column) -> pd.Series:
     """A text column with few distinct values (kind, zone, day) as a category: Arrow sends each value once."""
     return pd.Series(column, dtype="category")
@@ -80,8 +85,9 @@ def area_figures(areas: pd.DataFrame, label, tooltips: bool = True) -> pd.DataFr
     its shape in the browser by site_id: a table travels as compact Arrow, shape properties as JSON).
     Without tooltips (the wall: nobody points at it) only the coverage."""
     coverage = pd.to_numeric(areas["coverage"], errors="coerce").round(4)
-    if not tooltips:
-        return pd.DataFrame({"site_id": areas["site_id"].astype("int32"), "coverage": coverage.astype("float32")})
+    if not tooltips:  # the shade in whole percent (a byte), the id in the smallest integer that holds it
+        return pd.DataFrame({"site_id": _small(areas["site_id"]),
+                             "percent": (coverage.clip(0, 1) * 100).round().astype("UInt8")})
     compound = areas["kind"].eq("compound").to_numpy()
     managed = areas["has_property_management"].map({True: label("common.yes"), False: label("common.no")})
     return pd.DataFrame({
@@ -137,7 +143,7 @@ def _checkpoints(checkpoints: pd.DataFrame, tooltips: bool = True) -> pd.DataFra
     circles = pd.DataFrame({"lon": placed["lon"].astype(float), "lat": placed["lat"].astype(float),
                             "vehicles": placed["vehicles"].fillna(0).astype(int)})
     if not tooltips:  # half the bytes: a float32 degree is within 2 m, far below a pixel
-        return circles.astype({"lon": "float32", "lat": "float32", "vehicles": "int32"})
+        return circles.astype({"lon": "float32", "lat": "float32"}).assign(vehicles=_small(circles["vehicles"]))
     return circles.assign(name=placed["name"], road=_repeated(placed["road"]),
                           persons=placed["persons"].fillna(0).astype(int),
                           lead_cadre=_repeated(placed["lead_cadre"].fillna("—")),
@@ -174,9 +180,21 @@ class Shape:
     vehicle_steps: tuple
     markers: tuple
     texts: tuple
+    circle_max: int = 900  # the largest checkpoint circle's area (px²)
+    marker_size: int = 260
+    marker_stroke: float = 3
 
     def text(self, key: str) -> str:
         return dict(self.texts)[key]
+
+
+def _crowd(checkpoints: int, markers: int) -> dict:
+    """Smaller circles and markers the more there are: a district's few dozen read as big symbols; a
+    city's 1,000 checkpoints and 500 markers drawn that big covered every village (four steps, so the
+    kept skeletons stay few)."""
+    circle = 900 if checkpoints <= 30 else 400 if checkpoints <= 100 else 160 if checkpoints <= 300 else 64
+    size, stroke = (260, 3) if markers <= 40 else (140, 2) if markers <= 150 else (60, 1.5)
+    return {"circle_max": circle, "marker_size": size, "marker_stroke": stroke}
 
 
 def _legend_steps(top) -> list[int]:
@@ -229,10 +247,15 @@ def _shape_layers(shape: Shape, colors: dict, legend, legend_size: int) -> list:
     Geoshape layers inherit the chart's one top-level topology (data given per layer would be copied
     into the spec once per layer). Zones carry their name; areas only an id, by which they get their
     figures from the areas table."""
-    fields = list(FIGURES) if shape.tooltips else ["coverage"]
+    fields = list(FIGURES) if shape.tooltips else ["percent"]
     figures = alt.LookupData(data=alt.NamedData(name=AREAS), key="site_id", fields=fields)
     zones = alt.Chart().transform_filter("datum.properties.zone")
-    areas = lambda: alt.Chart().transform_filter("!datum.properties.zone").transform_lookup(lookup="id", from_=figures)  # noqa: E731
+
+    def areas():
+        chart = alt.Chart().transform_filter("!datum.properties.zone").transform_lookup(lookup="id", from_=figures)
+        # without tooltips the coverage travels in whole percent (no figures: none, not 0 %)
+        return chart if shape.tooltips else chart.transform_calculate(
+            coverage="isValid(datum.percent) ? datum.percent / 100 : null")
     tooltip = _area_tooltip(shape)
     tip = {"tooltip": tooltip} if tooltip else {}
     base = areas()
@@ -274,7 +297,8 @@ def _checkpoint_layer(shape: Shape, colors: dict, legend) -> alt.Chart:
     return alt.Chart(alt.NamedData(name=CHECKPOINTS)).mark_circle(
         color=colors["checkpoint"], opacity=0.85, stroke=colors["halo"], strokeWidth=1).encode(
         longitude="lon:Q", latitude="lat:Q",
-        size=alt.Size("vehicles:Q", title=text("map.legend.vehicles"), scale=alt.Scale(range=[40, 900], zero=True),
+        size=alt.Size("vehicles:Q", title=text("map.legend.vehicles"),
+                      scale=alt.Scale(range=[min(40, shape.circle_max // 4), shape.circle_max], zero=True),
                       legend=legend("bottom-right", direction="horizontal", values=list(shape.vehicle_steps))),
         **({"tooltip": tooltip} if shape.tooltips else {}),
     )
@@ -287,7 +311,8 @@ def _marker_layer(shape: Shape, colors: dict, legend) -> alt.Chart:
     colors_for = {text("map.marker.no_pm"): colors["no_pm"], text("map.marker.overdue"): colors["overdue"]}
     tooltip = [alt.Tooltip("name:N", title=text("map.tip.name")), alt.Tooltip("marker:N", title=text("map.tip.mark")),
                alt.Tooltip("detail:N", title=text("map.tip.detail"))]
-    return alt.Chart(alt.NamedData(name=MARKERS)).mark_point(filled=False, strokeWidth=3, size=260, opacity=1).encode(
+    return alt.Chart(alt.NamedData(name=MARKERS)).mark_point(
+        filled=False, strokeWidth=shape.marker_stroke, size=shape.marker_size, opacity=1).encode(
         longitude="lon:Q", latitude="lat:Q",
         shape=alt.Shape("marker:N", title=None, scale=alt.Scale(domain=domain, range=[shapes_for[m] for m in domain]),
                         legend=legend(direction="vertical")),
@@ -378,7 +403,8 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
         vehicle_steps=tuple(_legend_steps(checkpoints["vehicles"].max())) if checkpoints is not None else (),
         markers=tuple(m for m in (label("map.marker.no_pm"), label("map.marker.overdue"))
                       if markers is not None and m in set(markers["marker"])),
-        texts=tuple((key, label(key)) for key in TEXT_KEYS))
+        texts=tuple((key, label(key)) for key in TEXT_KEYS),
+        **_crowd(0 if checkpoints is None else len(checkpoints), 0 if markers is None else len(markers)))
     spec = Ready(_skeleton(shape))
     if not data["topology_url"]:  # a read-only install: the boundaries inside the spec
         spec["data"] = {"values": data["topology"], "format": {"type": "topojson", "feature": SHAPES}}

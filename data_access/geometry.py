@@ -157,6 +157,7 @@ def prepare_shapes(zones: pd.DataFrame, areas: pd.DataFrame, pixels: int = 1000)
 # must not cost the seconds a large zone takes to prepare. One entry per database, zone and size.
 _prepared: dict[tuple, tuple[tuple, dict | None]] = {}
 _prepared_lock = threading.Lock()
+_preparing: dict[tuple, threading.Lock] = {}  # one preparation at a time per key: the others wait and reuse it
 
 
 def boundaries(zone_id: int | None, pixels: int, engine=None) -> dict | None:
@@ -166,12 +167,18 @@ def boundaries(zone_id: int | None, pixels: int, engine=None) -> dict | None:
     fingerprint = community.geometry_fingerprint(zone_id, engine)
     with _prepared_lock:
         kept = _prepared.get(key)
+        preparing = _preparing.setdefault(key, threading.Lock())
     if kept is not None and kept[0] == fingerprint:
         return kept[1]
-    zones, areas = community.map_shapes(zone_id, engine)
-    shapes = _prepared_file(zones, areas, pixels)
-    with _prepared_lock:
-        _prepared[key] = (fingerprint, shapes)
+    with preparing:  # a second session (or the start-up warm-up) asking meanwhile waits for this one
+        with _prepared_lock:
+            kept = _prepared.get(key)
+        if kept is not None and kept[0] == fingerprint:
+            return kept[1]
+        zones, areas = community.map_shapes(zone_id, engine)
+        shapes = _prepared_file(zones, areas, pixels)
+        with _prepared_lock:
+            _prepared[key] = (fingerprint, shapes)
     return shapes
 
 

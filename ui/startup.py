@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import streamlit as st
 from sqlalchemy import func, select
@@ -28,7 +29,26 @@ def ensure_database() -> str:
 
         demo.load_demo()
         log.info("empty demo database: demo data set loaded")
+    if st.runtime.exists():  # a real server, not a test under AppTest
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     return schema.current_revision()
+
+
+def warm_up() -> None:
+    """What the first dashboard view after a start would otherwise pay, paid in the background while the
+    first person signs in: importing Altair and loading its Vega-Lite schema (~0.5 s), and the map's
+    prepared boundaries (a file read, or at a city's size 0.7-1.5 s to prepare)."""
+    try:
+        import altair as alt
+        import pandas as pd
+
+        alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
+        from data_access import geometry
+        from ui.charts.coverage import BOUNDARY_PIXELS
+
+        geometry.boundaries(None, BOUNDARY_PIXELS)
+    except Exception:  # never fatal: the first view does it instead
+        log.warning("start-up warm-up failed", exc_info=True)
 
 
 def configure_logging() -> None:

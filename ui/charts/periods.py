@@ -75,7 +75,10 @@ def time_axis(data: pd.DataFrame, kind: str, title: str, **axis) -> alt.Axis:
     """An axis over `with_periods` data: whole-period ticks and a label format for the grain."""
     days = (data["day_end"].max() - data["day"].min()).days if len(data) else 1
     label_format, interval = _ticks(kind, days)
-    return alt.Axis(title=title, format=label_format, tickCount=interval, labelAngle=0, labelOverlap=True, **axis)
+    # a label within 16 px of either end is drawn inside (flush) rather than centred past the edge: the
+    # last day's label stuck out of a 30-day chart on the wall and was cut
+    return alt.Axis(title=title, format=label_format, tickCount=interval, labelAngle=0, labelOverlap=True,
+                    **{"labelFlush": 16, **axis})
 
 
 def _moment(stamp: pd.Timestamp) -> alt.DateTime:

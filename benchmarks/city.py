@@ -140,7 +140,7 @@ def demo_database(url: str) -> str:
     demo.load_demo(engine)
     with engine.begin() as conn:
         Loader(conn).add_bench_accounts(city=False)
-        bump_all_lines(conn)
+        db.bump_all_lines(conn)
     return url
 
 
@@ -214,17 +214,6 @@ def counts_of(url: str) -> dict:
         return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in COUNTED}
 
 
-def bump_all_lines(conn) -> None:
-    """Every line's data version moves (the per-line mechanism if the app has it, else the one global row)."""
-    from data_access import db
-
-    bump = getattr(db, "bump_all_lines", None)
-    if bump is not None:
-        bump(conn)
-    else:
-        conn.execute(sa.text("UPDATE data_version SET version = version + 1"))
-
-
 def analyze(url: str) -> None:
     """Fresh planner statistics after the bulk load, as a real import would leave them."""
     from data_access import db
@@ -252,7 +241,7 @@ def _build(url: str, scale: float, log) -> dict:
     log(f"  demo loaded in {time.perf_counter() - started:.1f} s")
     with engine.begin() as conn:
         Loader(conn, sizes, log).grow()
-        bump_all_lines(conn)
+        db.bump_all_lines(conn)
     began = time.perf_counter()
     analyze(url)
     log(f"  ANALYZE in {time.perf_counter() - began:.1f} s")

@@ -234,20 +234,41 @@ def geometry_fingerprint(zone_id: int | None, engine=None) -> tuple:
         return (*conn.execute(sites).one(), *conn.execute(zones).one(), conn.execute(territory).scalar())
 
 
-def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:
-    """Road checkpoints of the zone with the as-of day's traffic (the map sizes them by vehicles)."""
+def checkpoint_places(filters: Filters, engine=None) -> pd.DataFrame:
+    """Road checkpoints of the zone with a position: what the map draws them with, no figures (territory
+    only, so a traffic save leaves the map's cached drawing alone; the day's figures are `map_traffic`)."""
     zone_id, _ = focus(filters, engine)
     query = (
         select(Site.id.label("site_id"), Site.name, Site.road, WorkZone.name.label("zone"), Site.lead_cadre,
-               Site.staff_on_duty, Site.lon, Site.lat, CheckpointDay.vehicles, CheckpointDay.persons)
+               Site.staff_on_duty, Site.lon, Site.lat)
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(CheckpointDay, and_(CheckpointDay.site_id == Site.id, CheckpointDay.day == filters.end))
         .where(*ROAD_CHECKPOINT, Site.lon.is_not(None), Site.lat.is_not(None))
         .order_by(Site.id)
     )
     if zone_id is not None:
         query = query.where(Site.zone_id == zone_id)
-    frame = read_frame(query, engine)
+    return read_frame(query, engine)
+
+
+def map_traffic(filters: Filters, engine=None) -> pd.DataFrame:
+    """The as-of day's figures of the zone's placed road checkpoints that reported (site_id, vehicles,
+    persons): the one part of the map a traffic save changes, read on its own as a small query."""
+    zone_id, _ = focus(filters, engine)
+    query = (
+        select(CheckpointDay.site_id, CheckpointDay.vehicles, CheckpointDay.persons)
+        .join(Site, Site.id == CheckpointDay.site_id)
+        .where(CheckpointDay.day == filters.end, *ROAD_CHECKPOINT, Site.lon.is_not(None), Site.lat.is_not(None))
+        .order_by(CheckpointDay.site_id)
+    )
+    if zone_id is not None:
+        query = query.where(Site.zone_id == zone_id)
+    return read_frame(query, engine)
+
+
+def map_checkpoints(filters: Filters, engine=None) -> pd.DataFrame:
+    """Road checkpoints of the zone with the as-of day's traffic (the map sizes them by vehicles)."""
+    traffic = map_traffic(filters, engine)
+    frame = checkpoint_places(filters, engine).merge(traffic, on="site_id", how="left")
     frame["reported"] = frame["vehicles"].notna()
     return frame
 

@@ -276,14 +276,18 @@ def static_bytes(url: str | None) -> int:
 
 
 def map_data(filters: Filters, pixels: int, engine=None) -> dict:
-    """Everything the coverage map draws at `pixels` (its larger side): the areas with their figures,
-    the checkpoints with the day's traffic, the duty points, and the boundaries: `topology_url` (the
+    """Everything the coverage map draws at `pixels` (its larger side) but the day's traffic: the areas
+    with their figures, the checkpoints' places, the duty points, and the boundaries: `topology_url` (the
     published file) or, on a read-only install, `topology` itself; `zone_labels` (name, lon, lat) and
-    `centres` (site id: (lon, lat)) place names and markers. No boundaries at all: both are None."""
+    `centres` (site id: (lon, lat)) place names and markers. No boundaries at all: both are None.
+
+    It reads no traffic: a traffic save (all day long) must not rebuild this and the spec made from it.
+    The checkpoints' figures are community.map_traffic, read on their own and swapped into the spec
+    (ui.charts.coverage.with_traffic)."""
     zone_id, _ = community.focus(filters, engine)
     whole_zone = dataclasses.replace(filters, zone_id=zone_id, site_id=None)  # a picked site is outlined, not isolated
     areas = community.map_areas(filters, engine)
-    data = {"areas": areas, "checkpoints": community.map_checkpoints(filters, engine),
+    data = {"areas": areas, "checkpoints": community.checkpoint_places(filters, engine),
             "points": inspections.duty_points(whole_zone, engine), "topology_url": None, "topology": None,
             "zone_labels": pd.DataFrame(columns=["name", "lon", "lat"]), "centres": {}}
     shapes = boundaries(zone_id, pixels, engine)

@@ -47,13 +47,20 @@ def settings() -> dict:
     return {"filters": filters, "layers": tuple(sorted(layers or ()))}
 
 
+def map_spec(filters, layers) -> dict:
+    """The map: everything but the day's traffic cached under the survey, inspections and territory
+    lines, and the checkpoints' figures read on their own, so a traffic save re-reads only those."""
+    # legends in the map's corners, names over the markers
+    spec = chart_spec(charts.coverage_map, geometry.map_data, (filters, charts.BOUNDARY_PIXELS), label=t,
+                      layers=layers, width=MAP_WIDTH, height=MAP_HEIGHT, names_on_top=True)
+    return charts.with_traffic(spec, read(community.map_traffic, filters))
+
+
 def load(view: dict) -> dict:
     filters = view["filters"]
     return {
         "totals": read(community.coverage_totals, filters),
-        # legends in the map's corners, names over the markers
-        "map": chart_spec(charts.coverage_map, geometry.map_data, (filters, charts.BOUNDARY_PIXELS), label=t,
-                          layers=view["layers"], width=MAP_WIDTH, height=MAP_HEIGHT, names_on_top=True),
+        "map": map_spec(filters, view["layers"]),
         "least": read(community.least_covered, filters, 8),
         "managed": read(community.compounds_by_management, filters),
     }

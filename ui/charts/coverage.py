@@ -6,9 +6,14 @@ size, dark); pages get its Vega-Lite spec through ui.data.chart_spec, cached per
 
 The spec is built in two parts. The skeleton (layers, encodings, legends, projection, the boundaries'
 URL) depends on the boundaries, the layers, the size and the words, not on the figures: it is built
-and schema-checked by Altair once and kept (`_skeleton`). The figures travel as four named tables
-(areas, checkpoints, markers, zone names), made with pandas and swapped into a copy of the skeleton as
-Arrow on every data version. Building the whole chart with its rows inline took 0.8 s at city size
+and schema-checked by Altair once and kept (`_skeleton`). The figures travel as named tables (areas,
+checkpoints, markers, zone names, and the day's traffic), made with pandas and swapped into a copy of
+the skeleton as Arrow on every data version.
+
+The day's traffic is a table of its own, looked up by the checkpoints in the browser: a traffic save
+(all day long) changes only it. Pages cache the rest of the spec under the survey, inspections and
+territory lines and swap the traffic in (`with_traffic`), so a traffic save costs one small query and
+a few milliseconds, not the 0.3 s of reading and shaping 2,000 areas again. Building the whole chart with its rows inline took 0.8 s at city size
 (2,000 areas, most of it Altair converting and checking ~3,300 rows); a copy of the skeleton with new
 tables takes a few milliseconds.
 """
@@ -39,7 +44,8 @@ PALETTE = {
            "focus": "#ffffff", "halo": "#0b1420", "legend_fill": "rgba(11,20,32,0.8)"},
 }
 # the named tables the skeleton draws from (the boundaries are its top-level data)
-AREAS, CHECKPOINTS, MARKERS, NAMES = "map_areas", "map_checkpoints", "map_markers", "map_zone_names"
+AREAS, CHECKPOINTS, MARKERS, NAMES, TRAFFIC = ("map_areas", "map_checkpoints", "map_markers", "map_zone_names",
+                                              "map_traffic")
 TEXT_KEYS = ("map.legend.coverage", "map.legend.vehicles", "map.marker.no_pm", "map.marker.overdue", "map.tip.name",
              "map.tip.kind", "map.tip.zone", "map.tip.coverage", "map.tip.reached", "map.tip.known", "map.tip.people",
              "map.tip.unreachable", "map.tip.round", "map.tip.day", "map.tip.cadre", "map.tip.staff",
@@ -138,16 +144,24 @@ def map_markers(data: dict, label) -> pd.DataFrame:
 
 
 def _checkpoints(checkpoints: pd.DataFrame, tooltips: bool = True) -> pd.DataFrame:
-    """Road checkpoints with a position (one without cannot be drawn), sized by the day's vehicles."""
+    """Road checkpoints with a position (one without cannot be drawn), by site id: their figures are
+    the traffic table's (`traffic_table`)."""
     placed = checkpoints[checkpoints["lon"].notna() & checkpoints["lat"].notna()]
-    circles = pd.DataFrame({"lon": placed["lon"].astype(float), "lat": placed["lat"].astype(float),
-                            "vehicles": placed["vehicles"].fillna(0).astype(int)})
+    circles = pd.DataFrame({"site_id": placed["site_id"].astype("int32"), "lon": placed["lon"].astype(float),
+                            "lat": placed["lat"].astype(float)})
     if not tooltips:  # half the bytes: a float32 degree is within 2 m, far below a pixel
-        return circles.astype({"lon": "float32", "lat": "float32"}).assign(vehicles=_small(circles["vehicles"]))
+        return circles.astype({"lon": "float32", "lat": "float32"}).assign(site_id=_small(circles["site_id"]))
     return circles.assign(name=placed["name"], road=_repeated(placed["road"]),
-                          persons=placed["persons"].fillna(0).astype(int),
                           lead_cadre=_repeated(placed["lead_cadre"].fillna("—")),
                           staff_on_duty=placed["staff_on_duty"].fillna(0).astype(int))
+
+
+def traffic_table(traffic: pd.DataFrame | None, tooltips: bool = True) -> pd.DataFrame:
+    """The day's figures of the checkpoints that reported, by site id (one that did not is drawn as 0)."""
+    traffic = traffic if traffic is not None else pd.DataFrame(columns=["site_id", "vehicles", "persons"])
+    reported = traffic[traffic["vehicles"].notna()]
+    table = pd.DataFrame({"site_id": _small(reported["site_id"]), "vehicles": _small(reported["vehicles"])})
+    return table.assign(persons=_small(reported["persons"])) if tooltips else table
 
 
 def _arrow(frame: pd.DataFrame) -> bytes:
@@ -177,7 +191,6 @@ class Shape:
     tooltips: bool
     names: bool
     checkpoints: bool
-    vehicle_steps: tuple
     markers: tuple
     texts: tuple
     circle_max: int = 900  # the largest checkpoint circle's area (px²)
@@ -294,12 +307,16 @@ def _checkpoint_layer(shape: Shape, colors: dict, legend) -> alt.Chart:
                alt.Tooltip("persons:Q", title=text("map.tip.persons"), format=",d"),
                alt.Tooltip("lead_cadre:N", title=text("map.tip.cadre")),
                alt.Tooltip("staff_on_duty:Q", title=text("map.tip.staff"))]
-    return alt.Chart(alt.NamedData(name=CHECKPOINTS)).mark_circle(
+    fields = ["vehicles", "persons"] if shape.tooltips else ["vehicles"]
+    traffic = alt.LookupData(data=alt.NamedData(name=TRAFFIC), key="site_id", fields=fields)
+    # the legend's sizes follow the day's figures: set by with_traffic, not kept in the skeleton
+    return alt.Chart(alt.NamedData(name=CHECKPOINTS)).transform_lookup(
+        lookup="site_id", from_=traffic, default=0).mark_circle(
         color=colors["checkpoint"], opacity=0.85, stroke=colors["halo"], strokeWidth=1).encode(
         longitude="lon:Q", latitude="lat:Q",
         size=alt.Size("vehicles:Q", title=text("map.legend.vehicles"),
                       scale=alt.Scale(range=[min(40, shape.circle_max // 4), shape.circle_max], zero=True),
-                      legend=legend("bottom-right", direction="horizontal", values=list(shape.vehicle_steps))),
+                      legend=legend("bottom-right", direction="horizontal", values=[0])),
         **({"tooltip": tooltip} if shape.tooltips else {}),
     )
 
@@ -395,12 +412,13 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
             fontSize=font_size or 16, color=colors["text"]).encode(text="text:N").properties(width=width, height=height)
     tables = _tables(data, label, layers, tooltips)
     checkpoints = tables.get(CHECKPOINTS)
+    if checkpoints is not None:
+        tables[TRAFFIC] = traffic_table(None, tooltips)  # swapped in by with_traffic
     markers = tables.get(MARKERS)
     shape = Shape(
         boundaries=data["topology_url"], layers=tuple(layers), width=int(width), height=int(height), dark=bool(dark),
         legends=bool(legends), legend_orient=legend_orient, font_size=font_size, names_on_top=bool(names_on_top),
         tooltips=bool(tooltips), names=NAMES in tables, checkpoints=checkpoints is not None,
-        vehicle_steps=tuple(_legend_steps(checkpoints["vehicles"].max())) if checkpoints is not None else (),
         markers=tuple(m for m in (label("map.marker.no_pm"), label("map.marker.overdue"))
                       if markers is not None and m in set(markers["marker"])),
         texts=tuple((key, label(key)) for key in TEXT_KEYS),
@@ -409,7 +427,32 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
     if not data["topology_url"]:  # a read-only install: the boundaries inside the spec
         spec["data"] = {"values": data["topology"], "format": {"type": "topojson", "feature": SHAPES}}
     spec["datasets"] = {name: _arrow(frame) for name, frame in tables.items()}
-    return spec
+    return with_traffic(spec, data["traffic"], tooltips) if data.get("traffic") is not None else spec
+
+
+def _vehicle_legend(layers: list, steps: list[int]) -> list:
+    """The layers with the checkpoint legend's sizes set to `steps` (that layer copied, the rest shared)."""
+    out = []
+    for layer in layers:
+        size = (layer.get("encoding") or {}).get("size") if (layer.get("data") or {}).get("name") == CHECKPOINTS else None
+        if isinstance(size, dict) and isinstance(size.get("legend"), dict):
+            size = {**size, "legend": {**size["legend"], "values": steps}}
+            layer = {**layer, "encoding": {**layer["encoding"], "size": size}}
+        out.append(layer)
+    return out
+
+
+def with_traffic(spec: dict, traffic: pd.DataFrame, tooltips: bool = True) -> dict:
+    """coverage_map's spec with the day's checkpoint figures (data_access.community.map_traffic) in it.
+
+    A new spec sharing the cached one's parts: a traffic save re-reads only these few hundred rows."""
+    if TRAFFIC not in (spec.get("datasets") or {}):  # no checkpoints drawn (or no boundaries): nothing to swap
+        return spec
+    table = traffic_table(traffic, tooltips)
+    out = Ready(spec)
+    out["datasets"] = {**spec["datasets"], TRAFFIC: _arrow(table)}
+    out["layer"] = _vehicle_legend(spec["layer"], _legend_steps(table["vehicles"].max() if len(table) else 0))
+    return out
 
 
 # ---- one site's rounds (survey entry) ------------------------------------------------------------

@@ -21,7 +21,7 @@ def _wants_demo() -> bool:
 @st.cache_resource(show_spinner=False)
 def ensure_database() -> str:
     """Runs once per server process (again only after a failure, since failures are not cached)."""
-    schema.upgrade()
+    revision = schema.upgrade()
     with db.read_connection() as conn:
         empty = conn.execute(select(func.count()).select_from(WorkZone)).scalar_one() == 0
     if empty and _wants_demo():
@@ -31,7 +31,7 @@ def ensure_database() -> str:
         log.info("empty demo database: demo data set loaded")
     if st.runtime.exists():  # a real server, not a test under AppTest
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    return schema.current_revision()
+    return revision
 
 
 def warm_up() -> None:
@@ -49,6 +49,16 @@ def warm_up() -> None:
         geometry.boundaries(None, BOUNDARY_PIXELS)
     except Exception:  # never fatal: the first view does it instead
         log.warning("start-up warm-up failed", exc_info=True)
+
+
+def skip_direct_run_check() -> None:
+    """Streamlit's first element in a process checks, to warn, whether the script runs without `streamlit
+    run`, through inspect.stack(), which resolves the file of every loaded module: 0.2-0.5 s of the
+    first view after a start. This app always runs under the server (or AppTest): the check is marked done."""
+    from streamlit import delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
 
 
 def configure_logging() -> None:

@@ -66,7 +66,7 @@ def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engin
     kind longest waiting first. So the first `limit` rows need each kind's first rows only, and none
     of a kind once the kinds before it fill `limit`; every kind is counted whole in SQL."""
     now = now or clock.now(engine)
-    late = reporting.overdue(filters, now, engine)
+    late_count, late = reporting.first_overdue(filters, now, limit, engine)
     rows = [(1, "overdue_report", r.name, r.responsible, r.late_minutes // (24 * 60), r.due_at, r.late_minutes,
              r.missed_days) for r in late.itertuples()]
     checks = line_filters(filters, "inspections", engine)
@@ -76,7 +76,7 @@ def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engin
     waiting = tuple(s for s in reopening_rules.WAITING if s not in reopening_rules.IN_SUSPENSION)
     suspended = reopening.count_enterprises(cases, reopening_rules.IN_SUSPENSION, engine=engine)
     stock = logistics.low_stock(filters, engine)
-    total = (len(late) + board["past_due"] + board["overdue"] + suspended
+    total = (late_count + board["past_due"] + board["overdue"] + suspended
              + reopening.count_stuck(cases, threshold, waiting, engine) + len(stock))
     room = limit - len(rows)  # late reports lead, whatever their age
     if room > 0 and board["past_due"]:

@@ -72,37 +72,31 @@ def _window(now: dt.datetime | None, engine) -> tuple[dt.datetime, list[dt.date]
     return now, [today - dt.timedelta(days=k) for k in range(WINDOW_DAYS - 1, -1, -1)]
 
 
+OVERDUE_COLUMNS = ["site_id", "name", "zone", "day", "due_at", "late_minutes", "responsible", "missed_days"]
+
+
 def overdue(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
     """Sites past their due time without a report: one row per site, for its oldest missed day in
     the window (its due time and how late), with how many days it has missed; latest first.
     (window_status's overdue rows, read without a row for every site that did report.)"""
+    return first_overdue(filters, now, None, engine)[1]
+
+
+def first_overdue(filters: Filters, now: dt.datetime | None = None, limit: int | None = None,
+                  engine=None) -> tuple[int, pd.DataFrame]:
+    """How many rows overdue() has, and its `limit` first rows (all when None): the wall needs a few and the count."""
     now, days = _window(now, engine)
-    _, missing = completeness.missing_in(days, filters, now, engine)
-    columns = ["site_id", "name", "zone", "day", "due_at", "late_minutes", "responsible", "missed_days"]
-    oldest: dict[int, tuple] = {}  # per site its first missed day (missing_in lists the days in order)
-    missed: dict[int, int] = {}
-    for row in missing:
-        if row[6] == "overdue":
-            oldest.setdefault(row[0], row)
-            missed[row[0]] = missed.get(row[0], 0) + 1
-    if not oldest:
-        return pd.DataFrame(columns=columns)
-    first = pd.DataFrame([(*oldest[site], missed[site]) for site in sorted(oldest)],
-                         columns=[*completeness.STATUS_COLUMNS, "day", "missed_days"])
-    return first.sort_values(["late_minutes", "zone_id", "name"], ascending=[False, True, True],
-                             kind="stable")[columns].reset_index(drop=True)
+    total, rows = completeness.overdue_sites(days, filters, now, limit, engine)
+    frame = pd.DataFrame(rows, columns=[*completeness.STATUS_COLUMNS, "day", "missed_days"])
+    return total, frame[OVERDUE_COLUMNS].reset_index(drop=True)
 
 
 def pending(filters: Filters, now: dt.datetime | None = None, engine=None) -> list[dict]:
     """Per day, the sites not yet due and not yet reported: nobody is late for these. A day counts
     once it is over or once any site has reported it (nobody reports a day that has just begun)."""
     now, days = _window(now, engine)
-    counts, missing = completeness.missing_in(days, filters, now, engine)
     today = now.date()
-    result = []
-    for day, (expected, reported) in sorted(counts.items()):
-        dues = [row[4] for row in missing if row[-1] == day and row[6] == "pending"]
-        if expected and dues and (day < today or reported):
-            result.append({"day": day, "count": len(dues), "due_at": min(pd.Series(dues)), "reported": reported,
-                           "expected": expected})
-    return result
+    return [{"day": day, "count": c["pending"], "due_at": pd.Timestamp(c["pending_due"]), "reported": c["reported"],
+             "expected": c["expected"]}
+            for day, c in sorted(completeness.day_counts(days, filters, now, engine).items())
+            if c["expected"] and c["pending"] and (day < today or c["reported"])]

@@ -358,6 +358,10 @@ def _skeleton(shape: Shape) -> dict:
         .resolve_scale(color="independent", size="independent", shape="independent")
         .project(type="mercator")
         .properties(width=shape.width, height=shape.height, background="transparent" if shape.dark else "#ffffff")
+        # no ARIA description per mark: Vega-Lite would build one text per area, checkpoint and marker
+        # (3,500 at city size), each evaluated by Streamlit's expression interpreter; the map's first draw
+        # spent most of its time there
+        .configure(aria=False)
         .configure_view(stroke=None)
         .configure_legend(labelColor=colors["text"], titleColor=colors["text"], labelFontSize=legend_size,
                           titleFontSize=legend_size, symbolStrokeWidth=2.5, padding=6, cornerRadius=4,

@@ -13,6 +13,7 @@ import re
 
 import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy.orm import aliased
 
 from . import clock, territory
 from .audit import audit
@@ -206,7 +207,12 @@ def _reported_per_due(expected, dues, days):
 
 def summary(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> dict:
     """Counts for a day: expected, reported, and each status; complete when every expected site reported."""
-    counts = day_counts([day], filters, now, engine).get(day) or dict.fromkeys(STATUSES, 0)
+    return summary_of(day, day_counts([day], filters, now, engine).get(day))
+
+
+def summary_of(day: dt.date, counts: dict | None) -> dict:
+    """summary() from day_counts()'s counts of the day (None: before the season)."""
+    counts = counts or dict.fromkeys(STATUSES, 0)
     result = {s: counts[s] for s in STATUSES}
     result.update(day=day, expected=sum(counts[s] for s in STATUSES), reported=result["on_time"] + result["late"])
     result["complete"] = result["expected"] > 0 and result["reported"] == result["expected"]
@@ -375,7 +381,7 @@ def zone_rates(filters: Filters, now: dt.datetime | None = None, engine=None) ->
 
 
 LOOK_BACK_DAYS = 62  # days with reports a wall looks back over for a complete one
-FIRST_LOOK_DAYS = 7  # read first: the complete day is nearly always among the last few
+FIRST_LOOK_DAYS = 2  # read first: the complete day is nearly always the latest or the one before
 
 
 def latest_complete_day(filters: Filters, until: dt.date, engine=None) -> dt.date | None:
@@ -393,42 +399,44 @@ def latest_complete_day(filters: Filters, until: dt.date, engine=None) -> dt.dat
 
     recent = max(season, until - dt.timedelta(days=FIRST_LOOK_DAYS - 1))
     with read_connection(engine) as conn:
-        sites = conn.execute(select(expected.c.reporting_from)).scalars().all()
+        starts = conn.execute(select(expected.c.reporting_from, func.count())
+                              .group_by(expected.c.reporting_from)).all()  # a handful of first days
         days = conn.execute(per_day(recent, until, LOOK_BACK_DAYS)).all()
-        found = _complete(days, sites)
+        found = _complete(days, starts)
         if found is None and recent > season and len(days) < LOOK_BACK_DAYS:
             found = _complete(conn.execute(per_day(season, recent - dt.timedelta(days=1),
-                                                   LOOK_BACK_DAYS - len(days))).all(), sites)
+                                                   LOOK_BACK_DAYS - len(days))).all(), starts)
     return found
 
 
-def _complete(days, sites) -> dt.date | None:
+def _complete(days, starts) -> dt.date | None:
+    """The first of `days` (day, reports) with a report from every site expected then, from (first
+    reporting day, how many sites)."""
     for day, reported in days:
-        if reported >= sum(1 for start in sites if start is None or start <= day) > 0:
+        if reported >= sum(n for start, n in starts if start is None or start <= day) > 0:
             return day
     return None
 
 
 def comparable_change(day: dt.date, filters: Filters, engine=None) -> dict:
     """The day against the day before on the same sites only (those that reported on both days),
-    so a day that is only partly in never reads as a drop."""
-    before = day - dt.timedelta(days=1)
-    both = (select(CheckpointDay.site_id).where(CheckpointDay.day.in_([day, before]))
-            .group_by(CheckpointDay.site_id).having(func.count() == 2))
-    sums = [func.coalesce(func.sum(getattr(CheckpointDay, m)), 0).label(m) for m in METRICS]
+    so a day that is only partly in never reads as a drop. Each report of the day joined to the same
+    site's report of the day before, both read from covering indexes."""
+    before = aliased(CheckpointDay)
+    sums = [func.coalesce(func.sum(getattr(table, m)), 0) for table in (CheckpointDay, before) for m in METRICS]
     query = _checkpoint_scope(
-        select(CheckpointDay.day, func.count().label("sites"), *sums)
+        select(func.count(), *sums)
+        .join(before, and_(before.site_id == CheckpointDay.site_id, before.day == day - dt.timedelta(days=1)))
         .join(Site, Site.id == CheckpointDay.site_id)
-        .where(CheckpointDay.day.in_([day, before]), CheckpointDay.site_id.in_(both)),
+        .where(CheckpointDay.day == day),
         filters,
-    ).group_by(CheckpointDay.day)
+    )
     with read_connection(engine) as conn:
-        rows = {row.day: row for row in conn.execute(query)}
-    today, yesterday = rows.get(day), rows.get(before)
+        sites, *figures = conn.execute(query).one()
     return {
-        "sites": int(today.sites) if today else 0,
-        "today": {m: int(getattr(today, m)) if today else 0 for m in METRICS},
-        "yesterday": {m: int(getattr(yesterday, m)) if yesterday else 0 for m in METRICS},
+        "sites": int(sites),
+        "today": {m: int(v) for m, v in zip(METRICS, figures[:len(METRICS)])},
+        "yesterday": {m: int(v) for m, v in zip(METRICS, figures[len(METRICS):])},
     }
 
 

@@ -26,8 +26,8 @@ def day_report(day: dt.date, filters: Filters, now: dt.datetime | None = None, e
     on the `sites` that reported both days only (unless both days are complete on the same sites,
     when it is simply the change); `change` is None when no site reported both days."""
     now = now or clock.now(engine)
-    status = completeness.summary(day, filters, now, engine)
-    before = completeness.summary(day - ONE_DAY, filters, now, engine)
+    counts = completeness.day_counts([day - ONE_DAY, day], filters, now, engine)  # both days in one read
+    status, before = (completeness.summary_of(d, counts.get(d)) for d in (day, day - ONE_DAY))
     same = completeness.comparable_change(day, filters, engine)
     whole = status["complete"] and before["complete"] and same["sites"] == status["expected"] == before["expected"]
     return {

@@ -114,3 +114,31 @@ def test_overdue_and_pending_equal_the_window_recounted(varied, now):
                                 "reported": reported, "expected": expected})
         assert reporting.pending(filters, now, engine) == pending
     assert seen or now < at(NEXT, 10)
+
+
+def test_comparable_change_and_latest_complete_day_equal_a_plain_recount(varied):
+    engine, zones = varied
+    with engine.connect() as conn:
+        reports = conn.execute(sa.select(CheckpointDay.site_id, CheckpointDay.day, CheckpointDay.vehicles, Site.zone_id,
+                                         Site.reporting_from)
+                               .join(Site, Site.id == CheckpointDay.site_id).where(Site.checkpoint_type == "road")).all()
+        starts = conn.execute(sa.select(Site.zone_id, Site.reporting_from).where(Site.checkpoint_type == "road")).all()
+    for zone in (None, zones[0], zones[1]):
+        filters = Filters(zone_id=zone, start=dt.date(2020, 2, 1), end=NEXT)
+        mine = [r for r in reports if zone in (None, r.zone_id)]
+        vehicles = {(r.site_id, r.day): r.vehicles for r in mine}
+        for day in (LAST - dt.timedelta(days=k) for k in range(6)):
+            both = [s for s, d in vehicles if d == day and (s, day - dt.timedelta(days=1)) in vehicles]
+            change = completeness.comparable_change(day, filters, engine)
+            assert change["sites"] == len(both)
+            assert change["today"]["vehicles"] == sum(vehicles[s, day] for s in both)
+            assert change["yesterday"]["vehicles"] == sum(vehicles[s, day - dt.timedelta(days=1)] for s in both)
+        for until in (NEXT, LAST, LAST - dt.timedelta(days=2)):
+            plain = None  # the reports of the sites expected by `until`, against those expected on the day
+            counted = [r.day for r in mine if r.day <= until and (r.reporting_from is None or r.reporting_from <= until)]
+            for day in sorted(set(counted), reverse=True):
+                expected = sum(1 for z, start in starts if zone in (None, z) and (start is None or start <= day))
+                if counted.count(day) >= expected > 0:
+                    plain = day
+                    break
+            assert completeness.latest_complete_day(filters, until, engine) == plain, (zone, until)

@@ -67,20 +67,11 @@ def duty_points(filters: Filters, engine=None) -> pd.DataFrame:
     """Every duty point in scope: its last inspection as of filters.end, whether that visit passed
     all four checks, visits in the range, open findings, and whether it is overdue."""
     end = filters.end
-    last = (
-        select(Inspection.site_id, func.max(Inspection.day).label("last_day"),
-               _count_if(Inspection.day >= (filters.start or end)).label("visits"))
-        .where(Inspection.day <= end)
-        .group_by(Inspection.site_id)
-        .subquery("last")
-    )
-    all_passed = and_(*[getattr(Inspection, c).is_(True) for c in CHECKS])
-    last_checks = (
-        select(Inspection.site_id, func.min(case((all_passed, 1), else_=0)).label("passed"))
-        .join(last, and_(last.c.site_id == Inspection.site_id, last.c.last_day == Inspection.day))
-        .group_by(Inspection.site_id)
-        .subquery("last_checks")
-    )
+    # per point through its (site, day) index: the whole inspection log grouped twice cost 45 ms at city scale
+    last_day = (select(func.max(Inspection.day)).where(Inspection.site_id == Site.id, Inspection.day <= end)
+                .scalar_subquery())
+    visits = (select(func.count()).where(Inspection.site_id == Site.id,
+                                         Inspection.day.between(filters.start or end, end)).scalar_subquery())
     open_findings = (
         select(Finding.site_id, func.count(Finding.id).label("open"),
                _count_if(Finding.due_on < end).label("past_due"))
@@ -88,24 +79,28 @@ def duty_points(filters: Filters, engine=None) -> pd.DataFrame:
         .group_by(Finding.site_id)
         .subquery("open_findings")
     )
-    query = _duty_scope(
+    points = _duty_scope(
         select(Site.id.label("site_id"), Site.name, Site.kind, Site.checkpoint_type, WorkZone.name.label("zone"),
-               Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat, last.c.last_day,
-               func.coalesce(last.c.visits, 0).label("visits"), last_checks.c.passed.label("last_passed"),
-               func.coalesce(open_findings.c.open, 0).label("open_findings"),
-               func.coalesce(open_findings.c.past_due, 0).label("past_due_findings"))
+               Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat, last_day.label("last_day"),
+               visits.label("visits"), func.coalesce(open_findings.c.open, 0).label("open_findings"),
+               func.coalesce(open_findings.c.past_due, 0).label("past_due_findings"), WorkZone.code.label("zone_code"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(last, last.c.site_id == Site.id)
-        .outerjoin(last_checks, last_checks.c.site_id == Site.id)
         .outerjoin(open_findings, open_findings.c.site_id == Site.id),
         filters,
-    ).order_by(WorkZone.code, Site.kind, Site.name)
+    ).subquery("points")
+    all_passed = and_(*[getattr(Inspection, c).is_(True) for c in CHECKS])
+    last_passed = (select(func.min(case((all_passed, 1), else_=0)))
+                   .where(Inspection.site_id == points.c.site_id, Inspection.day == points.c.last_day)
+                   .scalar_subquery())
+    shown = [column for column in points.c if column.name != "zone_code"]
+    query = (select(*shown[:11], last_passed.label("last_passed"), *shown[11:])  # after visits, as before
+             .order_by(points.c.zone_code, points.c.kind, points.c.name))
     frame = read_frame(query, engine)
     frame["days_since"] = [(end - day).days if day is not None else None for day in frame["last_day"]]
     frame["days_since"] = frame["days_since"].astype("Int64")
     cutoff = overdue_cutoff(end)
     frame["overdue"] = [day is None or day < cutoff for day in frame["last_day"]]
-    frame["last_passed"] = frame["last_passed"].map(lambda v: None if pd.isna(v) else bool(v))
+    frame["last_passed"] = [None if v is None or v != v else bool(v) for v in frame["last_passed"]]  # v != v: NaN
     return frame
 
 

@@ -251,3 +251,23 @@ def test_clerk_sees_and_closes_only_own_zone(engine):
     with pytest.raises(PermissionDenied):
         inspections.close_finding("clerk1", row.id, D(25), "ok", row.version, today=TODAY, engine=engine)
     assert set(inspections.writable_points(clerk, engine=engine)["name"]) == {"东卡口", "王家村卡口", "阳光小区", "幸福小区"}
+
+
+def test_duty_points_equal_a_plain_recount_of_the_demo_visits(demo_engine):
+    """Last visit, visits in the range and whether the last visit passed, read per point through the
+    (site, day) index (issue 14), equal the visits recounted in Python, for several ranges."""
+    with demo_engine.connect() as conn:
+        visits = conn.execute(sa.select(Inspection.site_id, Inspection.day,
+                                        *[getattr(Inspection, c) for c in inspections.CHECKS])).all()
+    last = max(v.day for v in visits)
+    for start, end in ((last - dt.timedelta(days=30), last), (last - dt.timedelta(days=3), last - dt.timedelta(days=5)),
+                       (last - dt.timedelta(days=9), last - dt.timedelta(days=4))):
+        frame = inspections.duty_points(Filters(start=start, end=end), engine=demo_engine)
+        assert len(frame)
+        for point in frame.itertuples():
+            mine = [v for v in visits if v.site_id == point.site_id and v.day <= end]
+            last_day = max((v.day for v in mine), default=None)
+            assert point.last_day == last_day
+            assert point.visits == sum(1 for v in mine if v.day >= start)
+            passed = [all(v[2:]) for v in mine if v.day == last_day]
+            assert point.last_passed == (min(passed) if passed else None)

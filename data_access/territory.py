@@ -26,6 +26,19 @@ def sites(zone_id: int | None = None, kinds: tuple[str, ...] | None = None, engi
     return read_frame(query.order_by(Site.kind, Site.name), engine)
 
 
+def active_site_count(engine=None) -> int:
+    """How many active sites there are (the filter bar lists them all only while there are few)."""
+    with read_connection(engine) as conn:
+        return conn.execute(select(func.count()).select_from(Site).where(Site.active.is_(True))).scalar_one()
+
+
+def sites_by_id(ids: tuple[int, ...], engine=None) -> pd.DataFrame:
+    """The active sites among `ids`, with the columns of sites()."""
+    query = select(Site.id, Site.kind, Site.checkpoint_type, Site.zone_id, Site.name).where(
+        Site.active.is_(True), Site.id.in_(ids))
+    return read_frame(query.order_by(Site.kind, Site.name), engine)
+
+
 def dataset_kind(engine=None) -> str:
     """'demo' when the demo data set is loaded, 'live' otherwise."""
     with read_connection(engine) as conn:

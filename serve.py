@@ -4,8 +4,18 @@ app.py is the app; this file adds the three small routes that set HttpOnly cooki
 lasts across reloads, tabs and app servers (ui/cookie_routes.py). `streamlit run app.py` still works,
 but there a sign-in lasts only as long as its tab.
 """
+from contextlib import asynccontextmanager
+
 import streamlit as st
 
 from ui.cookie_routes import routes
+from ui.startup import start_warm_imports
 
-app = st.App("app.py", routes=routes())
+
+@asynccontextmanager
+async def lifespan(_app):
+    start_warm_imports()  # in the background: the first view after a start finds Altair loaded (issue 14)
+    yield None
+
+
+app = st.App("app.py", routes=routes(), lifespan=lifespan)

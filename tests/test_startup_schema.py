@@ -55,3 +55,19 @@ def test_a_new_database_has_no_stored_revision(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'new.db'}")
     assert schema.stored_revision(engine) is None
     engine.dispose()
+
+
+def test_the_server_start_warms_the_imports_in_the_background():
+    import asyncio
+    import sys
+    import threading
+
+    import serve
+
+    async def start():
+        async with serve.lifespan(serve.app):
+            return [t for t in threading.enumerate() if t.name == "warm-imports"]
+
+    for thread in asyncio.run(start()):
+        thread.join(60)
+    assert "altair" in sys.modules and "streamlit.emojis" in sys.modules

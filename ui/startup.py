@@ -36,19 +36,37 @@ def ensure_database() -> str:
 
 def warm_up() -> None:
     """What the first dashboard view after a start would otherwise pay, paid in the background while the
-    first person signs in: importing Altair and loading its Vega-Lite schema (~0.5 s), and the map's
-    prepared boundaries (a file read, or at a city's size 0.7-1.5 s to prepare)."""
+    first person signs in: the imports (warm_imports), and the map's prepared boundaries (a file read, or
+    at a city's size 0.7-1.5 s to prepare)."""
     try:
-        import altair as alt
-        import pandas as pd
-
-        alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
+        warm_imports()
         from data_access import geometry
         from ui.charts.coverage import BOUNDARY_PIXELS
 
         geometry.boundaries(None, BOUNDARY_PIXELS)
     except Exception:  # never fatal: the first view does it instead
         log.warning("start-up warm-up failed", exc_info=True)
+
+
+def warm_imports() -> None:
+    """Importing Altair and loading its Vega-Lite schema (~0.5 s), and Streamlit's emoji catalogue (~0.3 s:
+    any button group with a Chinese label loads it, the language switch on every page). No database."""
+    import altair as alt
+    import pandas as pd
+    import streamlit.emojis  # noqa: F401
+
+    alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
+
+
+def start_warm_imports() -> None:
+    """At server start (serve.py), before anyone opens a page: the first view finds the imports done."""
+    def run() -> None:
+        try:
+            warm_imports()
+        except Exception:  # never fatal: the first view does it instead
+            log.warning("start-up imports failed", exc_info=True)
+
+    threading.Thread(target=run, name="warm-imports", daemon=True).start()
 
 
 def skip_direct_run_check() -> None:

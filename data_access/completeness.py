@@ -473,20 +473,54 @@ ZONE_OVERVIEW = ["zone_id", "zone", "expected", "reported", *STATUSES, "due_minu
 
 def zone_overview(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
     """Per work zone with sites in the filter: the day's counts (expected, reported, each status), the
-    zone's due time (its sites may override it) and its rates over the filter's range."""
+    zone's due time (its sites may override it) and its rates over the filter's range: zones_of the
+    site_overview (for a day on or before filters.end, as the completeness page asks)."""
     now = now or clock.now(engine)
-    status = day_status(day, filters, now, engine)
-    counts = (status.groupby(["zone_id", "status"]).size().unstack(fill_value=0) if len(status)
+    return zones_of(site_overview(day, filters, now, engine), zone_due_times(engine))
+
+
+def zones_of(sites: pd.DataFrame, due_times: pd.DataFrame) -> pd.DataFrame:
+    """zone_overview from site_overview's frame and zone_due_times(), without a read of its own: a page
+    that shows both counts the season's reports once (each count is a scan of them at city scale)."""
+    shown = sites[sites["status"].notna()]
+    counts = (shown.groupby(["zone_id", "status"]).size().unstack(fill_value=0) if len(shown)
               else pd.DataFrame()).reindex(columns=list(STATUSES), fill_value=0)
-    zones = zone_rates(filters, now, engine)[["zone_id", "zone", "reporting_rate", "on_time_rate"]]
-    frame = zones.merge(counts, left_on="zone_id", right_index=True, how="left")
+    zones = sites.groupby(["zone_id", "zone"], as_index=False)[["days_due", "days_on_time", "days_late"]].sum()
+    due = zones["days_due"].where(zones["days_due"] > 0)
+    zones["reporting_rate"] = (zones["days_on_time"] + zones["days_late"]) / due
+    zones["on_time_rate"] = zones["days_on_time"] / due
+    frame = zones[["zone_id", "zone", "reporting_rate", "on_time_rate"]].merge(counts, left_on="zone_id",
+                                                                                right_index=True, how="left")
     frame[list(STATUSES)] = frame[list(STATUSES)].fillna(0).astype(int)
     frame["expected"] = frame[list(STATUSES)].sum(axis=1)
     frame["reported"] = frame["on_time"] + frame["late"]
-    due = zone_due_times(engine).set_index("zone_id")
-    frame["due_minutes"] = frame["zone_id"].map(due["effective_minutes"])
-    frame["zone_code"] = frame["zone_id"].map(due["code"])
+    due_times = due_times.set_index("zone_id")
+    frame["due_minutes"] = frame["zone_id"].map(due_times["effective_minutes"])
+    frame["zone_code"] = frame["zone_id"].map(due_times["code"])
     return frame.sort_values("zone_code").reset_index(drop=True)[ZONE_OVERVIEW]
+
+
+def zone_statuses(day: dt.date, filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.DataFrame:
+    """zone_overview's zone_id, zone and the day's count of each status, in its order: all its chart
+    draws, without the range's rates (so the chart is not a second count of the season's reports)."""
+    now = now or clock.now(engine)
+    zones = _expected(filters, filters.end, filters.end).subquery("expected")
+    query = (select(zones.c.zone_id, zones.c.zone, WorkZone.code).distinct()
+             .join(WorkZone, WorkZone.id == zones.c.zone_id))
+    with read_connection(engine) as conn:
+        frame = frame_of(conn.execute(query))
+        per_zone: dict[int, dict] = {}
+        if day >= territory.season_start(engine):
+            expected = _expected(filters, day, day).subquery("expected")
+            rows = conn.execute(select(*_site_columns(expected), CheckpointDay.reported_at)
+                                .outerjoin(CheckpointDay, and_(CheckpointDay.site_id == expected.c.site_id,
+                                                               CheckpointDay.day == day))).all()
+            for row in _status_rows(day, rows, now, None):
+                zone = per_zone.setdefault(row[2], dict.fromkeys(STATUSES, 0))
+                zone[row[6]] += 1
+    for status in STATUSES:
+        frame[status] = [per_zone.get(zone, {}).get(status, 0) for zone in frame["zone_id"]]
+    return frame.sort_values("code").reset_index(drop=True)[["zone_id", "zone", *STATUSES]]
 
 
 def first_unreported_day(actor: Actor, today: dt.date, engine=None) -> dt.date | None:

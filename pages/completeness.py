@@ -1,6 +1,7 @@
 """上报完整性: who has reported the as-of day (on time, late, overdue, not yet due) and each work zone's
 and checkpoint's reporting and on-time rates over the filter's range. A checkpoint picked in the
 chart or the table opens its entry for that day (for those who may write it), else focuses it."""
+import pandas as pd
 import streamlit as st
 
 from data_access import clock, completeness, scope
@@ -32,6 +33,12 @@ def local_time(moment) -> str:
     if moment is None or moment != moment:  # None or NaT
         return "—"
     return moment.astimezone(clock.zone()).strftime("%m-%d %H:%M")
+
+
+def local_times(moments) -> list[str]:
+    """local_time of each moment, converted as one column (one call per row cost ~35 ms for 1,000 sites)."""
+    column = pd.to_datetime(pd.Series(list(moments), dtype=object), utc=True).dt.tz_convert(clock.zone())
+    return column.dt.strftime("%m-%d %H:%M").fillna("—").tolist()
 
 
 def late_text(minutes: int) -> str:
@@ -158,8 +165,8 @@ def site_table(view: dict, sites) -> None:
     labels = status_labels()
     shown = sites.assign(
         state=[state_text(labels, s, m) for s, m in zip(sites["status"], sites["late_minutes"])],
-        due=[local_time(d) for d in sites["due_at"]],
-        reported=[local_time(r) for r in sites["reported_at"]],
+        due=local_times(sites["due_at"]),
+        reported=local_times(sites["reported_at"]),
         responsible=sites["responsible"].fillna(""),
         reporting_rate=sites["reporting_rate"] * 100, on_time_rate=sites["on_time_rate"] * 100,  # "96.2%"
     )[TABLE_COLUMNS]
@@ -202,8 +209,10 @@ def load(view: dict) -> dict:
     labels = status_labels()
     return {
         "sites": sites,
-        "zones": read(completeness.zone_overview, day, filters, now),
-        "zone_chart": chart_spec(charts.zone_status, completeness.zone_overview, (day, filters, now),
+        # from the sites' frame, and the chart from the day's statuses alone: zone_overview beside
+        # site_overview counted the season's reports twice (~0.2 s each at city scale)
+        "zones": completeness.zones_of(sites, read(completeness.zone_due_times)),
+        "zone_chart": chart_spec(charts.zone_status, completeness.zone_statuses, (day, filters, now),
                                  labels=labels, count_label=t("completeness.axis.sites"),
                                  status_label=t("completeness.axis.status"), zone_label=t("col.zone")),
         "site_chart": chart_spec(charts.site_on_time, completeness.site_overview, (day, filters, now), labels=labels,

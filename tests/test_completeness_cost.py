@@ -142,3 +142,25 @@ def test_comparable_change_and_latest_complete_day_equal_a_plain_recount(varied)
                     plain = day
                     break
             assert completeness.latest_complete_day(filters, until, engine) == plain, (zone, until)
+
+
+@pytest.mark.parametrize("now", NOWS[1:4])
+def test_zone_overview_from_the_sites_equals_the_zones_recounted(varied, now):
+    """zones_of(site_overview) (the page counts the season's reports once) equals the day's statuses per
+    zone from day_status beside zone_rates; zone_statuses (the zone chart) equals its counts."""
+    engine, zones = varied
+    for filters in (Filters(start=dt.date(2020, 2, 1), end=now.date()), Filters(zone_id=zones[0], start=LAST, end=NEXT)):
+        day = filters.end
+        overview = completeness.zone_overview(day, filters, now, engine)
+        status = completeness.day_status(day, filters, now, engine)
+        rates = completeness.zone_rates(filters, now, engine).set_index("zone_id")
+        codes = completeness.zone_due_times(engine).set_index("zone_id")["code"]
+        assert list(overview["zone_id"]) == sorted(rates.index, key=codes.get)  # the zones with sites, in code order
+        for zone in overview.itertuples():
+            mine = status[status["zone_id"] == zone.zone_id]["status"].value_counts()
+            assert [getattr(zone, s) for s in completeness.STATUSES] == [mine.get(s, 0) for s in completeness.STATUSES]
+            assert zone.expected == len(status[status["zone_id"] == zone.zone_id])
+            assert zone.reporting_rate == pytest.approx(rates.loc[zone.zone_id, "reporting_rate"], nan_ok=True)
+            assert zone.on_time_rate == pytest.approx(rates.loc[zone.zone_id, "on_time_rate"], nan_ok=True)
+        pd.testing.assert_frame_equal(completeness.zone_statuses(day, filters, now, engine),
+                                      overview[["zone_id", "zone", *completeness.STATUSES]], check_exact=True)

@@ -25,6 +25,7 @@ from . import community, db, inspections
 from .filters import Filters
 
 SHAPES = "shapes"  # the topology's one object: zones (properties.zone) and areas (an id)
+QUANTA_PER_PIXEL = 4  # the topology's grid: 4 units to a pixel of the map's larger side
 STATIC_MAPS = Path(__file__).resolve().parents[1] / "static" / "maps"
 STATIC_URL = "app/static/maps/"
 
@@ -137,7 +138,7 @@ def prepare_shapes(zones: pd.DataFrame, areas: pd.DataFrame, pixels: int = 1000)
     bounds = _bounds(zone_shapes + area_shapes)
     if bounds is None:
         return None
-    topo = Topology(bounds, max(2, pixels) * 4, tolerance=4)  # 4 units = one pixel
+    topo = Topology(bounds, max(2, pixels) * QUANTA_PER_PIXEL, tolerance=QUANTA_PER_PIXEL)  # one pixel
     prepared = {"zones": {}, "areas": {}}
     for zone_id, name, shapes in zip(zones["zone_id"], zones["name"], zone_shapes):
         arcs, centre = topo.add(shapes)
@@ -275,11 +276,19 @@ def static_bytes(url: str | None) -> int:
     return (STATIC_MAPS / url.rsplit("/", 1)[1]).stat().st_size if url else 0
 
 
+def extent(shapes: dict, pixels: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of boundaries prepared at `pixels`: the corners of their grid."""
+    (scale_x, scale_y), (west, south) = shapes["transform"]["scale"], shapes["transform"]["translate"]
+    steps = max(2, pixels) * QUANTA_PER_PIXEL - 1
+    return west, south, west + scale_x * steps, south + scale_y * steps
+
+
 def map_data(filters: Filters, pixels: int, engine=None) -> dict:
     """Everything the coverage map draws at `pixels` (its larger side) but the day's traffic: the areas
     with their figures, the checkpoints' places, the duty points, and the boundaries: `topology_url` (the
     published file) or, on a read-only install, `topology` itself; `zone_labels` (name, lon, lat) and
-    `centres` (site id: (lon, lat)) place names and markers. No boundaries at all: both are None.
+    `centres` (site id: (lon, lat)) place names and markers; `extent` (west, south, east, north) bounds
+    the boundaries. No boundaries at all: both are None, and so is `extent`.
 
     It reads no traffic: a traffic save (all day long) must not rebuild this and the spec made from it.
     The checkpoints' figures are community.map_traffic, read on their own and swapped into the spec
@@ -289,13 +298,14 @@ def map_data(filters: Filters, pixels: int, engine=None) -> dict:
     areas = community.map_areas(filters, engine)
     data = {"areas": areas, "checkpoints": community.checkpoint_places(filters, engine),
             "points": inspections.duty_points(whole_zone, engine), "topology_url": None, "topology": None,
-            "zone_labels": pd.DataFrame(columns=["name", "lon", "lat"]), "centres": {}}
+            "zone_labels": pd.DataFrame(columns=["name", "lon", "lat"]), "centres": {}, "extent": None}
     shapes = boundaries(zone_id, pixels, engine)
     if not shapes:
         return data
     data["zone_labels"] = pd.DataFrame([{"name": zone["name"], "lon": zone["centre"][0], "lat": zone["centre"][1]}
                                         for zone in shapes["zones"].values() if zone["centre"]],
                                        columns=["name", "lon", "lat"])
+    data["extent"] = extent(shapes, pixels)
     data["centres"] = {int(s): shapes["areas"][int(s)]["centre"] for s in areas["site_id"] if int(s) in shapes["areas"]}
     whole = topology(areas, shapes)
     try:

@@ -6,16 +6,16 @@ size, dark); pages get its Vega-Lite spec through ui.data.chart_spec, cached per
 
 The spec is built in two parts. The skeleton (layers, encodings, legends, projection, the boundaries'
 URL) depends on the boundaries, the layers, the size and the words, not on the figures: it is built
-and schema-checked by Altair once and kept (`_skeleton`). The figures travel as named tables (areas,
-checkpoints, markers, zone names, and the day's traffic), made with pandas and swapped into a copy of
-the skeleton as Arrow on every data version.
+by Altair once and kept (`_skeleton`; tests/test_map_spec.py checks it against the schema). The
+figures travel as named tables (areas, checkpoints, markers, zone names, and the day's traffic),
+made with pandas and swapped into a copy of the skeleton as Arrow on every data version. The
+projection is fitted to the boundaries' and points' corners (`_fit`), not to every shape.
 
 The day's traffic is a table of its own, looked up by the checkpoints in the browser: a traffic save
 (all day long) changes only it. Pages cache the rest of the spec under the survey, inspections and
 territory lines and swap the traffic in (`with_traffic`), so a traffic save costs one small query and
-a few milliseconds, not the 0.3 s of reading and shaping 2,000 areas again. Building the whole chart with its rows inline took 0.8 s at city size
-(2,000 areas, most of it Altair converting and checking ~3,300 rows); a copy of the skeleton with new
-tables takes a few milliseconds.
+a few milliseconds, not the 0.3 s of reading and shaping 2,000 areas again. (Building the whole chart
+with its rows inline took 0.8 s at city size, most of it Altair converting and checking ~3,300 rows.)
 """
 from __future__ import annotations
 
@@ -371,7 +371,8 @@ def _skeleton(shape: Shape) -> dict:
                           # a legend under the map needs no backdrop; one inside it keeps the map legible
                           **({} if below else {"fillColor": colors["legend_fill"]}))
     )
-    spec = chart.to_dict()
+    # not schema-checked here: that was a third of a first view's skeleton (tests check it instead)
+    spec = chart.to_dict(validate=False)
     spec.pop("datasets", None)
     return spec
 
@@ -395,6 +396,23 @@ def _tables(data: dict, label, layers, tooltips: bool) -> dict[str, pd.DataFrame
             tables[MARKERS] = markers if tooltips else markers[["marker", "lon", "lat"]].astype(
                 {"lon": "float32", "lat": "float32"})
     return tables
+
+
+def _fit(extent, tables: dict) -> dict | None:
+    """What the projection is fitted to: the corners of the boundaries and of every point drawn, as one
+    GeoJSON MultiPoint (Mercator keeps a lon/lat box a box). Left to itself Vega-Lite fits to every
+    shape and point, and in the browser that ran twice (before and after the boundaries file came) and
+    projected every mark again in between."""
+    if extent is None:
+        return None
+    west, south, east, north = (float(v) for v in extent)
+    for name in (CHECKPOINTS, MARKERS, NAMES):
+        frame = tables.get(name)
+        if frame is not None and not frame.empty:
+            west, east = min(west, float(frame["lon"].min())), max(east, float(frame["lon"].max()))
+            south, north = min(south, float(frame["lat"].min())), max(north, float(frame["lat"].max()))
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiPoint", "coordinates": [[west, south], [east, north]]}}
 
 
 def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int = 640,
@@ -428,6 +446,9 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
         texts=tuple((key, label(key)) for key in TEXT_KEYS),
         **_crowd(0 if checkpoints is None else len(checkpoints), 0 if markers is None else len(markers)))
     spec = Ready(_skeleton(shape))
+    fit = _fit(data.get("extent"), tables)
+    if fit is not None:
+        spec["projection"] = {**spec["projection"], "fit": fit}
     if not data["topology_url"]:  # a read-only install: the boundaries inside the spec
         spec["data"] = {"values": data["topology"], "format": {"type": "topojson", "feature": SHAPES}}
     spec["datasets"] = {name: _arrow(frame) for name, frame in tables.items()}

@@ -4,12 +4,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import inspections, territory
+from data_access import inspections
 from ui import entry, saving
 from ui import errors as show_errors
+from ui import inspection_pickers as pickers
 from ui.data import read
 from ui.guard import require_router
-from ui.i18n import t
+from ui.i18n import lang, t
 
 require_router()
 
@@ -18,14 +19,6 @@ MAX_FINDINGS_ON_FORM = 10
 FLASH, RECORD_FORM = "inspect_flash", "inspect_form"
 KEEP = entry.KEEP
 esc = show_errors.escape_markdown  # names are stored text: no Markdown formatting from them
-
-
-def point_names(points: pd.DataFrame) -> dict[int, str]:
-    kinds = {("checkpoint", c): t(f"inspect.kind.checkpoint.{c}") for c in ("road", "village", None)}
-    kinds.update({("compound", None): t("kind.compound")})  # translated once, not once per point
-    return {int(i): f"{n}（{kinds.get((k, c if k == 'checkpoint' else None), k)} · {z}）"
-            for i, n, k, c, z in zip(points["site_id"], points["name"], points["kind"], points["checkpoint_type"],
-                                     points["zone"])}
 
 
 def pick_point(names: dict[int, str], filtered_site: int | None) -> tuple[int | None, int]:
@@ -97,11 +90,11 @@ def show_history(history: pd.DataFrame) -> None:
 
 def show_record(user, filters, days: entry.Days) -> None:
     """Record a visit to a duty point."""
-    points = read(inspections.writable_points, user, filters.zone_id)
-    if points.empty:
+    names = read(pickers.point_names, user, filters.zone_id, lang())
+    if not names:
         st.info(t("inspect.no_points"))
         return
-    site_id, count = pick_point(point_names(points), filters.site_id)
+    site_id, count = pick_point(names, filters.site_id)
     if site_id is None:
         return
     visit, submitted = visit_form(user, count, days, filters.end)
@@ -112,6 +105,7 @@ def show_record(user, filters, days: entry.Days) -> None:
             user.username, site_id, visit["day"], visit["checks"], visit["inspector"], visit["remarks"] or None,
             visit["findings"]), record_box)
         if result is not None:
+            points = read(inspections.writable_points, user, filters.zone_id)
             name = esc(points.set_index("site_id").loc[site_id, "name"])
             # back to a blank form with no findings
             entry.done(FLASH, t(f"inspect.entry.saved.{result['action']}", name=name, n=result["findings"]),
@@ -119,19 +113,15 @@ def show_record(user, filters, days: entry.Days) -> None:
     show_history(read(inspections.site_history, site_id))
 
 
-def closable(user, today: dt.date, zone_id: int | None) -> dict[int, dict]:
-    """The findings this user may close (in the filter bar's zone). The one the clerk has open stays on
-    the form even if someone else closes it meanwhile: the save is then refused as stale, instead of the
-    form silently moving to another finding."""
-    found = read(inspections.closable_findings, user, today)
-    if zone_id is not None:
-        zones = read(territory.zones)
-        found = found[found["zone"] == dict(zip(zones["id"], zones["name"])).get(zone_id)]
-    details = {int(r["finding_id"]): r for r in found.to_dict("records")}
+def closable(user, today: dt.date, zone_id: int | None) -> tuple[dict[int, dict], dict[int, str]]:
+    """The findings this user may close (in the filter bar's zone), and their labels. The one the clerk has
+    open stays on the form even if someone else closes it meanwhile: the save is then refused as stale,
+    instead of the form silently moving to another finding."""
+    details, labels = read(pickers.closable, user, today, zone_id, lang())
     picked = st.session_state.get("close_finding")
     if picked is not None and picked not in details and (still := inspections.finding_detail(picked)):
-        details = {picked: still, **details}
-    return details
+        details, labels = {picked: still, **details}, {picked: pickers.label(still, lang()), **labels}
+    return details, labels
 
 
 def show_finding(row: dict) -> None:
@@ -144,12 +134,10 @@ def show_finding(row: dict) -> None:
 
 def show_close(user, days: entry.Days, end, zone_id: int | None) -> None:
     """Close a finding: when and how it was fixed."""
-    details = closable(user, days.today, zone_id)
+    details, labels = closable(user, days.today, zone_id)
     if not details:
         st.success(t("inspect.no_open"), icon=":material/check_circle:")
         return
-    due = t("inspect.col.due_on")
-    labels = {i: f"{d['site']} · {d['owner']} · {due} {d['due_on']}: {d['description'][:40]}" for i, d in details.items()}
     search_col, pick_col = st.columns([1, 2]) if len(labels) > entry.PICKER_LIMIT else (None, st)
     offered = entry.bounded_options(labels, "close_finding_search", search_col, st.session_state.get("close_finding"))
     if not offered:

@@ -430,6 +430,7 @@ class Loader:
     # -- traffic --
 
     def add_checkpoint_days(self) -> None:
+        from data_access import traffic_totals
         from data_access.models import CheckpointDay
 
         rng = self.rng
@@ -463,6 +464,7 @@ class Loader:
                     "reported_at": reported, "version": 2 if corrected else 1,
                     "updated_at": reported + dt.timedelta(hours=20) if corrected else reported, "updated_by": clerk})
         self.insert(CheckpointDay, rows)
+        traffic_totals.rebuild(self.conn)  # as every write of checkpoint_day keeps them
         keys = ("abnormal_temperature", "persons", "persons_from_outside", "turned_back", "vehicles")
         for row in rows:
             values = {k: row[k] for k in keys}

@@ -310,6 +310,8 @@ ABNORMAL = {(feb(6), 0): 1, (feb(13), 4): 1, (feb(21), 2): 1}  # (day, checkpoin
 
 
 def add_traffic(demo: Demo) -> None:
+    from . import traffic_totals
+
     rng = stream("traffic")
     checkpoints = demo.road_checkpoints
     weights = [spec[-1] for spec in ROAD_CHECKPOINTS]
@@ -330,6 +332,7 @@ def add_traffic(demo: Demo) -> None:
             turned_back=turned_back, abnormal_temperature=min(ABNORMAL.get((day, k), 0), people),
             corrected=False, version=1, updated_at=at(day, 13, 30), reported_at=at(day, 13, 30), updated_by=clerks[k]))
     demo.bulk(CheckpointDay, rows)
+    traffic_totals.rebuild(demo.session)  # the per-day, per-zone totals the traffic pages read
 
 
 # ---- enterprises and reopening ------------------------------------------------------------------------

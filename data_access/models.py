@@ -168,6 +168,22 @@ class CheckpointDay(Versioned, Base):
     reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class CheckpointDayTotal(Base):
+    """One day's traffic in one work zone: the sums of its active road checkpoints' reports and how many
+    there were. Derived from checkpoint_day by every write of it, in the same transaction
+    (data_access/traffic_totals.py), so the traffic pages read a row per zone and day, not one per checkpoint."""
+
+    __tablename__ = "checkpoint_day_total"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"), primary_key=True)
+    vehicles: Mapped[int] = mapped_column(Integer, default=0)
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    persons_from_outside: Mapped[int] = mapped_column(Integer, default=0)
+    turned_back: Mapped[int] = mapped_column(Integer, default=0)
+    abnormal_temperature: Mapped[int] = mapped_column(Integer, default=0)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Enterprise(KeptPerZone, Versioned, Base):
     __tablename__ = "enterprise"
     __table_args__ = (

@@ -10,11 +10,9 @@ from . import grain, scope
 from .auth import Actor
 from .db import read_connection, read_frame
 from .filters import Filters
-from .models import CheckpointDay, Site, WorkZone
+from .models import CheckpointDay, CheckpointDayTotal, Site, WorkZone
+from .traffic_totals import METRICS, ROAD_CHECKPOINT  # kept here too: other reads import them from this module
 
-METRICS = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
-# The sites that report daily: every active road checkpoint (WHERE conditions).
-ROAD_CHECKPOINT = (Site.kind == "checkpoint", Site.checkpoint_type == "road", Site.active.is_(True))
 
 
 def _checkpoint_scope(query: Select, filters: Filters) -> Select:
@@ -29,9 +27,14 @@ def _checkpoint_scope(query: Select, filters: Filters) -> Select:
 
 def _day_totals(filters: Filters, engine=None) -> pd.DataFrame:
     """The days of the range that have reports, with their sums, in order (days without reports are absent)."""
+    if filters.site_id is not None:
+        return _site_day_totals(filters, engine)
+    return _zone_day_totals(filters, engine)
+
+
+def _site_day_totals(filters: Filters, engine=None) -> pd.DataFrame:
+    """_day_totals of one checkpoint (or a village's own), from its reports: a few hundred rows at most."""
     sums = [func.coalesce(func.sum(getattr(CheckpointDay, m)), 0).label(m) for m in METRICS]
-    if filters.zone_id is None and filters.site_id is None:
-        return _all_day_totals(filters, sums, engine)
     query = _checkpoint_scope(
         select(CheckpointDay.day, *sums, func.count(CheckpointDay.id).label("reports"))
         .join(Site, Site.id == CheckpointDay.site_id)
@@ -41,33 +44,26 @@ def _day_totals(filters: Filters, engine=None) -> pd.DataFrame:
     return read_frame(query, engine)
 
 
-def _all_day_totals(filters: Filters, sums, engine=None) -> pd.DataFrame:
-    """_day_totals for every road checkpoint: every report's sums per day, from the day index alone (joining
-    each report to its site cost most of the time), less those of the sites that are not an active road
-    checkpoint (found one index step each; usually none has a report)."""
-    in_range = CheckpointDay.day.between(filters.start, filters.end)
-    every = select(CheckpointDay.day, *sums, func.count().label("reports")).where(in_range).group_by(CheckpointDay.day)
-    reporting = select(CheckpointDay.id).where(CheckpointDay.site_id == Site.id, in_range).exists()
-    others = select(Site.id).where(Site.id.not_in(select(Site.id).where(*ROAD_CHECKPOINT)), reporting)
-    with read_connection(engine) as conn:
-        rows = {row[0]: list(row[1:]) for row in conn.execute(every.order_by(CheckpointDay.day))}
-        elsewhere = conn.execute(others).scalars().all()
-        if elsewhere:
-            less = (select(CheckpointDay.day, *sums, func.count().label("reports"))
-                    .where(in_range, CheckpointDay.site_id.in_(elsewhere)).group_by(CheckpointDay.day))
-            for day, *values in conn.execute(less):
-                rows[day] = [total - value for total, value in zip(rows[day], values)]
-    return pd.DataFrame([[day, *values] for day, values in rows.items() if values[-1] > 0],
-                        columns=["day", *METRICS, "reports"])
+def _zone_day_totals(filters: Filters, engine=None) -> pd.DataFrame:
+    """_day_totals of one work zone or all, from the per-day, per-zone totals every save keeps
+    (data_access/traffic_totals.py): a few rows a day instead of every checkpoint's report."""
+    total = CheckpointDayTotal
+    query = (select(total.day, *[func.sum(getattr(total, m)).label(m) for m in (*METRICS, "reports")])
+             .where(total.day.between(filters.start, filters.end))
+             .group_by(total.day).order_by(total.day))
+    if filters.zone_id is not None:
+        query = query.where(total.zone_id == filters.zone_id)
+    return read_frame(query, engine)
 
 
 def _expected_per_day(filters: Filters, days: pd.Series, engine=None) -> list[int]:
     """How many checkpoints in the filter were expected to report on each day (one opened mid-season
     is not expected before its first reporting day)."""
-    query = _checkpoint_scope(select(Site.reporting_from), filters)
+    # counted per first day in SQL: 1,000 checkpoints share a handful, so the days x starts loop stays short
+    query = _checkpoint_scope(select(Site.reporting_from, func.count()), filters).group_by(Site.reporting_from)
     with read_connection(engine) as conn:
-        starts = conn.execute(query).scalars().all()
-    return [sum(1 for first in starts if first is None or first <= day) for day in days]
+        starts = conn.execute(query).all()
+    return [sum(count for first, count in starts if first is None or first <= day) for day in days]
 
 
 def _short_days(frame: pd.DataFrame, filters: Filters, engine=None) -> pd.Series:

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import clock, scope
+from . import clock, scope, traffic_totals
 from .audit import audit, row_values
 from .auth import Actor, load_actor
 from .db import read_connection, read_frame, write_session
@@ -147,6 +147,8 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
         raise ConflictError(rows=stale)
     if "needs_reason" in outcomes:
         raise ValidationError([FieldError("reason", "修改已保存的数据需要填写原因", "changing saved figures needs a reason")])
+    traffic_totals.refresh(session, {(new["day"], sites[new["site_id"]].zone_id)
+                                     for new, outcome in zip(cleaned, outcomes) if outcome in ("inserted", "updated")})
     return {outcome: outcomes.count(outcome) for outcome in ("inserted", "updated", "unchanged")}
 
 
@@ -510,5 +512,5 @@ def delete_checkpoint_day(username: str, site_id: int, day, version: int | None,
                   "correction_reason": row.correction_reason, "updated_by": row.updated_by,
                   **row_values(row, COUNT_FIELDS)}
         audit(session, username, "delete", "checkpoint_day", row.id, before, None, reason)
-        session.delete(row)
+        session.delete(row)  # its flush refreshes the day's totals (traffic_totals)
     return {"deleted": 1}

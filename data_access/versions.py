@@ -28,7 +28,7 @@ from .models import LineVersion
 
 LINE_OF_TABLE = {
     "work_zone": "territory", "site": "territory",
-    "checkpoint_day": "traffic",
+    "checkpoint_day": "traffic", "checkpoint_day_total": "traffic",
     "enterprise": "reopening", "reopening_step": "reopening",
     "shop": "shops",
     "survey_round": "survey",

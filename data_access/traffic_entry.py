@@ -7,19 +7,20 @@ import datetime as dt
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import clock, scope, traffic_totals
+from .audit import _json as audit_json
 from .audit import audit, row_values
 from .auth import Actor, load_actor
 from .db import read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, PermissionDenied, ValidationError
-from .models import CheckpointDay, Site, WorkZone
+from .models import AuditLog, CheckpointDay, Site, WorkZone
 from .territory import season_start
 from .traffic import ROAD_CHECKPOINT
 from .validate import Checker
@@ -114,18 +115,31 @@ def _clean_rows(rows: list[dict], day, reason, today: dt.date, season: dt.date):
     return cleaned, clean_reason
 
 
+ROW = CheckpointDay.__table__  # the save writes through Core: 50 ORM objects and their flush cost more than the SQL
+AUDIT = AuditLog.__table__
+# Built once: a built statement keeps its cache key, so each save only binds values.
+_LOCKED_DAYS = (select(ROW.c.id, ROW.c.site_id, ROW.c.day, *[ROW.c[name] for name in COUNT_FIELDS], ROW.c.version,
+                       ROW.c.corrected, ROW.c.correction_reason)
+                .where(ROW.c.site_id.in_(bindparam("site_ids", expanding=True)),
+                       ROW.c.day.in_(bindparam("days", expanding=True)))
+                .with_for_update())
+_INSERT_ROWS = insert(ROW).returning(ROW.c.id, sort_by_parameter_order=True)
+_UPDATE_ROW = (update(ROW).where(ROW.c.id == bindparam("row_id"))
+               .values({name: bindparam(f"new_{name}") for name in (*COUNT_FIELDS, "version", "updated_at",
+                                                                    "updated_by", "corrected", "correction_reason")}))
+_INSERT_AUDIT = insert(AUDIT)
+
+
 @dataclass(frozen=True)
 class _Save:
     """One save of checkpoint-days: who, why, when, and whether rows carry the versions a form loaded."""
 
-    session: Session
     username: str
     reason: str | None
     today: dt.date
     check_versions: bool
     reported_at: dt.datetime
     now: dt.datetime  # one time for every row of the save
-    inserted: list = field(default_factory=list)  # (new row, its figures): audited after one flush for all
 
 
 def _apply(session: Session, username: str, cleaned: list[dict], reason: str | None, today: dt.date,
@@ -135,20 +149,26 @@ def _apply(session: Session, username: str, cleaned: list[dict], reason: str | N
     With check_versions (forms), a row whose stored version moved on since the form was loaded is
     refused, unless the stored figures already equal the new ones (a double click saves nothing
     twice). Changing a saved figure of an earlier day is a correction: it needs a reason and
-    stays marked as corrected.
+    stays marked as corrected. Every outcome is decided before anything is written, then the new
+    rows, the changed rows and their audit rows go in one executemany each.
     """
     sites = _road_checkpoints(session, load_actor(session, username), cleaned)
-    existing = _locked_days(session, sites.keys(), {r["day"] for r in cleaned})
-    save = _Save(session, username, reason, today, check_versions, reported_at, dt.datetime.now(dt.timezone.utc))
-    outcomes = [_apply_row(save, new, existing.get((new["site_id"], new["day"]))) for new in cleaned]
-    _audit_inserted(save)
+    conn = session.connection()
+    existing = _locked_days(conn, sites.keys(), {r["day"] for r in cleaned})
+    save = _Save(username, reason, today, check_versions, reported_at, dt.datetime.now(dt.timezone.utc))
+    outcomes = [_outcome(save, new, existing.get((new["site_id"], new["day"]))) for new in cleaned]
     stale = [index for index, outcome in enumerate(outcomes) if outcome == "stale"]
     if stale:
         raise ConflictError(rows=stale)
     if "needs_reason" in outcomes:
         raise ValidationError([FieldError("reason", "修改已保存的数据需要填写原因", "changing saved figures needs a reason")])
-    traffic_totals.refresh(session, {(new["day"], sites[new["site_id"]].zone_id)
-                                     for new, outcome in zip(cleaned, outcomes) if outcome in ("inserted", "updated")})
+    written = [(new, outcome) for new, outcome in zip(cleaned, outcomes) if outcome in ("inserted", "updated")]
+    audits = _insert_rows(conn, save, [new for new, outcome in written if outcome == "inserted"])
+    audits += _update_rows(conn, save, [(new, existing[(new["site_id"], new["day"])])
+                                        for new, outcome in written if outcome == "updated"])
+    if audits:
+        conn.execute(_INSERT_AUDIT, audits)
+    traffic_totals.refresh(conn, {(new["day"], sites[new["site_id"]].zone_id) for new, _ in written})
     return {outcome: outcomes.count(outcome) for outcome in ("inserted", "updated", "unchanged")}
 
 
@@ -161,50 +181,62 @@ def _road_checkpoints(session: Session, actor: Actor, cleaned: list[dict]) -> di
     return sites
 
 
-def _locked_days(session: Session, site_ids, days: set) -> dict[tuple[int, dt.date], CheckpointDay]:
+def _locked_days(conn, site_ids, days: set) -> dict[tuple[int, dt.date], Row]:
     """The saved rows a save may change, locked until it commits."""
-    rows = session.scalars(select(CheckpointDay)
-                           .where(CheckpointDay.site_id.in_(site_ids), CheckpointDay.day.in_(days)).with_for_update())
+    rows = conn.execute(_LOCKED_DAYS, {"site_ids": sorted(site_ids), "days": sorted(days)})
     return {(row.site_id, row.day): row for row in rows}
 
 
-def _apply_row(save: _Save, new: dict, stored: CheckpointDay | None) -> str:
-    """Write one row; returns inserted, updated, unchanged, or why it was not written (stale, needs_reason)."""
-    values = {name: new[name] for name in COUNT_FIELDS}
+def _outcome(save: _Save, new: dict, stored: Row | None) -> str:
+    """What a row's save will do: inserted, updated, unchanged, or why it cannot (stale, needs_reason)."""
     if stored is None:
-        if save.check_versions and new["version"] is not None:
-            return "stale"  # it was saved when the form loaded, and is gone now
-        record = CheckpointDay(site_id=new["site_id"], day=new["day"], reported_at=save.reported_at,
-                               **CheckpointDay.first_write(save.username, save.now), **values)
-        save.session.add(record)
-        save.inserted.append((record, values))
-        return "inserted"
-    before = row_values(stored, COUNT_FIELDS)
-    if before == values:
+        # a row saved when the form loaded, and gone now, is stale
+        return "stale" if save.check_versions and new["version"] is not None else "inserted"
+    if all(stored._mapping[name] == new[name] for name in COUNT_FIELDS):
         return "unchanged"
     if save.check_versions and new["version"] != stored.version:
         return "stale"
-    is_correction = new["day"] < save.today
-    if is_correction and not save.reason:
+    if new["day"] < save.today and not save.reason:
         return "needs_reason"
-    for name, value in values.items():
-        setattr(stored, name, value)
-    stored.changed_by(save.username, save.now)
-    if is_correction:
-        stored.corrected, stored.correction_reason = True, save.reason
-    audit(save.session, save.username, "correct" if is_correction else "update", "checkpoint_day",
-          stored.id, before, values, save.reason)
     return "updated"
 
 
-def _audit_inserted(save: _Save) -> None:
-    """One flush gives every new row its id (one multi-row INSERT, not one per row), then their audit rows."""
-    if not save.inserted:
-        return
-    save.session.flush()
-    for record, values in save.inserted:
-        audit(save.session, save.username, "insert", "checkpoint_day", record.id, None,
-              {"site_id": record.site_id, "day": record.day, **values})
+def _audit_row(save: _Save, action: str, row_id: int, before: dict | None, after: dict, reason: str | None) -> dict:
+    """The audit row data_access.audit.audit would add, as plain values for one executemany."""
+    return {"at": save.now, "username": save.username, "action": action, "table_name": "checkpoint_day",
+            "row_id": row_id, "before": audit_json(before), "after": audit_json(after), "reason": reason}
+
+
+def _insert_rows(conn, save: _Save, rows: list[dict]) -> list[dict]:
+    """The new rows in one statement (their ids come back in order); returns their audit rows."""
+    if not rows:
+        return []
+    values = [{"site_id": new["site_id"], "day": new["day"], "reported_at": save.reported_at,
+               **CheckpointDay.first_write(save.username, save.now), **{name: new[name] for name in COUNT_FIELDS}}
+              for new in rows]
+    ids = conn.execute(_INSERT_ROWS, values).scalars().all()
+    return [_audit_row(save, "insert", row_id, None,
+                       {"site_id": new["site_id"], "day": new["day"], **{name: new[name] for name in COUNT_FIELDS}}, None)
+            for row_id, new in zip(ids, rows)]
+
+
+def _update_rows(conn, save: _Save, changes: list[tuple[dict, Row]]) -> list[dict]:
+    """The changed rows in one executemany, each a version on; a change of an earlier day stays marked
+    as corrected, with its reason. Returns their audit rows."""
+    if not changes:
+        return []
+    params, audits = [], []
+    for new, stored in changes:
+        is_correction = new["day"] < save.today
+        values = {name: new[name] for name in COUNT_FIELDS}
+        params.append({"row_id": stored.id, **{f"new_{name}": value for name, value in values.items()},
+                       "new_version": stored.version + 1, "new_updated_at": save.now, "new_updated_by": save.username,
+                       "new_corrected": True if is_correction else stored.corrected,
+                       "new_correction_reason": save.reason if is_correction else stored.correction_reason})
+        before = {name: stored._mapping[name] for name in COUNT_FIELDS}
+        audits.append(_audit_row(save, "correct" if is_correction else "update", stored.id, before, values, save.reason))
+    conn.execute(_UPDATE_ROW, params)
+    return audits
 
 
 def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | None = None,

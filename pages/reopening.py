@@ -8,6 +8,7 @@ from data_access.errors import DataError, ValidationError
 from data_access.models import DEPARTMENTS
 from ui import errors as show_errors
 from ui import format as fmt
+from ui import reopening_lists as lists
 from ui.charts import reopening as charts
 from ui.data import chart_spec, read
 from ui.i18n import lang, t
@@ -28,10 +29,8 @@ NUMBERS = ("employees", "employees_from_outside", "days")
 
 
 def labels() -> dict[str, dict[str, str]]:
-    """Codes to words, looked up once per run: t() reads the session's language, too slow to call per table row."""
-    return {"status": {s: t(f"reopen.status.{s}") for s in rules.STATUSES},
-            "step": {s: t(f"reopen.step.{s}") for s in rules.STEPS},
-            "department": {d: t(f"reopen.dept.{d}") for d in DEPARTMENTS}}
+    """Codes to words in the session's language, looked up once per run."""
+    return lists.labels(lang())
 
 
 # ---- settings → load → show ---------------------------------------------------------------------
@@ -71,8 +70,8 @@ def load(view: dict) -> dict:
         "threshold": threshold,
         "figures": read(reopening.summary, filters, threshold),
         **chart_specs(view),
-        "stuck": read(reopening.stuck, filters, threshold, LIST_LIMIT),
-        "suspended": read(reopening.suspended, filters, LIST_LIMIT),
+        "stuck": read(lists.shown, "stuck", (filters, threshold, LIST_LIMIT), lang()),  # in words
+        "suspended": read(lists.shown, "suspended", (filters, LIST_LIMIT), lang()),
     }
 
 
@@ -114,30 +113,6 @@ def show_charts(view: dict, data: dict) -> None:
 
 # ---- what needs attention -----------------------------------------------------------------------
 
-def labelled(frame: pd.DataFrame, text: dict) -> pd.DataFrame:
-    """Codes to words for display (a copy: cached frames are never changed in place), column by column
-    through the labels looked up once (up to 700 rows a run: the list of every enterprise and two lists)."""
-    shown = frame.copy()
-    shown["department"] = shown["department"].map(text["department"])
-    shown["status"] = shown["status"].map(text["status"])
-    again = frame["status"].eq(rules.OPEN_SUSPENSION_STATUS) & frame["next_step"].eq(rules.REINSPECTION)
-    shown["next_step"] = frame["next_step"].map(text["step"]).fillna("—").where(~again, t("reopen.entry.reinspection"))
-    # Dates as text, so a missing one reads "—" rather than Streamlit's grey "None"
-    for name in ("since", "suspended_on"):
-        if name in shown:
-            days = pd.to_datetime(shown[name], errors="coerce")
-            shown[name] = days.dt.strftime("%Y-%m-%d").where(days.notna(), "—")
-    shown["days"] = shown["days"].astype("Int64")
-    for name in ("owner", "owner_backup", "reason"):
-        if name in shown:
-            shown[name] = shown[name].fillna("—")
-    if "owner" in shown:  # the A/B pair (AB角) in one column: "鞠连生 / 王凤英"
-        backup = shown["owner_backup"] if "owner_backup" in shown else pd.Series("—", index=shown.index)
-        shown["owners"] = (shown["owner"].astype(str) + " / " + backup.astype(str)).where(
-            ~backup.isin(["—"]) & backup.notna(), shown["owner"])
-    return shown
-
-
 def column_config(names, frame: pd.DataFrame) -> dict:
     """Each column as wide as its header and its longest value (当前状态, owners): nothing clipped where
     there is room, no column wider than it needs, so a laptop shows them all."""
@@ -172,13 +147,13 @@ def show_list(shown: pd.DataFrame, counted: int, order: list[str], all_clear: st
 
 def show_attention(view: dict, data: dict) -> None:
     """Full width: names, reasons and owners must be readable from across the room."""
-    figures, threshold, text = data["figures"], data["threshold"], view["labels"]
+    figures, threshold = data["figures"], data["threshold"]
     st.subheader(t("reopen.stuck_list"))
-    show_list(labelled(data["stuck"], text), figures["stuck"],
+    show_list(data["stuck"], figures["stuck"],
               ["name", "zone", "status", "days", "next_step", "owners"], t("reopen.no_stuck", days=threshold))
     st.subheader(t("reopen.suspended_list"))
     # their next step is the re-inspection
-    show_list(labelled(data["suspended"], text), figures["suspended"],
+    show_list(data["suspended"], figures["suspended"],
               ["name", "suspended_on", "reason", "status", "owners"], t("reopen.no_suspended"))
 
 
@@ -202,7 +177,7 @@ def show_table(view: dict) -> pd.DataFrame:
     filters = view["filters"]
     statuses, departments, count_box = table_filters(view["labels"])
     total = read(reopening.count_enterprises, filters, statuses, departments)
-    table = labelled(read(reopening.enterprises, filters, statuses, departments, TABLE_LIMIT), view["labels"])
+    table = read(lists.shown, "enterprises", (filters, statuses, departments, TABLE_LIMIT), lang())
     count_box.metric(t("reopen.enterprises"), fmt.num(total))
     if total > len(table):
         st.caption(t("reopen.table_limited", n=fmt.num(total), shown=fmt.num(len(table))))

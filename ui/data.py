@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib
+import os
+import sys
 from typing import Callable, Iterator
 
 import pandas as pd
@@ -21,6 +23,10 @@ from data_access import db, versions
 from ui.i18n import lang
 
 _FUNCTION = "__function__"
+# Altair checks every spec against the Vega-Lite schema: a check for programming errors, which the tests
+# make (here and on the chart functions), while a server would pay it on every rebuild after a save
+# (~35 ms of the reopening page's three charts at city scale, issue 14). DASHBOARD_VALIDATE_CHARTS=1 forces it.
+_VALIDATE_SPECS = "pytest" in sys.modules or os.environ.get("DASHBOARD_VALIDATE_CHARTS") == "1"
 _NOTHING = object()
 _pinned: contextvars.ContextVar[dict | None] = contextvars.ContextVar("pinned_line_versions", default=None)
 # A value just computed outside the cache, for _cached_call to store instead of computing it again.
@@ -117,7 +123,7 @@ def _cached_spec(chart_module: str, chart_name: str, read_module: str, read_name
         from ui.charts.theme import on_wall
 
         chart = on_wall(chart)
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=_VALIDATE_SPECS)
     if "datasets" in spec:  # converted here, once, rather than by st.vega_lite_chart on every rerun
         spec["datasets"] = {name: _arrow_bytes(rows) for name, rows in spec["datasets"].items()}
     return spec

@@ -127,6 +127,19 @@ def test_a_command_line_import(demo_engine, tmp_path):
     assert_in_step(demo_engine)
 
 
+def test_rows_written_through_the_orm_by_hand(demo_engine):
+    """Any ORM flush keeps them: a row added, one moved to another day with new figures, one deleted."""
+    (first, _), (second, _), (third, _) = road_checkpoints(demo_engine)[:3]
+    with db.write_session(demo_engine) as session:
+        session.add(CheckpointDay(site_id=first, day=TODAY, vehicles=5, persons=6, version=1))
+        moved = session.scalars(sa.select(CheckpointDay).where(CheckpointDay.site_id == second,
+                                                               CheckpointDay.day == DEMO_AS_OF)).one()
+        moved.day, moved.vehicles = TODAY, 77
+        session.delete(session.scalars(sa.select(CheckpointDay).where(CheckpointDay.site_id == third,
+                                                                      CheckpointDay.day == DEMO_START)).one())
+    assert_in_step(demo_engine)
+
+
 def _zones(engine) -> list[int]:
     with engine.connect() as conn:
         return conn.execute(sa.select(WorkZone.id).order_by(WorkZone.id)).scalars().all()

@@ -78,3 +78,15 @@ def test_map_checkpoints_is_places_and_traffic(demo_map):
     joined = community.map_checkpoints(filters)
     assert len(joined) == len(places) and set(traffic["site_id"]) <= set(places["site_id"])
     assert joined["reported"].sum() == len(traffic)
+
+
+def test_the_skeleton_is_kept_on_disk_for_the_next_start(demo_map, monkeypatch):
+    """A restarted server reads the skeleton from its file instead of building it with Altair."""
+    _, data = demo_map
+    coverage._skeleton.cache_clear()
+    built = coverage.coverage_map(data, translator("zh"), **PAGE)
+    coverage._skeleton.cache_clear()  # as after a restart
+    monkeypatch.setattr(coverage, "_build_skeleton", lambda shape: pytest.fail("built again, not read from its file"))
+    again = coverage.coverage_map(data, translator("zh"), **PAGE)
+    assert {k: v for k, v in again.items() if k != "datasets"} == {k: v for k, v in built.items() if k != "datasets"}
+    coverage._skeleton.cache_clear()

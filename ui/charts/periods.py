@@ -71,28 +71,48 @@ def _ticks(kind: str, days: int) -> tuple[str, dict]:
     return "%Y", {"interval": "year", "step": step}
 
 
-def time_axis(data: pd.DataFrame, kind: str, title: str, **axis) -> alt.Axis:
-    """An axis over `with_periods` data: whole-period ticks and a label format for the grain."""
+def ticks_of(data: pd.DataFrame, kind: str) -> tuple[str, dict]:
+    """(label format, tick interval) of an axis over `with_periods` data."""
     days = (data["day_end"].max() - data["day"].min()).days if len(data) else 1
-    label_format, interval = _ticks(kind, days)
+    return _ticks(kind, days)
+
+
+def axis_of(ticks: tuple[str, dict], title: str, **axis) -> alt.Axis:
+    """The axis for `ticks_of`'s (label format, tick interval)."""
+    label_format, interval = ticks
     # a label within 16 px of either end is drawn inside (flush) rather than centred past the edge: the
     # last day's label stuck out of a 30-day chart on the wall and was cut
-    return alt.Axis(title=title, format=label_format, tickCount=interval, labelAngle=0, labelOverlap=True,
+    return alt.Axis(title=title, format=label_format, tickCount=dict(interval), labelAngle=0, labelOverlap=True,
                     **{"labelFlush": 16, **axis})
+
+
+def time_axis(data: pd.DataFrame, kind: str, title: str, **axis) -> alt.Axis:
+    """An axis over `with_periods` data: whole-period ticks and a label format for the grain."""
+    return axis_of(ticks_of(data, kind), title, **axis)
 
 
 def _moment(stamp: pd.Timestamp) -> alt.DateTime:
     return alt.DateTime(year=stamp.year, month=stamp.month, date=stamp.day, hours=stamp.hour, minutes=stamp.minute)
 
 
-def time_scale(data: pd.DataFrame, kind: str) -> alt.Scale:
-    """The x scale of a chart over `with_periods` data: exactly the range's periods (per day: half a
-    day either side of the first and last day, so their bars are whole and centred on their labels)."""
+def domain_of(data: pd.DataFrame, kind: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Where the x scale over `with_periods` data starts and ends: exactly the range's periods (per day:
+    half a day either side of the first and last day, so their bars are whole and centred on their
+    labels); None without data."""
     if not len(data):
-        return alt.Scale()
+        return None
     if kind == "day":
-        first, last = data["day"].min() - pd.Timedelta(hours=12), data["day"].max() + pd.Timedelta(hours=12)
-    else:
-        first, last = data["day"].min(), data["day_end"].max()
-    return alt.Scale(domain=[_moment(first), _moment(last)], nice=False)
+        return data["day"].min() - pd.Timedelta(hours=12), data["day"].max() + pd.Timedelta(hours=12)
+    return data["day"].min(), data["day_end"].max()
 
+
+def scale_of(domain: tuple[pd.Timestamp, pd.Timestamp] | None) -> alt.Scale:
+    """The x scale over `domain_of`'s range."""
+    if domain is None:
+        return alt.Scale()
+    return alt.Scale(domain=[_moment(domain[0]), _moment(domain[1])], nice=False)
+
+
+def time_scale(data: pd.DataFrame, kind: str) -> alt.Scale:
+    """The x scale of a chart over `with_periods` data (`domain_of`)."""
+    return scale_of(domain_of(data, kind))

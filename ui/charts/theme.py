@@ -7,6 +7,7 @@ share of the screen, at 1366x768 as at 3840x2160, and no chart needs to know the
 from __future__ import annotations
 
 import copy
+import functools
 
 import altair as alt
 
@@ -14,8 +15,38 @@ WALL_FONT = 19  # px on the 1920x1080 board: axis labels and titles (12.6 px at 
 WALL_SMALL_FONT = 17  # values printed on bars, legends
 
 
-def on_wall(chart: alt.Chart, font_size: int = WALL_FONT) -> alt.Chart:
-    """The same chart, restyled for a dark wall read from across the room."""
+class Ready(dict):
+    """A finished Vega-Lite spec where a chart is expected (ui.data.chart_spec): to_dict() is the spec
+    itself. A chart kept as a skeleton with its rows swapped in is one (the trend, the coverage map)."""
+
+    def to_dict(self, *args, **kwargs) -> dict:
+        return dict(self)
+
+
+def on_wall(chart, font_size: int = WALL_FONT):
+    """The same chart (or finished spec, `Ready`), restyled for a dark wall read from across the room."""
+    if isinstance(chart, dict):
+        spec = Ready(chart)
+        spec["config"] = _merged(chart.get("config") or {}, _wall_config(font_size))
+        return spec
+    return _wall_look(chart, font_size)
+
+
+def _merged(base: dict, over: dict) -> dict:
+    """`over` laid over `base`, nested dicts merged (as Altair merges a chart's config over its theme's)."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _wall_config(font_size: int) -> dict:
+    """The wall's config block, as Altair writes it for a restyled chart. Shared: never changed in place."""
+    return _wall_look(alt.Chart().mark_point(), font_size).to_dict(validate=False)["config"]
+
+
+def _wall_look(chart: alt.Chart, font_size: int) -> alt.Chart:
     return chart.configure(background="transparent").configure_axis(
         labelColor="#c9d6e6", titleColor="#c9d6e6", gridColor="#24406a", domainColor="#3b5b86",
         labelFontSize=font_size, titleFontSize=font_size,

@@ -50,8 +50,12 @@ def _row(urgency: int, kind: str, subject: str, detail: str, days: int) -> tuple
     return urgency, kind, subject, detail, days, None, 0, 0
 
 
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def _ordered(rows: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = _frame(rows)
     # Late reports lead: "who has not reported?" is the morning's first question, and each is one phone call.
     frame["first"] = frame["kind"] != "overdue_report"
     return frame.sort_values(["urgency", "first", "days", "late_minutes"], ascending=[True, True, False, False],
@@ -62,13 +66,32 @@ def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engin
     """What the wall's alert column shows: {"total": len(alerts(filters, now)), "rows": alerts(filters,
     now).head(limit)}, the same rows, without building the thousands of alerts a city can have.
 
-    alerts() puts late reports first, then findings past due, then the rest (urgency 2, then 3), each
-    kind longest waiting first. So the first `limit` rows need each kind's first rows only, and none
-    of a kind once the kinds before it fill `limit`; every kind is counted whole in SQL."""
+    The late reports (the traffic line, and `now`) and the other kinds (inspections, reopening,
+    supplies) are read apart and put together by `first_of`: the wall caches each under its own
+    lines, so a traffic save, all day long, reads the late reports again and nothing else."""
+    return first_of(late_reports(filters, now, limit, engine), other_alerts(filters, limit, engine), limit)
+
+
+def first_of(late: dict, others: dict, limit: int) -> dict:
+    """top()'s answer from late_reports' and other_alerts' (each read with at least `limit`)."""
+    rows = [*late["rows"].itertuples(index=False, name=None), *others["rows"].itertuples(index=False, name=None)]
+    return {"total": late["total"] + others["total"], "rows": _ordered(rows).head(limit)}
+
+
+def late_reports(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engine=None) -> dict:
+    """The first `limit` late-report alerts (they lead the column, whatever their age) and how many there are."""
     now = now or clock.now(engine)
-    late_count, late = reporting.first_overdue(filters, now, limit, engine)
+    count, late = reporting.first_overdue(filters, now, limit, engine)
     rows = [(1, "overdue_report", r.name, r.responsible, r.late_minutes // (24 * 60), r.due_at, r.late_minutes,
              r.missed_days) for r in late.itertuples()]
+    return {"total": count, "rows": _frame(rows)}
+
+
+def other_alerts(filters: Filters, limit: int = 40, engine=None) -> dict:
+    """Every alert but the late reports, counted whole in SQL, and enough of their first rows for
+    `limit`: alerts() puts findings past due first (urgency 1), then urgency 2, then 3, each kind
+    longest waiting first, so each kind's first `limit` rows are all the column can need of it, and
+    none of urgency 2 or 3 once the findings fill `limit`."""
     checks = line_filters(filters, "inspections", engine)
     board = inspections.alert_counts(checks, engine)
     cases = line_filters(filters, "reopening", engine)
@@ -76,14 +99,14 @@ def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engin
     waiting = tuple(s for s in reopening_rules.WAITING if s not in reopening_rules.IN_SUSPENSION)
     suspended = reopening.count_enterprises(cases, reopening_rules.IN_SUSPENSION, engine=engine)
     stock = logistics.low_stock(filters, engine)
-    total = (late_count + board["past_due"] + board["overdue"] + suspended
+    total = (board["past_due"] + board["overdue"] + suspended
              + reopening.count_stuck(cases, threshold, waiting, engine) + len(stock))
-    room = limit - len(rows)  # late reports lead, whatever their age
+    rows, room = [], limit
     if room > 0 and board["past_due"]:
         findings = inspections.open_findings(checks, engine, past_due=True, limit=room)
         rows += [_row(1, "finding_past_due", r.site, r.description, int(r.age_days)) for r in findings.itertuples()]
         room -= len(findings)
-    if room > 0:  # urgency 2: each kind's first `room`, sorted together below
+    if room > 0:  # urgency 2: each kind's first `room`, sorted together by first_of
         points = inspections.overdue_points(checks, room, engine)
         rows += [_row(2, "inspection_overdue", r.name, r.zone,
                       int(r.days_since) if pd.notna(r.days_since) else inspections.NEVER_INSPECTED_DAYS)
@@ -95,4 +118,4 @@ def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engin
                  for r in reopening.stuck(cases, threshold, room, engine, statuses=waiting).itertuples()]
         rows += [_row(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
                  for r in stock.itertuples()]
-    return {"total": total, "rows": _ordered(rows).head(limit)}
+    return {"total": total, "rows": _frame(rows)}

@@ -13,7 +13,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from .db import get_engine, write_session
@@ -186,12 +186,26 @@ def reload_actor(username: str, engine=None) -> Actor | None:
         return _actor_from(user) if user is not None and user.active else None
 
 
-def load_actor(session: Session, username: str) -> Actor:
+# The account and its scopes in one Core statement, built once: every save re-reads them, and the ORM
+# (a User and its scopes loaded by a second query) cost ~1.6 ms of a 50-row grid save.
+_USERS, _SCOPES = User.__table__, UserScope.__table__
+_ACCOUNT_ROWS = (select(_USERS.c.username, _USERS.c.display_name, _USERS.c.role, _USERS.c.active, _SCOPES.c.zone_id, _SCOPES.c.site_id)
+                 .select_from(_USERS.outerjoin(_SCOPES, _SCOPES.c.user_id == _USERS.c.id))
+                 .where(_USERS.c.username == bindparam("username")))
+
+
+def load_actor(session: Session | Connection, username: str) -> Actor:
     """Re-read inside the write transaction: a disabled account cannot keep writing."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
+    if isinstance(session, Session):
+        session.flush()  # as the ORM query did (autoflush): what the transaction changed counts
+        session = session.connection()
+    rows = session.execute(_ACCOUNT_ROWS, {"username": username}).all()
+    if not rows or not rows[0].active:
         raise PermissionDenied("账号不存在或已停用", "This account does not exist or is disabled")
-    return _actor_from(user)
+    first = rows[0]
+    return Actor(username=first.username, display_name=first.display_name, role=first.role,
+                 zone_ids=frozenset(r.zone_id for r in rows if r.zone_id is not None),
+                 site_ids=frozenset(r.site_id for r in rows if r.site_id is not None))
 
 
 def require_admin(actor: Actor) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import Connection, Row, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from .errors import NotFound, PermissionDenied
@@ -76,6 +76,25 @@ def check_sites(session: Session, actor: Actor, site_ids: Iterable[int]) -> dict
     require_writer(actor)
     ids = set(site_ids)
     sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(ids)))} if ids else {}
+    return _refuse_missing_or_outside(actor, ids, sites)
+
+
+SITES = Site.__table__
+# The columns a write of many sites needs, read through Core (50 Site objects cost ~1 ms of a grid save).
+_SITE_ROWS = (select(SITES.c.id, SITES.c.name, SITES.c.zone_id, SITES.c.kind, SITES.c.checkpoint_type, SITES.c.active)
+              .where(SITES.c.id.in_(bindparam("ids", expanding=True))))
+
+
+def check_site_rows(conn: Connection, actor: Actor, site_ids: Iterable[int]) -> dict[int, Row]:
+    """check_sites on a connection: the sites as plain rows (id, name, zone_id, kind, checkpoint_type,
+    active), refused as a whole if any is missing or out of scope."""
+    require_writer(actor)
+    ids = set(site_ids)
+    sites = {row.id: row for row in conn.execute(_SITE_ROWS, {"ids": sorted(ids)})} if ids else {}
+    return _refuse_missing_or_outside(actor, ids, sites)
+
+
+def _refuse_missing_or_outside(actor: Actor, ids: set, sites: dict):
     missing = ids - sites.keys()
     if missing:
         raise NotFound(f"site {sorted(missing)}")

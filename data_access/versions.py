@@ -21,7 +21,7 @@ import re
 import threading
 from typing import Iterable, Iterator
 
-from sqlalchemy import Connection, Engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from .models import LineVersion
@@ -118,13 +118,19 @@ def tracking_writes(conn: Connection) -> Iterator[set[str]]:
         conn.info.pop(_WRITTEN, None)
 
 
-def bump(session: Session, lines: Iterable[str]) -> None:
+VERSIONS = LineVersion.__table__
+# Built once, run through Core: every write runs them (the ORM's bulk-update path cost ~0.5 ms a save).
+_BUMP = update(VERSIONS).where(VERSIONS.c.line == bindparam("at_line")).values(version=VERSIONS.c.version + 1)
+_FIRST = insert(VERSIONS).values(line=bindparam("at_line"), version=1)
+
+
+def bump(target: Session | Connection, lines: Iterable[str]) -> None:
     """Move each line's version on, in one order (two writers never wait for each other crosswise)."""
+    conn = target.connection() if isinstance(target, Session) else target  # the caller flushed what it wrote
     for line in sorted(set(lines)):
-        done = session.execute(update(LineVersion).where(LineVersion.line == line)
-                               .values(version=LineVersion.version + 1))
+        done = conn.execute(_BUMP, {"at_line": line})
         if done.rowcount == 0:  # a line newer than the database's migrations
-            session.execute(insert(LineVersion).values(line=line, version=1))
+            conn.execute(_FIRST, {"at_line": line})
 
 
 def current(conn: Connection) -> dict[str, int]:

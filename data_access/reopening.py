@@ -287,6 +287,10 @@ def daily(filters: Filters, engine=None) -> pd.DataFrame:
     running sum of these per-day changes (from before the range) is the number back on each day.
     """
     back = _per_step(rules.WORKFORCE_CHANGE)
+    # Every other step adds 0 to every column, so only these steps' rows are read; grouped by step and
+    # day, SQLite reads them along the (step, day) index instead of all 37,000 steps of a city along the
+    # day index (~60 -> ~20 ms, issue 14). The steps' rows of a day are added up here.
+    counted = S.step.in_(sorted({"approved", "resumed", "suspended", *rules.WORKFORCE_CHANGE}))
     changes = (func.coalesce(func.sum(back), 0).label("working_change"),
                func.coalesce(func.sum(back * E.employees), 0).label("employees_change"),
                func.coalesce(func.sum(back * E.employees_from_outside), 0).label("outside_change"))
@@ -294,13 +298,14 @@ def daily(filters: Filters, engine=None) -> pd.DataFrame:
         select(S.day, _count_if(S.step == "approved").label("approvals"), _count_if(S.step == "resumed").label("resumptions"),
                _count_if(S.step == "suspended").label("suspensions"), *changes)
         .join(E, E.id == S.enterprise_id)
-        .where(S.day.between(filters.start, filters.end))
-        .group_by(S.day),
+        .where(counted, S.day.between(filters.start, filters.end))
+        .group_by(S.step, S.day),
         filters,
     )
-    before = _zone_scope(select(*changes).join(E, E.id == S.enterprise_id).where(S.day < filters.start), filters)
+    before = _zone_scope(select(*changes).join(E, E.id == S.enterprise_id).where(counted, S.day < filters.start),
+                         filters)
     with read_connection(engine) as conn:
-        frame = frame_of(conn.execute(per_day)).sort_values("day")
+        frame = _per_day(frame_of(conn.execute(per_day)))
         base = conn.execute(before).one()
     running = {"working": ("working_change", base[0]), "employees": ("employees_change", base[1]),
                "employees_from_outside": ("outside_change", base[2])}
@@ -309,6 +314,11 @@ def daily(filters: Filters, engine=None) -> pd.DataFrame:
     return grain.resample(frame, filters.start, filters.end, grain.grain_for(filters.start, filters.end),
                           sums=["approvals", "resumptions", "suspensions"], levels=list(running),
                           before={target: int(offset or 0) for target, (_, offset) in running.items()})
+
+
+def _per_day(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows per step and day summed per day, in order of day."""
+    return rows.groupby("day", as_index=False, sort=True).sum()
 
 
 def timeline(enterprise_id: int, end: dt.date | None = None, engine=None) -> pd.DataFrame:

@@ -133,7 +133,7 @@ def load(zone_id: int | None) -> dict:
     whole in the session so that a failed refresh redraws it without reading anything (a cached
     spec's key reads the data version, which is a query).
 
-    Traffic shows the last complete day while a newer day is coming in (reporting.wall_day), so a
+    Traffic shows the last complete day while a newer day is coming in (reporting.wall_traffic), so a
     day that is partly reported never reads as a collapse; the newer day is one calm line. The data
     version is read once for the whole board."""
     with one_version():
@@ -145,7 +145,7 @@ def _read_board(zone_id: int | None) -> dict:
     today = now.date()
     start, _ = read(territory.default_range, today)
     zone = Filters(zone_id=zone_id)
-    day = read(reporting.wall_day, zone, today, now)
+    day = read(reporting.wall_traffic, zone, now)  # the shown day, its report and the pending ones, counted once
     ends = {"traffic": day["day"], **{line: read(territory.as_of, line, today) for line in LINES}}
     lines = {line: Filters(zone_id=zone_id, start=min(start, end), end=end) for line, end in ends.items()}
     cases = lines["reopening"]
@@ -156,7 +156,7 @@ def _read_board(zone_id: int | None) -> dict:
         "zone": dict(zip(zones["id"], zones["name"])).get(zone_id),
         "demo": read(territory.dataset_kind) == "demo",
         "traffic": read(traffic.summary, lines["traffic"]),
-        "report": read(reporting.day_report, day["day"], lines["traffic"], now),
+        "report": day["report"],
         "newer": day["newer"],
         "reopening": read(reopening.summary, cases),
         "reopening_before": read(reopening.summary, dataclasses.replace(cases, end=cases.end - dt.timedelta(days=1))),
@@ -164,7 +164,7 @@ def _read_board(zone_id: int | None) -> dict:
         "coverage": read(community.coverage_totals, lines["survey"]),
         "findings": read(inspections.board_summary, lines["inspections"]),
         "alerts": wall_alerts(Filters(zone_id=zone_id, start=start, end=today), now),
-        "pending": read(reporting.pending, zone, now),
+        "pending": day["pending"],
         "charts": chart_specs(lines),
         "read_at": dt.datetime.now(),
     }

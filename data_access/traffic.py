@@ -151,7 +151,7 @@ def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
     )
     totals = (
         select(CheckpointDay.site_id, func.sum(CheckpointDay.vehicles).label("vehicles"),
-               func.sum(CheckpointDay.persons).label("persons"))
+               func.sum(CheckpointDay.persons).label("persons"), func.count().label("reports"))
         .where(in_scope, CheckpointDay.day.between(start, end))
         .group_by(CheckpointDay.site_id)
         .subquery("totals")
@@ -164,6 +164,7 @@ def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
             (func.coalesce(week.c.vehicles_week, 0) / 7.0).label("vehicles_7d"),
             func.coalesce(totals.c.vehicles, 0).label("vehicles_total"),
             func.coalesce(totals.c.persons, 0).label("persons_total"),
+            func.coalesce(totals.c.reports, 0).label("reports_total"),
             func.coalesce(week.c.corrected, 0).label("corrected"),
         )
         .join(WorkZone, WorkZone.id == Site.zone_id)
@@ -178,20 +179,45 @@ def by_checkpoint(filters: Filters, engine=None) -> pd.DataFrame:
     return frame
 
 
+def _top(filters: Filters, top: int) -> int:
+    """How many checkpoints the heatmap draws: fewer when so many periods would pass what a chart can draw."""
+    periods = grain.periods(filters.start, filters.end, grain.grain_for(filters.start, filters.end))
+    return max(1, min(top, grain.MAX_ROWS // len(periods)))
+
+
+def busiest(checkpoints: pd.DataFrame, filters: Filters, top: int = 15) -> tuple[int, ...]:
+    """The ids of the `top` busiest checkpoints with reports in the range (most vehicles first, then by
+    id), from by_checkpoint's frame: the checkpoints daily_by_checkpoint draws, without a second read
+    of the season's reports (issue 14)."""
+    reported = checkpoints[checkpoints["reports_total"] > 0]
+    ranked = reported.sort_values(["vehicles_total", "site_id"], ascending=[False, True], kind="stable")
+    return tuple(int(site_id) for site_id in ranked["site_id"].head(_top(filters, top)))
+
+
 def daily_by_checkpoint(filters: Filters, top: int = 15, engine=None) -> pd.DataFrame:
     """Vehicles per checkpoint and day (week, month or year over a long range, as `daily`) for the `top`
-    busiest checkpoints of the range: fewer when so many periods would pass what a chart can draw."""
-    kind = grain.grain_for(filters.start, filters.end)
-    top = max(1, min(top, grain.MAX_ROWS // len(grain.periods(filters.start, filters.end, kind))))
+    busiest checkpoints of the range: fewer when so many periods would pass what a chart can draw.
+    A page that reads by_checkpoint anyway passes busiest() to daily_of_checkpoints instead."""
     base = _checkpoint_scope(
         select(Site.id).join(CheckpointDay, CheckpointDay.site_id == Site.id)
         .where(CheckpointDay.day.between(filters.start, filters.end)),
         filters,
-    ).group_by(Site.id).order_by(func.sum(CheckpointDay.vehicles).desc(), Site.id).limit(top)
+    ).group_by(Site.id).order_by(func.sum(CheckpointDay.vehicles).desc(), Site.id).limit(_top(filters, top))
+    return _daily_of(filters, CheckpointDay.site_id.in_(base), engine)
+
+
+def daily_of_checkpoints(filters: Filters, site_ids: tuple[int, ...], engine=None) -> pd.DataFrame:
+    """daily_by_checkpoint's frame for these checkpoints (busiest(by_checkpoint(filters), filters)): only
+    their reports are read, along the (site, day) index."""
+    return _daily_of(filters, CheckpointDay.site_id.in_(list(site_ids)), engine)
+
+
+def _daily_of(filters: Filters, sites, engine=None) -> pd.DataFrame:
+    kind = grain.grain_for(filters.start, filters.end)
     query = (
         select(CheckpointDay.day, Site.id.label("site_id"), Site.name, CheckpointDay.vehicles, CheckpointDay.persons)
         .join(Site, Site.id == CheckpointDay.site_id)
-        .where(CheckpointDay.site_id.in_(base), CheckpointDay.day.between(filters.start, filters.end))
+        .where(sites, CheckpointDay.day.between(filters.start, filters.end))
         .order_by(Site.name, CheckpointDay.day)
     )
     frame = read_frame(query, engine)

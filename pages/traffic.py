@@ -72,15 +72,16 @@ def load(view: dict) -> dict:
     }
     if checkpoints.empty:
         return data
+    busiest = traffic.busiest(checkpoints, filters)  # from the range's totals already read: no second scan
     return {
         **data,
         "ranking_chart": chart_spec(charts.checkpoint_ranking, traffic.by_checkpoint, (filters,),
                                     value="vehicles_total", label=t("col.vehicles_total"),
                                     name_label=t("col.checkpoint"), focused=filters.site_id),
-        "heatmap_chart": chart_spec(charts.checkpoint_heatmap, traffic.daily_by_checkpoint, (filters,),
+        "heatmap_chart": chart_spec(charts.checkpoint_heatmap, traffic.daily_of_checkpoints, (filters, busiest),
                                     label=t("traffic.vehicles"), day_label=view["period_label"],
                                     name_label=t("col.checkpoint")),
-        "heatmap_rows": read(traffic.daily_by_checkpoint, filters)["site_id"].nunique(),
+        "heatmap_rows": read(traffic.daily_of_checkpoints, filters, busiest)["site_id"].nunique(),
         "day_status": read(completeness.day_status, filters.end, filters, now),
     }
 

@@ -75,3 +75,17 @@ def test_the_skeleton_is_kept_and_never_changed_by_a_spec():
     assert [r["vehicles"] for r in second["datasets"][traffic_charts.TREND]] == list(range(105, 135))
     assert [r["vehicles"] for r in first["datasets"][traffic_charts.TREND]] == list(range(100, 130))
     assert "background" not in traffic_charts.daily_trend(before, "vehicles", "V", "avg", "Day").get("config", {})
+
+
+def test_the_rows_are_written_as_altair_writes_them():
+    """trend_rows' own conversion, and its way back to Altair's for what it does not handle."""
+    import altair as alt
+
+    data = traffic_charts._trend_data(trend_frame("day", 9, partial=True), "vehicles")[2]
+    odd = {"micro": data.assign(lo=data["lo"] + pd.Timedelta(microseconds=5)),
+           "zone": data.assign(lo=data["lo"].dt.tz_localize("UTC")),
+           "nan": data.assign(vehicles_7d=[float("nan")] + [1.5] * 8,
+                              vehicles=pd.array([None] + list(range(8)), dtype="Int64")),
+           "nat": data.assign(hi=[pd.NaT] + list(data["hi"][1:]))}
+    for name, frame in {"plain": data, **odd}.items():
+        assert traffic_charts.trend_rows(frame) == alt.utils.data.to_values(frame)["values"], name

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from ui.charts import periods
@@ -93,8 +95,31 @@ def _skeleton(shape: Trend) -> dict:
 
 
 def trend_rows(data: pd.DataFrame) -> list[dict]:
-    """The rows as Altair writes a frame into a spec (timestamps as ISO text)."""
-    return alt.utils.data.to_values(data)["values"]
+    """The rows as Altair writes a frame into a spec: timestamps as ISO text, NaN as None. Written here
+    for the trend's columns (dates, counts, averages, flags): Altair's general conversion took ~5 ms of
+    30 rows; anything else goes through it."""
+    columns = {}
+    for name, column in data.items():
+        values = _plain(column)
+        if values is None:
+            return alt.utils.data.to_values(data)["values"]
+        columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())]
+
+
+def _plain(column: pd.Series) -> list | None:
+    """A column's values as Altair writes them, or None for a kind not handled here."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"  # pandas' own dtypes (time zones, nullable)
+    if kind in "iub":
+        return column.tolist()
+    if kind == "f":
+        return [value if math.isfinite(value) else None for value in column.tolist()]
+    if kind == "M":  # isoformat() of whole seconds, never NaT
+        stamps = column.to_numpy()
+        seconds = stamps.astype("datetime64[s]")
+        return None if np.isnat(stamps).any() or (seconds != stamps).any() else np.datetime_as_string(seconds).tolist()
+    return None
 
 
 def daily_trend_chart(frame: pd.DataFrame, metric: str, label: str, average_label: str, day_label: str,

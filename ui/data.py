@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import importlib
 import os
+import pickle
 import sys
 from typing import Callable, Iterator
 
@@ -63,9 +64,21 @@ def _run(module: str, name: str, args: tuple, kwargs: dict):
 
 
 @st.cache_data(max_entries=1000, show_spinner=False)
-def _cached_call(module: str, name: str, lines_key: tuple, url: str, args: tuple, kwargs: dict):
+def _cached_call(module: str, name: str, lines_key: tuple, url: str, key, _args: tuple, _kwargs: dict):
+    """`key` stands for the arguments (`_key_of`), which Streamlit then leaves unhashed."""
     given = _given.get()
-    return _run(module, name, args, kwargs) if given is _NOTHING else given
+    return _run(module, name, _args, _kwargs) if given is _NOTHING else given
+
+
+def _key_of(*values):
+    """The arguments as one value for a cache key: their pickle. Streamlit's own hashing walks every
+    object in Python (a Filters, a datetime and its zone): ~15 ms of a wall refresh's 23 cached calls
+    (issue 14); pickling is done in C. Equal pickles load as equal values, so no two calls are confused;
+    what pickle refuses is left to Streamlit's hashing, as before."""
+    try:
+        return pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # anything unpicklable (pickle raises several kinds)
+        return values
 
 
 def _lines_key(module: str, name: str) -> tuple:
@@ -80,10 +93,10 @@ def read(fn: Callable, *args, **kwargs):
         value = _run(module, name, args, kwargs)
         token = _given.set(value)
         try:
-            return _cached_call(module, name, _lines_key(module, name), url, args, kwargs)
+            return _cached_call(module, name, _lines_key(module, name), url, _key_of(args, kwargs), args, kwargs)
         finally:
             _given.reset(token)
-    return _cached_call(module, name, _lines_key(module, name), url, args, kwargs)
+    return _cached_call(module, name, _lines_key(module, name), url, _key_of(args, kwargs), args, kwargs)
 
 
 def _arrow_bytes(rows):
@@ -116,9 +129,10 @@ def _from_name(value):
 
 @st.cache_data(max_entries=500, show_spinner=False)
 def _cached_spec(chart_module: str, chart_name: str, read_module: str, read_name: str, lines_key: tuple, url: str,
-                 language: str, read_args: tuple, chart_kwargs: dict, wall: bool) -> dict:
-    data = _cached_call(read_module, read_name, lines_key, url, read_args, {})
-    chart = _function(chart_module, chart_name)(data, **{k: _from_name(v) for k, v in chart_kwargs.items()})
+                 language: str, key, _read_args: tuple, _chart_kwargs: dict, wall: bool) -> dict:
+    """`key` stands for the read's arguments and the chart's keyword arguments (`_key_of`)."""
+    data = _cached_call(read_module, read_name, lines_key, url, _key_of(_read_args, {}), _read_args, {})
+    chart = _function(chart_module, chart_name)(data, **{k: _from_name(v) for k, v in _chart_kwargs.items()})
     if wall:
         from ui.charts.theme import on_wall
 
@@ -140,6 +154,7 @@ def chart_spec(chart_fn: Callable, read_fn: Callable, read_args: tuple = (), wal
     language is part of the key too. `wall`: restyled for the dark wall (ui.charts.theme.on_wall).
     """
     read(read_fn, *read_args)  # learns the lines it reads on its first run; a cache hit after that
+    read_args, chart_kwargs = tuple(read_args), {k: _by_name(v) for k, v in chart_kwargs.items()}
     return _cached_spec(chart_fn.__module__, chart_fn.__name__, read_fn.__module__, read_fn.__name__,
-                        _lines_key(read_fn.__module__, read_fn.__name__), db.database_url(), lang(), tuple(read_args),
-                        {k: _by_name(v) for k, v in chart_kwargs.items()}, wall)
+                        _lines_key(read_fn.__module__, read_fn.__name__), db.database_url(), lang(),
+                        _key_of(read_args, chart_kwargs), read_args, chart_kwargs, wall)

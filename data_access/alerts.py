@@ -55,11 +55,10 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _ordered(rows: list[tuple]) -> pd.DataFrame:
-    frame = _frame(rows)
-    # Late reports lead: "who has not reported?" is the morning's first question, and each is one phone call.
-    frame["first"] = frame["kind"] != "overdue_report"
-    return frame.sort_values(["urgency", "first", "days", "late_minutes"], ascending=[True, True, False, False],
-                             kind="stable").drop(columns="first").reset_index(drop=True)
+    """Most urgent first; within an urgency late reports lead ("who has not reported?" is the morning's
+    first question, and each is one phone call), then longest waiting, then latest. A stable sort of the
+    tuples: pandas' sort on four columns cost ~4 ms of every wall rerun."""
+    return _frame(sorted(rows, key=lambda row: (row[0], row[1] != "overdue_report", -row[4], -row[6])))
 
 
 def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engine=None) -> dict:

@@ -24,3 +24,29 @@ def test_the_parts_read_their_own_lines_and_make_top(demo_engine):
     top = alerts.top(filters, now, 5, engine=demo_engine)
     assert joined["total"] == top["total"] == len(alerts.alerts(filters, now, engine=demo_engine))
     pd.testing.assert_frame_equal(joined["rows"], top["rows"], check_exact=True)
+
+
+def pandas_ordered(rows: list[tuple]) -> pd.DataFrame:
+    """The order alerts were sorted in by pandas before (urgency, late reports first, days, minutes late)."""
+    frame = pd.DataFrame(rows, columns=alerts.COLUMNS)
+    frame["first"] = frame["kind"] != "overdue_report"
+    return frame.sort_values(["urgency", "first", "days", "late_minutes"], ascending=[True, True, False, False],
+                             kind="stable").drop(columns="first").reset_index(drop=True)
+
+
+def test_the_sort_in_python_is_pandas_stable_sort():
+    import random
+
+    pick = random.Random(14)
+    kinds = ["overdue_report", "finding_past_due", "inspection_overdue", "stuck", "suspended", "low_stock"]
+    for _ in range(200):
+        rows = []
+        for n in range(pick.randint(0, 60)):
+            kind = pick.choice(kinds)
+            if kind == "overdue_report":
+                late = pick.randint(0, 5000)
+                rows.append((1, kind, f"site {n}", "who", late // 1440,
+                             pd.Timestamp("2026-02-01 10:00") + pd.Timedelta(minutes=n), late, pick.randint(1, 3)))
+            else:
+                rows.append((pick.choice([1, 2, 3]), kind, f"site {n}", "detail", pick.randint(0, 9), None, 0, 0))
+        pd.testing.assert_frame_equal(alerts._ordered(rows), pandas_ordered(rows), check_exact=True)

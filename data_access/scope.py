@@ -80,14 +80,16 @@ def check_sites(session: Session, actor: Actor, site_ids: Iterable[int]) -> dict
 
 
 SITES = Site.__table__
-# The columns a write of many sites needs, read through Core (50 Site objects cost ~1 ms of a grid save).
+# The columns a write of many sites needs, read through Core (50 Site objects cost ~1 ms of a grid save),
+# share-locked on PostgreSQL: a change of one of these sites waits for the write (SQLite: one writer anyway).
 _SITE_ROWS = (select(SITES.c.id, SITES.c.name, SITES.c.zone_id, SITES.c.kind, SITES.c.checkpoint_type, SITES.c.active)
-              .where(SITES.c.id.in_(bindparam("ids", expanding=True))))
+              .where(SITES.c.id.in_(bindparam("ids", expanding=True)))
+              .with_for_update(read=True))
 
 
 def check_site_rows(conn: Connection, actor: Actor, site_ids: Iterable[int]) -> dict[int, Row]:
     """check_sites on a connection: the sites as plain rows (id, name, zone_id, kind, checkpoint_type,
-    active), refused as a whole if any is missing or out of scope."""
+    active), unchanged until the transaction ends; refused as a whole if any is missing or out of scope."""
     require_writer(actor)
     ids = set(site_ids)
     sites = {row.id: row for row in conn.execute(_SITE_ROWS, {"ids": sorted(ids)})} if ids else {}

@@ -125,6 +125,7 @@ _LOCKED_DAYS = (select(ROW.c.id, ROW.c.site_id, ROW.c.day, *[ROW.c[name] for nam
                 .where(ROW.c.site_id.in_(bindparam("site_ids", expanding=True)),
                        ROW.c.day.in_(bindparam("days", expanding=True)))
                 .with_for_update())
+_COUNTS = slice(3, 3 + len(COUNT_FIELDS))  # a locked row's figures, by position (a row's _mapping is built per access)
 _INSERT_ROWS = insert(ROW).returning(ROW.c.id, sort_by_parameter_order=True)
 _UPDATE_ROW = (update(ROW).where(ROW.c.id == bindparam("row_id"))
                .values({name: bindparam(f"new_{name}") for name in (*COUNT_FIELDS, "version", "updated_at",
@@ -137,12 +138,11 @@ _SAVE_SETTINGS = select(SETTING.c.key, SETTING.c.value).where(
     SETTING.c.key.in_((SEASON_START_KEY, DATASET_KEY, clock.DEMO_NOW_KEY)))
 
 
-def _season_and_clock(engine) -> tuple[dt.date, dt.datetime]:
+def _season_and_clock(conn: Connection) -> tuple[dt.date, dt.datetime]:
     """territory.season_start and clock.now, by their rules, from one read of the settings. The clock
     (a demo or a test may set it) is stored as UTC: SQLite keeps no offset, and a local time stored as
     is would read back 8 hours late."""
-    with read_connection(engine) as conn:
-        found = dict(conn.execute(_SAVE_SETTINGS).all())
+    found = dict(conn.execute(_SAVE_SETTINGS).all())
     season = (parse_day(found[SEASON_START_KEY]) if found.get(SEASON_START_KEY) else None) or DEFAULT_SEASON_START
     demo_now = clock.parse(found.get(clock.DEMO_NOW_KEY) or "") if found.get(DATASET_KEY) == "demo" else None
     moment = clock.parse(os.environ.get("DASHBOARD_NOW", "")) or demo_now or dt.datetime.now(dt.timezone.utc)
@@ -186,8 +186,24 @@ def _apply(conn: Connection, username: str, cleaned: list[dict], reason: str | N
                                         for new, outcome in written if outcome == "updated"])
     if audits:
         conn.execute(_INSERT_AUDIT, audits)
-    traffic_totals.refresh(conn, {(new["day"], sites[new["site_id"]].zone_id) for new, _ in written})
+    traffic_totals.add(conn, _total_differences(sites, existing, written))
     return {outcome: outcomes.count(outcome) for outcome in ("inserted", "updated", "unchanged")}
+
+
+def _total_differences(sites: dict[int, Row], existing: dict, written: list[tuple[dict, str]]) -> dict:
+    """What the written rows add to their (day, zone) totals: the new figures and a report for a new row,
+    new minus old for a changed one (its old figures are locked), nothing for a site that does not count."""
+    differences: dict[tuple[dt.date, int], dict[str, int]] = {}
+    for new, outcome in written:
+        site = sites[new["site_id"]]
+        if not traffic_totals.site_counts(site.kind, site.checkpoint_type, site.active):
+            continue
+        total = differences.setdefault((new["day"], site.zone_id), dict.fromkeys(traffic_totals.COLUMNS, 0))
+        old = existing[(new["site_id"], new["day"])][_COUNTS] if outcome == "updated" else (0,) * len(COUNT_FIELDS)
+        for name, before in zip(COUNT_FIELDS, old):
+            total[name] += new[name] - before
+        total["reports"] += outcome == "inserted"
+    return differences
 
 
 def _road_checkpoints(conn: Connection, actor: Actor, cleaned: list[dict]) -> dict[int, Row]:
@@ -210,7 +226,7 @@ def _outcome(save: _Save, new: dict, stored: Row | None) -> str:
     if stored is None:
         # a row saved when the form loaded, and gone now, is stale
         return "stale" if save.check_versions and new["version"] is not None else "inserted"
-    if all(stored._mapping[name] == new[name] for name in COUNT_FIELDS):
+    if stored[_COUNTS] == tuple(new[name] for name in COUNT_FIELDS):
         return "unchanged"
     if save.check_versions and new["version"] != stored.version:
         return "stale"
@@ -251,7 +267,7 @@ def _update_rows(conn, save: _Save, changes: list[tuple[dict, Row]]) -> list[dic
                        "new_version": stored.version + 1, "new_updated_at": save.now, "new_updated_by": save.username,
                        "new_corrected": True if is_correction else stored.corrected,
                        "new_correction_reason": save.reason if is_correction else stored.correction_reason})
-        before = {name: stored._mapping[name] for name in COUNT_FIELDS}
+        before = dict(zip(COUNT_FIELDS, stored[_COUNTS]))
         audits.append(_audit_row(save, "correct" if is_correction else "update", stored.id, before, values, save.reason))
     conn.execute(_UPDATE_ROW, params)
     return audits
@@ -265,10 +281,11 @@ def save_checkpoint_days(username: str, day, rows: list[dict], reason: str | Non
     Returns counts of inserted, updated and unchanged rows.
     """
     today = today or dt.date.today()
-    season, reported_at = _season_and_clock(engine)
-    cleaned, reason = _clean_rows(rows, day, reason, today, season)
     try:
         with write_connection(engine) as conn:
+            # checked inside the transaction: the settings are its first statement, not a connection of their own
+            season, reported_at = _season_and_clock(conn)
+            cleaned, reason = _clean_rows(rows, day, reason, today, season)
             return _apply(conn, username, cleaned, reason, today, check_versions=True, reported_at=reported_at)
     except IntegrityError as error:
         # Someone inserted the same checkpoint-day between our read and our insert.
@@ -505,9 +522,9 @@ def save_upload(username: str, rows: list[dict], reason: str | None = None, toda
     check = Checker(today)
     reason = check.text("reason", reason, max_len=500)
     check.raise_if_any()
-    _, reported_at = _season_and_clock(engine)
     try:
         with write_connection(engine) as conn:
+            _, reported_at = _season_and_clock(conn)
             return _apply(conn, username, rows, reason, today, check_versions=False, reported_at=reported_at)
     except IntegrityError as error:
         raise ConflictError() from error

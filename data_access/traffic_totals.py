@@ -10,6 +10,9 @@ A refresh recomputes the touched rows from checkpoint_day rather than adding dif
 PostgreSQL (READ COMMITTED) two clerks saving in the same zone and day would each recompute without the
 other's uncommitted rows, so a refresh first locks its (day, zone) rows, in one order, and recomputes
 in a later statement: one that starts after the other clerk committed, and so sees its rows.
+
+The grid save and the upload, which know each difference exactly, add them instead (`add`): recomputing
+costs what the zones hold, adding what the save wrote.
 """
 from __future__ import annotations
 
@@ -87,6 +90,35 @@ def refresh(target: Session | Connection, pairs: Iterable[tuple[dt.date, int]]) 
     gone = wanted - {(row["day"], row["zone_id"]) for row in fresh}
     if gone:
         conn.execute(_DELETE_ONE, [{"at_day": day, "at_zone": zone} for day, zone in sorted(gone)])
+
+
+@functools.cache
+def _add_statement(dialect: str):
+    """INSERT ... ON CONFLICT (day, zone_id) DO UPDATE SET each figure = itself + the difference given."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TOTAL)
+    return statement.on_conflict_do_update(index_elements=[TOTAL.c.day, TOTAL.c.zone_id],
+                                           set_={name: TOTAL.c[name] + statement.excluded[name] for name in COLUMNS})
+
+
+def add(conn: Connection, differences: dict[tuple[dt.date, int], dict[str, int]]) -> None:
+    """Add what a write changed to its (day, zone_id) totals: a grid save's cost then grows with its rows,
+    not with the zones' (recomputing 6 zones' day after a 50-row save read ~1,000 rows, ~1.7 ms).
+
+    Only for a writer that knows every difference exactly: the old figures from its rows locked FOR
+    UPDATE, and each site counted (ROAD_CHECKPOINT) as read under a share lock (site_counts), so a site
+    change cannot slip between (it waits, and its refresh_sites recomputes after this commits). A total
+    is never lowered to no reports here (an added report only adds). On PostgreSQL the upsert locks the
+    row, so two writers of one (day, zone) add in turn, and a recompute (refresh) that locked it first
+    is added to afterwards. Rows in one order: no two writers wait for each other crosswise."""
+    rows = [{"day": day, "zone_id": zone, **{name: figures.get(name, 0) for name in COLUMNS}}
+            for (day, zone), figures in sorted(differences.items()) if any(figures.values())]
+    if rows:
+        conn.execute(_add_statement(conn.dialect.name), rows)
+
+
+def site_counts(kind: str | None, checkpoint_type: str | None, active: bool | None) -> bool:
+    """Whether a site's reports count in its zone's totals (ROAD_CHECKPOINT, in Python)."""
+    return kind == "checkpoint" and checkpoint_type == "road" and bool(active)
 
 
 def _lock(conn: Connection, pairs: list[tuple[dt.date, int]]) -> None:

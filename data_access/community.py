@@ -202,6 +202,36 @@ def map_areas(filters: Filters, engine=None) -> pd.DataFrame:
     return frame
 
 
+def map_sites(filters: Filters, engine=None) -> pd.DataFrame:
+    """map_areas without the survey figures: what the territory line alone decides (names, kinds,
+    zones, management, places, `focused`), in map_areas' order. A survey save leaves it cached."""
+    zone_id, site_id = focus(filters, engine)
+    query = _area_scope(
+        select(Site.id.label("site_id"), Site.name, Site.kind, Site.zone_id, WorkZone.name.label("zone"),
+               Site.has_property_management, Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat)
+        .join(WorkZone, WorkZone.id == Site.zone_id),
+        zone_id, None,
+    ).order_by(Site.kind.desc(), Site.id)
+    frame = read_frame(query, engine)
+    frame["focused"] = frame["site_id"] == site_id if site_id else False
+    return frame
+
+
+def map_survey(filters: Filters, engine=None) -> pd.DataFrame:
+    """map_areas' survey figures alone, one row per village or compound of the zone with a round as of
+    filters.end (by site id): the one part of the map a survey save changes."""
+    zone_id, _ = focus(filters, engine)
+    last = _latest_rounds(filters.end)
+    query = _area_scope(
+        select(Site.id.label("site_id"), last.c.round_no, last.c.day.label("round_day"),
+               *[getattr(last.c, f) for f in SURVEY_FIELDS],
+               _coverage(last.c.households_reached, last.c.households_known).label("coverage"))
+        .join(last, last.c.site_id == Site.id),
+        zone_id, None,
+    ).order_by(Site.id)
+    return _area_frame(query, engine)
+
+
 def map_shapes(zone_id: int | None, engine=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The stored boundaries (GeoJSON text) of the work zones and of their villages and compounds."""
     zones = select(WorkZone.id.label("zone_id"), WorkZone.name, WorkZone.geometry).order_by(WorkZone.code)

@@ -283,22 +283,23 @@ def extent(shapes: dict, pixels: int) -> tuple[float, float, float, float]:
     return west, south, west + scale_x * steps, south + scale_y * steps
 
 
-def map_data(filters: Filters, pixels: int, engine=None) -> dict:
-    """Everything the coverage map draws at `pixels` (its larger side) but the day's traffic: the areas
-    with their figures, the checkpoints' places, the duty points, and the boundaries: `topology_url` (the
-    published file) or, on a read-only install, `topology` itself; `zone_labels` (name, lon, lat) and
-    `centres` (site id: (lon, lat)) place names and markers; `extent` (west, south, east, north) bounds
-    the boundaries. No boundaries at all: both are None, and so is `extent`.
+def map_base(filters: Filters, pixels: int, engine=None) -> dict:
+    """What the coverage map draws at `pixels` (its larger side) that only the territory line and the
+    filters' zone and site decide (not their days):
+    the areas without figures (community.map_sites), the checkpoints' places, and the boundaries:
+    `topology_url` (the published file) or, on a read-only install, `topology` itself; `zone_labels`
+    (name, lon, lat) and `centres` (site id: (lon, lat)) place names and markers; `extent` (west, south,
+    east, north) bounds the boundaries. No boundaries at all: both are None, and so is `extent`.
 
-    It reads no traffic: a traffic save (all day long) must not rebuild this and the spec made from it.
-    The checkpoints' figures are community.map_traffic, read on their own and swapped into the spec
-    (ui.charts.coverage.with_traffic)."""
+    The figures are read on their own, each under its own line, and swapped in by the page
+    (ui.charts.coverage.cached_map): the survey's (community.map_survey), the overdue duty points
+    (map_overdue) and the day's traffic (community.map_traffic). So a survey save neither reads the
+    boundaries' fingerprint nor publishes them again."""
     zone_id, _ = community.focus(filters, engine)
-    whole_zone = dataclasses.replace(filters, zone_id=zone_id, site_id=None)  # a picked site is outlined, not isolated
-    areas = community.map_areas(filters, engine)
-    data = {"areas": areas, "checkpoints": community.checkpoint_places(filters, engine),
-            "points": inspections.duty_points(whole_zone, engine), "topology_url": None, "topology": None,
-            "zone_labels": pd.DataFrame(columns=["name", "lon", "lat"]), "centres": {}, "extent": None}
+    areas = community.map_sites(filters, engine)
+    data = {"areas": areas, "checkpoints": community.checkpoint_places(filters, engine), "topology_url": None,
+            "topology": None, "zone_labels": pd.DataFrame(columns=["name", "lon", "lat"]), "centres": {},
+            "extent": None}
     shapes = boundaries(zone_id, pixels, engine)
     if not shapes:
         return data
@@ -312,4 +313,26 @@ def map_data(filters: Filters, pixels: int, engine=None) -> dict:
         data["topology_url"] = publish(whole)
     except OSError:  # a read-only install: the geometry goes inside the spec instead (slower reruns)
         data["topology"] = whole
+    return data
+
+
+def _whole_zone(filters: Filters, engine=None) -> Filters:
+    """The filters widened to the map's whole zone: a picked site is outlined, not isolated."""
+    zone_id, _ = community.focus(filters, engine)
+    return dataclasses.replace(filters, zone_id=zone_id, site_id=None)
+
+
+def map_overdue(filters: Filters, engine=None) -> pd.DataFrame:
+    """The overdue duty points of the map's zone (inspections.overdue_places): the inspections line's part."""
+    return inspections.overdue_places(_whole_zone(filters, engine), engine)
+
+
+def map_data(filters: Filters, pixels: int, engine=None) -> dict:
+    """Everything the coverage map draws but the day's traffic, in one dict: map_base with the areas'
+    survey figures (community.map_areas) and every duty point of the zone (`points`). The coverage map
+    built from it in one go (ui.charts.coverage.coverage_map) is what the page's pieces, each cached
+    under its own line, must add up to."""
+    data = map_base(filters, pixels, engine)
+    data["areas"] = community.map_areas(filters, engine)
+    data["points"] = inspections.duty_points(_whole_zone(filters, engine), engine)
     return data

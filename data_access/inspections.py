@@ -104,6 +104,23 @@ def duty_points(filters: Filters, engine=None) -> pd.DataFrame:
     return frame
 
 
+def overdue_places(filters: Filters, engine=None) -> pd.DataFrame:
+    """The duty points in scope that are overdue on filters.end (no visit since overdue_cutoff), in
+    duty_points' order, with their place and last visit: what the coverage map marks, read without
+    counting every point's visits and findings."""
+    end, cutoff = filters.end, overdue_cutoff(filters.end)
+    last_day = (select(func.max(Inspection.day)).where(Inspection.site_id == Site.id, Inspection.day <= end)
+                .scalar_subquery())
+    recent = select(Inspection.id).where(Inspection.site_id == Site.id, Inspection.day.between(cutoff, end))
+    query = _duty_scope(
+        select(Site.id.label("site_id"), Site.name, Site.lon, Site.lat, last_day.label("last_day"))
+        .join(WorkZone, WorkZone.id == Site.zone_id)
+        .where(~recent.exists()),
+        filters,
+    ).order_by(WorkZone.code, Site.kind, Site.name)
+    return read_frame(query, engine)
+
+
 def board_summary(filters: Filters, engine=None) -> dict:
     """The board's headline figures, each counted in SQL."""
     end, start = filters.end, filters.start or filters.end

@@ -1,12 +1,12 @@
 """摸排覆盖图: villages and compounds shaded by survey coverage, checkpoints, overdue duty points."""
 import streamlit as st
 
-from data_access import community, geometry
+from data_access import community
 from data_access.errors import DataError, ValidationError
 from ui import errors as show_errors
 from ui import format as fmt
 from ui.charts import coverage as charts
-from ui.data import chart_spec, read
+from ui.data import read
 from ui.i18n import lang, t
 from ui.kpi import tile
 from ui.session import actor
@@ -48,12 +48,9 @@ def settings() -> dict:
 
 
 def map_spec(filters, layers) -> dict:
-    """The map: everything but the day's traffic cached under the survey, inspections and territory
-    lines, and the checkpoints' figures read on their own, so a traffic save re-reads only those."""
+    """The map, each piece kept under its own line: a save re-reads only its line's figures."""
     # legends in the map's corners, names over the markers
-    spec = chart_spec(charts.coverage_map, geometry.map_data, (filters, charts.BOUNDARY_PIXELS), label=t,
-                      layers=layers, width=MAP_WIDTH, height=MAP_HEIGHT, names_on_top=True)
-    return charts.with_traffic(spec, read(community.map_traffic, filters))
+    return charts.cached_map(filters, t, layers=layers, width=MAP_WIDTH, height=MAP_HEIGHT, names_on_top=True)
 
 
 def load(view: dict) -> dict:

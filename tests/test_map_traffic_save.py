@@ -120,14 +120,16 @@ def test_a_traffic_save_rereads_only_the_map_traffic_on_the_wall(demo_engine, co
     assert all(map_traffic(at)[site] == vehicles for site, vehicles in saved.items())
 
 
-def test_a_survey_save_rebuilds_the_map(demo_engine, counted):
-    """The other way round: the cached part follows its own lines (a survey line bump rebuilds it)."""
+def test_a_survey_save_rebuilds_the_map(demo_engine, counted, monkeypatch):
+    """The other way round: the cached part follows its own lines (a survey line bump re-reads the
+    survey figures; tests/test_map_survey_save.py checks each line's piece)."""
     from data_access import db, versions
 
+    survey = counting(monkeypatch, community, "map_survey")
     at = signed_in("supervisor", MAP)
-    for calls in counted.values():
+    for calls in (*counted.values(), survey):
         calls.clear()
     with db.write_session() as session:
         versions.bump(session, ["survey"])
     at.run()
-    assert len(counted["map_data"]) == 1 and not counted["traffic"]
+    assert len(survey) == 1 and not counted["traffic"]

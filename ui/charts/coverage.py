@@ -19,12 +19,14 @@ with its rows inline took 0.8 s at city size, most of it Altair converting and c
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import hashlib
 import json
 import os
 import threading
+import uuid
 from pathlib import Path
 
 import altair as alt
@@ -32,7 +34,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from data_access import community, geometry
 from data_access.geometry import PREPARED, SHAPES
+from ui.data import chart_spec, read
 
 LAYERS = ("coverage", "property", "checkpoints", "overdue")
 # The boundaries are prepared for a map this many pixels at its larger side (data_access.geometry.map_data):
@@ -91,26 +95,43 @@ FIGURES = ("name", "kind", "zone", "coverage", "known", "reached", "people", "un
            "staff", "managed")
 
 
-def area_figures(areas: pd.DataFrame, label, tooltips: bool = True) -> pd.DataFrame:
-    """What each village and compound is shaded by and its tooltip shows, one row per site (joined to
-    its shape in the browser by site_id: a table travels as compact Arrow, shape properties as JSON).
-    Without tooltips (the wall: nobody points at it) only the coverage."""
-    coverage = pd.to_numeric(areas["coverage"], errors="coerce").round(4)
-    if not tooltips:  # the shade in whole percent (a byte), the id in the smallest integer that holds it
-        return pd.DataFrame({"site_id": _small(areas["site_id"]),
-                             "percent": (coverage.clip(0, 1) * 100).round().astype("UInt8")})
+def _site_columns(areas: pd.DataFrame, label, tooltips: bool = True) -> pd.DataFrame:
+    """The areas table's columns the territory line decides (the site id first), one row per area."""
+    if not tooltips:  # the id in the smallest integer that holds it
+        return pd.DataFrame({"site_id": _small(areas["site_id"])})
     compound = areas["kind"].eq("compound").to_numpy()
     managed = areas["has_property_management"].map({True: label("common.yes"), False: label("common.no")})
     return pd.DataFrame({
         "site_id": areas["site_id"].astype("int32"), "name": areas["name"],
         "kind": _repeated(areas["kind"].map({k: label(f"kind.{k}") for k in areas["kind"].dropna().unique()})),
-        "zone": _repeated(areas["zone"]), "coverage": coverage, "known": _ints(areas["households_known"]),
-        "reached": _ints(areas["households_reached"]), "people": _ints(areas["people"]),
-        "unreachable": _ints(areas["unreachable"]), "round": _ints(areas["round_no"]),
-        "day": _repeated([_day_text(d) for d in areas["round_day"]]),
-        "cadre": _repeated(areas["lead_cadre"].fillna("—")), "staff": _ints(areas["staff_on_duty"]),
-        "managed": _repeated(managed.where(compound, "—").fillna("—")),
-    }, index=areas.index)
+        "zone": _repeated(areas["zone"]), "cadre": _repeated(areas["lead_cadre"].fillna("—")),
+        "staff": _ints(areas["staff_on_duty"]), "managed": _repeated(managed.where(compound, "—").fillna("—")),
+    }).reset_index(drop=True)
+
+
+def _survey_columns(figures: pd.DataFrame, tooltips: bool = True) -> pd.DataFrame:
+    """The areas table's survey columns, from rows of round figures in the areas' order (NaN: no round)."""
+    coverage = pd.to_numeric(figures["coverage"], errors="coerce").round(4)
+    if not tooltips:  # the shade in whole percent (a byte)
+        return pd.DataFrame({"percent": (coverage.clip(0, 1) * 100).round().astype("UInt8")}).reset_index(drop=True)
+    return pd.DataFrame({
+        "coverage": coverage, "known": _ints(figures["households_known"]),
+        "reached": _ints(figures["households_reached"]), "people": _ints(figures["people"]),
+        "unreachable": _ints(figures["unreachable"]), "round": _ints(figures["round_no"]),
+        "day": _repeated([_day_text(d) for d in figures["round_day"]]),
+    }).reset_index(drop=True)
+
+
+def _area_table(sites: pd.DataFrame, survey: pd.DataFrame, tooltips: bool = True) -> pd.DataFrame:
+    columns = ["site_id", *FIGURES] if tooltips else ["site_id", "percent"]
+    return pd.concat([sites, survey], axis=1)[columns]
+
+
+def area_figures(areas: pd.DataFrame, label, tooltips: bool = True) -> pd.DataFrame:
+    """What each village and compound is shaded by and its tooltip shows, one row per site (joined to
+    its shape in the browser by site_id: a table travels as compact Arrow, shape properties as JSON).
+    Without tooltips (the wall: nobody points at it) only the coverage."""
+    return _area_table(_site_columns(areas, label, tooltips), _survey_columns(areas, tooltips), tooltips)
 
 
 def _spots(frame: pd.DataFrame, centres: dict) -> pd.DataFrame:
@@ -123,29 +144,43 @@ def _spots(frame: pd.DataFrame, centres: dict) -> pd.DataFrame:
     return placed[placed["lon"].notna() & placed["lat"].notna()]
 
 
+MARKER_COLUMNS = ["marker", "name", "lon", "lat", "detail"]
+
+
+def _unmanaged(areas: pd.DataFrame, centres: dict, label) -> pd.DataFrame:
+    """Compounds without property management, placed (territory only)."""
+    unmanaged = _spots(areas[areas["kind"].eq("compound").to_numpy()
+                             & areas["has_property_management"].map(lambda v: v is False).to_numpy(dtype=bool)],
+                       centres)
+    return pd.DataFrame({"marker": label("map.marker.no_pm"), "name": unmanaged["name"], "lon": unmanaged["lon"],
+                         "lat": unmanaged["lat"],
+                         "detail": [label("map.no_pm_detail", cadre=c if isinstance(c, str) and c else "—",
+                                          staff=0 if pd.isna(s) else int(s))
+                                    for c, s in zip(unmanaged["lead_cadre"], unmanaged["staff_on_duty"])]})
+
+
+def _overdue(points: pd.DataFrame, label) -> pd.DataFrame:
+    """Overdue duty points as markers, not yet placed (site_id, recorded lon and lat kept for _spots)."""
+    never = label("map.never")
+    return pd.DataFrame({"marker": label("map.marker.overdue"), "name": points["name"], "site_id": points["site_id"],
+                         "lon": points["lon"], "lat": points["lat"],
+                         "detail": [label("map.overdue_detail", last=_day_text(d) or never) for d in points["last_day"]]})
+
+
+def _markers(unmanaged: pd.DataFrame, overdue: pd.DataFrame, centres: dict) -> pd.DataFrame:
+    """Both kinds of markers in one table, the overdue points at their shape's centre."""
+    placed = _spots(overdue, centres)[MARKER_COLUMNS]
+    found = [m for m in (unmanaged, placed) if not m.empty]
+    return (pd.concat(found, ignore_index=True)[MARKER_COLUMNS].astype({"marker": "category"}) if found
+            else pd.DataFrame(columns=MARKER_COLUMNS))
+
+
 def map_markers(data: dict, label) -> pd.DataFrame:
     """Compounds without property management and overdue duty points, at their shape's centre (else
     at their recorded position)."""
-    areas, points = data["areas"], data["points"]
-    unmanaged = _spots(areas[areas["kind"].eq("compound").to_numpy()
-                             & areas["has_property_management"].map(lambda v: v is False).to_numpy(dtype=bool)],
-                       data["centres"])
-    overdue = _spots(points[points["overdue"].fillna(False).to_numpy(dtype=bool)], data["centres"])
-    never = label("map.never")
-    markers = [
-        pd.DataFrame({"marker": label("map.marker.no_pm"), "name": unmanaged["name"], "lon": unmanaged["lon"],
-                      "lat": unmanaged["lat"],
-                      "detail": [label("map.no_pm_detail", cadre=c if isinstance(c, str) and c else "—",
-                                       staff=0 if pd.isna(s) else int(s))
-                                 for c, s in zip(unmanaged["lead_cadre"], unmanaged["staff_on_duty"])]}),
-        pd.DataFrame({"marker": label("map.marker.overdue"), "name": overdue["name"], "lon": overdue["lon"],
-                      "lat": overdue["lat"],
-                      "detail": [label("map.overdue_detail", last=_day_text(d) or never) for d in overdue["last_day"]]}),
-    ]
-    columns = ["marker", "name", "lon", "lat", "detail"]
-    found = [m for m in markers if not m.empty]
-    return (pd.concat(found, ignore_index=True)[columns].astype({"marker": "category"}) if found
-            else pd.DataFrame(columns=columns))
+    points = data["points"]
+    return _markers(_unmanaged(data["areas"], data["centres"], label),
+                    _overdue(points[points["overdue"].fillna(False).to_numpy(dtype=bool)], label), data["centres"])
 
 
 def _checkpoints(checkpoints: pd.DataFrame, tooltips: bool = True) -> pd.DataFrame:
@@ -413,23 +448,84 @@ def _build_skeleton(shape: Shape) -> dict:
 
 # ---- the chart ---------------------------------------------------------------------------------
 
-def _tables(data: dict, label, layers, tooltips: bool) -> dict[str, pd.DataFrame]:
-    """The figures, as the tables the skeleton draws from (only those with rows to draw)."""
-    tables = {AREAS: area_figures(data["areas"], label, tooltips)}
-    if not data["zone_labels"].empty:
-        tables[NAMES] = data["zone_labels"][["name", "lon", "lat"]]
-    if "checkpoints" in layers:
-        checkpoints = _checkpoints(data["checkpoints"], tooltips)
-        if not checkpoints.empty:
-            tables[CHECKPOINTS] = checkpoints
-    shown = [label("map.marker.no_pm")] * ("property" in layers) + [label("map.marker.overdue")] * ("overdue" in layers)
+class Parts(dict):
+    """A piece of the map kept by ui.data.chart_spec under its own lines (to_dict() is itself), with a
+    token naming this build of it: the finished spec is kept per set of tokens (`_assembled`)."""
+
+    def to_dict(self, *args, **kwargs) -> dict:
+        return dict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Drawn:
+    """A table as the browser gets it (Arrow IPC), with what the spec takes from it: its rows and the
+    box (west, south, east, north) of its points, if it has any. A kept piece holds its tables so:
+    they are converted once, not at every assembly."""
+    arrow: bytes
+    rows: int
+    box: tuple | None
+
+
+def _drawn(frame: pd.DataFrame) -> Drawn:
+    box = None
+    if "lon" in frame and not frame.empty:
+        box = (float(frame["lon"].min()), float(frame["lat"].min()), float(frame["lon"].max()),
+               float(frame["lat"].max()))
+    return Drawn(_arrow(frame), len(frame), box)
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+def base_parts(data: dict, label, layers=LAYERS, tooltips: bool = True) -> Parts:
+    """What the territory line decides (geometry.map_base's data): the boundaries, the areas' names and
+    kinds, the checkpoints' places, the unmanaged compounds, the zone names and the words."""
+    names = data["zone_labels"]
+    checkpoints = _checkpoints(data["checkpoints"], tooltips) if "checkpoints" in layers else None
+    return Parts(token=_token(), boundaries=data["topology_url"], topology=data["topology"],
+                 extent=data.get("extent"), site_ids=data["areas"]["site_id"].astype("int64").to_numpy(),
+                 sites=_site_columns(data["areas"], label, tooltips),
+                 names=None if names.empty else _drawn(names[["name", "lon", "lat"]]),
+                 checkpoints=None if checkpoints is None or checkpoints.empty else _drawn(checkpoints),
+                 unmanaged=_unmanaged(data["areas"], data["centres"], label), centres=data["centres"],
+                 texts=tuple((key, label(key)) for key in TEXT_KEYS), no_geometry=label("map.no_geometry"))
+
+
+def survey_part(survey: pd.DataFrame) -> Parts:
+    """The survey line's figures (community.map_survey), by site id."""
+    return Parts(token=_token(), survey=survey)
+
+
+def overdue_part(points: pd.DataFrame, label) -> Parts:
+    """The inspections line's overdue duty points (geometry.map_overdue) as markers, not yet placed."""
+    return Parts(token=_token(), overdue=_overdue(points, label))
+
+
+def _aligned(survey: pd.DataFrame, site_ids) -> pd.DataFrame:
+    """The survey figures in the areas' order, NaN for an area without a round."""
+    return survey.set_index("site_id").reindex(site_ids).reset_index()
+
+
+def _tables(base: Parts, survey: pd.DataFrame, overdue: pd.DataFrame, layers,
+            tooltips: bool) -> tuple[dict[str, Drawn], set]:
+    """The figures, as the tables the skeleton draws from (only those with rows to draw), and the kinds
+    of markers drawn; `survey` is in the areas' order."""
+    tables = {AREAS: _drawn(_area_table(base["sites"], _survey_columns(survey, tooltips), tooltips))}
+    if base["names"] is not None:
+        tables[NAMES] = base["names"]
+    if base["checkpoints"] is not None:
+        tables[CHECKPOINTS] = base["checkpoints"]
+    text, kinds = dict(base["texts"]), set()
+    shown = [text["map.marker.no_pm"]] * ("property" in layers) + [text["map.marker.overdue"]] * ("overdue" in layers)
     if shown:
-        markers = map_markers(data, label)
+        markers = _markers(base["unmanaged"], overdue, base["centres"])
         markers = markers[markers["marker"].isin(shown)]
         if not markers.empty:
-            tables[MARKERS] = markers if tooltips else markers[["marker", "lon", "lat"]].astype(
-                {"lon": "float32", "lat": "float32"})
-    return tables
+            tables[MARKERS] = _drawn(markers if tooltips else markers[["marker", "lon", "lat"]].astype(
+                {"lon": "float32", "lat": "float32"}))
+            kinds = set(markers["marker"])
+    return tables, kinds
 
 
 def _fit(extent, tables: dict) -> dict | None:
@@ -441,10 +537,9 @@ def _fit(extent, tables: dict) -> dict | None:
         return None
     west, south, east, north = (float(v) for v in extent)
     for name in (CHECKPOINTS, MARKERS, NAMES):
-        frame = tables.get(name)
-        if frame is not None and not frame.empty:
-            west, east = min(west, float(frame["lon"].min())), max(east, float(frame["lon"].max()))
-            south, north = min(south, float(frame["lat"].min())), max(north, float(frame["lat"].max()))
+        box = tables[name].box if name in tables else None
+        if box is not None:
+            west, south, east, north = min(west, box[0]), min(south, box[1]), max(east, box[2]), max(north, box[3])
     return {"type": "Feature", "properties": {},
             "geometry": {"type": "MultiPoint", "coordinates": [[west, south], [east, north]]}}
 
@@ -461,32 +556,110 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
     `font_size` sets the legends' and zone names' text; `names_on_top` draws the zone names over the
     checkpoints and markers (read from across a room, a name half hidden by a marker is lost). A copy
     may also drop the legends altogether; `tooltips=False` (a wall nobody points at) sends only what
-    is drawn. Returns the finished spec (`Ready`), the skeleton kept, the figures swapped in."""
-    colors = PALETTE[dark]
+    is drawn. Returns the finished spec (`Ready`), the skeleton kept, the figures swapped in.
+
+    Built in one go from one read: what the pages' pieces (`cached_map`) must add up to."""
+    looks = Looks(tuple(layers), int(width), int(height), bool(dark), bool(legends), legend_orient, font_size,
+                  bool(names_on_top), bool(tooltips))
     if not data["topology_url"] and data["topology"] is None:
-        return alt.Chart(pd.DataFrame({"text": [label("map.no_geometry")]})).mark_text(
-            fontSize=font_size or 16, color=colors["text"]).encode(text="text:N").properties(width=width, height=height)
-    tables = _tables(data, label, layers, tooltips)
+        return _no_geometry(label("map.no_geometry"), looks)
+    points = data["points"]
+    spec = _assemble(base_parts(data, label, layers, tooltips), data["areas"],
+                     _overdue(points[points["overdue"].fillna(False).to_numpy(dtype=bool)], label), looks)
+    return with_traffic(spec, data["traffic"], tooltips) if data.get("traffic") is not None else spec
+
+
+@dataclasses.dataclass(frozen=True)
+class Looks:
+    """coverage_map's keyword arguments."""
+    layers: tuple
+    width: int
+    height: int
+    dark: bool
+    legends: bool
+    legend_orient: str | None
+    font_size: int | None
+    names_on_top: bool
+    tooltips: bool
+
+
+def _no_geometry(text: str, looks: Looks) -> alt.Chart:
+    return alt.Chart(pd.DataFrame({"text": [text]})).mark_text(
+        fontSize=looks.font_size or 16, color=PALETTE[looks.dark]["text"]).encode(text="text:N").properties(
+        width=looks.width, height=looks.height)
+
+
+def _assemble(base: Parts, survey: pd.DataFrame, overdue: pd.DataFrame, looks: Looks) -> Ready:
+    """The spec from its pieces: the kept skeleton for their Shape, the fit, and the figures as Arrow
+    (the day's traffic left empty: with_traffic swaps it in). `survey` is in the areas' order."""
+    tables, kinds = _tables(base, survey, overdue, looks.layers, looks.tooltips)
     checkpoints = tables.get(CHECKPOINTS)
     if checkpoints is not None:
-        tables[TRAFFIC] = traffic_table(None, tooltips)  # swapped in by with_traffic
-    markers = tables.get(MARKERS)
+        tables[TRAFFIC] = _drawn(traffic_table(None, looks.tooltips))  # swapped in by with_traffic
+    markers, text = tables.get(MARKERS), dict(base["texts"])
     shape = Shape(
-        boundaries=data["topology_url"], layers=tuple(layers), width=int(width), height=int(height), dark=bool(dark),
-        legends=bool(legends), legend_orient=legend_orient, font_size=font_size, names_on_top=bool(names_on_top),
-        tooltips=bool(tooltips), names=NAMES in tables, checkpoints=checkpoints is not None,
-        markers=tuple(m for m in (label("map.marker.no_pm"), label("map.marker.overdue"))
-                      if markers is not None and m in set(markers["marker"])),
-        texts=tuple((key, label(key)) for key in TEXT_KEYS),
-        **_crowd(0 if checkpoints is None else len(checkpoints), 0 if markers is None else len(markers)))
+        boundaries=base["boundaries"], layers=looks.layers, width=looks.width, height=looks.height, dark=looks.dark,
+        legends=looks.legends, legend_orient=looks.legend_orient, font_size=looks.font_size,
+        names_on_top=looks.names_on_top, tooltips=looks.tooltips, names=NAMES in tables,
+        checkpoints=checkpoints is not None,
+        markers=tuple(m for m in (text["map.marker.no_pm"], text["map.marker.overdue"]) if m in kinds),
+        texts=base["texts"],
+        **_crowd(0 if checkpoints is None else checkpoints.rows, 0 if markers is None else markers.rows))
     spec = Ready(_skeleton(shape))
-    fit = _fit(data.get("extent"), tables)
+    fit = _fit(base["extent"], tables)
     if fit is not None:
         spec["projection"] = {**spec["projection"], "fit": fit}
-    if not data["topology_url"]:  # a read-only install: the boundaries inside the spec
-        spec["data"] = {"values": data["topology"], "format": {"type": "topojson", "feature": SHAPES}}
-    spec["datasets"] = {name: _arrow(frame) for name, frame in tables.items()}
-    return with_traffic(spec, data["traffic"], tooltips) if data.get("traffic") is not None else spec
+    if not base["boundaries"]:  # a read-only install: the boundaries inside the spec
+        spec["data"] = {"values": base["topology"], "format": {"type": "topojson", "feature": SHAPES}}
+    spec["datasets"] = {name: table.arrow for name, table in tables.items()}
+    return spec
+
+
+# The finished specs (traffic aside) by the tokens of their pieces and their looks: a rerun with no
+# save rebuilds nothing, a save rebuilds only from the pieces of its line.
+_assembled: collections.OrderedDict = collections.OrderedDict()
+_assembled_lock = threading.Lock()
+ASSEMBLED_KEPT = 16
+
+
+def _kept_assembly(base: Parts, survey: Parts, overdue: Parts, looks: Looks) -> dict:
+    key = (base["token"], survey["token"], overdue["token"], looks)
+    with _assembled_lock:
+        spec = _assembled.get(key)
+        if spec is not None:
+            _assembled.move_to_end(key)
+            return spec
+    if not base["boundaries"] and base["topology"] is None:
+        spec = _no_geometry(base["no_geometry"], looks).to_dict(validate=False)
+    else:
+        spec = _assemble(base, _aligned(survey["survey"], base["site_ids"]), overdue["overdue"], looks)
+    with _assembled_lock:
+        _assembled[key] = spec
+        while len(_assembled) > ASSEMBLED_KEPT:
+            _assembled.popitem(last=False)
+    return spec
+
+
+def cached_map(filters, label, layers=LAYERS, width: int = 900, height: int = 640, dark: bool = False,
+               legends: bool = True, legend_orient: str | None = None, font_size: int | None = None,
+               names_on_top: bool = False, tooltips: bool = True, pixels: int = BOUNDARY_PIXELS) -> Ready:
+    """coverage_map of geometry.map_data(filters, pixels) with the day's traffic, from pieces each kept
+    under its own line: the boundaries, names and places under territory (geometry.map_base), the
+    areas' survey figures under survey (community.map_survey), the overdue duty points under inspections
+    (geometry.map_overdue), the day's traffic (community.map_traffic) under traffic. A save re-reads and
+    reshapes only its line's piece; the boundaries' check runs only when the territory line moved.
+    `label` must be a module-level function (ui.i18n.t): it is part of the pieces' cache keys."""
+    layers = tuple(layers)
+    # each piece keyed by what it reads: the places by no day (a new survey day keeps them), the figures
+    # by the as-of day alone
+    place, as_of = dataclasses.replace(filters, start=None, end=None), dataclasses.replace(filters, start=None)
+    base = chart_spec(base_parts, geometry.map_base, (place, pixels), label=label, layers=layers, tooltips=tooltips)
+    survey = chart_spec(survey_part, community.map_survey, (as_of,))
+    overdue = chart_spec(overdue_part, geometry.map_overdue, (as_of,), label=label)
+    looks = Looks(layers, int(width), int(height), bool(dark), bool(legends), legend_orient, font_size,
+                  bool(names_on_top), bool(tooltips))
+    spec = Ready(_kept_assembly(base, survey, overdue, looks))  # a copy of the top level: the kept one is shared
+    return with_traffic(spec, read(community.map_traffic, filters), tooltips)
 
 
 def _vehicle_legend(layers: list, steps: list[int]) -> list:

@@ -534,18 +534,30 @@ def zone_statuses(day: dt.date, filters: Filters, now: dt.datetime | None = None
              .join(WorkZone, WorkZone.id == zones.c.zone_id))
     with read_connection(engine) as conn:
         frame = frame_of(conn.execute(query))
-        per_zone: dict[int, dict] = {}
-        if day >= territory.season_start(engine):
-            expected = _expected(filters, day, day).subquery("expected")
-            rows = conn.execute(select(*_site_columns(expected), CheckpointDay.reported_at)
-                                .outerjoin(CheckpointDay, and_(CheckpointDay.site_id == expected.c.site_id,
-                                                               CheckpointDay.day == day))).all()
-            for row in _status_rows(day, rows, now, None):
-                zone = per_zone.setdefault(row[2], dict.fromkeys(STATUSES, 0))
-                zone[row[6]] += 1
+        per_zone = _zone_counts(conn, day, filters, now) if day >= territory.season_start(engine) else {}
     for status in STATUSES:
         frame[status] = [per_zone.get(zone, {}).get(status, 0) for zone in frame["zone_id"]]
     return frame.sort_values("code").reset_index(drop=True)[["zone_id", "zone", *STATUSES]]
+
+
+def _zone_counts(conn, day: dt.date, filters: Filters, now: dt.datetime) -> dict[int, dict]:
+    """zone id -> the day's count of each status, counted in SQL per zone and due time as day_counts counts
+    per day (a status decided in Python for each of a city's 1,000 sites cost ~10 ms, issue 14)."""
+    expected = _expected(filters, day, day).subquery("expected")
+    dues = {(day, minutes): due_at(day, minutes) for minutes, _, _ in _expected_groups(conn, expected)}
+    if not dues:
+        return {}
+    on_time = func.coalesce(func.sum(case((CheckpointDay.reported_at <= _due_of(expected, dues), 1), else_=0)), 0)
+    query = (select(expected.c.zone_id, expected.c.due_minutes, func.count(), func.count(CheckpointDay.site_id), on_time)
+             .select_from(expected).outerjoin(CheckpointDay, _reports_of(expected, day, day))
+             .group_by(expected.c.zone_id, expected.c.due_minutes))
+    per_zone: dict[int, dict] = {}
+    for zone_id, minutes, sites, reported, in_time in conn.execute(query):
+        counts = per_zone.setdefault(zone_id, dict.fromkeys(STATUSES, 0))
+        counts["on_time"] += int(in_time)
+        counts["late"] += int(reported) - int(in_time)
+        counts["overdue" if now > dues[day, minutes] else "pending"] += int(sites) - int(reported)
+    return per_zone
 
 
 def first_unreported_day(actor: Actor, today: dt.date, engine=None) -> dt.date | None:

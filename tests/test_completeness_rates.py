@@ -37,3 +37,21 @@ def test_site_rates_equal_day_status_recounted(varied, now):  # noqa: F811
             assert {s: getattr(row, s) for s in completeness.STATUSES} == expected, (row.name, filters)
             assert row.expected_days == expected["on_time"] + expected["late"] + expected["overdue"]
         assert set(recounted) <= set(rates["site_id"])
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_zone_statuses_equal_day_status_counted_per_zone(varied, now):  # noqa: F811
+    """The zone chart's counts (in SQL per zone and due time) on days with late, exactly on time, missing
+    and not yet due reports."""
+    engine, zones = varied
+    first = LAST - dt.timedelta(days=9)
+    for filters in (Filters(start=first, end=now.date()), Filters(zone_id=zones[0], start=first, end=now.date())):
+        for k in range(6):
+            day = now.date() - dt.timedelta(days=k)
+            shown = completeness.zone_statuses(day, filters, now, engine).set_index("zone_id")
+            status = completeness.day_status(day, filters, now, engine)
+            for zone_id, row in shown.iterrows():
+                mine = status[status["zone_id"] == zone_id]["status"].value_counts()
+                assert [row[s] for s in completeness.STATUSES] == [mine.get(s, 0) for s in completeness.STATUSES], \
+                    (day, zone_id)
+            assert set(status["zone_id"]) <= set(shown.index)

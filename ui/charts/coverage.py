@@ -1,7 +1,7 @@
 """The coverage map (摸排覆盖图), drawn offline with Altair geoshapes: no tile server is involved.
 
 `coverage_map` draws what data_access.geometry.map_data reads (the wall reuses it at a smaller
-size, dark); pages get its Vega-Lite spec through ui.data.chart_spec, cached per data version.
+size, dark); pages get its Vega-Lite spec from `cached_map`, kept piece by piece (below).
 `label(key, **values)` translates (pass ui.i18n.t).
 
 The spec is built in two parts. The skeleton (layers, encodings, legends, projection, the boundaries'
@@ -12,10 +12,18 @@ made with pandas and swapped into a copy of the skeleton as Arrow on every data 
 projection is fitted to the boundaries' and points' corners (`_fit`), not to every shape.
 
 The day's traffic is a table of its own, looked up by the checkpoints in the browser: a traffic save
-(all day long) changes only it. Pages cache the rest of the spec under the survey, inspections and
-territory lines and swap the traffic in (`with_traffic`), so a traffic save costs one small query and
-a few milliseconds, not the 0.3 s of reading and shaping 2,000 areas again. (Building the whole chart
-with its rows inline took 0.8 s at city size, most of it Altair converting and checking ~3,300 rows.)
+(all day long) changes only it, swapped into the finished spec (`with_traffic`).
+
+Pages and the wall get the map from `cached_map`, in pieces, each kept by ui.data.chart_spec under
+the lines it reads: the boundaries, the areas' names and the checkpoints' places under territory
+(`base_parts` of geometry.map_base, keyed by zone and site, not by day), the areas' survey figures
+under survey (`survey_part`), the overdue duty points under inspections (`overdue_part`). The spec
+put together from them is kept per set of pieces (`_assembled`). So a survey save re-reads and
+reshapes only the survey figures, an inspection save only the overdue points, and the boundaries'
+fingerprint is read only when the territory line moved. `coverage_map` builds the same spec in one
+go from geometry.map_data (tests/test_map_survey_save.py holds the two equal). (Building the whole
+chart with its rows inline took 0.8 s at city size, most of it Altair converting and checking ~3,300
+rows; rebuilding every piece after any save 0.2-0.3 s.)
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -35,6 +36,7 @@ log = logging.getLogger("dashboard")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
 def database_url() -> str:
@@ -78,6 +80,7 @@ def _make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS})
         _tune_sqlite(engine)
+        _sqlite_writers[engine] = threading.RLock()
         versions.watch(engine)
         return engine
     options = (f"-c lock_timeout={LOCK_WAIT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS} "
@@ -140,7 +143,7 @@ def write_session(engine: Engine | None = None) -> Iterator[Session]:
     server's read caches of those lines (and only those) see the write at once. A write the database does not commit (busy, disk full, out of reach) raises SaveFailed.
     """
     engine = engine or get_engine()
-    with _failed_saves(), engine.connect().execution_options(sqlite_immediate=True) as conn, \
+    with _failed_saves(), _writer_turn(engine), engine.connect().execution_options(sqlite_immediate=True) as conn, \
             versions.tracking_writes(conn) as written:
         with Session(bind=conn, expire_on_commit=False) as session:
             with session.begin():
@@ -155,11 +158,32 @@ def write_connection(engine: Engine | None = None) -> Iterator[Connection]:
     versions bumped before the commit and the same SaveFailed, without an ORM Session (whose
     set-up, flush and commit cost ~1 ms of a 50-row grid save)."""
     engine = engine or get_engine()
-    with _failed_saves(), engine.connect().execution_options(sqlite_immediate=True) as conn, \
+    with _failed_saves(), _writer_turn(engine), engine.connect().execution_options(sqlite_immediate=True) as conn, \
             versions.tracking_writes(conn) as written:
         with conn.begin():
             yield conn
             versions.bump(conn, written)
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    """SQLite: the writers of this process (an app server's sessions are its threads) take turns on a lock
+    before BEGIN IMMEDIATE. SQLite's own busy wait polls with growing sleeps (1, 2, 5, 10 ... ms), so
+    8 clerks saving at once each slept far longer than the saves ahead of them took; a lock hands the
+    turn on at once. Other processes still wait through the busy timeout. Reentrant: a write opened
+    inside another (in the same thread) behaves as before, waiting on SQLite's lock."""
+    turn = _sqlite_writers.get(engine)
+    if turn is None:
+        yield
+        return
+    if not turn.acquire(timeout=LOCK_WAIT_SECONDS):
+        log.warning("write not committed (busy): another write of this process held the database for %s s",
+                    LOCK_WAIT_SECONDS)
+        raise SaveFailed("busy")
+    try:
+        yield
+    finally:
+        turn.release()
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from data_access import auth, clock, db, territory, traffic_entry, traffic_totals
 from data_access.demo import DEMO_AS_OF
-from data_access.errors import PermissionDenied
+from data_access.errors import PermissionDenied, SaveFailed
 from data_access.models import Setting, Site, User
 from tests.helpers import day_row
 
@@ -121,3 +121,32 @@ def test_a_site_change_waits_for_a_save_that_read_the_site(demo_engine, backend)
     finally:
         saving.close()
     assert _in_step(demo_engine)
+
+
+# ---- SQLite: the writers of one process take turns on a lock (db._writer_turn) ----------------------
+
+def test_a_writer_waiting_for_its_turn_gives_up_as_busy(demo_engine, backend, monkeypatch):
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL writers wait on row locks, not on one database lock")
+    monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 0.2)
+    holding, release, outcome = threading.Event(), threading.Event(), []
+
+    def hold():
+        with db.write_connection(demo_engine):
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(SaveFailed) as refused:
+            with db.write_connection(demo_engine):
+                outcome.append("wrote")
+        assert refused.value.kind == "busy" and not outcome
+    finally:
+        release.set()
+        holder.join(10)
+    with db.write_connection(demo_engine):  # the turn was handed back
+        outcome.append("wrote")
+    assert outcome == ["wrote"]

@@ -515,25 +515,31 @@ def _aligned(survey: pd.DataFrame, site_ids) -> pd.DataFrame:
     return survey.set_index("site_id").reindex(site_ids).reset_index()
 
 
-def _tables(base: Parts, survey: pd.DataFrame, overdue: pd.DataFrame, layers,
-            tooltips: bool) -> tuple[dict[str, Drawn], set]:
-    """The figures, as the tables the skeleton draws from (only those with rows to draw), and the kinds
-    of markers drawn; `survey` is in the areas' order."""
+def _marker_table(base: Parts, overdue: pd.DataFrame, layers, tooltips: bool) -> tuple[Drawn | None, frozenset]:
+    """The markers of the layers asked for (None: none to draw) and their kinds."""
+    text = dict(base["texts"])
+    shown = [text["map.marker.no_pm"]] * ("property" in layers) + [text["map.marker.overdue"]] * ("overdue" in layers)
+    if not shown:
+        return None, frozenset()
+    markers = _markers(base["unmanaged"], overdue, base["centres"])
+    markers = markers[markers["marker"].isin(shown)]
+    if markers.empty:
+        return None, frozenset()
+    return (_drawn(markers if tooltips else markers[["marker", "lon", "lat"]].astype({"lon": "float32", "lat": "float32"})),
+            frozenset(markers["marker"]))
+
+
+def _tables(base: Parts, survey: pd.DataFrame, markers: Drawn | None, tooltips: bool) -> dict[str, Drawn]:
+    """The figures, as the tables the skeleton draws from (only those with rows to draw); `survey` is in
+    the areas' order."""
     tables = {AREAS: _drawn(_area_table(base["sites"], _survey_columns(survey, tooltips), tooltips))}
     if base["names"] is not None:
         tables[NAMES] = base["names"]
     if base["checkpoints"] is not None:
         tables[CHECKPOINTS] = base["checkpoints"]
-    text, kinds = dict(base["texts"]), set()
-    shown = [text["map.marker.no_pm"]] * ("property" in layers) + [text["map.marker.overdue"]] * ("overdue" in layers)
-    if shown:
-        markers = _markers(base["unmanaged"], overdue, base["centres"])
-        markers = markers[markers["marker"].isin(shown)]
-        if not markers.empty:
-            tables[MARKERS] = _drawn(markers if tooltips else markers[["marker", "lon", "lat"]].astype(
-                {"lon": "float32", "lat": "float32"}))
-            kinds = set(markers["marker"])
-    return tables, kinds
+    if markers is not None:
+        tables[MARKERS] = markers
+    return tables
 
 
 def _fit(extent, tables: dict) -> dict | None:
@@ -571,9 +577,9 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
                   bool(names_on_top), bool(tooltips))
     if not data["topology_url"] and data["topology"] is None:
         return _no_geometry(label("map.no_geometry"), looks)
-    points = data["points"]
-    spec = _assemble(base_parts(data, label, layers, tooltips), data["areas"],
-                     _overdue(points[points["overdue"].fillna(False).to_numpy(dtype=bool)], label), looks)
+    points, base = data["points"], base_parts(data, label, layers, tooltips)
+    overdue = _overdue(points[points["overdue"].fillna(False).to_numpy(dtype=bool)], label)
+    spec = _assemble(base, data["areas"], _marker_table(base, overdue, looks.layers, looks.tooltips), looks)
     return with_traffic(spec, data["traffic"], tooltips) if data.get("traffic") is not None else spec
 
 
@@ -597,13 +603,19 @@ def _no_geometry(text: str, looks: Looks) -> alt.Chart:
         width=looks.width, height=looks.height)
 
 
-def _assemble(base: Parts, survey: pd.DataFrame, overdue: pd.DataFrame, looks: Looks) -> Ready:
+@functools.lru_cache(maxsize=2)
+def _no_traffic(tooltips: bool) -> Drawn:
+    return _drawn(traffic_table(None, tooltips))
+
+
+def _assemble(base: Parts, survey: pd.DataFrame, markers: tuple[Drawn | None, frozenset], looks: Looks) -> Ready:
     """The spec from its pieces: the kept skeleton for their Shape, the fit, and the figures as Arrow
-    (the day's traffic left empty: with_traffic swaps it in). `survey` is in the areas' order."""
-    tables, kinds = _tables(base, survey, overdue, looks.layers, looks.tooltips)
+    (the day's traffic left empty: with_traffic swaps it in). `survey` is in the areas' order;
+    `markers` is _marker_table's."""
+    tables, kinds = _tables(base, survey, markers[0], looks.tooltips), markers[1]
     checkpoints = tables.get(CHECKPOINTS)
     if checkpoints is not None:
-        tables[TRAFFIC] = _drawn(traffic_table(None, looks.tooltips))  # swapped in by with_traffic
+        tables[TRAFFIC] = _no_traffic(looks.tooltips)  # swapped in by with_traffic
     markers, text = tables.get(MARKERS), dict(base["texts"])
     shape = Shape(
         boundaries=base["boundaries"], layers=looks.layers, width=looks.width, height=looks.height, dark=looks.dark,
@@ -626,26 +638,34 @@ def _assemble(base: Parts, survey: pd.DataFrame, overdue: pd.DataFrame, looks: L
 # The finished specs (traffic aside) by the tokens of their pieces and their looks: a rerun with no
 # save rebuilds nothing, a save rebuilds only from the pieces of its line.
 _assembled: collections.OrderedDict = collections.OrderedDict()
+_kept_markers: collections.OrderedDict = collections.OrderedDict()  # a survey save keeps the markers
 _assembled_lock = threading.Lock()
 ASSEMBLED_KEPT = 16
 
 
+def _kept(store: collections.OrderedDict, key, make):
+    """store[key], made by make() when missing; the store keeps the ASSEMBLED_KEPT last used."""
+    with _assembled_lock:
+        value = store.get(key)
+        if value is not None:
+            store.move_to_end(key)
+            return value
+    value = make()
+    with _assembled_lock:
+        store[key] = value
+        while len(store) > ASSEMBLED_KEPT:
+            store.popitem(last=False)
+    return value
+
+
 def _kept_assembly(base: Parts, survey: Parts, overdue: Parts, looks: Looks) -> dict:
-    key = (base["token"], survey["token"], overdue["token"], looks)
-    with _assembled_lock:
-        spec = _assembled.get(key)
-        if spec is not None:
-            _assembled.move_to_end(key)
-            return spec
     if not base["boundaries"] and base["topology"] is None:
-        spec = _no_geometry(base["no_geometry"], looks).to_dict(validate=False)
-    else:
-        spec = _assemble(base, _aligned(survey["survey"], base["site_ids"]), overdue["overdue"], looks)
-    with _assembled_lock:
-        _assembled[key] = spec
-        while len(_assembled) > ASSEMBLED_KEPT:
-            _assembled.popitem(last=False)
-    return spec
+        return _kept(_assembled, (base["token"], looks),
+                     lambda: _no_geometry(base["no_geometry"], looks).to_dict(validate=False))
+    markers = _kept(_kept_markers, (base["token"], overdue["token"], looks.layers, looks.tooltips),
+                    lambda: _marker_table(base, overdue["overdue"], looks.layers, looks.tooltips))
+    return _kept(_assembled, (base["token"], survey["token"], overdue["token"], looks),
+                 lambda: _assemble(base, _aligned(survey["survey"], base["site_ids"]), markers, looks))
 
 
 def cached_map(filters, label, layers=LAYERS, width: int = 900, height: int = 640, dark: bool = False,

@@ -12,7 +12,7 @@ import os
 
 import streamlit as st
 
-from data_access import (alerts, auth, clock, community, geometry, inspections, reopening, reopening_rules, reporting,
+from data_access import (alerts, auth, clock, community, inspections, reopening, reopening_rules, reporting,
                          shops, territory, traffic)
 from data_access.filters import Filters
 from ui import format as fmt
@@ -200,13 +200,10 @@ def chart_specs(lines: dict[str, Filters]) -> dict:
                              step_labels=step_labels, count_label=t("reopen.enterprises")),
         # legends in a row under the map, never over a zone's name; names over the markers; no tooltips
         # (nobody points at a wall), so only what is drawn is sent: 17 KB of figures for 2,000 areas, not 340 KB
-        # the day's traffic swapped in (a traffic save re-reads only it, not the 2,000 areas)
-        "map": coverage_charts.with_traffic(
-            chart_spec(coverage_charts.coverage_map, geometry.map_data,
-                       (lines["survey"], coverage_charts.BOUNDARY_PIXELS), label=t, layers=coverage_charts.LAYERS,
-                       width=width, height=height, dark=True, legend_orient="bottom", font_size=WALL_FONT,
-                       names_on_top=True, tooltips=False),
-            read(community.map_traffic, lines["survey"]), tooltips=False),
+        # in pieces, each kept under its own line: a save re-reads only its piece, not the 2,000 areas
+        "map": coverage_charts.cached_map(lines["survey"], t, layers=coverage_charts.LAYERS, width=width,
+                                          height=height, dark=True, legend_orient="bottom", font_size=WALL_FONT,
+                                          names_on_top=True, tooltips=False),
     }
 
 

@@ -15,11 +15,12 @@ from ui.i18n import t
 
 
 # A tile's figure shrinks with its tile (a CSS container query) instead of being cut: six tiles to a row
-# on a 1366 px laptop are ~135 px wide, and a city's figures have six and seven digits ("823,…").
-# Never smaller than 1.25rem; as large as Streamlit draws it (2.25rem) wherever it fits. (The wall sizes
+# on a 1366 px laptop are ~135 px wide, five ~167 px, and a city's figures run to nine characters
+# ("1,202,824": at 21cqi it was cut to "1,202,…"; a digit or comma is ~0.55 em, so 16cqi fits nine).
+# Never smaller than 1.1rem; as large as Streamlit draws it (2.25rem) wherever it fits. (The wall sizes
 # its own tiles in its own units.)
 TILE_STYLE = ("<style>[data-testid='stMetric'] { container-type: inline-size; } "
-              "[data-testid='stMetricValue'] { font-size: clamp(1.25rem, 21cqi, 2.25rem); }</style>")
+              "[data-testid='stMetricValue'] { font-size: clamp(1.1rem, 16cqi, 2.25rem); }</style>")
 
 
 def tile(column, label: str, value, delta=None, help_text: str | None = None, inverse: bool = False) -> None:

@@ -28,7 +28,7 @@ def zone_status(frame: pd.DataFrame, labels: dict, count_label: str, status_labe
         .mark_bar()
         .encode(
             y=alt.Y("zone:N", sort=list(frame["zone"]), title=None, axis=alt.Axis(labelLimit=200)),
-            x=alt.X("sites:Q", title=count_label, axis=alt.Axis(tickMinStep=1, format="d"),
+            x=alt.X("sites:Q", title=count_label, axis=alt.Axis(tickMinStep=1, tickCount=8, format="d"),
                     scale=alt.Scale(domainMin=0)),
             color=alt.Color("label:N", title=status_label, scale=_status_scale({s: labels[s] for s in STATUSES}),
                             legend=alt.Legend(title=None, orient="bottom", direction="horizontal", labelLimit=200)),

@@ -224,10 +224,8 @@ def _arrow(frame: pd.DataFrame) -> bytes:
 # ---- the skeleton: everything but the figures ------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
-class Shape:
-    """What the skeleton depends on: the boundaries' file, the map's looks and words, and which of the
-    figure tables have rows to draw (and the few values taken from them: legend steps, marker kinds)."""
-    boundaries: str | None
+class Looks:
+    """coverage_map's keyword arguments."""
     layers: tuple
     width: int
     height: int
@@ -237,6 +235,13 @@ class Shape:
     font_size: int | None
     names_on_top: bool
     tooltips: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Shape(Looks):
+    """What the skeleton depends on: the map's looks, the boundaries' file and words, and which of the
+    figure tables have rows to draw (and the few values taken from them: legend steps, marker kinds)."""
+    boundaries: str | None
     names: bool
     checkpoints: bool
     markers: tuple
@@ -583,20 +588,6 @@ def coverage_map(data: dict, label, layers=LAYERS, width: int = 900, height: int
     return with_traffic(spec, data["traffic"], tooltips) if data.get("traffic") is not None else spec
 
 
-@dataclasses.dataclass(frozen=True)
-class Looks:
-    """coverage_map's keyword arguments."""
-    layers: tuple
-    width: int
-    height: int
-    dark: bool
-    legends: bool
-    legend_orient: str | None
-    font_size: int | None
-    names_on_top: bool
-    tooltips: bool
-
-
 def _no_geometry(text: str, looks: Looks) -> alt.Chart:
     return alt.Chart(pd.DataFrame({"text": [text]})).mark_text(
         fontSize=looks.font_size or 16, color=PALETTE[looks.dark]["text"]).encode(text="text:N").properties(
@@ -618,9 +609,7 @@ def _assemble(base: Parts, survey: pd.DataFrame, markers: tuple[Drawn | None, fr
         tables[TRAFFIC] = _no_traffic(looks.tooltips)  # swapped in by with_traffic
     markers, text = tables.get(MARKERS), dict(base["texts"])
     shape = Shape(
-        boundaries=base["boundaries"], layers=looks.layers, width=looks.width, height=looks.height, dark=looks.dark,
-        legends=looks.legends, legend_orient=looks.legend_orient, font_size=looks.font_size,
-        names_on_top=looks.names_on_top, tooltips=looks.tooltips, names=NAMES in tables,
+        **vars(looks), boundaries=base["boundaries"], names=NAMES in tables,
         checkpoints=checkpoints is not None,
         markers=tuple(m for m in (text["map.marker.no_pm"], text["map.marker.overdue"]) if m in kinds),
         texts=base["texts"],

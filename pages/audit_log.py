@@ -62,7 +62,8 @@ def settings() -> audit.AuditView:
 
 
 def load(view: audit.AuditView) -> dict:
-    return {"total": read(audit.count_changes, view), "changes": read(audit.changes, view)}
+    lines, export = read(audit_view.labelled, view, lang())
+    return {"total": read(audit.count_changes, view), "lines": lines, "export": export}
 
 
 def show_table(lines, total: int) -> None:
@@ -81,9 +82,8 @@ def show_table(lines, total: int) -> None:
     )
 
 
-def show_exports(view: audit.AuditView, changes) -> None:
-    """CSV and .xlsx of the lines shown: labelled now, in the page's language; made into files when asked for."""
-    export = audit_view.export_frame(changes)
+def show_exports(view: audit.AuditView, export) -> None:
+    """CSV and .xlsx of the lines shown: labelled in the page's language; made into files when asked for."""
     sheet = t("audit.sheet")
     stamp = f"{view.start:%Y%m%d}-{view.end:%Y%m%d}"
     csv_col, xlsx_col, _ = st.columns([2, 2, 3])
@@ -96,12 +96,11 @@ def show_exports(view: audit.AuditView, changes) -> None:
 
 
 def show(view: audit.AuditView, data: dict) -> None:
-    changes = data["changes"]
-    if changes.empty:
+    if data["lines"].empty:
         st.info(t("audit.none"), icon=":material/history:")
         return
-    show_table(audit_view.shown(changes), data["total"])
-    show_exports(view, changes)
+    show_table(data["lines"], data["total"])
+    show_exports(view, data["export"])
 
 
 def main() -> None:

@@ -148,3 +148,34 @@ def test_every_field_and_action_the_app_writes_has_words():
     assert audit_view.field_label("checkpoint_day", "no_such_field") == "—"
     for key, (zh, en) in AUDIT_TEXT.items():
         assert zh and en and not IDENTIFIER.search(re.sub(r"\{\w+\}", "", zh)), key
+
+
+def test_a_change_is_put_into_words_once_and_again_after_a_rename(demo_engine):
+    """The words of a change are kept (audit rows never change), keyed on what a rename changes besides."""
+    from ui import i18n
+
+    some_changes(demo_engine)
+    row = next(audit.changes(audit.AuditView(limit=5), demo_engine).itertuples())
+    with i18n.speaking("zh"):
+        words = audit_view._words("zh", row)
+        assert audit_view._words("zh", row) is words
+        renamed = audit_view._words("zh", row._replace(display_name="改过的名字"))
+    assert renamed is not words and renamed[0]["who"] == "改过的名字" and words[0]["who"] != "改过的名字"
+    with i18n.speaking("en"):
+        english = audit_view._words("en", row)
+    assert english[0]["what"] != words[0]["what"]  # the language is part of the key
+
+
+def test_the_user_picker_names_accounts_and_programs_that_changed_something(demo_engine):
+    import sqlalchemy as sa
+
+    from data_access.models import AuditLog
+
+    with demo_engine.begin() as conn:
+        conn.execute(sa.insert(AuditLog), [
+            {"at": dt.datetime(2020, 2, 1, tzinfo=dt.timezone.utc), "username": "night-import", "action": "insert",
+             "table_name": "checkpoint_day", "row_id": 1},
+            {"at": dt.datetime(2020, 2, 1, tzinfo=dt.timezone.utc), "username": "only-signed-in", "action": "sign_in",
+             "table_name": "sign_in", "row_id": None}])
+    names = set(audit.users_in_log(demo_engine)["username"])
+    assert "night-import" in names and "only-signed-in" not in names and {"admin", "clerk", "demo-loader"} <= names

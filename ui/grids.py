@@ -59,7 +59,7 @@ def header_room(label: str, editable: bool) -> float:
 def fit(label: str, values=(), editable: bool = False, extra: int = 0, least: int = 0, most: int = 400) -> int:
     """A column width (px) that holds its header and its longest value whole: for columns that were
     clipped (当前状态, 包保干部, 逾期未整改). `extra`: room a cell needs beside its text (a pill's padding)."""
-    longest = max((text_px(v) for v in values if isinstance(v, str)), default=0)
+    longest = max((text_px(v) for v in set(values) if isinstance(v, str)), default=0)  # 1,000 rows, 6 zones
     needed = max(header_room(label, editable), longest + 2 * PADDING + extra, least)
     return int(min(most, needed + 2))
 

@@ -159,10 +159,12 @@ def write_connection(engine: Engine | None = None) -> Iterator[Connection]:
     set-up, flush and commit cost ~1 ms of a 50-row grid save)."""
     engine = engine or get_engine()
     with _failed_saves(), _writer_turn(engine), engine.connect().execution_options(sqlite_immediate=True) as conn, \
-            versions.tracking_writes(conn) as written:
+            versions.tracking_writes(conn) as written, versions.committing_in_one_message(conn):
         with conn.begin():
             yield conn
-            versions.bump(conn, written)
+            # PostgreSQL: what was held back to the end, the bump and COMMIT in one message
+            if not versions.bump_and_commit(conn, written):
+                versions.bump(conn, written)
 
 
 @contextmanager

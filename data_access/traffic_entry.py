@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
 import re
 import zipfile
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Date, Integer, Row, and_, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, scope, traffic_totals
@@ -124,6 +126,12 @@ _LOCKED_DAYS = (select(ROW.c.id, ROW.c.site_id, ROW.c.day, *[ROW.c[name] for nam
                 .where(ROW.c.site_id.in_(bindparam("site_ids", expanding=True)),
                        ROW.c.day.in_(bindparam("days", expanding=True)))
                 .with_for_update())
+# PostgreSQL: the same rows by = ANY(array): one parameter each, so its text never changes (psycopg prepares it
+# once) and SQLAlchemy renders no 50 parameters a save.
+_PG_LOCKED_DAYS = (select(ROW.c.id, ROW.c.site_id, ROW.c.day, *[ROW.c[name] for name in COUNT_FIELDS], ROW.c.version)
+                   .where(ROW.c.site_id == any_(bindparam("site_ids", type_=postgresql.ARRAY(Integer))),
+                          ROW.c.day == any_(bindparam("days", type_=postgresql.ARRAY(Date))))
+                   .with_for_update())
 _COUNTS = slice(3, 3 + len(COUNT_FIELDS))  # a locked row's figures, by position (a row's _mapping is built per access)
 _INSERT_ROWS = insert(ROW).returning(ROW.c.id, sort_by_parameter_order=True)
 # A changed row: its figures, a version on (the row is locked: the stored version + 1), who and when; a
@@ -133,6 +141,29 @@ _UPDATE_ROW = (update(ROW).where(ROW.c.id == bindparam("row_id"))
                        **{name: bindparam(f"new_{name}") for name in (*COUNT_FIELDS, "updated_at", "updated_by")}))
 _CORRECT_ROW = _UPDATE_ROW.values(corrected=True, correction_reason=bindparam("new_correction_reason"))
 _INSERT_AUDIT = insert(AUDIT)
+# PostgreSQL: the changed rows and the audit rows each in one statement, their values in one JSON parameter
+# (json.dumps runs in C). Through executemany every row cost its own parameters in SQLAlchemy and its own
+# message in psycopg's pipeline: ~3 ms of Python a 50-row save, which 8 clerks saving at once pay in turn
+# (one GIL). (SQLite's executemany runs in C, in process: it keeps the statements above.)
+_PG_UPDATE_ROWS = text(
+    "UPDATE checkpoint_day SET "
+    + ", ".join(f"{name} = v.{name}" for name in COUNT_FIELDS)
+    + ", version = checkpoint_day.version + 1, updated_at = :updated_at, updated_by = :updated_by"
+      ", corrected = checkpoint_day.corrected OR v.correction"
+      ", correction_reason = CASE WHEN v.correction THEN :correction_reason ELSE checkpoint_day.correction_reason END"
+      " FROM (SELECT CAST(r ->> 0 AS INTEGER) AS id, "
+    + ", ".join(f"CAST(r ->> {k} AS INTEGER) AS {name}" for k, name in enumerate(COUNT_FIELDS, start=1))
+    + f", CAST(r ->> {len(COUNT_FIELDS) + 1} AS BOOLEAN) AS correction"
+      " FROM json_array_elements(CAST(:rows AS JSON)) AS r) AS v"
+      " WHERE checkpoint_day.id = v.id")
+# The audit rows' own values as one JSON array of [action, row_id, before, after, reason] (an array of text
+# parameters costs psycopg ~0.35 ms of Python quoting for 50 rows' JSON; json.dumps runs in C); ->> gives
+# back each string as it was. WITH ORDINALITY ... ORDER BY: the rows take their ids in the order given.
+_PG_INSERT_AUDIT = text(
+    "INSERT INTO audit_log (at, username, action, table_name, row_id, before, after, reason)"
+    " SELECT CAST(:at AS TIMESTAMP WITH TIME ZONE), :username, a.e ->> 0, :table_name, CAST(a.e ->> 1 AS INTEGER),"
+    " a.e ->> 2, a.e ->> 3, a.e ->> 4"
+    " FROM json_array_elements(CAST(:rows AS JSON)) WITH ORDINALITY AS a(e, n) ORDER BY a.n")
 
 
 # The settings a save reads as its transaction's first statement (three reads of their own cost ~1.3 ms a save).
@@ -186,8 +217,7 @@ def _apply(conn: Connection, username: str, cleaned: list[dict], reason: str | N
     audits = _insert_rows(conn, save, [new for new, outcome in written if outcome == "inserted"])
     audits += _update_rows(conn, save, [(new, existing[(new["site_id"], new["day"])])
                                         for new, outcome in written if outcome == "updated"])
-    if audits:
-        conn.execute(_INSERT_AUDIT, audits)
+    _insert_audits(conn, save, audits)
     traffic_totals.add(conn, _total_differences(sites, existing, written))
     return {outcome: outcomes.count(outcome) for outcome in ("inserted", "updated", "unchanged")}
 
@@ -219,7 +249,8 @@ def _road_checkpoints(conn: Connection, actor: Actor, cleaned: list[dict]) -> di
 
 def _locked_days(conn, site_ids, days: set) -> dict[tuple[int, dt.date], Row]:
     """The saved rows a save may change, locked until it commits."""
-    rows = conn.execute(_LOCKED_DAYS, {"site_ids": sorted(site_ids), "days": sorted(days)})
+    statement = _PG_LOCKED_DAYS if conn.dialect.name == "postgresql" else _LOCKED_DAYS
+    rows = conn.execute(statement, {"site_ids": sorted(site_ids), "days": sorted(days)})
     return {(row.site_id, row.day): row for row in rows}
 
 
@@ -256,11 +287,27 @@ def _insert_rows(conn, save: _Save, rows: list[dict]) -> list[dict]:
             for row_id, new in zip(ids, rows)]
 
 
+def _insert_audits(conn, save: _Save, audits: list[dict]) -> None:
+    """The audit rows (_audit_row's, all of one save: its time, its user, checkpoint_day) in one statement
+    (PostgreSQL) or one executemany (SQLite)."""
+    if not audits:
+        return
+    if conn.dialect.name == "postgresql":
+        rows = json.dumps([[a["action"], a["row_id"], a["before"], a["after"], a["reason"]] for a in audits],
+                          ensure_ascii=False)
+        conn.execute(_PG_INSERT_AUDIT, {"at": save.now, "username": save.username, "table_name": "checkpoint_day",
+                                        "rows": rows})
+    else:
+        conn.execute(_INSERT_AUDIT, audits)
+
+
 def _update_rows(conn, save: _Save, changes: list[tuple[dict, Row]]) -> list[dict]:
-    """The changed rows in one executemany, each a version on; a change of an earlier day stays marked
-    as corrected, with its reason. Returns their audit rows."""
+    """The changed rows in one statement (PostgreSQL) or executemany (SQLite), each a version on; a change
+    of an earlier day stays marked as corrected, with its reason. Returns their audit rows."""
     if not changes:
         return []
+    if conn.dialect.name == "postgresql":
+        return _update_rows_pg(conn, save, changes)
     updates, corrections, audits = [], [], []
     for new, stored in changes:
         is_correction = new["day"] < save.today
@@ -276,6 +323,20 @@ def _update_rows(conn, save: _Save, changes: list[tuple[dict, Row]]) -> list[dic
     for statement, params in ((_UPDATE_ROW, updates), (_CORRECT_ROW, corrections)):
         if params:
             conn.execute(statement, params)
+    return audits
+
+
+def _update_rows_pg(conn, save: _Save, changes: list[tuple[dict, Row]]) -> list[dict]:
+    """_update_rows on PostgreSQL: every changed row in one UPDATE, its values in one JSON parameter."""
+    rows, audits = [], []
+    for new, stored in changes:
+        is_correction = new["day"] < save.today
+        values = {name: new[name] for name in COUNT_FIELDS}
+        rows.append([stored.id, *values.values(), is_correction])
+        before = dict(zip(COUNT_FIELDS, stored[_COUNTS]))
+        audits.append(_audit_row(save, "correct" if is_correction else "update", stored.id, before, values, save.reason))
+    conn.execute(_PG_UPDATE_ROWS, {"rows": json.dumps(rows), "updated_at": save.now, "updated_by": save.username,
+                                   "correction_reason": save.reason})
     return audits
 
 

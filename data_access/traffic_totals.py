@@ -24,6 +24,7 @@ from sqlalchemy import Connection, bindparam, delete, event, func, insert, inspe
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from . import versions
 from .models import CheckpointDay, CheckpointDayTotal, Site, WorkZone
 
 METRICS = ("vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature")
@@ -110,10 +111,29 @@ def add(conn: Connection, differences: dict[tuple[dt.date, int], dict[str, int]]
     is never lowered to no reports here (an added report only adds). On PostgreSQL the upsert locks the
     row, so two writers of one (day, zone) add in turn, and a recompute (refresh) that locked it first
     is added to afterwards. Rows in one order: no two writers wait for each other crosswise."""
-    rows = [{"day": day, "zone_id": zone, **{name: figures.get(name, 0) for name in COLUMNS}}
-            for (day, zone), figures in sorted(differences.items()) if any(figures.values())]
-    if rows:
-        conn.execute(_add_statement(conn.dialect.name), rows)
+    changed = [(day, zone, [figures.get(name, 0) for name in COLUMNS])
+               for (day, zone), figures in sorted(differences.items()) if any(figures.values())]
+    if not changed:
+        return
+    if conn.dialect.name == "postgresql":
+        # one statement for every zone's row, sent with the bump and the commit where the transaction allows
+        # (write_connection): then the rows every clerk of the zones waits for are locked only while it runs
+        sql = _pg_add_sql(changed)
+        if not versions.at_commit(conn, sql):
+            conn.exec_driver_sql(sql)
+        return
+    conn.execute(_add_statement(conn.dialect.name),
+                 [{"day": day, "zone_id": zone, **dict(zip(COLUMNS, figures))} for day, zone, figures in changed])
+
+
+def _pg_add_sql(changed: list[tuple[dt.date, int, list[int]]]) -> str:
+    """add's upsert of every (day, zone) row in one statement, in the order given (it locks them in that order),
+    its values written in (days and whole numbers only: versions.at_commit takes no parameters)."""
+    values = ", ".join(f"(CAST('{day.isoformat()}' AS DATE), {int(zone)}, " + ", ".join(str(int(v)) for v in figures) + ")"
+                       for day, zone, figures in changed)
+    return (f"INSERT INTO checkpoint_day_total (day, zone_id, {', '.join(COLUMNS)}) VALUES {values}"
+            " ON CONFLICT (day, zone_id) DO UPDATE SET "
+            + ", ".join(f"{name} = checkpoint_day_total.{name} + excluded.{name}" for name in COLUMNS))
 
 
 def site_counts(kind: str | None, checkpoint_type: str | None, active: bool | None) -> bool:

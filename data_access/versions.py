@@ -133,6 +133,65 @@ def bump(target: Session | Connection, lines: Iterable[str]) -> None:
             conn.execute(_FIRST, {"at_line": line})
 
 
+_AT_COMMIT = "sql_at_commit"
+
+
+@contextlib.contextmanager
+def committing_in_one_message(conn: Connection) -> Iterator[None]:
+    """PostgreSQL: inside, at_commit holds statements back to the message that commits (bump_and_commit)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.info[_AT_COMMIT] = []
+    try:
+        yield
+    finally:
+        conn.info.pop(_AT_COMMIT, None)
+
+
+def at_commit(conn: Connection, sql: str) -> bool:
+    """Send `sql` (SQL with its values written in: a message of more than one statement takes no
+    parameters) in the message that bumps the versions and commits, if this transaction commits that way;
+    False (nothing done) if not, and the caller runs its statement itself. For a statement that locks rows
+    every writer waits for (a zone's day totals): they are then locked only while the server runs the end of
+    the transaction. The lines it writes count as written."""
+    waiting = conn.info.get(_AT_COMMIT)
+    if waiting is None:
+        return False
+    waiting.append(sql)
+    written = conn.info.get(_WRITTEN)
+    if written is not None:
+        written |= lines_written(sql)
+    return True
+
+
+def bump_and_commit(conn: Connection, lines: Iterable[str]) -> bool:
+    """PostgreSQL, inside committing_in_one_message: the statements held back (at_commit), the bump of the
+    lines and COMMIT in one message, so the rows every writer of a line waits for (its version row, a zone's
+    totals) are locked only while the server runs them, not through round trips and the wait of the writer's
+    thread for its turn to run (8 clerks of one app server share one interpreter). False (nothing done) where
+    that does not apply: the caller bumps and commits as usual.
+
+    The lines are our own names (LINES), written in as literals. After it the transaction is over; the
+    caller's commit finds nothing to commit (psycopg skips a COMMIT outside a transaction)."""
+    waiting = conn.info.get(_AT_COMMIT)
+    if waiting is None:
+        return False
+    conn.info[_AT_COMMIT] = None  # nothing more is held back
+    names = sorted(set(lines))
+    if not set(names) <= ALL:  # not a name of ours (cannot happen: lines_written gives LINES): as usual
+        for sql in waiting:
+            conn.exec_driver_sql(sql)
+        return False
+    statements = list(waiting)
+    if names:  # in one order, as bump's
+        statements.append("INSERT INTO line_version (line, version) VALUES "
+                          + ", ".join(f"('{line}', 1)" for line in names)
+                          + " ON CONFLICT (line) DO UPDATE SET version = line_version.version + 1")
+    conn.exec_driver_sql("; ".join([*statements, "COMMIT"]))
+    return True
+
+
 def current(conn: Connection) -> dict[str, int]:
     """Every line's version: one small table, read once per page run."""
     found = dict(conn.execute(select(LineVersion.line, LineVersion.version)).all())

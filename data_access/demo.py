@@ -41,6 +41,7 @@ from .models import (
     Site,
     SupplyItem,
     SupplyMovement,
+    SupplyStock,
     SurveyRound,
     User,
     UserScope,
@@ -784,14 +785,26 @@ def add_supplies(demo: Demo) -> None:
                     amount = max(pack, math.ceil(max(target - stock, 0) / pack) * pack)
                     stock += amount
                     rows.append(dict(item_id=item.id, zone_id=zone.id, day=day, quantity=amount,
-                                               note="指挥部调拨", recorded_by=keeper))
+                                               note="指挥部调拨", recorded_by=keeper, kind="allocation"))
                 if day in issues:
                     amount = min(issues[day], stock - floor) if low else min(issues[day], stock)
                     if amount > 0:
                         stock -= amount
                         rows.append(dict(item_id=item.id, zone_id=zone.id, day=day, quantity=-amount,
-                                                   note="发放至村卡口及值守点", recorded_by=keeper))
+                                                   note="发放至村卡口及值守点", recorded_by=keeper, kind="issue"))
     demo.bulk(SupplyMovement, rows)
+    keep_stock(demo.session)
+
+
+def keep_stock(session: Session) -> None:
+    """supply_stock from the movements' sums (a bulk load's, as the migration does for a deployed database)."""
+    session.flush()
+    M = SupplyMovement.__table__
+    session.connection().execute(SupplyStock.__table__.delete())
+    session.connection().execute(insert(SupplyStock.__table__).from_select(
+        ["item_id", "zone_id", "site_id", "stock"],
+        select(M.c.item_id, M.c.zone_id, M.c.site_id, func.sum(M.c.quantity))
+        .group_by(M.c.item_id, M.c.zone_id, M.c.site_id)))
 
 
 ZONE_MEAL_WEIGHTS = (1.2, 1.0, 1.1, 1.0, 0.8, 1.0)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -23,6 +24,8 @@ from sqlalchemy import (
     Index,
     func,
 )
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .reopening_rules import STEPS as REOPENING_STEPS
@@ -42,6 +45,9 @@ DEPARTMENTS = ("econ_dev", "investment", "safety")  # 经发 / 招商 / 安检
 SHOP_CATEGORIES = ("supermarket", "pharmacy", "restaurant", "hotel", "grain_oil", "other")
 ROLES = ("admin", "supervisor", "clerk", "viewer")
 DONATION_KINDS = ("money", "goods", "meals")
+DONOR_KINDS = ("firm", "resident_group", "person")
+DONOR_ORIGINS = ("inside", "elsewhere")
+MOVEMENT_KINDS = ("purchase", "allocation", "donation", "issue", "stocktake")
 
 
 def one_of(column: str, values: tuple[str, ...], name: str | None = None, nullable: bool = False) -> CheckConstraint:
@@ -318,15 +324,38 @@ class SupplyItem(Base):
     name: Mapped[str] = mapped_column(String(100))
     unit: Mapped[str] = mapped_column(String(16))
     low_threshold: Mapped[int] = mapped_column(Integer, default=0)  # per zone
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+
+
+class SupplyStock(Base):
+    """An item's stock in a zone's store (site_id NULL) or at a duty point holding its own: kept by every
+    movement write in the same transaction (data_access/logistics.py). The database refuses a negative stock."""
+
+    __tablename__ = "supply_stock"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock"),
+        # one row per place: NULL site ids count as the same place (PostgreSQL 15 and SQLite alike)
+        Index("uq_supply_stock_place", "item_id", "zone_id", func.coalesce(Column("site_id", Integer), 0), unique=True),
+        Index("ix_supply_stock_zone_id", "zone_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("supply_item.id"))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("work_zone.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    stock: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SupplyMovement(Base):
-    """A receipt (+) or an issue (-) of one item in one zone; stock is the running sum."""
+    """A receipt (+), an issue (-) or a stock-take's difference of one item in one zone (or at one duty
+    point); stock is the running sum, kept in supply_stock."""
 
     __tablename__ = "supply_movement"
     __table_args__ = (
-        CheckConstraint("quantity <> 0", name="quantity"),
+        CheckConstraint("quantity <> 0 OR kind = 'stocktake'", name="quantity"),
+        one_of("kind", MOVEMENT_KINDS),
         Index("ix_supply_movement_item_zone", "item_id", "zone_id"),
+        Index("ix_supply_movement_day", "day", "kind", "item_id", "zone_id", "quantity"),
+        Index("ix_supply_movement_donation_id", "donation_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("supply_item.id"))
@@ -335,9 +364,17 @@ class SupplyMovement(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))  # the duty point whose own stock moves
+    recipient_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))  # issued to a village, compound, checkpoint
+    recipient: Mapped[str | None] = mapped_column(String(100))  # a person or team
+    donation_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"))
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MealDay(Versioned, Base):
+    """Meals per work zone and day (before issue 15); kept, no page reads it: meal_point_day replaces it."""
+
     __tablename__ = "meal_day"
     __table_args__ = (
         UniqueConstraint("zone_id", "day", name="zone_day"),
@@ -349,11 +386,33 @@ class MealDay(Versioned, Base):
     meals: Mapped[int] = mapped_column(Integer)
 
 
+class MealPointDay(Versioned, Base):
+    """Meals delivered to one duty point (a checkpoint) on one day, and apart the meals residents brought."""
+
+    __tablename__ = "meal_point_day"
+    __table_args__ = (
+        UniqueConstraint("site_id", "day", name="meal_site_day"),
+        CheckConstraint("meals >= 0 AND donated_meals >= 0", name="counts"),
+        Index("ix_meal_point_day_day", "day", "site_id", "meals", "donated_meals"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    meals: Mapped[int] = mapped_column(Integer, default=0)
+    donated_meals: Mapped[int] = mapped_column(Integer, default=0)
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class Donation(Base):
     __tablename__ = "donation"
     __table_args__ = (
         one_of("kind", DONATION_KINDS),
+        one_of("donor_kind", DONOR_KINDS),
+        one_of("donor_origin", DONOR_ORIGINS),
         CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("estimated_value IS NULL OR estimated_value >= 0", name="estimated_value"),
+        Index("ix_donation_day", "day"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date)
@@ -363,6 +422,12 @@ class Donation(Base):
     description: Mapped[str | None] = mapped_column(Text)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))
     recorded_by: Mapped[str] = mapped_column(String(64))
+    donor_kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
+    donor_origin: Mapped[str] = mapped_column(String(16), default="inside", server_default="inside")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("supply_item.id"))  # goods that go into stock
+    estimated_value: Mapped[int | None] = mapped_column(Integer)  # yuan
+    received_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class User(Base):

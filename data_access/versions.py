@@ -34,6 +34,7 @@ LINE_OF_TABLE = {
     "survey_round": "survey",
     "inspection": "inspections", "finding": "inspections",
     "supply_item": "logistics", "supply_movement": "logistics", "meal_day": "logistics", "donation": "logistics",
+    "supply_stock": "logistics", "meal_point_day": "logistics",
     "app_user": "accounts", "user_scope": "accounts", "display_key": "accounts",
     "user_session": "sessions", "sign_in_attempt": "sessions",
     "setting": "settings",

@@ -3,6 +3,7 @@ in test_platform.py, does not compare them: a step added to the rules would pass
 database refused the new step). On SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -73,3 +74,45 @@ def test_a_one_value_check_is_valid_sql(engine):
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(table.insert().values(kind="other"))
     assert str(check.sqltext) == "kind IN ('only')"
+
+
+def test_a_0008_database_with_supplies_upgrades_in_place(engine):
+    """Migration 0009 (issue 15): movements get their kind, the kept stock their sums, donations their donor."""
+    from alembic import command
+
+    from data_access import schema
+
+    with engine.connect() as conn, schema._sqlite_foreign_keys_off(conn):
+        command.downgrade(schema.alembic_config(conn), "0008")
+        conn.commit()
+    with engine.begin() as conn:  # rows as the 0008 schema held them
+        conn.execute(sa.text("INSERT INTO work_zone (code, name) VALUES ('Z1', '一区')"))
+        conn.execute(sa.text("INSERT INTO supply_item (code, name, unit, low_threshold) VALUES ('masks', '口罩', '只', 50)"))
+        for day, quantity in (("2020-02-01", 100), ("2020-02-02", -30), ("2020-02-03", -20)):
+            conn.execute(sa.text("INSERT INTO supply_movement (item_id, zone_id, day, quantity, recorded_by) "
+                                 "SELECT supply_item.id, work_zone.id, :d, :q, 'clerk1' FROM supply_item, work_zone"),
+                         {"d": dt.date.fromisoformat(day), "q": quantity})
+        conn.execute(sa.text("INSERT INTO donation (day, donor, kind, amount, recorded_by) "
+                             "VALUES (:d, '某公司', 'money', 1000, 'clerk1')"), {"d": dt.date(2020, 2, 3)})
+    schema.upgrade(engine)
+    assert schema.is_current(engine)
+    with engine.connect() as conn:
+        kinds = conn.execute(sa.text("SELECT quantity, kind FROM supply_movement ORDER BY id")).all()
+        stock = conn.execute(sa.text("SELECT stock, site_id FROM supply_stock")).all()
+        donation = conn.execute(sa.text("SELECT donor_kind, donor_origin, anonymous, item_id FROM donation")).one()
+        active = conn.execute(sa.text("SELECT active FROM supply_item")).scalar_one()
+    assert [tuple(k) for k in kinds] == [(100, "allocation"), (-30, "issue"), (-20, "issue")]
+    assert [tuple(s) for s in stock] == [(50, None)]
+    assert tuple(donation) == ("person", "inside", False, None) and active
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the database refuses a negative stock
+        conn.execute(sa.text("UPDATE supply_stock SET stock = stock - 51"))
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # one row per place, NULL sites alike
+        conn.execute(sa.text("INSERT INTO supply_stock (item_id, zone_id, stock) SELECT item_id, zone_id, 1 FROM supply_stock"))
+    # and back down, rows kept
+    with engine.connect() as conn, schema._sqlite_foreign_keys_off(conn):
+        command.downgrade(schema.alembic_config(conn), "0008")
+        conn.commit()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(quantity) FROM supply_movement")).scalar_one() == 50
+    schema.upgrade(engine)
+    assert schema.is_current(engine)

@@ -317,7 +317,9 @@ class Finding(Versioned, Base):
     inspection: Mapped[Inspection] = relationship(back_populates="findings")
 
 
-class SupplyItem(Base):
+class SupplyItem(Versioned, Base):
+    """A kind of supply (masks, disinfectant ...): admin-managed, with its unit and low threshold per zone."""
+
     __tablename__ = "supply_item"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

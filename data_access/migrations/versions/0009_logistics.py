@@ -1,6 +1,6 @@
 """logistics: kept stock per place, movement kinds and recipients, meals per duty point, donors (issue 15)
 
-A deployed database upgrades in place: its movements get a kind (allocation for a receipt, issue for
+Supply items get a version (an admin's change is checked against it). A deployed database upgrades in place: its movements get a kind (allocation for a receipt, issue for
 an issue), its stock is kept from their sums (a zone's store), its donations count as from a person
 inside the zone, not anonymous. meal_day stays as it was.
 
@@ -25,6 +25,9 @@ supply_movement = sa.table('supply_movement', sa.column('item_id'), sa.column('z
 def upgrade() -> None:
     with op.batch_alter_table('supply_item') as batch:
         batch.add_column(sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False))
+        batch.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+        batch.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('updated_by', sa.String(64), nullable=True))
     with op.batch_alter_table('donation') as batch:
         batch.add_column(sa.Column('donor_kind', sa.String(16), server_default='person', nullable=False))
         batch.add_column(sa.Column('donor_origin', sa.String(16), server_default='inside', nullable=False))
@@ -130,4 +133,5 @@ def downgrade() -> None:
         for column in ('received_by', 'estimated_value', 'item_id', 'anonymous', 'donor_origin', 'donor_kind'):
             batch.drop_column(column)
     with op.batch_alter_table('supply_item') as batch:
-        batch.drop_column('active')
+        for column in ('updated_by', 'updated_at', 'version', 'active'):
+            batch.drop_column(column)

@@ -35,6 +35,7 @@ from .models import (
     Finding,
     Inspection,
     MealDay,
+    MealPointDay,
     ReopeningStep,
     Setting,
     Shop,
@@ -756,15 +757,36 @@ SUPPLY_ITEMS = (  # code, name, unit, low threshold per zone, use per zone per d
 )
 RECEIPT_DAYS = (feb(1), feb(8), feb(15), feb(22))
 LOW_STOCK = {("masks", 2), ("disinfectant", 4)}  # (item, zone index): the last delivery did not come
+# Early February medical supplies were scarce: the first allocation of masks and disinfectant covered only
+# a few days, an emergency purchase on 4 February a few more, and issues were rationed until the weekly
+# deliveries began on 8 February.
+SCARCE = ("masks", "disinfectant")
+SCARCE_UNTIL = feb(8)
+EMERGENCY_PURCHASE = feb(4)
+STOCK_TAKES = (("gloves", 0, feb(15), -20, "月中盘点：破损20副"), ("thermometers", 1, feb(22), -1, "盘点：1支损坏报废"))
 
 
 def add_supplies(demo: Demo) -> None:
     rng = stream("supplies")
-    items = demo.add(SupplyItem(code=c, name=n, unit=u, low_threshold=t) for c, n, u, t, *_ in SUPPLY_ITEMS)
+    pick = stream("supply_recipients")
+    short = stream("supplies_scarce")  # apart from `rng`, so the later weeks keep their figures
+    items = demo.add(SupplyItem(code=c, name=n, unit=u, low_threshold=t, active=True, version=1)
+                     for c, n, u, t, *_ in SUPPLY_ITEMS)
     demo.session.flush()
     keeper = demo.names()
+    points = {}
+    for site in demo.road_checkpoints + demo.village_checkpoints:
+        points.setdefault(site.zone_id, []).append(site)
+    takes = {(code, z): (day, change, note) for code, z, day, change, note in STOCK_TAKES}
     rows = []
+
+    def movement(item, zone, day, kind, quantity, note, recipient_site=None, recipient=None):
+        rows.append(dict(item_id=item.id, zone_id=zone.id, day=day, quantity=quantity, note=note, recorded_by=keeper,
+                         kind=kind, site_id=None, recipient_site_id=recipient_site, recipient=recipient,
+                         donation_id=None, recorded_at=at(day, 2)))
+
     for item, (code, name, unit, threshold, use, pack) in zip(items, SUPPLY_ITEMS):
+        scarce = code in SCARCE
         for z, zone in enumerate(demo.zones):
             low = (code, z) in LOW_STOCK
             issues = {}
@@ -776,7 +798,15 @@ def add_supplies(demo: Demo) -> None:
             stock = 0
             floor = max(1, round(threshold * rng.uniform(0.25, 0.5)))
             for day in days(DEMO_START, DEMO_AS_OF):
-                if day in receipts:
+                if scarce and day == DEMO_START:  # the first allocation: a few days' use, no reserve
+                    amount = max(pack, math.ceil(use * short.uniform(2.2, 2.8) / pack) * pack)
+                    stock += amount
+                    movement(item, zone, day, "allocation", amount, "指挥部调拨（首批，物资紧缺）")
+                elif scarce and day == EMERGENCY_PURCHASE:
+                    amount = max(pack, math.ceil(use * short.uniform(1.8, 2.4) / pack) * pack)
+                    stock += amount
+                    movement(item, zone, day, "purchase", amount, "紧急采购")
+                elif day in receipts:
                     until = next((r for r in receipts if r > day), DEMO_AS_OF + dt.timedelta(days=1))
                     need = sum(a for d, a in issues.items() if day <= d < until)
                     if low and until > DEMO_AS_OF:
@@ -784,14 +814,21 @@ def add_supplies(demo: Demo) -> None:
                     target = need + (0 if low and until > DEMO_AS_OF else threshold * rng.uniform(1.4, 2.5))
                     amount = max(pack, math.ceil(max(target - stock, 0) / pack) * pack)
                     stock += amount
-                    rows.append(dict(item_id=item.id, zone_id=zone.id, day=day, quantity=amount,
-                                               note="指挥部调拨", recorded_by=keeper, kind="allocation"))
+                    movement(item, zone, day, "allocation", amount, "指挥部调拨")
                 if day in issues:
-                    amount = min(issues[day], stock - floor) if low else min(issues[day], stock)
+                    if scarce and day < SCARCE_UNTIL:  # rationed: a little kept back for emergencies
+                        amount = min(issues[day], stock - max(1, round(use * 0.3)))
+                    else:
+                        amount = min(issues[day], stock - floor) if low else min(issues[day], stock)
                     if amount > 0:
                         stock -= amount
-                        rows.append(dict(item_id=item.id, zone_id=zone.id, day=day, quantity=-amount,
-                                                   note="发放至村卡口及值守点", recorded_by=keeper, kind="issue"))
+                        site = pick.choice(points[zone.id])
+                        movement(item, zone, day, "issue", -amount, "发放至村卡口及值守点", site.id,
+                                 f"{site.name}值守组")
+                if (code, z) in takes and takes[(code, z)][0] == day and stock + takes[(code, z)][1] >= 0:
+                    _, change, note = takes[(code, z)]
+                    stock += change
+                    movement(item, zone, day, "stocktake", change, note)
     demo.bulk(SupplyMovement, rows)
     keep_stock(demo.session)
 
@@ -811,6 +848,9 @@ ZONE_MEAL_WEIGHTS = (1.2, 1.0, 1.1, 1.0, 0.8, 1.0)
 
 
 def add_meals(demo: Demo) -> None:
+    """Meals per zone (meal_day, as before) and the same meals per duty point (meal_point_day): every
+    checkpoint staffed around the clock, the road checkpoints' larger teams eating more; the meals residents
+    brought (the register's meal donations) counted apart at the zone's checkpoints that day."""
     rng = stream("meals")
     cook = demo.names()
     rows = []
@@ -820,36 +860,77 @@ def add_meals(demo: Demo) -> None:
         rows += [dict(zone_id=zone.id, day=day, meals=m, version=1, updated_at=at(day, 11), updated_by=cook)
                  for zone, m in zip(demo.zones, parts)]
     demo.bulk(MealDay, rows)
+    share = stream("meal_points")
+    points = {}
+    for site in demo.road_checkpoints + demo.village_checkpoints:
+        points.setdefault(site.zone_id, []).append(site)
+    donated = {(d, zone.id): amount for d, _donor, kind, amount, *_rest, zone in _donation_rows(demo, dry=True)
+               if kind == "meals" and zone is not None}
+    point_rows = []
+    for row in rows:
+        sites = points[row["zone_id"]]
+        weights = [(s.staff_on_duty or 2) * share.uniform(0.9, 1.1) for s in sites]
+        meals = split_exact(row["meals"], weights, floor=1)
+        gifts = split_exact(donated.get((row["day"], row["zone_id"]), 0), weights)
+        point_rows += [dict(site_id=s.id, day=row["day"], meals=m, donated_meals=g, corrected=False,
+                            correction_reason=None, version=1, updated_at=at(row["day"], 11), updated_by=cook)
+                       for s, m, g in zip(sites, meals, gifts)]
+    demo.bulk(MealPointDay, point_rows)
 
 
-def add_donations(demo: Demo) -> None:
+def _donation_rows(demo: Demo, dry: bool = False) -> tuple:
+    """The register: (day, donor, kind, amount, description, donor kind, origin, anonymous, item code,
+    estimated value, zone). Drawn from its own stream, so reading it twice gives the same rows."""
     rng = stream("donations")
     firms = [e.name for e in demo.enterprises if e.above_size]
     rng.shuffle(firms)
-    people = demo.names.many(6)
+    people = Names(stream("donors")).many(6)
     villages = [v.name for v in demo.villages]
     z = demo.zones
-    rows = (  # day, donor, kind, amount, description, zone
-        (feb(2), firms[0], "money", 50_000, "捐款用于购买防疫物资", None),
-        (feb(3), f"{people[0]}（在外务工人员）", "money", 2_000, "寄回捐款", z[0]),
-        (feb(4), firms[1], "goods", 5_000, "医用口罩5000只", None),
-        (feb(5), f"{rng.choice(villages)}村民", "meals", 120, "饺子120份，送至村卡口", z[1]),
-        (feb(7), firms[2], "goods", 300, "84消毒液300升", None),
-        (feb(9), f"{people[1]}", "money", 1_000, "个人捐款", z[2]),
-        (feb(11), firms[3], "money", 30_000, "捐款", None),
-        (feb(12), f"{people[2]}（在外工作）", "goods", 200, "方便面、矿泉水200箱，慰问卡口值守人员", z[3]),
-        (feb(14), f"{rng.choice(villages)}村民", "meals", 80, "热汤面80份", z[4]),
-        (feb(16), firms[4], "goods", 20, "红外额温枪20支", None),
-        (feb(18), f"{people[3]}", "money", 5_000, "个人捐款", None),
-        (feb(19), firms[5], "money", 20_000, "捐款用于卡口值守补助", None),
-        (feb(21), f"{rng.choice(villages)}村民", "meals", 150, "包子150份，送至路域卡口", z[5]),
-        (feb(23), f"{people[4]}（在外务工人员）", "goods", 1_000, "一次性手套1000副", z[0]),
-        (feb(24), firms[6], "goods", 100, "防护服100套", None),
+    return (
+        (feb(2), firms[0], "money", 50_000, "捐款用于购买防疫物资", "firm", "inside", False, None, None, None),
+        (feb(3), f"{people[0]}（在外务工人员）", "money", 2_000, "寄回捐款", "person", "elsewhere", False, None, None, z[0]),
+        (feb(4), firms[1], "goods", 1_000, "医用口罩1000只", "firm", "inside", False, "masks", 3_000, z[1]),
+        (feb(5), f"{rng.choice(villages)}村民", "meals", 120, "饺子120份，送至村卡口", "resident_group", "inside", False,
+         None, None, z[1]),
+        (feb(7), firms[2], "goods", 100, "84消毒液100升", "firm", "inside", False, "disinfectant", 1_500, z[2]),
+        (feb(9), people[1], "money", 1_000, "个人捐款", "person", "inside", True, None, None, z[2]),
+        (feb(11), firms[3], "money", 30_000, "捐款", "firm", "inside", False, None, None, None),
+        (feb(12), f"{people[2]}（在外工作）", "goods", 200, "方便面、矿泉水200箱，慰问卡口值守人员", "person", "elsewhere",
+         False, None, 8_000, z[3]),
+        (feb(14), f"{rng.choice(villages)}村民", "meals", 80, "热汤面80份", "resident_group", "inside", False, None, None,
+         z[4]),
+        (feb(16), "青岛康宁医疗器械有限公司", "goods", 20, "红外额温枪20支", "firm", "elsewhere", False, "thermometers",
+         4_000, z[3]),
+        (feb(18), people[3], "money", 5_000, "个人捐款", "person", "inside", True, None, None, None),
+        (feb(19), firms[5], "money", 20_000, "捐款用于卡口值守补助", "firm", "inside", False, None, None, None),
+        (feb(21), f"{rng.choice(villages)}村民", "meals", 150, "包子150份，送至路域卡口", "resident_group", "inside",
+         False, None, None, z[5]),
+        (feb(23), f"{people[4]}（在外务工人员）", "goods", 1_000, "一次性手套1000副", "person", "elsewhere", False, "gloves",
+         500, z[0]),
+        (feb(24), firms[6], "goods", 100, "防护服100套", "firm", "inside", False, "protective_suits", 12_000, z[5]),
     )
+
+
+def add_donations(demo: Demo) -> None:
+    """The register; a gift of a listed item goes into the zone's store as one movement (kind donation)."""
     clerk = demo.names()
+    item_ids = dict(demo.session.execute(select(SupplyItem.code, SupplyItem.id)).all())
+    gifts = _donation_rows(demo)
     demo.bulk(Donation, [dict(day=d, donor=donor, kind=kind, amount=amount, description=description,
-                              zone_id=zone.id if zone is not None else None, recorded_by=clerk)
-                         for d, donor, kind, amount, description, zone in rows])
+                              donor_kind=donor_kind, donor_origin=origin, anonymous=anonymous,
+                              item_id=item_ids[code] if code else None, estimated_value=value,
+                              received_by=clerk, zone_id=zone.id if zone is not None else None, recorded_by=clerk)
+                         for d, donor, kind, amount, description, donor_kind, origin, anonymous, code, value, zone
+                         in gifts])
+    ids = demo.session.execute(select(Donation.id).order_by(Donation.id)).scalars().all()
+    demo.bulk(SupplyMovement, [
+        dict(item_id=item_ids[code], zone_id=zone.id, day=d, quantity=amount, note=description, recorded_by=clerk,
+             kind="donation", site_id=None, recipient_site_id=None, recipient=None, donation_id=donation_id,
+             recorded_at=at(d, 4))
+        for donation_id, (d, _donor, kind, amount, description, _k, _o, _a, code, _v, zone) in zip(ids, gifts)
+        if kind == "goods" and code])
+    keep_stock(demo.session)
 
 
 # ---- accounts, the wall's key, settings ---------------------------------------------------------------
@@ -882,7 +963,7 @@ def _set(session: Session, key: str, value: str) -> None:
 
 
 COUNTED = (WorkZone, Site, CheckpointDay, Enterprise, ReopeningStep, Shop, SurveyRound, Inspection, Finding,
-           SupplyItem, SupplyMovement, MealDay, Donation, User, UserScope, DisplayKey)
+           SupplyItem, SupplyMovement, SupplyStock, MealDay, MealPointDay, Donation, User, UserScope, DisplayKey)
 
 
 def build_demo(session: Session) -> dict[str, int]:

@@ -12,8 +12,8 @@ import os
 
 import streamlit as st
 
-from data_access import (alerts, auth, clock, community, inspections, reopening, reopening_rules, reporting,
-                         shops, territory, traffic)
+from data_access import (alerts, auth, clock, community, inspections, logistics, reopening, reopening_rules,
+                         reporting, shops, territory, traffic)
 from data_access.filters import Filters
 from ui import format as fmt
 from ui.charts import coverage as coverage_charts
@@ -23,6 +23,7 @@ from ui.charts.theme import WALL_FONT, wall_spec
 from ui.data import chart_spec, line_versions, one_version, read
 from ui.i18n import LANGS, lang, t
 from ui.kpi import day_tile, due_text, late_text, short_day
+from ui.logistics_view import SHORT_COVER_DAYS, days_text
 from ui.outage import is_database_error
 from ui import wall_access
 from ui import wall_style
@@ -155,6 +156,9 @@ def _read_board(zone_id: int | None, now: dt.datetime) -> dict:
     zone = Filters(zone_id=zone_id)
     day = read(reporting.wall_traffic, zone, now)  # the shown day, its report and the pending ones, counted once
     ends = {"traffic": day["day"], **{line: read(territory.as_of, line, today) for line in LINES}}
+    # meals and stock as of their own day where the data layer knows it (demo data), else the traffic day's
+    ends["logistics"] = (read(territory.as_of, "logistics", today) if "logistics" in territory.LINE_DAYS
+                         else day["day"])
     lines = {line: Filters(zone_id=zone_id, start=min(start, end), end=end) for line, end in ends.items()}
     cases = lines["reopening"]
     zones = read(territory.zones)
@@ -171,6 +175,7 @@ def _read_board(zone_id: int | None, now: dt.datetime) -> dict:
         "shops": read(shops.summary, lines["shops"]),
         "coverage": read(community.coverage_totals, lines["survey"]),
         "findings": read(inspections.board_summary, lines["inspections"]),
+        "logistics": read(logistics.logistics_tile, lines["logistics"]),
         "alerts": wall_alerts(Filters(zone_id=zone_id, start=start, end=today), now),
         "pending": day["pending"],
         "charts": chart_specs(lines),
@@ -226,7 +231,7 @@ def tiles(board: dict) -> None:
     first[5].metric(t("wall.open_findings") + own_day(board, "inspections"), fmt.num(findings["open_findings"]),
                     t("wall.past_due", n=findings["past_due"]), delta_color="inverse" if findings["past_due"] else "off",
                     delta_arrow="off")
-    second = st.columns(6, wrap=False)
+    second = st.columns(7, wrap=False)
     before, cases = board["reopening_before"], own_day(board, "reopening")
     second[0].metric(t("wall.approved") + cases, fmt.num(rec["approved"]), fmt.signed(rec["approved"] - before["approved"]))
     second[1].metric(t("wall.employees") + cases, fmt.num(rec["employees"]),
@@ -242,6 +247,25 @@ def tiles(board: dict) -> None:
                       delta_arrow="off", delta_color="off")
     second[5].metric(t("traffic.from_outside"), fmt.num(totals["persons_from_outside"]),
                      f"+{today['persons_from_outside']:,}")
+    logistics_tile(second[6], board)
+
+
+def logistics_tile(column, board: dict) -> None:
+    """Meals on the day with how many duty points reported, and the item with the fewest days of cover
+    (red under SHORT_COVER_DAYS)."""
+    figures = board["logistics"]
+    label = t("wall.meals_today") + own_day(board, "logistics")
+    expected, reported = int(figures.get("meals_expected") or 0), int(figures.get("meals_reported") or 0)
+    if expected and reported < expected:
+        label += " · " + t("wall.meals_reported", n=reported, m=expected)
+    fewest = figures.get("fewest_cover")
+    if fewest:
+        cover = t("wall.cover", item=fmt.plain(keep_together(fewest["item"])), days=days_text(fewest["days"]))
+        short = float(fewest["days"]) < SHORT_COVER_DAYS
+    else:
+        cover, short = t("wall.cover_none"), False
+    column.metric(label, fmt.num(figures.get("meals")), cover, delta_color="inverse" if short else "off",
+                  delta_arrow="off")
 
 
 WORD_JOINER = "\u2060"

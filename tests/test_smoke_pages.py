@@ -34,6 +34,8 @@ def problems(at, where: str) -> list[str]:
 def test_pages_are_read_from_app_py():
     files = {path for path, _ in PAGES}
     assert {"pages/traffic.py", "pages/admin.py", "pages/audit_log.py"} <= files
+    assert {"pages/supplies.py", "pages/meal_entry.py", "pages/donations.py"} <= files  # issue 15
+    assert "viewer" in dict(PAGES)["pages/supplies.py"] and "viewer" not in dict(PAGES)["pages/meal_entry.py"]
     assert dict(PAGES)["pages/admin.py"] == {"admin"}
 
 
@@ -96,4 +98,4 @@ def test_wall_opens(demo_engine, lang):
     at = app({"key": "demo-wall", **({"lang": lang} if lang == "en" else {})})
     at.run()
     assert not problems(at, f"wall/{lang}")
-    assert len(at.metric) == 12
+    assert len(at.metric) == 13  # two rows of tiles: 6 + 7 (the logistics tile, issue 15)

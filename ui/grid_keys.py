@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-GRIDS = ("entry_grid",)  # keys (prefixes) of the grids it guards: the checkpoint grid (text cells only)
+GRIDS = ("entry_grid", "meal_grid")  # keys (prefixes) of the grids it guards: the checkpoint and meal grids (text cells only)
 
 _JS = """
 export default function (component) {

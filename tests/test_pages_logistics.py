@@ -1,0 +1,135 @@
+"""AppTest: the logistics pages (物资保障, 送餐登记, 爱心捐赠) and their forms, on the demo data.
+
+Each page opens for each role allowed to see it in both languages; a form's bad input shows its message
+next to the field and saves nothing; a good save shows the new figure.
+"""
+from __future__ import annotations
+
+import pytest
+
+from data_access import logistics
+from data_access.filters import Filters
+from tests.apptest_helpers import open_in, signed_in, texts
+
+SUPPLIES, MEALS, DONATIONS = "pages/supplies.py", "pages/meal_entry.py", "pages/donations.py"
+ROLES = ("admin", "supervisor", "clerk", "viewer")
+WRITERS = ("admin", "supervisor", "clerk")
+
+
+def _errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def _form_errors(at) -> str:
+    """Every error box's text (the field messages sit in their own boxes under the fields)."""
+    return "\n".join(_errors(at))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # both databases: tests/test_smoke_pages.py
+@pytest.mark.parametrize("language", ("zh", "en"), indirect=True)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", (SUPPLIES, MEALS, DONATIONS))
+def test_page_opens_for_every_role(demo_engine, role, language, page):
+    if page == MEALS and role == "viewer":
+        at = signed_in(role)
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page).run()
+        return
+    at = open_in(role, page, language)
+    assert at.title
+    if language == "en":
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in at.title[0].value)
+    forms = [f for f in ("sup_receive_save", "don_form_save") if any(b.key == f for b in at.button)]
+    assert bool(forms) == (role in WRITERS and page != MEALS), forms
+
+
+def _zone_and_item(at, engine):
+    """The zone the supplies forms record for and the first active item."""
+    zone_id = at.selectbox(key="sup_zone").value
+    item = logistics.items(engine=engine).iloc[0]
+    return zone_id, int(item["id"]), item["name"]
+
+
+def _stock_now(engine, zone_id, item_id) -> int:
+    import datetime as dt
+
+    frame = logistics.stock(Filters(zone_id=zone_id, end=dt.date.today()), engine=engine)
+    return int(frame.loc[frame["item_id"] == item_id, "stock"].iloc[0])
+
+
+def test_issue_more_than_in_stock_is_refused_under_the_quantity(demo_engine):
+    at = open_in("clerk", SUPPLIES, "zh")
+    zone_id, item_id, name = _zone_and_item(at, demo_engine)
+    before = _stock_now(demo_engine, zone_id, item_id)
+    at.selectbox(key="sup_issue_item").set_value(item_id)
+    at.number_input(key="sup_issue_quantity").set_value(before + 1)
+    at.button(key="sup_issue_save").click().run()
+    assert not at.exception
+    errors = _form_errors(at)
+    assert "未保存任何内容" in errors and str(before) in errors.replace(",", ""), errors
+    assert _stock_now(demo_engine, zone_id, item_id) == before  # nothing saved
+    assert at.number_input(key="sup_issue_quantity").value == before + 1  # what was typed stays
+
+
+def test_stock_take_without_a_reason_is_refused(demo_engine):
+    at = open_in("supervisor", SUPPLIES, "zh")
+    zone_id, item_id, _ = _zone_and_item(at, demo_engine)
+    before = _stock_now(demo_engine, zone_id, item_id)
+    at.selectbox(key="sup_stocktake_item").set_value(item_id)
+    at.number_input(key="sup_stocktake_counted").set_value(before + 7)
+    at.button(key="sup_stocktake_save").click().run()
+    assert not at.exception and "未保存任何内容" in _form_errors(at)
+    assert _stock_now(demo_engine, zone_id, item_id) == before
+
+
+def test_receive_then_issue_show_the_new_stock(demo_engine):
+    at = open_in("clerk", SUPPLIES, "zh")
+    zone_id, item_id, name = _zone_and_item(at, demo_engine)
+    before = _stock_now(demo_engine, zone_id, item_id)
+    at.selectbox(key="sup_receive_item").set_value(item_id)
+    at.number_input(key="sup_receive_quantity").set_value(1000)
+    at.button(key="sup_receive_save").click().run()
+    assert not at.exception and not _errors(at), _errors(at)
+    assert _stock_now(demo_engine, zone_id, item_id) == before + 1000
+    assert "已入库" in texts(at)
+    at.selectbox(key="sup_issue_item").set_value(item_id)
+    at.number_input(key="sup_issue_quantity").set_value(300)
+    at.text_input(key="sup_issue_recipient").input("东卡口值守组")
+    at.button(key="sup_issue_save").click().run()
+    assert not at.exception and not _errors(at), _errors(at)
+    now = before + 700
+    assert _stock_now(demo_engine, zone_id, item_id) == now
+    assert "已发放" in texts(at)
+    assert f"{name} {now:,}" in texts(at)  # the zone's stock line under the forms shows the new figure
+
+
+def test_donation_without_a_donor_is_refused_then_registered(demo_engine):
+    at = open_in("clerk", DONATIONS, "zh")
+    before = len(logistics.donations(Filters(), engine=demo_engine))
+    at.number_input(key="don_form_amount").set_value(5000)
+    at.button(key="don_form_save").click().run()
+    assert not at.exception and "未保存任何内容" in _form_errors(at)
+    assert len(logistics.donations(Filters(), engine=demo_engine)) == before
+    at.text_input(key="don_form_donor").input("测试爱心企业")
+    at.button(key="don_form_save").click().run()
+    assert not at.exception and not _errors(at), _errors(at)
+    assert "已登记" in texts(at) and "测试爱心企业" in texts(at)
+    assert len(logistics.donations(Filters(), engine=demo_engine)) == before + 1
+
+
+def test_anonymous_donor_is_listed_as_anonymous(demo_engine):
+    at = open_in("supervisor", DONATIONS, "zh")
+    at.text_input(key="don_form_donor").input("不愿具名的王先生")
+    at.checkbox(key="don_form_anonymous").check()
+    at.number_input(key="don_form_amount").set_value(2000)
+    at.button(key="don_form_save").click().run()
+    assert not at.exception and not _errors(at), _errors(at)
+    at.toggle(key="thanks_show").set_value(True).run()
+    shown = "\n".join(str(getattr(e, "proto", "")) for e in at.get("html")) + texts(at)
+    assert "匿名" in shown and "王先生" not in shown
+
+
+def test_meal_grid_opens_with_the_duty_points(demo_engine):
+    at = open_in("clerk", MEALS, "zh")
+    assert not at.exception and not _errors(at)
+    assert at.button(key="meal_save") is not None

@@ -219,7 +219,8 @@ def meal_grid(actor: Actor, day: dt.date, zone_id: int | None = None, engine=Non
         week = week.where(Site.zone_id == zone_id)
     recent = read_frame(week, engine)
     usual = recent.groupby("site_id")["meals"].median().round().astype(int) if len(recent) else pd.Series(dtype=int)
-    frame["usual"] = [int(usual[s]) if s in usual.index else None for s in frame["site_id"]]
+    frame["usual"] = pd.Series([int(usual[s]) if s in usual.index else None for s in frame["site_id"]],
+                               index=frame.index, dtype=object)  # None where it has no recent meals, not NaN
     return frame.astype({"site_id": int, "zone_id": int})
 
 
@@ -321,7 +322,9 @@ def thank_you_list(filters: Filters, by: str = "day", engine=None) -> pd.DataFra
                      None if anonymous else first["donor_origin"], len(gifts), money,
                      int(pd.to_numeric(goods, errors="coerce").fillna(0).sum()), meals,
                      gifts["day"].min(), gifts["day"].max()))
-    result = pd.DataFrame(rows, columns=THANKS_BY_DONOR)
+    result = pd.DataFrame(rows, columns=THANKS_BY_DONOR, dtype=object)  # an anonymous donor stays None, not NaN
+    result = result.astype({"anonymous": bool, "gifts": "int64", "money": "int64", "goods_value": "int64",
+                            "meals": "int64"})
     result["_value"] = result["money"] + result["goods_value"]
     result = result.sort_values(["anonymous", "_value", "gifts", "first_day"], ascending=[True, False, False, True],
                                 kind="stable")

@@ -60,10 +60,9 @@ def show_tiles(stock: pd.DataFrame, items: pd.DataFrame, meals: dict) -> None:
     tiles[2].caption(t("sup.short_caption"))
     with_cover = stock[stock["cover_days"].notna()] if len(stock) else stock
     if len(with_cover):
-        first = with_cover.sort_values("cover_days").iloc[0]
-        tiles[3].metric(t("sup.fewest"), t("sup.cover_text", item=first["item"], days=days_text(first["cover_days"])),
-                        border=True)
-        tiles[3].caption(fmt.plain(first["zone"]))
+        first = with_cover.sort_values("cover_days", kind="stable").iloc[0]
+        tiles[3].metric(t("sup.fewest"), t("sup.days", days=days_text(first["cover_days"])), border=True)
+        tiles[3].caption(t("sup.fewest_caption", item=fmt.plain(first["item"]), zone=fmt.plain(first["zone"])))
     else:
         tiles[3].metric(t("sup.fewest"), "—", border=True)
         tiles[3].caption(t("sup.fewest_none"))
@@ -105,8 +104,9 @@ def trend(view: dict, items: pd.DataFrame) -> None:
     if not labels:
         st.info(t("sup.no_items"))
         return
-    item_id = st.selectbox(t("sup.trend_item"), list(labels), format_func=labels.get, key="sup_trend_item",
-                           width=320)
+    shortest = view.get("shortest")  # the item with the fewest days of cover opens first
+    options = sorted(labels, key=lambda i: i != shortest)
+    item_id = st.selectbox(t("sup.trend_item"), options, format_func=labels.get, key="sup_trend_item", width=320)
     filters = view["filters"]
     frame = read(logistics.stock_trend, filters, item_id)
     if frame.empty:
@@ -121,12 +121,8 @@ def trend(view: dict, items: pd.DataFrame) -> None:
 
 def meals(view: dict, daily: pd.DataFrame, today: dict) -> None:
     st.subheader(t("sup.meals"))
-    left, right = st.columns([1, 3])
-    tile(left, t("sup.meals_today") + f" · {fmt.day(today.get('day'))}", today.get("meals"))
-    expected, reported = int(today.get("expected") or 0), int(today.get("reported") or 0)
-    left.caption(t("sup.meals_complete", m=expected) if expected and reported >= expected
-                 else t("sup.meals_reported", n=reported, m=expected))
-    tile(left, t("sup.donated_meals"), today.get("donated_meals"))
+    left, right = st.columns([1, 3])  # the meals of the day are in the top row; the residents' apart here
+    tile(left, t("sup.donated_meals") + f" · {fmt.day(today.get('day'))}", today.get("donated_meals"))
     left.caption(t("sup.donated_caption"))
     right.markdown(f"**{t('sup.meals_trend')}**")
     if daily.empty or not (daily["meals"].sum() + daily["donated_meals"].sum()):
@@ -351,7 +347,8 @@ def in_stock(now: pd.DataFrame, zone: str) -> None:
 def show(view: dict, data: dict) -> None:
     show_tiles(data["stock"], data["items"], data["meals_today"])
     stock_table(data["stock"])
-    trend(view, data["items"])
+    covered = data["stock"][data["stock"]["cover_days"].notna()] if len(data["stock"]) else data["stock"]
+    trend({**view, "shortest": int(covered["item_id"].iloc[0]) if len(covered) else None}, data["items"])
     meals(view, data["meals_daily"], data["meals_today"])
     movements_table(data["movements"])
     forms(actor(), view["filters"])

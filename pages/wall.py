@@ -221,7 +221,7 @@ def own_day(board: dict, line: str) -> str:
 def tiles(board: dict) -> None:
     figures, rec, shop, cover, findings = (board[k] for k in ("traffic", "reopening", "shops", "coverage", "findings"))
     today, totals, report = figures["today"], figures["totals"], board["report"]
-    first = st.columns(6, wrap=False)
+    first = st.columns(7, wrap=False)  # short labels: the logistics tile fits here, not beside the survey's long ones
     day_tile(first[0], t("wall.vehicles_today"), today["vehicles"], report, "vehicles", border=False)
     day_tile(first[1], t("wall.persons_today"), today["persons"], report, "persons", border=False)
     first[2].metric(t("wall.vehicles_total"), fmt.num(totals["vehicles"]), f"+{today['vehicles']:,}")
@@ -231,7 +231,8 @@ def tiles(board: dict) -> None:
     first[5].metric(t("wall.open_findings") + own_day(board, "inspections"), fmt.num(findings["open_findings"]),
                     t("wall.past_due", n=findings["past_due"]), delta_color="inverse" if findings["past_due"] else "off",
                     delta_arrow="off")
-    second = st.columns(7, wrap=False)
+    logistics_tile(first[6], board)
+    second = st.columns(6, wrap=False)
     before, cases = board["reopening_before"], own_day(board, "reopening")
     second[0].metric(t("wall.approved") + cases, fmt.num(rec["approved"]), fmt.signed(rec["approved"] - before["approved"]))
     second[1].metric(t("wall.employees") + cases, fmt.num(rec["employees"]),
@@ -247,7 +248,6 @@ def tiles(board: dict) -> None:
                       delta_arrow="off", delta_color="off")
     second[5].metric(t("traffic.from_outside"), fmt.num(totals["persons_from_outside"]),
                      f"+{today['persons_from_outside']:,}")
-    logistics_tile(second[6], board)
 
 
 def logistics_tile(column, board: dict) -> None:

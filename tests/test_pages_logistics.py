@@ -5,11 +5,13 @@ next to the field and saves nothing; a good save shows the new figure.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from data_access import logistics
+from data_access import auth, logistics
 from data_access.filters import Filters
-from tests.apptest_helpers import open_in, signed_in, texts
+from tests.apptest_helpers import app, open_in, signed_in, texts
 
 SUPPLIES, MEALS, DONATIONS = "pages/supplies.py", "pages/meal_entry.py", "pages/donations.py"
 ROLES = ("admin", "supervisor", "clerk", "viewer")
@@ -51,8 +53,6 @@ def _zone_and_item(at, engine):
 
 
 def _stock_now(engine, zone_id, item_id) -> int:
-    import datetime as dt
-
     frame = logistics.stock(Filters(zone_id=zone_id, end=dt.date.today()), engine=engine)
     return int(frame.loc[frame["item_id"] == item_id, "stock"].iloc[0])
 
@@ -133,3 +133,43 @@ def test_meal_grid_opens_with_the_duty_points(demo_engine):
     at = open_in("clerk", MEALS, "zh")
     assert not at.exception and not _errors(at)
     assert at.button(key="meal_save") is not None
+
+
+def test_meal_grid_saves_the_usual_figures_it_was_filled_with(demo_engine):
+    """A day nobody has reported yet opens filled with each point's usual figure; saving it as it is
+    records those figures, and the day's total and completeness line shows them."""
+    day = dt.date(2020, 2, 26)  # the demo's meals end on 02-25
+    clerk = auth.authenticate("clerk", "demo")
+    grid = logistics.meal_grid(clerk, day, engine=demo_engine)
+    assert grid["version"].isna().all() and grid["usual"].notna().all()
+    at = open_in("clerk", MEALS, "zh")
+    at.date_input(key="meal_day").set_value(day).run()
+    assert "0/" in texts(at)  # nothing reported for the day yet
+    at.button(key="meal_save").click().run()
+    assert not at.exception and not _errors(at), _errors(at)
+    usual = int(grid["usual"].sum())
+    saved = logistics.meal_grid(clerk, day, engine=demo_engine)
+    assert saved["version"].notna().all() and int(saved["meals"].sum()) == usual
+    assert f"{usual:,} 份送餐" in texts(at)  # the message
+    assert f"送餐 {usual:,} 份" in texts(at)  # the day's total, read again after the save
+
+
+def test_wall_tile_shows_meals_and_the_shortest_cover(demo_engine):
+    at = app({"key": "demo-wall"})
+    at.run()
+    tile = next(m for m in at.metric if m.label.startswith("今日送餐"))
+    figures = logistics.logistics_tile(Filters(end=dt.date(2020, 2, 25)), engine=demo_engine)
+    assert tile.value == f"{figures['meals']:,}"
+    assert figures["fewest_cover"] and figures["fewest_cover"]["item"] in tile.delta.replace("\u2060", "")
+
+
+def test_thank_you_list_by_donor_names_the_donors(demo_engine):
+    at = open_in("viewer", DONATIONS, "zh")
+    assert not any(b.key == "don_form_save" for b in at.button)  # a viewer only reads
+    at.segmented_control(key="thanks_by").set_value("donor").run()
+    at.toggle(key="thanks_show").set_value(True).run()
+    assert not at.exception and not _errors(at)
+    page = "\n".join(str(e.proto) for e in at.get("html"))
+    first = logistics.thank_you_list(Filters(start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 25)), "donor",
+                                     engine=demo_engine).iloc[0]["donor"]
+    assert first in page and "笔数" in page  # the list by donor, one row each

@@ -80,7 +80,8 @@ DEMO_WALL_KEY = "demo-wall"
 OWN_LINE = {"traffic": "traffic", "traffic_entry": "traffic", "reopening": "reopening", "reopening_entry": "reopening",
             "shops": "shops", "shop_entry": "shops", "coverage_map": "survey", "survey_entry": "survey",
             "inspections": "inspections", "inspection_entry": "inspections", "admin": "accounts",
-            "completeness": "traffic", "wall": "traffic", "audit_log": "traffic"}
+            "completeness": "traffic", "wall": "traffic", "audit_log": "traffic",
+            "supplies": "logistics", "meal_entry": "logistics", "donations": "logistics"}
 SHOWS_SEVERAL_LINES = ("completeness", "wall", "audit_log")
 
 GOALS = {"warm": 0.1, "warm_ratio": 1.5, "other": 0.15, "own": 0.3, "first_view": 1.5, "wall_refresh": 0.2,
@@ -186,6 +187,17 @@ class Saver:
         checks = {c: True for c in city.CHECKS}
         return timed(lambda: inspections.record_inspection("supervisor", site_id, LAST_DAY, checks, "纪工委督查组",
                                                            remarks=f"督查第{self.turn}次", today=LAST_DAY))
+
+    def logistics(self) -> float:
+        """A supervisor receives, then issues, one unit of masks in the first zone (the stock stays as it was)."""
+        from data_access import logistics
+
+        item_id, zone_id = self._query("SELECT (SELECT id FROM supply_item WHERE code = 'masks'), "
+                                       "(SELECT min(id) FROM work_zone)")[0]
+        row = {"item_id": item_id, "zone_id": zone_id, "day": LAST_DAY, "quantity": 1}
+        if self.turn % 2:
+            return timed(lambda: logistics.receive("supervisor", {**row, "kind": "purchase"}, today=LAST_DAY))
+        return timed(lambda: logistics.issue("supervisor", {**row, "recipient": "基准测试"}, today=LAST_DAY))
 
     def accounts(self) -> float:
         from data_access import auth

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 
 import pandas as pd
 
@@ -41,9 +42,21 @@ def alerts(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.
     rows += [_row(2, "suspended", r.name, r.reason or "", int(r.days or 0)) for r in reopening.suspended(cases, engine=engine).itertuples()]
     rows += [_row(2, "stuck", r.name, r.status, int(r.days or 0)) for r in reopening.stuck(cases, engine=engine).itertuples()
              if r.status not in reopening_rules.IN_SUSPENSION]
-    rows += [_row(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
-             for r in logistics.low_stock(filters, engine).itertuples()]
+    rows += _stock_rows(logistics.low_stock(filters, engine))
     return _ordered(rows)
+
+
+def _stock_rows(stock: pd.DataFrame) -> list[tuple]:
+    """An item running out within COVER_ALERT_DAYS at the last week's issue rate says so ("口罩 不足 2 天",
+    urgency 2: it needs a delivery now); one merely under its threshold is a calm reminder (urgency 3)."""
+    rows = []
+    for r in stock.itertuples():
+        subject = f"{r.zone} {r.item}"
+        if r.cover_days is not None and pd.notna(r.cover_days) and r.cover_days < logistics.COVER_ALERT_DAYS:
+            rows.append(_row(2, "short_cover", subject, f"{r.stock} {r.unit}", max(1, math.ceil(r.cover_days))))
+        else:
+            rows.append(_row(3, "low_stock", subject, f"{r.stock}/{r.threshold} {r.unit}", 0))
+    return rows
 
 
 def _row(urgency: int, kind: str, subject: str, detail: str, days: int) -> tuple:
@@ -115,6 +128,5 @@ def other_alerts(filters: Filters, limit: int = 40, engine=None) -> dict:
                      for r in reopening.suspended(cases, engine=engine).itertuples()]
         rows += [_row(2, "stuck", r.name, r.status, int(r.days or 0))
                  for r in reopening.stuck(cases, threshold, room, engine, statuses=waiting).itertuples()]
-        rows += [_row(3, "low_stock", f"{r.zone} {r.item}", f"{r.stock}/{r.threshold} {r.unit}", 0)
-                 for r in stock.itertuples()]
+        rows += _stock_rows(stock)
     return {"total": total, "rows": _frame(rows)}

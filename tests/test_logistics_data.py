@@ -513,3 +513,24 @@ def test_the_demo_kept_stock_is_the_movements_sum_and_tells_the_report(demo_engi
     assert {"inside", "elsewhere"} <= set(gifts["donor_origin"])
     goods = gifts[(gifts["kind"] == "goods") & gifts["item"].notna()]
     assert len(goods) >= 3 and count(demo_engine, SupplyMovement, SupplyMovement.kind == "donation") == len(goods)
+
+
+def test_an_item_running_out_within_three_days_is_an_alert_of_its_own(engine, world):
+    """Under 3 days of cover at the last week's issue rate: "short_cover" with whole days left (rounded up),
+    urgency 2, before a mere below-threshold reminder ("low_stock", urgency 3). Both lists of the wall agree."""
+    from data_access import alerts
+
+    receive(world, 100, day=TODAY - dt.timedelta(days=8))
+    receive(world, 20, day=TODAY - dt.timedelta(days=8), item="disinfectant")
+    for back in range(7):  # 12 masks a day for a week: 100 - 84 = 16 left, 1.3 days of cover
+        logistics.issue("clerk1", {"item_id": world["masks"], "zone_id": world["z1"], "day": TODAY - dt.timedelta(days=back),
+                                   "quantity": 12}, today=TODAY, engine=engine)
+    logistics.issue("clerk1", {"item_id": world["disinfectant"], "zone_id": world["z1"], "day": TODAY, "quantity": 16},
+                    today=TODAY, engine=engine)  # 4 left at 16/7 a day: 1.75 days, short as well
+    filters = Filters(start=TODAY - dt.timedelta(days=29), end=TODAY)
+    rows = alerts.alerts(filters, dt.datetime(2020, 2, 25, 12, tzinfo=dt.timezone.utc), engine)
+    stock = rows[rows["kind"].isin(["short_cover", "low_stock"])]
+    masks = stock[stock["subject"].str.endswith("口罩")].iloc[0]
+    assert (masks.kind, masks.urgency, masks.days, masks.detail) == ("short_cover", 2, 2, "16 只")
+    split = alerts.other_alerts(filters, engine=engine)["rows"]
+    assert set(split["kind"]) >= {"short_cover"} and len(split[split["kind"] == "short_cover"]) == len(stock[stock["kind"] == "short_cover"])

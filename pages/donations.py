@@ -60,20 +60,23 @@ def donation_list(frame) -> None:
     shown = frame.head(LIST_SHOWN).assign(
         day=[fmt.day(d) for d in frame["day"].head(LIST_SHOWN)],
         donor=[thanks.donor_name(d, a, label) for d, a in zip(frame["donor"].head(LIST_SHOWN), frame["anonymous"].head(LIST_SHOWN))],
-        donor_kind=[t(f"don.donor_kind.{k}") if isinstance(k, str) else None for k in frame["donor_kind"].head(LIST_SHOWN)],
-        donor_origin=[t(f"don.donor_origin.{k}") if isinstance(k, str) else None for k in frame["donor_origin"].head(LIST_SHOWN)],
+        donor_kind=[" · ".join(t(w) for w in ((f"don.donor_kind.{k}" if isinstance(k, str) else None),
+                                               (f"don.donor_origin.{o}" if isinstance(o, str) else None)) if w) or None
+                    for k, o in zip(frame["donor_kind"].head(LIST_SHOWN), frame["donor_origin"].head(LIST_SHOWN))],
         what=[thanks.what(k, a, u, label) for k, a, u in zip(frame["kind"].head(LIST_SHOWN), frame["amount"].head(LIST_SHOWN),
                                                               frame["unit"].head(LIST_SHOWN))],
         kind=[t(f"don.kind.{k}") for k in frame["kind"].head(LIST_SHOWN)],
     )
-    texts = ("day", "donor", "donor_kind", "donor_origin", "kind", "what", "description", "received_by", "zone")
+    # stored texts kept narrow (the cell shows the rest on hover): the table fits a laptop's 904 px
+    texts = {"day": 100, "donor": 140, "donor_kind": 100, "kind": 65, "what": 100, "description": 110,
+             "received_by": 85, "zone": 100}  # with the estimate's ~90: at most 890 px
     st.dataframe(
         shown, hide_index=True, placeholder="—", width="stretch", height=min(520, 38 + 35 * len(shown)),
-        column_order=["day", "donor", "donor_kind", "donor_origin", "kind", "what", "estimated_value", "description",
-                      "received_by", "zone"],
+        column_order=["day", "donor", "donor_kind", "kind", "what", "estimated_value", "description", "received_by",
+                      "zone"],
         column_config={
-            **{c: st.column_config.TextColumn(t(f"don.col.{c}"), width=fit(t(f"don.col.{c}"), shown[c].astype(str), most=260))
-               for c in texts},
+            **{c: st.column_config.TextColumn(t(f"don.col.{c}"), width=fit(t(f"don.col.{c}"), shown[c].astype(str), most=most))
+               for c, most in texts.items()},
             "estimated_value": st.column_config.NumberColumn(t("don.col.estimated_value"), format="localized",
                                                              width=fit(t("don.col.estimated_value"), ["999,999"])),
         },
@@ -132,6 +135,7 @@ def register(user, filters) -> None:
                                 key=f"{FORM}_day", format="YYYY-MM-DD", width=240, persist_state=KEEP)
             boxes["day"] = st.empty()
             zone_id = st.selectbox(t("don.f.zone"), list(zones), format_func=zones.get, key=f"{FORM}_zone",
+                                   placeholder=t("widget.choose"),
                                    index=list(zones).index(first_choice(zones, filters.zone_id, user.home_zone_id)),
                                    persist_state=KEEP)
             boxes["zone_id"] = st.empty()

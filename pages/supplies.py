@@ -106,7 +106,8 @@ def trend(view: dict, items: pd.DataFrame) -> None:
         return
     shortest = view.get("shortest")  # the item with the fewest days of cover opens first
     options = sorted(labels, key=lambda i: i != shortest)
-    item_id = st.selectbox(t("sup.trend_item"), options, format_func=labels.get, key="sup_trend_item", width=320)
+    item_id = st.selectbox(t("sup.trend_item"), options, format_func=labels.get, key="sup_trend_item", width=320,
+                           placeholder=t("widget.choose"))
     filters = view["filters"]
     frame = read(logistics.stock_trend, filters, item_id)
     if frame.empty:
@@ -122,8 +123,8 @@ def trend(view: dict, items: pd.DataFrame) -> None:
 def meals(view: dict, daily: pd.DataFrame, today: dict) -> None:
     st.subheader(t("sup.meals"))
     left, right = st.columns([1, 3])  # the meals of the day are in the top row; the residents' apart here
-    tile(left, t("sup.donated_meals") + f" · {fmt.day(today.get('day'))}", today.get("donated_meals"))
-    left.caption(t("sup.donated_caption"))
+    tile(left, t("sup.donated_meals"), today.get("donated_meals"))
+    left.caption(t("sup.donated_caption", day=fmt.day(today.get("day"))))
     right.markdown(f"**{t('sup.meals_trend')}**")
     if daily.empty or not (daily["meals"].sum() + daily["donated_meals"].sum()):
         right.info(t("sup.meals_empty"))
@@ -140,17 +141,19 @@ def movements_table(frame: pd.DataFrame) -> None:
             return
         st.caption(t("sup.movements_count", n=fmt.num(len(frame))))
         kinds = {k: t(f"sup.kind.{k}") for k in MOVEMENT_KINDS}
+        # the figure with its unit in one column, and stored texts kept narrow: the table fits a laptop's 870 px
         shown = frame.assign(kind=frame["kind"].map(kinds).fillna(frame["kind"]),
-                             day=[fmt.day(d) for d in frame["day"]])
-        columns = ["day", "kind", "item", "zone", "quantity", "unit", "recipient_site", "recipient", "note", "recorded_by"]
-        labels = {"day": "common.day", "kind": "sup.col.kind", "item": "sup.col.item", "zone": "col.zone",
-                  "quantity": "sup.col.quantity", "unit": "sup.col.unit", "recipient_site": "sup.col.recipient_site",
-                  "recipient": "sup.col.recipient", "note": "sup.col.note", "recorded_by": "sup.col.recorded_by"}
-        st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", height=400,
-                     column_order=[c for c in columns if c in shown.columns],
-                     column_config={c: (st.column_config.NumberColumn(t(k), format="localized") if c == "quantity"
-                                        else st.column_config.TextColumn(t(k), width=fit(t(k), shown[c].astype(str), most=240)))
-                                    for c, k in labels.items() if c in shown.columns})
+                             day=[fmt.day(d) for d in frame["day"]],
+                             quantity=[f"{int(q):+,} {u}" if q else f"0 {u}" for q, u in zip(frame["quantity"], frame["unit"])])
+        columns = {"day": ("common.day", 105), "kind": ("sup.col.kind", 80), "item": ("sup.col.item", 95),
+                   "zone": ("col.zone", 105), "quantity": ("sup.col.quantity", 95),
+                   "recipient_site": ("sup.col.recipient_site", 100), "recipient": ("sup.col.recipient", 95),
+                   "note": ("sup.col.note", 95), "recorded_by": ("sup.col.recorded_by", 90)}  # at most 860 px
+        present = [c for c in columns if c in shown.columns]
+        st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", height=400, column_order=present,
+                     column_config={c: st.column_config.TextColumn(
+                         t(columns[c][0]), width=fit(t(columns[c][0]), shown[c].astype(str), most=columns[c][1]))
+                         for c in present})
 
 
 # ---- the forms ----------------------------------------------------------------------------------
@@ -264,7 +267,7 @@ def items_form(user, items: pd.DataFrame) -> None:
     """Admins: add an item or change one (name, unit, low threshold, in use)."""
     form, boxes = "sup_item", {}
     labels = item_labels(items)
-    picked = st.selectbox(t("sup.item.pick"), [None, *labels], key="sup_item_pick",
+    picked = st.selectbox(t("sup.item.pick"), [None, *labels], key="sup_item_pick", placeholder=t("widget.choose"),
                           format_func=lambda i: t("sup.item.new") if i is None else labels[i])
     current = items[items["id"] == picked].iloc[0] if picked is not None else None
     key = f"{form}_{picked or 'new'}"
@@ -308,7 +311,8 @@ def forms(user, filters: Filters) -> None:
         return
     if st.session_state.get("sup_zone") not in zones:
         st.session_state["sup_zone"] = first_choice(zones, filters.zone_id, user.home_zone_id)
-    zone_id = st.selectbox(t("sup.zone"), list(zones), format_func=zones.get, key="sup_zone", width=320)
+    zone_id = st.selectbox(t("sup.zone"), list(zones), format_func=zones.get, key="sup_zone", width=320,
+                           placeholder=t("widget.choose"))
     items = read(logistics.items)
     labels, units = item_labels(items), {int(i): u for i, u in zip(items["id"], items["unit"])}
     names = {int(i): n for i, n in zip(items["id"], items["name"])}

@@ -41,11 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BUILDER_VERSION = 1  # bump when the data set changes: cached builds of another version are not reused
+BUILDER_VERSION = 2  # bump when the data set changes: cached builds of another version are not reused
 SEED = "issue14-city"
 DAYS = 180
 LAST_DAY = dt.date(2020, 2, 25)  # the demo's last day
 FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
+SUPPLY_DAYS = 365  # a year of supply movements (issue 15)
 UTC = dt.timezone.utc
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432").rstrip("/")
 BENCH_PASSWORD = "demo"
@@ -204,7 +205,7 @@ def build_city(kind: str, folder: Path, scale: float = 1.0, cache: Path | None =
 
 
 COUNTED = ("site", "checkpoint_day", "enterprise", "reopening_step", "shop", "survey_round", "inspection", "finding",
-           "app_user", "audit_log")
+           "supply_movement", "meal_point_day", "app_user", "audit_log")
 
 
 def counts_of(url: str) -> dict:
@@ -323,6 +324,7 @@ class Loader:
         self.timed("shops", self.add_shops)
         self.timed("survey rounds", self.add_surveys)
         self.timed("inspections and findings", self.add_inspections)
+        self.timed("supplies and meals", self.add_logistics)
         self.timed("scopes of the grid clerks", self.scope_grid_clerks)
         self.timed("audit log", self.add_audit)
         self.finish()
@@ -475,6 +477,54 @@ class Loader:
                 self.audit_rows.append((row["updated_at"], row["updated_by"], "correct", "checkpoint_day", row["id"],
                                         _j(before), _j(values), "台账核对"))
         self.traffic_rows = rows
+
+    # -- logistics (issue 15): a year of supplies issued to every duty point, the season's meals --
+
+    def add_logistics(self) -> None:
+        """Each road checkpoint is issued one item a day (the items in turn) for SUPPLY_DAYS; each zone's
+        store is allocated, on the first day of each week, what it issues that week and a margin, so no
+        stock is ever negative. Meals per checkpoint for the season, residents' meals on some days."""
+        from sqlalchemy.orm import Session
+
+        from data_access import demo
+        from data_access.models import MealPointDay, SupplyItem, SupplyMovement
+
+        rng = self.rng
+        items = [item_id for item_id, in self.conn.execute(sa.select(SupplyItem.id).order_by(SupplyItem.id))]
+        roads = self.road_checkpoints()
+        first = LAST_DAY - dt.timedelta(days=SUPPLY_DAYS - 1)
+        keeper = "city-keeper"
+        issues, weekly = [], {}
+        for k in range(SUPPLY_DAYS):
+            day = first + dt.timedelta(days=k)
+            at = _utc(day, 1, 30)
+            for n, (site_id, zone_id) in enumerate(roads):
+                item_id, quantity = items[(n + k) % len(items)], rng.randint(5, 40)
+                issues.append({"item_id": item_id, "zone_id": zone_id, "day": day, "quantity": -quantity,
+                               "note": None, "recorded_by": keeper, "kind": "issue", "site_id": None,
+                               "recipient_site_id": site_id, "recipient": "值守组", "recorded_at": at})
+                week = (k // 7, item_id, zone_id)
+                weekly[week] = weekly.get(week, 0) + quantity
+        receipts = [{"item_id": item_id, "zone_id": zone_id, "day": first + dt.timedelta(days=7 * week),
+                     "quantity": quantity + rng.randint(20, 200), "note": "市指挥部调拨", "recorded_by": keeper,
+                     "kind": "allocation", "site_id": None, "recipient_site_id": None, "recipient": None,
+                     "recorded_at": _utc(first + dt.timedelta(days=7 * week), 0, 30)}
+                    for (week, item_id, zone_id), quantity in sorted(weekly.items())]
+        self.insert(SupplyMovement, receipts + issues)
+        demo.keep_stock(Session(bind=self.conn))  # as every movement write keeps supply_stock
+        have = set(self.conn.execute(sa.select(MealPointDay.site_id, MealPointDay.day)).all())
+        meals = []
+        for site_id, _zone in roads:
+            usual = rng.randint(3, 9)
+            for k in range(DAYS):
+                day = FIRST_DAY + dt.timedelta(days=k)
+                if (site_id, day) in have:
+                    continue
+                meals.append({"site_id": site_id, "day": day, "meals": max(0, usual + rng.randint(-2, 2)),
+                              "donated_meals": rng.randint(5, 30) if rng.random() < 0.02 else 0, "version": 1,
+                              "updated_at": _utc(day, 4), "updated_by": keeper, "corrected": False,
+                              "correction_reason": None})
+        self.insert(MealPointDay, meals)
 
     # -- reopening and shops (as bench_reopening_shops grows them) --
 

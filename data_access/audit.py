@@ -59,13 +59,14 @@ def recent(limit: int = 200, table: str | None = None, username: str | None = No
 # ---- the audit log as people read it: one line per change ---------------------------------------------
 
 # Lines of work (六横七纵's lines, plus accounts and settings), each the audit rows it covers.
-LINES = ("traffic", "reopening", "shops", "survey", "inspections", "accounts", "settings", "sign_in")
+LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "accounts", "settings", "sign_in")
 _LINE_TABLES = {
     "traffic": ("checkpoint_day",),
     "reopening": ("enterprise", "reopening_step"),
     "shops": ("shop",),
     "survey": ("survey_round",),
     "inspections": ("inspection", "finding"),
+    "logistics": ("supply_item", "supply_movement", "meal_point_day", "donation"),
     "accounts": ("app_user", "display_key"),
     "settings": ("setting",),
     "sign_in": ("sign_in",),
@@ -74,8 +75,15 @@ _LINE_TABLES = {
 _ACTION_LINES = {"geometry": "survey", "set_due_time": "settings"}
 # Bookkeeping in the stored before/after values that says nothing to a person (the subject column
 # names the site and day; a version number is the app's own concern).
-HIDDEN_FIELDS = frozenset({"version", "updated_by", "inspection_id", "enterprise_id", "site_id", "report_due_minutes"})
-_SITE_TABLES = ("checkpoint_day", "survey_round", "inspection", "finding")
+HIDDEN_FIELDS = frozenset({"version", "updated_by", "inspection_id", "enterprise_id", "site_id", "report_due_minutes",
+                           "donation_id"})
+_SITE_TABLES = ("checkpoint_day", "survey_round", "inspection", "finding", "meal_point_day")
+# Fields a logistics row's subject already says: a movement's item, zone, day and kind (its action); a
+# donation's donor (never read out when anonymous: the subject then says "anonymous") and day.
+_SUBJECT_FIELDS = {
+    "supply_movement": frozenset({"item_id", "zone_id", "day", "kind"}),
+    "donation": frozenset({"donor", "anonymous", "day"}),
+}
 # The order fields are read in (stored values keep their keys sorted by name): the forms' order.
 FIELD_ORDER = (
     "vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature", "corrected",
@@ -85,8 +93,19 @@ FIELD_ORDER = (
     "step", "passed", "letters", "employees_called", "problems_found", "reason", "note", "status", "status_since",
     "employees", "employees_from_outside", "is_open", "staff", "staff_from_outside", "username", "role", "zones",
     "active", "sessions_ended", "label", "zone_id", "valid_through", "season_start", "stuck_after_days", "due",
-    "geometry", "name", "client", "outcome")
+    "geometry", "name", "client", "outcome",
+    # logistics (issue 15): supply items, movements, meal days, donations
+    "code", "unit", "low_threshold", "item_id", "quantity", "stock", "recipient_site_id", "recipient", "meals",
+    "donated_meals", "donor", "donor_kind", "donor_origin", "anonymous", "kind", "amount", "estimated_value",
+    "received_by")
 _ORDER = {field: index for index, field in enumerate(FIELD_ORDER)}
+# A table whose fields read better in its form's order than in FIELD_ORDER's (fields not named: after these).
+_TABLE_ORDER = {
+    "supply_item": ("name", "code", "unit", "low_threshold", "active"),
+    "supply_movement": ("quantity", "stock", "recipient_site_id", "recipient", "note"),
+    "donation": ("donor_kind", "donor_origin", "kind", "amount", "item_id", "estimated_value", "description",
+                 "received_by", "zone_id"),
+}
 CHANGE_COLUMNS = ["id", "at", "username", "display_name", "action", "line", "table_name", "row_id", "subject",
                   "subject_kind", "site_id", "day", "items", "reason"]
 
@@ -128,14 +147,15 @@ def _json_mentions(column, key: str, value: int):
 
 
 def _site_condition(site_id: int):
-    """Audit rows about one site: rows of its checkpoint days, survey rounds, inspections and
-    findings (found through the live record, or, for a record since removed, through the stored
+    """Audit rows about one site: rows of its checkpoint days, survey rounds, inspections,
+    findings and meal days (found through the live record, or, for a record since removed, through the stored
     values of its own audit rows), and the site's own rows (boundary, due time)."""
     from sqlalchemy import and_, or_, select
 
-    from .models import CheckpointDay, Finding, Inspection, SurveyRound
+    from .models import CheckpointDay, Finding, Inspection, MealPointDay, SurveyRound
 
-    live = {"checkpoint_day": CheckpointDay, "survey_round": SurveyRound, "inspection": Inspection, "finding": Finding}
+    live = {"checkpoint_day": CheckpointDay, "survey_round": SurveyRound, "inspection": Inspection, "finding": Finding,
+            "meal_point_day": MealPointDay}
     by_record = [and_(AuditLog.table_name == table, AuditLog.row_id.in_(select(model.id).where(model.site_id == site_id)))
                  for table, model in live.items()]
     by_memory = [and_(AuditLog.table_name == table, AuditLog.row_id.in_(_mentioned(table, model, site_id)))
@@ -255,7 +275,7 @@ def changes(view: AuditView, engine=None):
             "display_name": names.get(row["username"]) or row["username"], "action": row["action"],
             "line": line_of(row["table_name"], row["action"]), "table_name": row["table_name"], "row_id": row["row_id"],
             "subject": subject, "subject_kind": kind, "site_id": site_id, "day": day,
-            "items": tuple(lookup.items(row["table_name"], before, after)), "reason": row["reason"],
+            "items": tuple(lookup.items(row["table_name"], before, after, row["reason"])), "reason": row["reason"],
         })
     return pd.DataFrame(records, columns=CHANGE_COLUMNS)
 
@@ -297,6 +317,15 @@ def _loads(text):
     return value if isinstance(value, dict) else {"value": value}
 
 
+def _id(value) -> int | None:
+    """A stored id (an int, or its digits) as an int; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 def _as_day(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
@@ -312,8 +341,8 @@ class _Lookup:
     def __init__(self, conn, rows, parsed):
         from sqlalchemy import select
 
-        from .models import (CheckpointDay, DisplayKey, Enterprise, Finding, Inspection, ReopeningStep, Shop, Site,
-                             SurveyRound, User, WorkZone)
+        from .models import (CheckpointDay, DisplayKey, Enterprise, Finding, Inspection, MealPointDay, ReopeningStep,
+                             Shop, Site, SupplyItem, SurveyRound, User, WorkZone)
 
         wanted: dict[str, set[int]] = {}
         for row in rows:
@@ -332,6 +361,7 @@ class _Lookup:
             "survey_round": fetch([SurveyRound.site_id, SurveyRound.day], SurveyRound.id, "survey_round"),
             "inspection": fetch([Inspection.site_id, Inspection.day], Inspection.id, "inspection"),
             "finding": fetch([Finding.site_id, Finding.raised_on], Finding.id, "finding"),
+            "meal_point_day": fetch([MealPointDay.site_id, MealPointDay.day], MealPointDay.id, "meal_point_day"),
         }
         self.rounds = fetch([SurveyRound.round_no], SurveyRound.id, "survey_round")
         self.step_of = fetch([ReopeningStep.enterprise_id, ReopeningStep.day], ReopeningStep.id, "reopening_step")
@@ -349,12 +379,18 @@ class _Lookup:
         site_ids = {s for values in self.at_site.values() for s, _ in values.values()}
         site_ids |= {int(v["site_id"]) for v in self.remembered.values() if str(v.get("site_id", "")).isdigit()}
         site_ids |= set(ids("site"))
-        for pair in parsed:  # a site named inside the stored values (a new inspection, a finding)
+        item_ids = set(ids("supply_item"))
+        for pair in parsed:  # a site or item named inside the stored values (a new inspection, a finding, a movement)
             for stored in pair:
-                if str((stored or {}).get("site_id", "")).isdigit():
-                    site_ids.add(int(stored["site_id"]))
+                for field in ("site_id", "recipient_site_id"):
+                    if str((stored or {}).get(field, "")).isdigit():
+                        site_ids.add(int(stored[field]))
+                if str((stored or {}).get("item_id", "")).isdigit():
+                    item_ids.add(int(stored["item_id"]))
         self.sites = dict(conn.execute(select(Site.id, Site.name).where(Site.id.in_(sorted(site_ids)))).all()) \
             if site_ids else {}
+        self.items_named = dict(conn.execute(select(SupplyItem.id, SupplyItem.name)
+                                             .where(SupplyItem.id.in_(sorted(item_ids)))).all()) if item_ids else {}
         self.zones = {z.id: (z.code, z.name) for z in conn.execute(select(WorkZone.id, WorkZone.code, WorkZone.name))}
         enterprise_ids = set(ids("enterprise")) | {e for e, _ in self.step_of.values()}
         self.enterprises = dict(conn.execute(select(Enterprise.id, Enterprise.name)
@@ -394,19 +430,40 @@ class _Lookup:
             return values.get("label") or self.keys.get(row_id), "key", None, None
         if table == "sign_in":
             return values.get("name"), "account", None, None
+        if table == "supply_movement":
+            return self._movement_subject(values), "supply", _id(values.get("site_id")), _as_day(values.get("day"))
+        if table == "supply_item":
+            return values.get("name") or self.items_named.get(row_id), "item", None, None
+        if table == "donation":
+            if values.get("anonymous"):  # the donor's name, if one was typed, is never read out
+                return None, "anonymous", None, _as_day(values.get("day"))
+            return values.get("donor") or None, "donor", None, _as_day(values.get("day"))
         if table == "setting":
             return next((k for k in values if k not in ("value", "rows")), None), "setting", None, None
         return None, None, None, None
 
-    def items(self, table: str, before: dict | None, after: dict | None) -> list[tuple[str, object, object, str]]:
+    def _movement_subject(self, values: dict) -> str | None:
+        """A movement is about its item at its place: "口罩 · 第一工作管区" (· the duty point holding its own)."""
+        item = self.items_named.get(_id(values.get("item_id")))
+        zone = self.zones.get(_id(values.get("zone_id")), (None, None))[1]
+        site = self.sites.get(_id(values.get("site_id")))
+        return " · ".join(part for part in (item, zone, site) if part) or None
+
+    def items(self, table: str, before: dict | None, after: dict | None,
+              reason: str | None = None) -> list[tuple[str, object, object, str]]:
         """The changed fields as (field, before, after, shape), ids as names, bookkeeping left out; shape
         is "both" (a change: before -> after), "new" (a value set: an insert) or "old" (a value removed).
-        A field that did not change is left out, and so is an empty field of a new record."""
+        A field that did not change is left out, and so is an empty field of a new record, and a field the
+        subject says (a movement's item and place; a donation's donor)."""
         before, after = before or {}, after or {}
-        fields = sorted((f for f in dict.fromkeys([*after, *before]) if f not in HIDDEN_FIELDS),
-                        key=lambda f: _ORDER.get(f, len(_ORDER)))
+        order = {field: index - len(_TABLE_ORDER.get(table, ())) for index, field in enumerate(_TABLE_ORDER.get(table, ()))}
+        hidden = HIDDEN_FIELDS | _SUBJECT_FIELDS.get(table, frozenset())
+        fields = sorted((f for f in dict.fromkeys([*after, *before]) if f not in hidden),
+                        key=lambda f: order.get(f, _ORDER.get(f, len(_ORDER))))
         if table in _SITE_TABLES or table == "reopening_step":
             fields = [f for f in fields if f != "day"]  # the day is the subject's, shown beside it
+        if table == "supply_movement" and reason is not None and after.get("note") == reason:
+            fields = [f for f in fields if f != "note"]  # a stock-take's reason, in the reason column already
         found = []
         for field in fields:
             old, new = self._value(field, before.get(field)), self._value(field, after.get(field))
@@ -423,6 +480,10 @@ class _Lookup:
     def _value(self, field: str, value):
         if field == "zone_id" and value is not None:
             return self.zones.get(value, (None, value))[1]
+        if field == "item_id" and value is not None:
+            return self.items_named.get(_id(value))  # never the id itself
+        if field == "recipient_site_id" and value is not None:
+            return self.sites.get(_id(value))
         if field == "zones" and isinstance(value, list):
             return [self.zones.get(v, (v, v))[1] if isinstance(v, int) else
                     next((name for code, name in self.zones.values() if code == v), v) for v in value]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import audit, auth, clock, completeness, shops, traffic_entry
-from data_access.models import AuditLog, CheckpointDay, Shop, Site
+from data_access import audit, auth, clock, completeness, logistics, shops, traffic_entry
+from data_access.models import AuditLog, CheckpointDay, Shop, Site, WorkZone
 
 DAY = dt.date(2020, 2, 20)
 REAL_TODAY = dt.datetime.now(clock.zone()).date()
@@ -128,3 +129,120 @@ def test_a_limit_keeps_the_newest(demo_engine):
     with demo_engine.connect() as conn:
         newest = conn.execute(sa.select(sa.func.max(AuditLog.id))).scalar_one()
     assert int(found["id"].iloc[0]) == newest
+
+
+# ---- logistics (issue 15): supplies, meals, donations ------------------------------------------------
+
+LOGISTICS_DAY = dt.date(2020, 2, 26)  # the day after the demo's last: clerks enter it next
+ANONYMOUS_DONOR = "不愿具名的王先生"  # typed, but the donor asked to stay anonymous: never shown
+
+
+def logistics_changes(engine) -> dict:
+    """What the logistics pages write, by the Z1 clerk: a receipt (an allocation with a note), an issue to a
+    checkpoint with a recipient, a stock-take with its reason, a meal grid of two duty points saved and
+    corrected the next day, and a named and an anonymous donation of goods (each with its stock movement).
+    Returns the names and figures the audit lines must read, and the ids of the audit rows written."""
+    with engine.connect() as conn:
+        first = conn.execute(sa.select(sa.func.max(AuditLog.id))).scalar_one()
+        zone_id, zone = conn.execute(sa.select(WorkZone.id, WorkZone.name).where(WorkZone.code == "Z1")).one()
+        point_id, point = conn.execute(sa.select(Site.id, Site.name).where(
+            Site.zone_id == zone_id, Site.kind == "checkpoint", Site.active.is_(True)).order_by(Site.id)).first()
+    item = logistics.items(engine=engine).iloc[0]
+    place = {"item_id": int(item["id"]), "zone_id": zone_id, "day": LOGISTICS_DAY}
+    received = logistics.receive("clerk", {**place, "quantity": 500, "kind": "allocation", "note": "市指挥部调拨"},
+                                 today=LOGISTICS_DAY, engine=engine)
+    issued = logistics.issue("clerk", {**place, "quantity": 30, "recipient_site_id": point_id,
+                                       "recipient": "卡口值守组"}, today=LOGISTICS_DAY, engine=engine)
+    counted = logistics.stock_take("clerk", {**place, "counted": issued["stock"] - 3, "reason": "破损3只"},
+                                   today=LOGISTICS_DAY, engine=engine)
+    clerk = auth.reload_actor("clerk", engine)
+    grid = logistics.meal_grid(clerk, LOGISTICS_DAY, engine=engine).head(2)
+    rows = [{"site_id": int(r.site_id), "meals": 40, "donated_meals": 5, "version": None} for r in grid.itertuples()]
+    logistics.save_meal_days("clerk", LOGISTICS_DAY, rows, today=LOGISTICS_DAY, engine=engine)
+    grid = logistics.meal_grid(clerk, LOGISTICS_DAY, engine=engine).head(2)
+    rows = [{"site_id": int(r.site_id), "meals": 44, "donated_meals": 5, "version": int(r.version)}
+            for r in grid.itertuples()]
+    logistics.save_meal_days("clerk", LOGISTICS_DAY, rows, reason="漏报夜班", today=LOGISTICS_DAY + dt.timedelta(days=1),
+                             engine=engine)
+    gift = {"day": LOGISTICS_DAY, "donor_kind": "firm", "donor_origin": "elsewhere", "kind": "goods", "amount": 200,
+            "item_id": int(item["id"]), "estimated_value": 600, "received_by": "王建华", "zone_id": zone_id}
+    logistics.record_donation("clerk", {**gift, "donor": "某科技有限公司", "anonymous": False, "description": "医用口罩"},
+                              today=LOGISTICS_DAY, engine=engine)
+    logistics.record_donation("clerk", {**gift, "donor": ANONYMOUS_DONOR, "donor_kind": "person",
+                                        "donor_origin": "inside", "anonymous": True, "amount": 100,
+                                        "estimated_value": None, "description": "一箱口罩"},
+                              today=LOGISTICS_DAY, engine=engine)
+    with engine.connect() as conn:
+        ids = conn.execute(sa.select(AuditLog.id).where(AuditLog.id > first).order_by(AuditLog.id)).scalars().all()
+    return {"item": item["name"], "unit": item["unit"], "zone": zone, "point": point,
+            "meal_points": list(grid["name"]), "received": received, "issued": issued, "counted": counted,
+            "audit_ids": ids}
+
+
+def test_logistics_writes_read_as_item_place_duty_point_and_donor(demo_engine):
+    done = logistics_changes(demo_engine)
+    found = audit.changes(audit.AuditView(line="logistics"), demo_engine)
+    # the line finds exactly these writes: 3 movements, 2 + 2 meal days, 2 donations with their 2 movements
+    assert sorted(found["id"]) == done["audit_ids"] and len(found) == 11
+    assert set(found["line"]) == {"logistics"}
+    others = audit.changes(audit.AuditView(), demo_engine)
+    assert set(others.loc[others["id"].isin(done["audit_ids"]), "line"]) == {"logistics"}
+    for line in audit.LINES:
+        if line != "logistics":
+            assert not set(audit.changes(audit.AuditView(line=line), demo_engine)["id"]) & set(done["audit_ids"]), line
+    by_action = {}
+    for row in found.itertuples():
+        by_action.setdefault((row.table_name, row.action), []).append(row)
+    place = f"{done['item']} · {done['zone']}"
+
+    receipt = by_action[("supply_movement", "allocation")][0]
+    assert (receipt.subject, receipt.subject_kind, receipt.day) == (place, "supply", LOGISTICS_DAY)
+    assert receipt.items == (("quantity", None, 500, "new"), ("stock", None, done["received"]["stock"], "new"),
+                             ("note", None, "市指挥部调拨", "new"))
+    issue = by_action[("supply_movement", "issue")][0]
+    assert issue.subject == place and issue.items == (
+        ("quantity", None, -30, "new"), ("stock", None, done["issued"]["stock"], "new"),
+        ("recipient_site_id", None, done["point"], "new"), ("recipient", None, "卡口值守组", "new"))
+    take = by_action[("supply_movement", "stocktake")][0]
+    assert take.subject == place and take.reason == "破损3只"
+    assert take.items == (("quantity", None, -3, "new"), ("stock", None, done["counted"]["stock"], "new"))
+
+    meals = by_action[("meal_point_day", "insert")]
+    assert sorted(r.subject for r in meals) == sorted(done["meal_points"])
+    assert {(r.day, r.items) for r in meals} == {(LOGISTICS_DAY, (("meals", None, 40, "new"),
+                                                                 ("donated_meals", None, 5, "new")))}
+    fixes = by_action[("meal_point_day", "correct")]
+    assert {(r.subject, r.day, r.items, r.reason) for r in fixes} == {
+        (name, LOGISTICS_DAY, (("meals", 40, 44, "both"),), "漏报夜班") for name in done["meal_points"]}
+    assert all(r.site_id is not None for r in [*meals, *fixes])
+
+    named, anonymous = sorted(by_action[("donation", "insert")], key=lambda r: r.id)
+    assert (named.subject, named.subject_kind, named.day) == ("某科技有限公司", "donor", LOGISTICS_DAY)
+    assert named.items[:5] == (("donor_kind", None, "firm", "new"), ("donor_origin", None, "elsewhere", "new"),
+                               ("kind", None, "goods", "new"), ("amount", None, 200, "new"),
+                               ("item_id", None, done["item"], "new"))
+    assert ("zone_id", None, done["zone"], "new") in named.items
+    assert anonymous.subject_kind == "anonymous" and pd.isna(anonymous.subject)
+    assert ANONYMOUS_DONOR not in repr(found.to_dict("records"))  # the name never leaves the data layer
+    gifts = by_action[("supply_movement", "donation")]
+    assert [r.subject for r in gifts] == [place, place] and all("donation_id" not in repr(r.items) for r in gifts)
+    # a meal day is found by its duty point
+    point_id = meals[0].site_id
+    at_point = audit.changes(audit.AuditView(site_id=point_id), demo_engine)
+    assert {(r.table_name, r.action) for r in at_point.itertuples()} == {("meal_point_day", "insert"),
+                                                                         ("meal_point_day", "correct")}
+
+
+def test_a_supply_item_change_names_the_item(demo_engine):
+    item = logistics.items(engine=demo_engine).iloc[0]
+    logistics.save_item("admin", {"id": int(item["id"]), "version": int(item["version"]), "code": item["code"],
+                                  "name": item["name"], "unit": item["unit"],
+                                  "low_threshold": int(item["low_threshold"]) + 10, "active": True}, engine=demo_engine)
+    added = logistics.save_item("admin", {"code": "goggles", "name": "护目镜", "unit": "副", "low_threshold": 5},
+                                engine=demo_engine)
+    found = audit.changes(audit.AuditView(line="logistics"), demo_engine)
+    new, changed = found.iloc[0], found.iloc[1]
+    assert (new["action"], new["subject"], new["subject_kind"]) == ("insert", "护目镜", "item") and added["id"]
+    assert [field for field, *_ in new["items"]] == ["name", "code", "unit", "low_threshold", "active"]
+    assert (changed["action"], changed["subject"]) == ("update", item["name"])
+    assert changed["items"] == (("low_threshold", int(item["low_threshold"]), int(item["low_threshold"]) + 10, "both"),)

@@ -14,8 +14,8 @@ import pytest
 
 from data_access import audit, auth, clock, completeness, reopening, territory
 from tests.apptest_helpers import open_in, texts
-from tests.test_audit_changes import correct_vehicles
-from ui import audit_view
+from tests.test_audit_changes import ANONYMOUS_DONOR, LOGISTICS_DAY, correct_vehicles, logistics_changes
+from ui import audit_view, i18n
 from ui.text.audit import TEXT as AUDIT_TEXT
 
 AUDIT = "pages/audit_log.py"
@@ -179,3 +179,86 @@ def test_the_user_picker_names_accounts_and_programs_that_changed_something(demo
              "table_name": "sign_in", "row_id": None}])
     names = set(audit.users_in_log(demo_engine)["username"])
     assert "night-import" in names and "only-signed-in" not in names and {"admin", "clerk", "demo-loader"} <= names
+
+
+# ---- logistics (issue 15) ------------------------------------------------------------------------------
+
+LOGISTICS_WORDS = {
+    "zh": {"line": "后勤保障", "receipt": "调拨入库：数量 500；结存 {received}；说明 市指挥部调拨",
+           "issue": "发放：数量 30；结存 {issued}；发往 {point}；领用人 卡口值守组",
+           "take": "盘点：盘盈盘亏 -3；结存 {counted}", "meals": "登记送餐：送餐（份） 40；群众送餐（份） 5",
+           "fix": "更正送餐：送餐（份） 40 → 44", "anonymous": "匿名",
+           "named": "登记捐赠：捐赠方类型 企业；来自 在外；捐赠类型 捐物；金额（元）或数量 200；物资 {item}；估价（元） 600；"
+                    "说明 医用口罩；接收人 王建华；接收管区 {zone}",
+           "gift": "登记捐赠：捐赠方类型 个人；来自 本区；捐赠类型 捐物；金额（元）或数量 100；物资 {item}；说明 一箱口罩；"
+                   "接收人 王建华；接收管区 {zone}",
+           "donated": "捐赠入库：数量 200；结存"},
+    "en": {"line": "Logistics", "receipt": "Received (allocation): Quantity 500; Stock after {received}; Note 市指挥部调拨",
+           "issue": "Issued: Quantity 30; Stock after {issued}; Issued to {point}; Recipient 卡口值守组",
+           "take": "Stock-take: Difference -3; Stock after {counted}",
+           "meals": "Recorded the meals: Meals 40; Brought by residents 5", "fix": "Corrected the meals: Meals 40 → 44",
+           "anonymous": "Anonymous",
+           "named": "Registered a donation: Donor type Firm; Origin From elsewhere; Kind Goods; Amount (yuan) or quantity "
+                    "200; Item {item}; Estimated value (yuan) 600; Description 医用口罩; Received by 王建华; "
+                    "Receiving zone {zone}",
+           "gift": "Registered a donation: Donor type Person; Origin Inside the zone; Kind Goods; Amount (yuan) or "
+                   "quantity 100; Item {item}; Description 一箱口罩; Received by 王建华; Receiving zone {zone}",
+           "donated": "Received (donation): Quantity 200; Stock after"},
+}
+
+
+def expected_logistics_lines(done: dict, lang: str) -> dict:
+    words = LOGISTICS_WORDS[lang]
+    figures = {"received": f"{done['received']['stock']:,}", "issued": f"{done['issued']['stock']:,}",
+               "counted": f"{done['counted']['stock']:,}", "point": done["point"], "item": done["item"],
+               "zone": done["zone"]}
+    place, day = f"{done['item']} · {done['zone']}", LOGISTICS_DAY.isoformat()
+    line = lambda subject, key: " · ".join((words["line"], subject, day, words[key].format(**figures)))  # noqa: E731
+    return {"receipt": line(place, "receipt"), "issue": line(place, "issue"), "take": line(place, "take"),
+            **{f"meals {p}": line(p, "meals") for p in done["meal_points"]},
+            **{f"fix {p}": line(p, "fix") for p in done["meal_points"]},
+            "named": line("某科技有限公司", "named"), "anonymous": line(words["anonymous"], "gift")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"], indirect=True)
+def test_logistics_writes_read_in_words_and_the_line_finds_exactly_them(demo_engine, lang):
+    """A receipt, an issue to a checkpoint, a stock-take, a meal grid saved and corrected, a named and an
+    anonymous gift of goods: each a line in words (item and zone, duty point, donor or "anonymous"), no
+    identifier, the anonymous donor's name nowhere; the line "logistics" shows exactly these 11 changes."""
+    some_changes(demo_engine)  # changes of other lines, which the logistics line leaves out
+    done = logistics_changes(demo_engine)
+    at = open_log(lang)
+    at.selectbox(key="audit_line").set_value("logistics").run()
+    assert not at.exception and not at.error
+    lines = table(at)
+    assert sorted(lines["id"]) == done["audit_ids"] and len(lines) == 11
+    shown = list(lines["what"])
+    expected = expected_logistics_lines(done, lang)
+    for key, text in expected.items():
+        assert text in shown, (key, text, shown)
+    donated = [w for w in shown if LOGISTICS_WORDS[lang]["donated"] in w]
+    assert len(donated) == 1 and donated[0].startswith(f"{LOGISTICS_WORDS[lang]['line']} · {done['item']} · ")
+    take = lines[lines["what"] == expected["take"]].iloc[0]
+    assert take["reason"] == "破损3只"
+    assert set(lines.loc[lines["what"].isin([expected[k] for k in expected if k.startswith("fix")]), "reason"]) == {"漏报夜班"}
+    text = readable(at)
+    assert not IDENTIFIER.search(text), IDENTIFIER.search(text)
+    assert ANONYMOUS_DONOR not in text and "王先生" not in text
+    if lang == "en":
+        assert not [w for w in ("后勤保障", "调拨入库", "发放", "盘点", "送餐", "捐赠", "匿名", "结存") if w in text]
+
+    # the export: the same changes, a column per part, in the page's language
+    changes = audit.changes(audit.AuditView(line="logistics"), demo_engine)
+    with i18n.speaking(lang):
+        frame = audit_view.export_frame(changes)
+    rows = list(csv.reader(io.StringIO(audit_view.to_csv(frame).decode("utf-8-sig"))))[1:]
+    assert len(rows) == 11 and {r[3] for r in rows} == {LOGISTICS_WORDS[lang]["line"]}
+    as_lines = {" · ".join(part for part in (r[3], r[4], r[5], r[6]) if part) for r in rows}
+    assert set(expected.values()) <= as_lines
+    anonymous = next(r for r in rows if r[4] == LOGISTICS_WORDS[lang]["anonymous"])
+    assert anonymous[1:3] == ["第一工作管区填报员（演示）", "clerk"] and anonymous[5] == LOGISTICS_DAY.isoformat()
+    exported = "\n".join(" ".join(r) for r in rows)
+    assert not IDENTIFIER.search(exported), IDENTIFIER.search(exported)
+    assert ANONYMOUS_DONOR not in exported and "王先生" not in exported
+    book = openpyxl.load_workbook(io.BytesIO(audit_view.to_xlsx(frame, "Log")))
+    assert ANONYMOUS_DONOR not in repr([[c.value for c in r] for r in book["Log"].iter_rows()])

@@ -19,8 +19,10 @@ from ui.i18n import TEXT, t
 
 ARROW = " → "
 _BOOL_WORDS = {"is_open", "active", "passed"}  # fields whose yes/no has words of its own
+# A coded value's text key, by field or, where a field's codes differ between tables, by "table.field".
 _CODES = {"status": "reopen.status.{}", "step": "reopen.step.{}", "role": "role.{}", "category": "shops.category.{}",
-          "outcome": "audit.outcome.{}"}
+          "outcome": "audit.outcome.{}", "donor_kind": "don.donor_kind.{}", "donor_origin": "don.donor_origin.{}",
+          "donation.kind": "don.kind.{}", "supply_movement.kind": "sup.kind.{}"}
 MAX_TEXT = 80  # a typed text longer than this is cut in the table (the export keeps it whole)
 
 
@@ -28,8 +30,9 @@ def _has(key: str) -> bool:
     return key in TEXT
 
 
-def field_label(table: str, field: str) -> str:
-    for key in (f"audit.field.{table}.{field}", f"audit.field.{field}"):
+def field_label(table: str, field: str, action: str | None = None) -> str:
+    """audit.field.<table>.<action>.<field>, else audit.field.<table>.<field>, else audit.field.<field>."""
+    for key in (f"audit.field.{table}.{action}.{field}", f"audit.field.{table}.{field}", f"audit.field.{field}"):
         if _has(key):
             return t(key)
     return "—"  # never the identifier itself
@@ -46,7 +49,11 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def value_text(field: str, value, cut: bool = True) -> str:
+def _code_key(table: str | None, field: str) -> str | None:
+    return _CODES.get(f"{table}.{field}") or _CODES.get(field)
+
+
+def value_text(field: str, value, cut: bool = True, table: str | None = None, action: str | None = None) -> str:
     """A stored value as a person reads it."""
     if field == "geometry":
         return t("audit.value.geometry")
@@ -58,8 +65,12 @@ def value_text(field: str, value, cut: bool = True) -> str:
         if field in _BOOL_WORDS:
             return t(f"audit.value.{field}.{str(value).lower()}")
         return t("audit.value.yes" if value else "audit.value.no")
-    if field in _CODES and _has(_CODES[field].format(value)):
-        return t(_CODES[field].format(value))
+    code = _code_key(table, field)
+    if code and _has(code.format(value)):
+        return t(code.format(value))
+    if table == "supply_movement" and field == "quantity" and isinstance(value, (int, float)):
+        # stored signed (an issue is negative): a stock-take's difference keeps its sign, the rest read as counts
+        return fmt.signed(value) if action == "stocktake" else fmt.num(abs(value))
     if field == "letters" and isinstance(value, list):
         value = [t(f"reopen.letter.{v}") if _has(f"reopen.letter.{v}") else str(v) for v in value]
     if isinstance(value, list):
@@ -78,13 +89,14 @@ def change_text(table: str, action: str, items, cut: bool = True) -> str:
     """'更正：车辆 120 → 131；人员 200 → 210' (an insert lists the values, a removal the old ones)."""
     parts = []
     for field, before, after, shape in items or ():
-        label = field_label(table, field)
+        label = field_label(table, field, action)
         if field == "geometry":
             parts.append(label + t("audit.value.geometry"))
         elif shape == "both":
-            parts.append(f"{label} {value_text(field, before, cut)}{ARROW}{value_text(field, after, cut)}")
+            parts.append(f"{label} {value_text(field, before, cut, table, action)}{ARROW}"
+                         f"{value_text(field, after, cut, table, action)}")
         else:
-            parts.append(f"{label} {value_text(field, after if shape == 'new' else before, cut)}")
+            parts.append(f"{label} {value_text(field, after if shape == 'new' else before, cut, table, action)}")
     verb = action_label(table, action)
     if action == "load_demo" or not parts:
         return verb
@@ -97,6 +109,8 @@ def subject_text(row) -> str:
     if row.subject_kind == "setting" and isinstance(row.subject, str):
         key = f"audit.setting.{row.subject}"
         return t(key) if _has(key) else "—"
+    if row.subject_kind == "anonymous":  # an anonymous donor: never a name, whatever was typed
+        return t("audit.subject.anonymous")
     return "" if _missing(row.subject) else str(row.subject)
 
 

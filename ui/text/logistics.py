@@ -209,7 +209,6 @@ TEXT = {
     "thanks.col.goods_value": ("捐物折价（元）", "Goods, est. (yuan)"),
     "thanks.col.meals": ("送餐（份）", "Meals"),
     "thanks.col.days": ("日期", "Days"),
-    "audit.line.logistics": ("后勤保障", "Logistics"),
     "thanks.whole_zone": ("全区", "The whole zone"),
     "thanks.footer": ("{area}疫情防控指挥部", "{area} epidemic control command post"),
 

@@ -262,3 +262,29 @@ def test_logistics_writes_read_in_words_and_the_line_finds_exactly_them(demo_eng
     assert ANONYMOUS_DONOR not in exported and "王先生" not in exported
     book = openpyxl.load_workbook(io.BytesIO(audit_view.to_xlsx(frame, "Log")))
     assert ANONYMOUS_DONOR not in repr([[c.value for c in r] for r in book["Log"].iter_rows()])
+
+
+def test_every_logistics_action_and_code_has_words():
+    """Each movement kind is an action with words of its own; donor type, origin and the kinds of gift and
+    movement read as the logistics pages' words in both languages, never as their codes."""
+    from data_access.models import DONATION_KINDS, DONOR_KINDS, DONOR_ORIGINS, MOVEMENT_KINDS
+
+    generic = set(AUDIT_TEXT["audit.action.update"])  # what an action without words of its own reads as
+    for kind in MOVEMENT_KINDS:
+        assert f"audit.action.supply_movement.{kind}" in AUDIT_TEXT, kind
+    for table, actions in {"supply_item": ("insert", "update"), "meal_point_day": ("insert", "update", "correct"),
+                           "donation": ("insert",)}.items():
+        for action in actions:
+            assert f"audit.action.{table}.{action}" in AUDIT_TEXT, (table, action)
+    coded = [("donation", "kind", DONATION_KINDS), ("supply_movement", "kind", MOVEMENT_KINDS),
+             ("donation", "donor_kind", DONOR_KINDS), ("donation", "donor_origin", DONOR_ORIGINS)]
+    for lang in ("zh", "en"):
+        with i18n.speaking(lang):
+            for table, field, codes in coded:
+                words = [audit_view.value_text(field, code, table=table) for code in codes]
+                assert not set(words) & set(codes) and len(set(words)) == len(codes), (lang, table, field, words)
+            for kind in MOVEMENT_KINDS:
+                assert audit_view.action_label("supply_movement", kind) not in generic
+            assert audit_view.value_text("quantity", -30, table="supply_movement", action="issue") == "30"
+            assert audit_view.value_text("quantity", -3, table="supply_movement", action="stocktake") == "-3"
+            assert audit_view.value_text("quantity", 2, table="supply_movement", action="stocktake") == "+2"

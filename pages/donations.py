@@ -20,6 +20,7 @@ from ui.session import actor
 require_router()  # never run outside app.py's sign-in and role check
 
 FLASH, FORM = "donations_flash", "don_form"
+BLANK = "donations_blank"  # the form was saved: blank it on this run
 KEEP = entry.KEEP
 DONOR_KINDS = ("firm", "resident_group", "person")
 DONOR_ORIGINS = ("inside", "elsewhere")
@@ -116,6 +117,15 @@ def register(user, filters) -> None:
     items = read(logistics.items)
     labels = item_labels(items)
     days, boxes = entry.days(), {}
+    if st.session_state.pop(BLANK, False):
+        # the last gift was saved: every field set to its empty value, not just forgotten (a forgotten
+        # widget still showed what was typed in the browser, and a second press sent it again)
+        # (the day and the zone stay as chosen: the next gift is often the same day's, for the same zone)
+        blank = {"donor": "", "donor_kind": DONOR_KINDS[0], "donor_origin": DONOR_ORIGINS[0], "anonymous": False,
+                 "kind": DONATION_KINDS[0], "amount": None, "item": None, "value": None, "description": "",
+                 "received_by": ""}
+        for key, value in blank.items():
+            st.session_state[f"{FORM}_{key}"] = value
     with st.form(FORM):
         general = st.container()
         left, right = st.columns(2)
@@ -170,6 +180,7 @@ def register(user, filters) -> None:
     if done is not None:
         unit = dict(zip(items["id"], items["unit"])).get(item_id) if item_id is not None else None
         shown = t("don.anonymous") if anonymous else fmt.plain(donor.strip())
+        st.session_state[BLANK] = True  # outside the form's prefix: entry.done keeps it
         entry.done(FLASH, t("don.saved", donor=shown, what=fmt.plain(thanks.what(kind, amount, unit, t))), FORM + "_")
 
 

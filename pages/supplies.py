@@ -24,6 +24,7 @@ from ui.session import actor
 require_router()  # never run outside app.py's sign-in and role check
 
 FLASH = "supplies_flash"
+BLANK = "supplies_blank_"  # + a form: blank it on this run (it was saved)
 KEEP = entry.KEEP
 MOVEMENTS_SHOWN = 200
 RECEIVE_KINDS = ("purchase", "allocation")
@@ -61,7 +62,8 @@ def show_tiles(stock: pd.DataFrame, items: pd.DataFrame, meals: dict) -> None:
     with_cover = stock[stock["cover_days"].notna()] if len(stock) else stock
     if len(with_cover):
         first = with_cover.sort_values("cover_days", kind="stable").iloc[0]
-        tiles[3].metric(t("sup.fewest"), t("sup.days", days=days_text(first["cover_days"])), border=True)
+        # the unit in the label, the figure alone: a CJK "天" beside it made this tile taller than the others
+        tiles[3].metric(t("sup.fewest"), days_text(first["cover_days"]), border=True)
         tiles[3].caption(t("sup.fewest_caption", item=fmt.plain(first["item"]), zone=fmt.plain(first["zone"])))
     else:
         tiles[3].metric(t("sup.fewest"), "—", border=True)
@@ -183,11 +185,23 @@ def submit(form: str, save, general, boxes: dict, message) -> None:
     answer: the place's stock after it) and a blank form."""
     done = saving.attempt(form, save, show=entry.field_refusal(general, boxes))
     if done is not None:
+        st.session_state[BLANK + form] = True  # outside the form's prefix: entry.done keeps it
         entry.done(FLASH, message(done), form + "_")
+
+
+def blank(form: str, values: dict) -> None:
+    """After a save, the form's widgets set to their empty values, not just forgotten: a forgotten
+    widget's value is gone on the server, but the browser still showed what was typed (the quantity,
+    the recipient), and a second press then sent it again. The day stays as chosen (the next movement
+    is often the same day's; the browser sends what it shows)."""
+    if st.session_state.pop(BLANK + form, False):
+        for key, value in values.items():
+            st.session_state[f"{form}_{key}"] = value
 
 
 def receive_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
     form, boxes = "sup_receive", {}
+    blank(form, {"item": None, "quantity": None, "kind": RECEIVE_KINDS[0], "note": ""})
     with st.form(form):
         general = st.container()
         item_id = field(boxes, "item_id", item_picker(f"{form}_item", labels))
@@ -217,6 +231,7 @@ def recipient_sites(zone_id: int) -> dict[int, str]:
 def issue_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
     form, boxes = "sup_issue", {}
     places = recipient_sites(zone_id)
+    blank(form, {"item": None, "quantity": None, "place": None, "recipient": "", "note": ""})
     with st.form(form):
         general = st.container()
         item_id = field(boxes, "item_id", item_picker(f"{form}_item", labels))
@@ -243,6 +258,7 @@ def issue_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: 
 
 def stocktake_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
     form, boxes = "sup_stocktake", {}
+    blank(form, {"item": None, "counted": None, "reason": ""})
     with st.form(form):
         general = st.container()
         item_id = field(boxes, "item_id", item_picker(f"{form}_item", labels))

@@ -122,6 +122,10 @@ def test_issuing_masks_lowers_the_stock_the_wall_and_the_database_by_exactly_tha
     page.get_by_role("tab", name="发放").click()
     wait_ready(page)
     assert _holds(page) == held - ISSUED  # the stock shown went down by exactly what was issued
+    # and the form is blank in the browser too (a second press must not send the same issue again)
+    assert form.locator(".st-key-sup_issue_quantity input").input_value() == ""
+    assert form.locator(".st-key-sup_issue_recipient input").input_value() == ""
+    assert ITEM not in form.locator(".st-key-sup_issue_item").inner_text()
     screenshot(page, "logistics_issued")
 
     # The database: exactly one new issue movement, of -ISSUED, on the form's day.

@@ -6,6 +6,9 @@ import altair as alt
 import pandas as pd
 
 MEALS, DONATED = "#2f6fb0", "#e0a030"
+# one clearly different colour per zone (the theme's palette pairs a dark and a light blue, a red and a pink)
+ZONE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                "#bcbd22", "#17becf"]
 
 
 def _day_axis(days: int) -> alt.Axis:
@@ -19,10 +22,12 @@ def stock_trend(frame: pd.DataFrame, stock_label: str, day_label: str, zone_labe
     with the low threshold as a dashed rule when there is one."""
     data = frame.assign(day=pd.to_datetime(frame["day"]))
     days = data["day"].nunique()
+    zones = list(dict.fromkeys(data["zone"]))  # the frame's order (by zone code), not the names' code points
     lines = alt.Chart(data).mark_line(point=days <= 31, interpolate="step-after").encode(
         x=alt.X("day:T", title=None, axis=_day_axis(days)),
         y=alt.Y("stock:Q", title=stock_label, scale=alt.Scale(domainMin=0), axis=alt.Axis(format=",d", tickMinStep=1)),
-        color=alt.Color("zone:N", title=zone_label,
+        color=alt.Color("zone:N", title=zone_label, sort=zones,
+                        scale=alt.Scale(domain=zones, range=[ZONE_COLOURS[k % len(ZONE_COLOURS)] for k in range(len(zones))]),
                         legend=alt.Legend(orient="bottom", direction="horizontal", title=None, labelLimit=200)),
         tooltip=[alt.Tooltip("day:T", title=day_label, format="%Y-%m-%d"), alt.Tooltip("zone:N", title=zone_label),
                  alt.Tooltip("stock:Q", title=stock_label, format=",d")],

@@ -61,16 +61,16 @@ def donation_list(frame) -> None:
     shown = frame.head(LIST_SHOWN).assign(
         day=[fmt.day(d) for d in frame["day"].head(LIST_SHOWN)],
         donor=[thanks.donor_name(d, a, label) for d, a in zip(frame["donor"].head(LIST_SHOWN), frame["anonymous"].head(LIST_SHOWN))],
-        donor_kind=[" · ".join(t(w) for w in ((f"don.donor_kind.{k}" if isinstance(k, str) else None),
-                                               (f"don.donor_origin.{o}" if isinstance(o, str) else None)) if w) or None
+        donor_kind=[" · ".join(t(w) for w in ((f"don.table.{k}" if isinstance(k, str) else None),
+                                               (f"don.table.{o}" if isinstance(o, str) else None)) if w) or None
                     for k, o in zip(frame["donor_kind"].head(LIST_SHOWN), frame["donor_origin"].head(LIST_SHOWN))],
         what=[thanks.what(k, a, u, label) for k, a, u in zip(frame["kind"].head(LIST_SHOWN), frame["amount"].head(LIST_SHOWN),
                                                               frame["unit"].head(LIST_SHOWN))],
         kind=[t(f"don.kind.{k}") for k in frame["kind"].head(LIST_SHOWN)],
     )
     # stored texts kept narrow (the cell shows the rest on hover): the table fits a laptop's 904 px
-    texts = {"day": 100, "donor": 140, "donor_kind": 100, "kind": 65, "what": 100, "description": 110,
-             "received_by": 85, "zone": 100}  # with the estimate's ~90: at most 890 px
+    texts = {"day": 100, "donor": 140, "donor_kind": 125, "kind": 65, "what": 100, "description": 100,
+             "received_by": 80, "zone": 100}  # with the estimate's ~90: at most 900 px
     st.dataframe(
         shown, hide_index=True, placeholder="—", width="stretch", height=min(520, 38 + 35 * len(shown)),
         column_order=["day", "donor", "donor_kind", "kind", "what", "estimated_value", "description", "received_by",

@@ -199,7 +199,7 @@ def blank(form: str, values: dict) -> None:
             st.session_state[f"{form}_{key}"] = value
 
 
-def receive_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
+def receive_form(user, zone_id: int, site_id: int | None, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
     form, boxes = "sup_receive", {}
     blank(form, {"item": None, "quantity": None, "kind": RECEIVE_KINDS[0], "note": ""})
     with st.form(form):
@@ -216,7 +216,7 @@ def receive_form(user, zone_id: int, zone: str, labels: dict, names: dict, units
         pressed = st.form_submit_button(t("sup.f.receive"), type="primary", key=f"{form}_save")
     saving.unsaved_notice(form, general, saving_now=pressed)
     if pressed:
-        row = {"item_id": item_id, "zone_id": zone_id, "site_id": None, "day": day, "quantity": quantity,
+        row = {"item_id": item_id, "zone_id": zone_id, "site_id": site_id, "day": day, "quantity": quantity,
                "kind": kind, "note": note.strip() or None}
         submit(form, lambda: logistics.receive(user.username, row, today=days.today), general, boxes,
                lambda done: t("sup.received", stock=fmt.num(done.get("stock")), item=fmt.plain(names.get(item_id, "")), quantity=fmt.num(quantity),
@@ -228,7 +228,7 @@ def recipient_sites(zone_id: int) -> dict[int, str]:
     return {int(i): n for i, n in zip(sites["id"], sites["name"])}
 
 
-def issue_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
+def issue_form(user, zone_id: int, site_id: int | None, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
     form, boxes = "sup_issue", {}
     places = recipient_sites(zone_id)
     blank(form, {"item": None, "quantity": None, "place": None, "recipient": "", "note": ""})
@@ -249,14 +249,14 @@ def issue_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: 
         pressed = st.form_submit_button(t("sup.f.issue"), type="primary", key=f"{form}_save")
     saving.unsaved_notice(form, general, saving_now=pressed)
     if pressed:
-        row = {"item_id": item_id, "zone_id": zone_id, "site_id": None, "day": day, "quantity": quantity,
+        row = {"item_id": item_id, "zone_id": zone_id, "site_id": site_id, "day": day, "quantity": quantity,
                "recipient_site_id": place, "recipient": recipient.strip() or None, "note": note.strip() or None}
         submit(form, lambda: logistics.issue(user.username, row, today=days.today), general, boxes,
                lambda done: t("sup.issued", stock=fmt.num(done.get("stock")), item=fmt.plain(names.get(item_id, "")), quantity=fmt.num(quantity),
                  unit=fmt.plain(units.get(item_id, "")), zone=fmt.plain(zone)))
 
 
-def stocktake_form(user, zone_id: int, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
+def stocktake_form(user, zone_id: int, site_id: int | None, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
     form, boxes = "sup_stocktake", {}
     blank(form, {"item": None, "counted": None, "reason": ""})
     with st.form(form):
@@ -272,7 +272,7 @@ def stocktake_form(user, zone_id: int, zone: str, labels: dict, names: dict, uni
         pressed = st.form_submit_button(t("sup.f.stocktake"), type="primary", key=f"{form}_save")
     saving.unsaved_notice(form, general, saving_now=pressed)
     if pressed:
-        row = {"item_id": item_id, "zone_id": zone_id, "site_id": None, "day": day, "counted": counted,
+        row = {"item_id": item_id, "zone_id": zone_id, "site_id": site_id, "day": day, "counted": counted,
                "reason": reason.strip() or None}
         submit(form, lambda: logistics.stock_take(user.username, row, today=days.today), general, boxes,
                lambda done: t("sup.counted", item=fmt.plain(names.get(item_id, "")), stock=fmt.num(counted),
@@ -329,6 +329,8 @@ def forms(user, filters: Filters) -> None:
         st.session_state["sup_zone"] = first_choice(zones, filters.zone_id, user.home_zone_id)
     zone_id = st.selectbox(t("sup.zone"), list(zones), format_func=zones.get, key="sup_zone", width=320,
                            placeholder=t("widget.choose"))
+    site_id, point = place_picker(zone_id)
+    place = zones[zone_id] if point is None else f"{zones[zone_id]} · {point}"  # named in the saved message
     items = read(logistics.items)
     labels, units = item_labels(items), {int(i): u for i, u in zip(items["id"], items["unit"])}
     names = {int(i): n for i, n in zip(items["id"], items["name"])}
@@ -341,19 +343,33 @@ def forms(user, filters: Filters) -> None:
     now = read(logistics.stock, Filters(zone_id=zone_id, end=days.today))
     if labels:
         with drawn[0]:
-            receive_form(user, zone_id, zones[zone_id], labels, names, units, days, end)
+            receive_form(user, zone_id, site_id, place, labels, names, units, days, end)
         with drawn[1]:
             in_stock(now, zones[zone_id])
-            issue_form(user, zone_id, zones[zone_id], labels, names, units, days, end)
+            issue_form(user, zone_id, site_id, place, labels, names, units, days, end)
         with drawn[2]:
             in_stock(now, zones[zone_id])
-            stocktake_form(user, zone_id, zones[zone_id], labels, names, units, days, end)
+            stocktake_form(user, zone_id, site_id, place, labels, names, units, days, end)
     else:
         for tab in drawn[:3]:
             tab.info(t("sup.no_items"))
     if user.role == "admin":
         with drawn[3]:
             items_form(user, every)
+
+
+STORE = 0  # the place picker's "the zone's store"
+
+
+def place_picker(zone_id: int) -> tuple[int | None, str | None]:
+    """Where the stock moves: the zone's store (as a rule), or a duty point that keeps its own (its id and name)."""
+    points = read(territory.sites, zone_id, ("checkpoint",))
+    places = {STORE: t("sup.f.place_store"), **{int(i): n for i, n in zip(points["id"], points["name"])}}
+    if st.session_state.get("sup_place") not in places:
+        st.session_state["sup_place"] = STORE
+    chosen = st.selectbox(t("sup.f.place"), list(places), format_func=places.get, key="sup_place", width=320,
+                          help=t("sup.f.place_help"), placeholder=t("widget.choose"))
+    return (None, None) if chosen in (None, STORE) else (int(chosen), places[chosen])
 
 
 def in_stock(now: pd.DataFrame, zone: str) -> None:

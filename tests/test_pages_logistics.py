@@ -176,3 +176,41 @@ def test_thank_you_list_by_donor_names_the_donors(demo_engine):
     first = logistics.thank_you_list(Filters(start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 25)), "donor",
                                      engine=demo_engine).iloc[0]["donor"]
     assert first in page and "笔数" in page  # the list by donor, one row each
+
+
+
+def test_a_duty_point_keeps_its_own_stock(demo_engine):
+    """Held at a duty point: received into it and issued from it, the point's own stock moves and the zone's
+    store does not; issuing more than the point holds is refused under the quantity, with the count kept."""
+    import sqlalchemy as sa
+
+    from data_access import territory
+    from data_access.models import SupplyStock
+
+    def held(zone_id, item_id) -> dict:
+        with demo_engine.connect() as conn:
+            rows = conn.execute(sa.select(SupplyStock.site_id, SupplyStock.stock)
+                                .where(SupplyStock.zone_id == zone_id, SupplyStock.item_id == item_id)).all()
+        return {site: stock for site, stock in rows}
+
+    at = open_in("clerk", SUPPLIES, "zh")
+    zone_id, item_id, _ = _zone_and_item(at, demo_engine)
+    assert at.session_state["sup_place"] == 0 and at.selectbox(key="sup_place").options[0] == "管区物资库"
+    before = held(zone_id, item_id)
+    point = int(territory.sites(zone_id, ("checkpoint",), engine=demo_engine)["id"].iloc[0])
+    at.selectbox(key="sup_place").set_value(point).run()
+    at.selectbox(key="sup_receive_item").set_value(item_id)
+    at.number_input(key="sup_receive_quantity").set_value(100)
+    at.button(key="sup_receive_save").click().run()
+    assert not at.exception and not _errors(at), _errors(at)
+    after = held(zone_id, item_id)
+    assert after[point] == before.get(point, 0) + 100 and after[None] == before[None]
+    at.selectbox(key="sup_issue_item").set_value(item_id)
+    at.number_input(key="sup_issue_quantity").set_value(after[point] + 1)
+    at.button(key="sup_issue_save").click().run()
+    assert "库存只有" in _form_errors(at) and held(zone_id, item_id) == after
+    assert at.number_input(key="sup_issue_quantity").value == after[point] + 1  # what was typed stays
+    at.number_input(key="sup_issue_quantity").set_value(40)
+    at.button(key="sup_issue_save").click().run()
+    assert not _errors(at), _errors(at)
+    assert held(zone_id, item_id)[point] == after[point] - 40 and held(zone_id, item_id)[None] == before[None]

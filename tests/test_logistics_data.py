@@ -522,15 +522,17 @@ def test_an_item_running_out_within_three_days_is_an_alert_of_its_own(engine, wo
 
     receive(world, 100, day=TODAY - dt.timedelta(days=8))
     receive(world, 20, day=TODAY - dt.timedelta(days=8), item="disinfectant")
-    for back in range(7):  # 12 masks a day for a week: 100 - 84 = 16 left, 1.3 days of cover
+    for back in range(7):  # 13 masks a day for a week: 100 - 91 = 9 left, 0.7 days of cover
         logistics.issue("clerk1", {"item_id": world["masks"], "zone_id": world["z1"], "day": TODAY - dt.timedelta(days=back),
-                                   "quantity": 12}, today=TODAY, engine=engine)
+                                   "quantity": 13}, today=TODAY, engine=engine)
     logistics.issue("clerk1", {"item_id": world["disinfectant"], "zone_id": world["z1"], "day": TODAY, "quantity": 16},
                     today=TODAY, engine=engine)  # 4 left at 16/7 a day: 1.75 days, short as well
     filters = Filters(start=TODAY - dt.timedelta(days=29), end=TODAY)
     rows = alerts.alerts(filters, dt.datetime(2020, 2, 25, 12, tzinfo=dt.timezone.utc), engine)
     stock = rows[rows["kind"].isin(["short_cover", "low_stock"])]
     masks = stock[stock["subject"].str.endswith("口罩")].iloc[0]
-    assert (masks.kind, masks.urgency, masks.days, masks.detail) == ("short_cover", 2, 2, "16 只")
+    assert (masks.kind, masks.urgency, masks.days, masks.detail) == ("short_cover", 2, 1, "9 只")
+    shortest = stock[stock["kind"] == "short_cover"]["days"].tolist()
+    assert shortest == [1, 2]  # masks (0.7 days) before disinfectant (1.75 days): the soonest out first
     split = alerts.other_alerts(filters, engine=engine)["rows"]
     assert set(split["kind"]) >= {"short_cover"} and len(split[split["kind"] == "short_cover"]) == len(stock[stock["kind"] == "short_cover"])

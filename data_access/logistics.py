@@ -442,6 +442,14 @@ def _check_place(session, actor: Actor, zone_id: int, site_id: int | None) -> No
         scope.check_zone(actor, zone_id)
 
 
+def _known_place(session, username: str, check: Checker, values: dict) -> SupplyItem | None:
+    """A movement's item, zone and duty point known (else refused on their fields), and the writer's right to
+    move that place's stock; the item."""
+    item = _known(session, check, values)
+    _check_place(session, load_actor(session, username), values["zone_id"], values["site_id"])
+    return item
+
+
 # ---- writes: the kept stock -------------------------------------------------------------------------
 
 def _place(item_id: int, zone_id: int, site_id: int | None):
@@ -551,9 +559,7 @@ def receive(username: str, row: dict, today: dt.date | None = None, engine=None)
     note = check.text("note", row.get("note"), max_len=MAX_NOTE)
     check.raise_if_any()
     with write_session(engine) as session:
-        actor = load_actor(session, username)
-        _known(session, check, values)
-        _check_place(session, actor, values["zone_id"], values["site_id"])
+        _known_place(session, username, check, values)
         conn = session.connection()
         after = _add_stock(conn, values["item_id"], values["zone_id"], values["site_id"], quantity)
         movement = _movement(session, username, kind, values, quantity, note=note)
@@ -573,9 +579,7 @@ def issue(username: str, row: dict, today: dt.date | None = None, engine=None) -
     note = check.text("note", row.get("note"), max_len=MAX_NOTE)
     check.raise_if_any()
     with write_session(engine) as session:
-        actor = load_actor(session, username)
-        item = _known(session, check, values)
-        _check_place(session, actor, values["zone_id"], values["site_id"])
+        item = _known_place(session, username, check, values)
         left = _take_stock(session.connection(), item, values["zone_id"], values["site_id"], quantity)
         movement = _movement(session, username, "issue", values, -quantity, recipient_site_id=values["recipient_site_id"],
                              recipient=recipient, note=note)
@@ -592,9 +596,7 @@ def stock_take(username: str, row: dict, today: dt.date | None = None, engine=No
     reason = check.text("reason", row.get("reason"), required=True, max_len=MAX_NOTE)
     check.raise_if_any()
     with write_session(engine) as session:
-        actor = load_actor(session, username)
-        _known(session, check, values)
-        _check_place(session, actor, values["zone_id"], values["site_id"])
+        _known_place(session, username, check, values)
         conn = session.connection()
         _ensure_row(conn, values["item_id"], values["zone_id"], values["site_id"])
         before = _current(conn, values["item_id"], values["zone_id"], values["site_id"], lock=True)

@@ -199,17 +199,23 @@ def blank(form: str, values: dict) -> None:
             st.session_state[f"{form}_{key}"] = value
 
 
+def item_day_count(form: str, boxes: dict, labels: dict, days: entry.Days, end: dt.date, count: str = "quantity"):
+    """The first fields of every movement form: the item, then the day and the figure side by side."""
+    item_id = field(boxes, "item_id", item_picker(f"{form}_item", labels))
+    left, right = st.columns(2)
+    with left:
+        day = field(boxes, "day", day_picker(f"{form}_day", days, end))
+    with right:
+        figure = field(boxes, count, count_input(f"sup.f.{count}", f"{form}_{count}"))
+    return item_id, day, figure
+
+
 def receive_form(user, zone_id: int, site_id: int | None, zone: str, labels: dict, names: dict, units: dict, days: entry.Days, end: dt.date) -> None:
     form, boxes = "sup_receive", {}
     blank(form, {"item": None, "quantity": None, "kind": RECEIVE_KINDS[0], "note": ""})
     with st.form(form):
         general = st.container()
-        item_id = field(boxes, "item_id", item_picker(f"{form}_item", labels))
-        left, right = st.columns(2)
-        with left:
-            day = field(boxes, "day", day_picker(f"{form}_day", days, end))
-        with right:
-            quantity = field(boxes, "quantity", count_input("sup.f.quantity", f"{form}_quantity"))
+        item_id, day, quantity = item_day_count(form, boxes, labels, days, end)
         kind = field(boxes, "kind", st.radio(t("sup.f.kind"), RECEIVE_KINDS, horizontal=True, key=f"{form}_kind",
                                              format_func=lambda k: t(f"sup.kind.{k}"), persist_state=KEEP))
         note = field(boxes, "note", st.text_input(t("sup.f.note"), max_chars=200, key=f"{form}_note", persist_state=KEEP))
@@ -234,12 +240,7 @@ def issue_form(user, zone_id: int, site_id: int | None, zone: str, labels: dict,
     blank(form, {"item": None, "quantity": None, "place": None, "recipient": "", "note": ""})
     with st.form(form):
         general = st.container()
-        item_id = field(boxes, "item_id", item_picker(f"{form}_item", labels))
-        left, right = st.columns(2)
-        with left:
-            day = field(boxes, "day", day_picker(f"{form}_day", days, end))
-        with right:
-            quantity = field(boxes, "quantity", count_input("sup.f.quantity", f"{form}_quantity"))
+        item_id, day, quantity = item_day_count(form, boxes, labels, days, end)
         place = field(boxes, "recipient_site_id", st.selectbox(
             t("sup.f.recipient_site"), list(places), index=None, format_func=places.get, key=f"{form}_place",
             placeholder=t("sup.f.recipient_site_none"), persist_state=KEEP))
@@ -261,12 +262,7 @@ def stocktake_form(user, zone_id: int, site_id: int | None, zone: str, labels: d
     blank(form, {"item": None, "counted": None, "reason": ""})
     with st.form(form):
         general = st.container()
-        item_id = field(boxes, "item_id", item_picker(f"{form}_item", labels))
-        left, right = st.columns(2)
-        with left:
-            day = field(boxes, "day", day_picker(f"{form}_day", days, end))
-        with right:
-            counted = field(boxes, "counted", count_input("sup.f.counted", f"{form}_counted"))
+        item_id, day, counted = item_day_count(form, boxes, labels, days, end, "counted")
         reason = field(boxes, "reason", st.text_input(t("sup.f.reason"), max_chars=200, key=f"{form}_reason",
                                                       help=t("sup.f.reason_help"), persist_state=KEEP))
         pressed = st.form_submit_button(t("sup.f.stocktake"), type="primary", key=f"{form}_save")

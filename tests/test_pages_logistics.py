@@ -214,3 +214,18 @@ def test_a_duty_point_keeps_its_own_stock(demo_engine):
     at.button(key="sup_issue_save").click().run()
     assert not _errors(at), _errors(at)
     assert held(zone_id, item_id)[point] == after[point] - 40 and held(zone_id, item_id)[None] == before[None]
+
+
+
+
+@pytest.mark.parametrize("page, url_path", ((SUPPLIES, "supplies"), (MEALS, "meal-entry"), (DONATIONS, "donations")))
+def test_a_bad_zone_parameter_is_never_an_error(demo_engine, page, url_path):
+    """Opened as a browser opens /<page>?zone=<markup>: no exception, no error box, the markup never drawn.
+    (The database refusing connections on these pages: tests/browser/test_failures_browser.py.)"""
+    from streamlit.util import calc_hash
+
+    at = app({"zone": "<b>Z9</b>"})
+    at.session_state["actor"] = auth.authenticate("supervisor", "demo")
+    at._page_hash = calc_hash(url_path)
+    at.run()
+    assert not at.exception and not _errors(at) and "<b>" not in texts(at), _errors(at)

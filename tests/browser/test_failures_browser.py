@@ -192,6 +192,24 @@ def test_supervisor_filters_survive_an_outage(browser, pg_server):
     context.close()
 
 
+def test_logistics_pages_meet_an_outage_calmly(browser, pg_server):
+    """Issue 15's pages: the database refusing connections on the way to 爱心捐赠 and 送餐登记 says so in
+    words, never a traceback, and each page comes back by itself."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, pg_server.url, "supervisor")
+    go(page, "物资保障")
+    for link, back in (("爱心捐赠", "登记捐赠"), ("送餐登记", "每个值守点一行")):  # texts of the page itself
+        with unreachable(pg_server):
+            page.locator("[data-testid='stSidebarNavLink']", has_text=link).first.click()
+            page.get_by_text("暂时连不上数据库").first.wait_for(timeout=(RETRY * 3 + 20) * 1000)
+            assert_no_traceback(page)
+        page.get_by_text(back).first.wait_for(timeout=(RETRY * 4 + 20) * 1000)
+        wait_ready(page)
+        assert_no_traceback(page)
+    context.close()
+
+
 # ---- items 4 and 6: the database answers, but will not take the save -----------------------------------
 
 def _correct_first_row(page, vehicles: str, reason: str) -> None:

@@ -13,7 +13,7 @@ from ui import format as fmt
 from ui import kept_editor, saving
 from ui.data import read
 from ui.grid_keys import keep_keystrokes
-from ui.grids import fit, grid_height
+from ui.grids import as_cell, as_count, fit, grid_height
 from ui.guard import require_router
 from ui.i18n import t
 
@@ -30,18 +30,6 @@ def clear_flash() -> None:
     st.session_state.pop(FLASH, None)
 
 
-def as_count(value):
-    """A cell as a number where it reads as one ('1,200' -> 1200), else as typed (the check explains)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    text = str(value).strip().replace(",", "").replace("，", "")
-    if not text:
-        return None
-    return int(text) if text.isascii() and text.isdigit() else value
-
-
-def as_cell(value) -> str | None:
-    return None if value is None or pd.isna(value) else str(int(value))
 
 
 def grid_key(day: dt.date) -> str:

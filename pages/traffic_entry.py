@@ -17,7 +17,7 @@ from ui import kept_editor, saving
 from ui.grid_keys import keep_keystrokes
 from ui.data import read
 from ui.filter_bar import EXPLICIT, focus_note
-from ui.grids import grid_height, traffic_entry_columns as grid_columns
+from ui.grids import as_cell, as_count, grid_height, traffic_entry_columns as grid_columns
 from ui.i18n import lang, t
 from ui.guard import require_router
 
@@ -39,20 +39,6 @@ def clear_flash() -> None:
     st.session_state.pop(FLASH, None)
 
 
-def as_count(value):
-    """A cell as a number where it reads as one ('1,200' -> 1200), else as typed (the check explains)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    text = str(value).strip().replace(",", "").replace("，", "")
-    if not text:
-        return None
-    return int(text) if text.isascii() and text.isdigit() else value
-
-
-def as_cell(value) -> str | None:
-    """Stored figures shown as text cells: the clerk may type anything, and the check says what is wrong
-    (a number cell silently turns '1e12' into 112)."""
-    return None if value is None or pd.isna(value) else str(int(value))
 
 
 def grid_key(day: dt.date) -> str:

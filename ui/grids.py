@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 
+import pandas as pd
+
 LAPTOP_GRID_WIDTH = 904  # the main column at 1366x768 with the sidebar open, less the grid's border
 ROW_HEIGHT = 35  # Streamlit's default row (and header) height in px
 MAX_ROWS_SHOWN = 15  # taller grids scroll inside
@@ -71,3 +73,19 @@ def traffic_entry_columns(lang: str) -> dict[str, int]:
 def grid_height(rows: int) -> int:
     """Every row in view up to MAX_ROWS_SHOWN (no scrolling inside a clerk's grid), header included."""
     return ROW_HEIGHT * (min(rows, MAX_ROWS_SHOWN) + 1) + 3
+
+
+def as_count(value):
+    """A cell as a number where it reads as one ('1,200' -> 1200), else as typed (the check explains)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip().replace(",", "").replace("，", "")
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() else value
+
+
+def as_cell(value) -> str | None:
+    """Stored figures shown as text cells: the clerk may type anything, and the check says what is wrong
+    (a number cell silently turns '1e12' into 112)."""
+    return None if value is None or pd.isna(value) else str(int(value))

@@ -132,6 +132,7 @@ def downgrade() -> None:
         batch.drop_constraint(op.f('fk_donation_item_id_supply_item'), type_='foreignkey')
         for column in ('received_by', 'estimated_value', 'item_id', 'anonymous', 'donor_origin', 'donor_kind'):
             batch.drop_column(column)
-    with op.batch_alter_table('supply_item') as batch:
-        for column in ('updated_by', 'updated_at', 'version', 'active'):
-            batch.drop_column(column)
+    # plain columns, dropped in place: a batch copy drops the table, which SQLite refuses while movements
+    # point at its rows (foreign keys are on); SQLite 3.35+ drops such a column without copying
+    for column in ('updated_by', 'updated_at', 'version', 'active'):
+        op.drop_column('supply_item', column)

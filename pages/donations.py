@@ -13,7 +13,7 @@ from ui.grids import fit
 from ui.guard import require_router
 from ui.i18n import lang, t, translator
 from ui.kpi import tile
-from ui.logistics_view import first_choice, item_labels, recording_zones
+from ui.logistics_view import first_choice, form_zones, item_labels
 from ui.page import run
 from ui.session import actor
 
@@ -107,12 +107,8 @@ def register(user, filters) -> None:
     """The register form: one donation; goods with an item go into that zone's stock in the same save."""
     st.subheader(t("don.register"))
     show_once(FLASH)
-    if user is None or not user.writes:
-        st.caption(t("don.viewer"))
-        return
-    zones = recording_zones(user, read(territory.zones))
+    zones = form_zones(user, "don.viewer")
     if not zones:
-        st.info(t("sup.zone_none"))
         return
     items = read(logistics.items)
     labels = item_labels(items)

@@ -17,7 +17,7 @@ from ui.grids import fit
 from ui.guard import require_router
 from ui.i18n import lang, t
 from ui.kpi import tile
-from ui.logistics_view import SHORT_COVER_DAYS, cover_text, days_text, first_choice, item_labels, recording_zones
+from ui.logistics_view import SHORT_COVER_DAYS, cover_text, days_text, first_choice, form_zones, item_labels
 from ui.page import run
 from ui.session import actor
 
@@ -314,12 +314,8 @@ def items_form(user, items: pd.DataFrame) -> None:
 def forms(user, filters: Filters) -> None:
     st.subheader(t("sup.forms"))
     show_once(FLASH)
-    if user is None or not user.writes:
-        st.caption(t("sup.forms_viewer"))
-        return
-    zones = recording_zones(user, read(territory.zones))
+    zones = form_zones(user, "sup.forms_viewer")
     if not zones:
-        st.info(t("sup.zone_none"))
         return
     if st.session_state.get("sup_zone") not in zones:
         st.session_state["sup_zone"] = first_choice(zones, filters.zone_id, user.home_zone_id)

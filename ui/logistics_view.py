@@ -5,10 +5,13 @@ import math
 
 import pandas as pd
 
-from data_access.scope import EVERYWHERE
-from ui.i18n import t
+import streamlit as st
 
-SHORT_COVER_DAYS = 3  # under this many days of cover an item is an alert (the wall, the table's colour)
+from data_access import territory
+from data_access.logistics import COVER_ALERT_DAYS as SHORT_COVER_DAYS  # the wall's alert and the table's colour
+from data_access.scope import EVERYWHERE
+from ui.data import read
+from ui.i18n import t
 
 
 def _missing(value) -> bool:
@@ -47,6 +50,18 @@ def recording_zones(user, zones: pd.DataFrame) -> dict[int, str]:
     if user.role in EVERYWHERE:
         return every
     return {i: n for i, n in every.items() if i in user.zone_ids}
+
+
+def form_zones(user, viewer_note: str) -> dict[int, str]:
+    """The zones a form may record for; for a viewer, or an account with no zone, says why there is no
+    form (`viewer_note`: the page's own words) and gives none."""
+    if user is None or not user.writes:
+        st.caption(t(viewer_note))
+        return {}
+    zones = recording_zones(user, read(territory.zones))
+    if not zones:
+        st.info(t("sup.zone_none"))
+    return zones
 
 
 def first_choice(options, *preferred):

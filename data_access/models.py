@@ -48,6 +48,11 @@ DONATION_KINDS = ("money", "goods", "meals")
 DONOR_KINDS = ("firm", "resident_group", "person")
 DONOR_ORIGINS = ("inside", "elsewhere")
 MOVEMENT_KINDS = ("purchase", "allocation", "donation", "issue", "stocktake")
+# who serves (the six horizontal lines' teams, the five city departments' task forces, police, health centre)
+UNIT_KINDS = ("zone_staff", "village_cadres", "compound_team", "task_force", "police", "health_centre")
+PERSON_STATUSES = ("active", "leave", "left")  # 在岗 / 请假 / 离岗 (no longer serving)
+# the lines of work a leader answers for, A and B, in each work zone (六横七纵)
+RESPONSIBILITY_LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "duty")
 
 
 def one_of(column: str, values: tuple[str, ...], name: str | None = None, nullable: bool = False) -> CheckConstraint:
@@ -295,6 +300,7 @@ class Inspection(Base):
     publicity_posted: Mapped[bool] = mapped_column(Boolean)
     remarks: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("duty_shift.id"))  # the shift the visit saw
     findings: Mapped[list[Finding]] = relationship(back_populates="inspection")
 
 
@@ -430,6 +436,138 @@ class Donation(Base):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("supply_item.id"))  # goods that go into stock
     estimated_value: Mapped[int | None] = mapped_column(Integer)  # yuan
     received_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class OrgUnit(Versioned, Base):
+    """A team people serve in: a work zone's staff, a village's cadres, a compound's team, a city
+    department's task force, the police station, the health centre."""
+
+    __tablename__ = "org_unit"
+    __table_args__ = (one_of("kind", UNIT_KINDS),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))  # a zone's, village's or compound's unit
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))  # the village or compound it belongs to
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+
+
+class Person(Versioned, Base):
+    """Someone who serves: a cadre, a staff member, a task-force member. The phone is personal data:
+    kept encrypted (data_access/personal.py) with a keyed hash for look-ups, shown masked."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        one_of("status", PERSON_STATUSES),
+        Index("ix_person_unit_id", "unit_id"),
+        Index("ix_person_zone_status", "zone_id", "status"),
+        Index("ix_person_phone_hash", "phone_hash"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))  # where they serve (a clerk's scope)
+    title: Mapped[str | None] = mapped_column(String(64))  # 职务, e.g. 副科级干部
+    phone_cipher: Mapped[str | None] = mapped_column(Text)  # Fernet token; never the number in clear
+    phone_hash: Mapped[str | None] = mapped_column(String(64))  # keyed hash of the normalised number
+    phone_masked: Mapped[str | None] = mapped_column(String(16))  # 138****1234: what every list shows
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Responsibility(Versioned, Base):
+    """Who answers for what, A (primary) and B (backup): a line of work in a work zone, one site, or one
+    enterprise. Exactly one target per row."""
+
+    __tablename__ = "responsibility"
+    __table_args__ = (
+        one_of("line", RESPONSIBILITY_LINES, nullable=True),
+        CheckConstraint(
+            "(line IS NOT NULL AND zone_id IS NOT NULL AND site_id IS NULL AND enterprise_id IS NULL) OR "
+            "(line IS NULL AND zone_id IS NULL AND ((site_id IS NULL) <> (enterprise_id IS NULL)))",
+            name="one_target"),
+        CheckConstraint("b_person_id IS NULL OR a_person_id IS NULL OR a_person_id <> b_person_id", name="a_not_b"),
+        Index("uq_responsibility_line_zone", "line", "zone_id", unique=True),
+        Index("uq_responsibility_site_id", "site_id", unique=True),
+        Index("uq_responsibility_enterprise_id", "enterprise_id", unique=True),
+        Index("ix_responsibility_a_person_id", "a_person_id"),
+        Index("ix_responsibility_b_person_id", "b_person_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line: Mapped[str | None] = mapped_column(String(16))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
+    a_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    b_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class DutyShift(Versioned, Base):
+    """A shift of the day (e.g. 0-8, 8-16, 16-24), in minutes after local midnight; shifts never cross midnight."""
+
+    __tablename__ = "duty_shift"
+    __table_args__ = (CheckConstraint("start_minute >= 0 AND start_minute < end_minute AND end_minute <= 1440",
+                                      name="minutes"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+
+
+class DutyPost(Versioned, Base):
+    """How many people a duty point (a checkpoint or a compound's gate) needs on one shift."""
+
+    __tablename__ = "duty_post"
+    __table_args__ = (
+        UniqueConstraint("site_id", "shift_id", name="duty_post_site_shift"),
+        CheckConstraint("required >= 0", name="required"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id"))
+    required: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DutyAssignment(Base):
+    """One person rostered at one duty point for one shift of one day. `absent` is set when an
+    inspection found the post unmanned on that shift (absent_inspection_id says which)."""
+
+    __tablename__ = "duty_assignment"
+    __table_args__ = (
+        UniqueConstraint("site_id", "day", "shift_id", "person_id", name="duty_assignment_slot"),
+        Index("ix_duty_assignment_day", "day", "shift_id", "site_id", "person_id", "absent"),
+        Index("ix_duty_assignment_person_day", "person_id", "day"),
+        Index("ix_duty_assignment_absent_inspection_id", "absent_inspection_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shift.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    absent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    absent_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PersonalDataGrant(Base):
+    """A user granted "view personal data": everywhere (no zone, no site), in one work zone, or at one
+    site (a compound). Each full view it allows is an audit row."""
+
+    __tablename__ = "personal_data_grant"
+    __table_args__ = (
+        CheckConstraint("zone_id IS NULL OR site_id IS NULL", name="one_target"),
+        Index("ix_personal_data_grant_user_id", "user_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class User(Base):

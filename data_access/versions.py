@@ -35,7 +35,9 @@ LINE_OF_TABLE = {
     "inspection": "inspections", "finding": "inspections",
     "supply_item": "logistics", "supply_movement": "logistics", "meal_day": "logistics", "donation": "logistics",
     "supply_stock": "logistics", "meal_point_day": "logistics",
-    "app_user": "accounts", "user_scope": "accounts", "display_key": "accounts",
+    "org_unit": "people", "person": "people", "responsibility": "people",
+    "duty_shift": "duty", "duty_post": "duty", "duty_assignment": "duty",
+    "app_user": "accounts", "user_scope": "accounts", "display_key": "accounts", "personal_data_grant": "accounts",
     "user_session": "sessions", "sign_in_attempt": "sessions",
     "setting": "settings",
 }

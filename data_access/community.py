@@ -20,7 +20,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from . import scope
+from . import people, scope
 from .audit import audit, row_values
 from .auth import Actor, load_actor, require_admin
 from .db import frame_of, read_connection, read_frame, write_session
@@ -80,13 +80,14 @@ def _coverage(reached, known):
 
 def _area_rows(last, zone_id: int | None, site_id: int | None) -> Select:
     """Each village and compound (of the zone, or the one site) with its latest round and coverage."""
-    return _area_scope(
+    leads = people.lead_names(Site.id)
+    return _area_scope(leads.join(
         select(Site.id.label("site_id"), Site.name, Site.kind, Site.zone_id, WorkZone.name.label("zone"),
-               Site.has_property_management, Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat,
+               Site.has_property_management, leads.both.label("lead_cadre"), Site.staff_on_duty, Site.lon, Site.lat,
                last.c.round_no, last.c.day.label("round_day"), *[getattr(last.c, f) for f in SURVEY_FIELDS],
                _coverage(last.c.households_reached, last.c.households_known).label("coverage"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(last, last.c.site_id == Site.id),
+        .outerjoin(last, last.c.site_id == Site.id)),
         zone_id, site_id,
     )
 
@@ -135,12 +136,13 @@ def least_covered(filters: Filters, limit: int = 10, engine=None) -> pd.DataFram
     zone_id, site_id = focus(filters, engine)
     last = _latest_rounds(filters.end)
     coverage = _coverage(last.c.households_reached, last.c.households_known)
-    query = _area_scope(
-        select(Site.id.label("site_id"), Site.name, Site.kind, WorkZone.name.label("zone"), Site.lead_cadre,
-               last.c.round_no, last.c.households_known, last.c.households_reached, last.c.unreachable,
-               coverage.label("coverage"))
+    leads = people.lead_names(Site.id)
+    query = _area_scope(leads.join(
+        select(Site.id.label("site_id"), Site.name, Site.kind, WorkZone.name.label("zone"),
+               leads.both.label("lead_cadre"), last.c.round_no, last.c.households_known, last.c.households_reached,
+               last.c.unreachable, coverage.label("coverage"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(last, last.c.site_id == Site.id),
+        .outerjoin(last, last.c.site_id == Site.id)),
         zone_id, site_id,
     ).order_by(case((coverage.is_(None), 0), else_=1), coverage, Site.name).limit(limit)
     frame = read_frame(query, engine)
@@ -203,13 +205,15 @@ def map_areas(filters: Filters, engine=None) -> pd.DataFrame:
 
 
 def map_sites(filters: Filters, engine=None) -> pd.DataFrame:
-    """map_areas without the survey figures: what the territory line alone decides (names, kinds,
-    zones, management, places, `focused`), in map_areas' order. A survey save leaves it cached."""
+    """map_areas without the survey figures: what the territory line decides (names, kinds, zones,
+    management, places, `focused`) and the people line (lead cadres), in map_areas' order. A survey save
+    leaves it cached."""
     zone_id, site_id = focus(filters, engine)
-    query = _area_scope(
+    leads = people.lead_names(Site.id)
+    query = _area_scope(leads.join(
         select(Site.id.label("site_id"), Site.name, Site.kind, Site.zone_id, WorkZone.name.label("zone"),
-               Site.has_property_management, Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat)
-        .join(WorkZone, WorkZone.id == Site.zone_id),
+               Site.has_property_management, leads.both.label("lead_cadre"), Site.staff_on_duty, Site.lon, Site.lat)
+        .join(WorkZone, WorkZone.id == Site.zone_id)),
         zone_id, None,
     ).order_by(Site.kind.desc(), Site.id)
     frame = read_frame(query, engine)
@@ -268,10 +272,11 @@ def checkpoint_places(filters: Filters, engine=None) -> pd.DataFrame:
     """Road checkpoints of the zone with a position: what the map draws them with, no figures (territory
     only, so a traffic save leaves the map's cached drawing alone; the day's figures are `map_traffic`)."""
     zone_id, _ = focus(filters, engine)
+    leads = people.lead_names(Site.id)
     query = (
-        select(Site.id.label("site_id"), Site.name, Site.road, WorkZone.name.label("zone"), Site.lead_cadre,
-               Site.staff_on_duty, Site.lon, Site.lat)
-        .join(WorkZone, WorkZone.id == Site.zone_id)
+        leads.join(select(Site.id.label("site_id"), Site.name, Site.road, WorkZone.name.label("zone"),
+                          leads.both.label("lead_cadre"), Site.staff_on_duty, Site.lon, Site.lat)
+                   .join(WorkZone, WorkZone.id == Site.zone_id))
         .where(*ROAD_CHECKPOINT, Site.lon.is_not(None), Site.lat.is_not(None))
         .order_by(Site.id)
     )

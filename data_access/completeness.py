@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import String, and_, case, func, literal, or_, select, true, type_coerce
 from sqlalchemy.orm import aliased
 
-from . import clock, territory
+from . import clock, people, territory
 from .audit import audit
 from .auth import Actor, _admin_in
 from .db import frame_of, read_connection, read_frame, write_session
@@ -41,9 +41,10 @@ def due_at(day: dt.date, minutes: int) -> dt.datetime:
 
 def _expected(filters: Filters, first: dt.date, last: dt.date):
     """Road checkpoints in the filter that are expected to report on some day between first and last."""
-    query = (select(Site.id.label("site_id"), Site.name, Site.zone_id, WorkZone.name.label("zone"),
-                    Site.lead_cadre, Site.reporting_from, _due_minutes().label("due_minutes"))
-             .join(WorkZone, WorkZone.id == Site.zone_id))
+    leads = people.lead_names(Site.id)
+    query = leads.join(select(Site.id.label("site_id"), Site.name, Site.zone_id, WorkZone.name.label("zone"),
+                              leads.both.label("lead_cadre"), Site.reporting_from, _due_minutes().label("due_minutes"))
+                       .join(WorkZone, WorkZone.id == Site.zone_id))
     query = _checkpoint_scope(query, filters)
     return query.where((Site.reporting_from.is_(None)) | (Site.reporting_from <= last))
 

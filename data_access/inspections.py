@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
 
-from . import scope
+from . import people, scope
 from .audit import audit
 from .auth import Actor, load_actor
 from .db import frame_of, read_connection, read_frame, write_session
@@ -79,13 +79,14 @@ def duty_points(filters: Filters, engine=None) -> pd.DataFrame:
         .group_by(Finding.site_id)
         .subquery("open_findings")
     )
-    points = _duty_scope(
+    leads = people.lead_names(Site.id)
+    points = _duty_scope(leads.join(
         select(Site.id.label("site_id"), Site.name, Site.kind, Site.checkpoint_type, WorkZone.name.label("zone"),
-               Site.lead_cadre, Site.staff_on_duty, Site.lon, Site.lat, last_day.label("last_day"),
+               leads.both.label("lead_cadre"), Site.staff_on_duty, Site.lon, Site.lat, last_day.label("last_day"),
                visits.label("visits"), func.coalesce(open_findings.c.open, 0).label("open_findings"),
                func.coalesce(open_findings.c.past_due, 0).label("past_due_findings"), WorkZone.code.label("zone_code"))
         .join(WorkZone, WorkZone.id == Site.zone_id)
-        .outerjoin(open_findings, open_findings.c.site_id == Site.id),
+        .outerjoin(open_findings, open_findings.c.site_id == Site.id)),
         filters,
     ).subquery("points")
     all_passed = and_(*[getattr(Inspection, c).is_(True) for c in CHECKS])

@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 
-from . import grain, scope
+from . import grain, people, scope
 from .audit import audit
 from .auth import Actor, load_actor, require_admin
 from .db import frame_of, read_connection, read_frame, write_session
@@ -184,9 +184,15 @@ def by_department(filters: Filters, engine=None) -> pd.DataFrame:
     return frame.sort_values(["dept_order", "above_size", "group_order"]).reset_index(drop=True)
 
 
+# an enterprise's owners (A and B) are its responsibility row's people
+OWNERS = people.lead_names(E.id, "enterprise")
+
+
 def _enterprise_columns(as_of):
+    """An enterprise's row as the lists show it; the select must go through OWNERS.join."""
     return (E.id.label("enterprise_id"), E.name, WorkZone.name.label("zone"), E.department, E.above_size,
-            E.employees, E.employees_from_outside, as_of.c.status, as_of.c.since, E.owner, E.owner_backup)
+            E.employees, E.employees_from_outside, as_of.c.status, as_of.c.since, OWNERS.a.label("owner"),
+            OWNERS.b.label("owner_backup"))
 
 
 def _frame(query: Select, filters: Filters, engine=None) -> pd.DataFrame:
@@ -203,9 +209,9 @@ def enterprises(filters: Filters, statuses: tuple[str, ...] = (), departments: t
     """The enterprise table: status as of filters.end, narrowed by zone, status and department."""
     as_of = _as_of(filters, engine)
     query = (
-        select(*_enterprise_columns(as_of))
-        .join(as_of, as_of.c.enterprise_id == E.id)
-        .join(WorkZone, WorkZone.id == E.zone_id)
+        OWNERS.join(select(*_enterprise_columns(as_of))
+                    .join(as_of, as_of.c.enterprise_id == E.id)
+                    .join(WorkZone, WorkZone.id == E.zone_id))
         .order_by(WorkZone.code, E.name, E.id)
     )
     if statuses:
@@ -236,9 +242,9 @@ def stuck(filters: Filters, threshold: int | None = None, limit: int | None = No
     threshold = stuck_after_days(engine) if threshold is None else threshold
     as_of = _as_of(filters, engine)
     query = (
-        select(*_enterprise_columns(as_of))
-        .join(as_of, as_of.c.enterprise_id == E.id)
-        .join(WorkZone, WorkZone.id == E.zone_id)
+        OWNERS.join(select(*_enterprise_columns(as_of))
+                    .join(as_of, as_of.c.enterprise_id == E.id)
+                    .join(WorkZone, WorkZone.id == E.zone_id))
         .where(as_of.c.status.in_(statuses), as_of.c.since < _cutoff(filters, threshold))
         .order_by(as_of.c.since, WorkZone.code, E.name, E.id)
         .limit(limit)
@@ -267,9 +273,9 @@ def suspended(filters: Filters, limit: int | None = None, engine=None) -> pd.Dat
         .where(S.step == "suspended", S.day <= filters.end)
     ).subquery("latest")
     query = (
-        select(*_enterprise_columns(as_of), latest.c.suspended_on, latest.c.reason)
-        .join(as_of, as_of.c.enterprise_id == E.id)
-        .join(WorkZone, WorkZone.id == E.zone_id)
+        OWNERS.join(select(*_enterprise_columns(as_of), latest.c.suspended_on, latest.c.reason)
+                    .join(as_of, as_of.c.enterprise_id == E.id)
+                    .join(WorkZone, WorkZone.id == E.zone_id))
         .outerjoin(latest, and_(latest.c.enterprise_id == E.id, latest.c.rn == 1))
         .where(as_of.c.status.in_(IN_SUSPENSION))
         .order_by(latest.c.suspended_on, E.name, E.id)
@@ -357,10 +363,10 @@ def choices(actor: Actor, zone_id: int | None = None, department: str | None = N
 def detail(enterprise_id: int, engine=None) -> dict:
     """One enterprise as the entry form needs it: its current status (from its steps) and version."""
     with read_connection(engine) as conn:
-        row = conn.execute(
+        row = conn.execute(OWNERS.join(
             select(E.id, E.name, E.zone_id, WorkZone.name.label("zone"), E.department, E.above_size, E.employees,
-                   E.employees_from_outside, E.owner, E.owner_backup, E.version)
-            .join(WorkZone, WorkZone.id == E.zone_id).where(E.id == enterprise_id)
+                   E.employees_from_outside, OWNERS.a.label("owner"), OWNERS.b.label("owner_backup"), E.version)
+            .join(WorkZone, WorkZone.id == E.zone_id)).where(E.id == enterprise_id)
         ).mappings().one_or_none()
         if row is None:
             raise NotFound(f"enterprise {enterprise_id}")

@@ -17,6 +17,11 @@ import sqlalchemy as sa
 
 from data_access import db, schema
 
+# One personal-data key for the whole run (data_access/personal.py): a test database is a copy of a template
+# made elsewhere, so a key file beside each SQLite file would not be the key its phones were encrypted with,
+# and PostgreSQL runs would write one into the project's data/.
+os.environ.setdefault("DASHBOARD_PERSONAL_KEY", "dGVzdC1ydW4tcGVyc29uYWwtZGF0YS1rZXktMzJieXQ=")
+
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _RUN = uuid.uuid4().hex[:8]
 _counter = itertools.count()

@@ -116,3 +116,65 @@ def test_a_0008_database_with_supplies_upgrades_in_place(engine):
         assert conn.execute(sa.text("SELECT sum(quantity) FROM supply_movement")).scalar_one() == 50
     schema.upgrade(engine)
     assert schema.is_current(engine)
+
+
+def test_a_0009_database_keeps_its_lead_cadres_and_owners_as_people(engine):
+    """Migration 0010 (issue 16): the names on sites and enterprises become people of their zone's staff and
+    the A (and B) of responsibility rows, so the pages show the same names; a downgrade puts them back."""
+    from alembic import command
+
+    from data_access import community, reopening, schema
+    from data_access.filters import Filters
+
+    with engine.connect() as conn, schema._sqlite_foreign_keys_off(conn):
+        command.downgrade(schema.alembic_config(conn), "0009")
+        conn.commit()
+    with engine.begin() as conn:  # rows as the 0009 schema held them
+        for code, name in (("Z1", "一区"), ("Z2", "二区"), ("Z3", "三区")):
+            conn.execute(sa.text("INSERT INTO work_zone (code, name) VALUES (:c, :n)"), {"c": code, "n": name})
+        sites = (("Z1", "东卡口", "张三"), ("Z1", "北卡口", " 张三 "), ("Z1", "南卡口", "李四（财政局）"),
+                 ("Z2", "西卡口", "张三"), ("Z2", "空卡口", "  "), ("Z3", "无名卡口", None))
+        for zone, name, cadre in sites:
+            conn.execute(sa.text("INSERT INTO site (kind, checkpoint_type, zone_id, name, lead_cadre, active, lon, lat) "
+                                 "SELECT 'checkpoint', 'road', id, :n, :c, true, 120.9, 37.3 FROM work_zone "
+                                 "WHERE code = :z"), {"n": name, "c": cadre, "z": zone})
+        firms = (("甲厂", "张三", "王五"), ("乙厂", "王五", "王五"), ("丙厂", None, "赵六"), ("丁厂", None, None))
+        for name, owner, backup in firms:
+            conn.execute(sa.text("INSERT INTO enterprise (name, zone_id, department, above_size, employees, "
+                                 "employees_from_outside, owner, owner_backup, status, version) SELECT :n, id, "
+                                 "'safety', false, 0, 0, :o, :b, 'not_applied', 1 FROM work_zone WHERE code = 'Z1'"),
+                         {"n": name, "o": owner, "b": backup})
+    schema.upgrade(engine)
+    assert schema.is_current(engine)
+    with engine.connect() as conn:
+        units = conn.execute(sa.text("SELECT code, name, kind FROM org_unit ORDER BY code")).all()
+        persons = conn.execute(sa.text("SELECT w.code, p.name FROM person p JOIN work_zone w ON w.id = p.zone_id "
+                                       "ORDER BY w.code, p.name")).all()
+        rows = conn.execute(sa.text("SELECT count(*) FROM responsibility")).scalar_one()
+    assert [tuple(u) for u in units] == [("zone-staff-Z1", "一区工作人员", "zone_staff"),
+                                         ("zone-staff-Z2", "二区工作人员", "zone_staff")]
+    assert [tuple(p) for p in persons] == [("Z1", "张三"), ("Z1", "李四（财政局）"), ("Z1", "王五"), ("Z1", "赵六"),
+                                           ("Z2", "张三")]  # one person per name and zone
+    assert rows == 4 + 3  # the named sites, the firms with an owner or a backup
+    day = Filters(start=dt.date(2020, 2, 25), end=dt.date(2020, 2, 25))
+    cadres = dict(zip(*community.checkpoint_places(day, engine=engine)[["name", "lead_cadre"]].T.values))
+    assert cadres["东卡口"] == cadres["北卡口"] == cadres["西卡口"] == "张三"
+    assert cadres["南卡口"] == "李四（财政局）"
+    owners = reopening.enterprises(day, engine=engine).set_index("name")[["owner", "owner_backup"]]
+    assert tuple(owners.loc["甲厂"]) == ("张三", "王五")
+    assert owners.loc["乙厂", "owner"] == "王五" and owners.loc["乙厂"].isna()["owner_backup"]  # A is not also B
+    assert owners.loc["丙厂"].isna()["owner"] and owners.loc["丙厂", "owner_backup"] == "赵六"
+    # and back down: the names responsibility holds now go back to the old columns
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE person SET name = '张叁' WHERE name = '张三' AND zone_id = "
+                             "(SELECT id FROM work_zone WHERE code = 'Z1')"))
+    with engine.connect() as conn, schema._sqlite_foreign_keys_off(conn):
+        command.downgrade(schema.alembic_config(conn), "0009")
+        conn.commit()
+    with engine.connect() as conn:
+        back = dict(conn.execute(sa.text("SELECT name, lead_cadre FROM site")).all())
+        firm = conn.execute(sa.text("SELECT owner, owner_backup FROM enterprise WHERE name = '甲厂'")).one()
+    assert back["东卡口"] == "张叁" and back["西卡口"] == "张三" and back["无名卡口"] is None
+    assert tuple(firm) == ("张叁", "王五")
+    schema.upgrade(engine)
+    assert schema.is_current(engine)

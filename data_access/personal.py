@@ -1,0 +1,144 @@
+"""Personal data at rest: phone numbers (and, later, ID numbers) kept encrypted, found by a keyed hash, shown masked.
+
+The key is a Fernet key (urlsafe base64 of 32 bytes), never stored in the database: the environment's
+DASHBOARD_PERSONAL_KEY wins; else the file DASHBOARD_PERSONAL_KEY_FILE, by default `personal.key` beside
+the SQLite file (or in data/ for PostgreSQL), created readable by its owner only on first use. A database
+copied without its key shows masked numbers and keyed hashes, never a number.
+
+The look-up hash is an HMAC-SHA256 under a key derived from the same key, so equal numbers can be matched
+(an import finding the person it updates) without decrypting every row, and the hash of a number cannot be
+recomputed by someone who has only the database.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import os
+import re
+from numbers import Number
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from .errors import DataError
+
+KEY_ENV = "DASHBOARD_PERSONAL_KEY"
+KEY_FILE_ENV = "DASHBOARD_PERSONAL_KEY_FILE"
+KEY_FILE_NAME = "personal.key"
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_SEPARATORS = re.compile(r"[\s\-－—().（）]")
+
+
+class KeyProblem(DataError):
+    """The personal-data key is missing, malformed, or not the one the data was encrypted with."""
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+        super().__init__(en)
+
+
+def key_file() -> Path:
+    """Where the key is kept when the environment does not hold it."""
+    named = os.environ.get(KEY_FILE_ENV, "").strip()
+    if named:
+        return Path(named)
+    from .db import DEFAULT_SQLITE_PATH, database_url
+
+    url = database_url()
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.split("///", 1)[1]).resolve().parent / KEY_FILE_NAME
+    return DEFAULT_SQLITE_PATH.parent / KEY_FILE_NAME
+
+
+def _read_or_create(path: Path) -> bytes:
+    """The key in the file; a new one written there (mode 0600, never over an existing file) if there is none."""
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it meanwhile: theirs is the key
+        return path.read_bytes().strip()
+    with os.fdopen(handle, "wb") as out:
+        out.write(key + b"\n")
+    return key
+
+
+def _key_bytes() -> bytes:
+    from_env = os.environ.get(KEY_ENV, "").strip()
+    return from_env.encode() if from_env else _read_or_create(key_file())
+
+
+@functools.lru_cache(maxsize=8)
+def _tools(key: bytes) -> tuple[Fernet, bytes]:
+    try:
+        fernet = Fernet(key)
+    except (ValueError, TypeError) as error:
+        raise KeyProblem("个人信息密钥格式不正确（应为 Fernet 密钥）",
+                         "The personal-data key is malformed (it must be a Fernet key)") from error
+    lookup_key = hashlib.sha256(b"dashboard personal lookup\x00" + base64.urlsafe_b64decode(key)).digest()
+    return fernet, lookup_key
+
+
+def _fernet() -> Fernet:
+    return _tools(_key_bytes())[0]
+
+
+def encrypt(text: str) -> str:
+    """The text as a Fernet token (ASCII), different each time even for the same text."""
+    return _fernet().encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError, ValueError) as error:
+        raise KeyProblem("无法解密：个人信息密钥与加密时不同", "Cannot decrypt: the personal-data key is not the one "
+                         "the data was encrypted with") from error
+
+
+def lookup_hash(text: str) -> str:
+    """HMAC-SHA256 of the text under the derived look-up key, hex (64 characters)."""
+    return hmac.new(_tools(_key_bytes())[1], text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def normal_phone(raw) -> str | None:
+    """A mainland mobile number as 11 digits (spaces, dashes and a +86 prefix dropped; Excel's 13812345678.0
+    read as a number too), or None when it is not one."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, Number):
+        if raw != raw or float(raw) != int(raw):  # NaN, or a fraction
+            return None
+        raw = str(int(raw))
+    if not isinstance(raw, str):
+        return None
+    digits = _SEPARATORS.sub("", raw.strip())
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix):]
+            break
+    return digits if _MOBILE.fullmatch(digits) else None
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****5678: what every list shows."""
+    if not phone:
+        return None
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return phone[:3] + "****" + phone[-4:]
+
+
+def mask_id(id_number: str | None) -> str | None:
+    """An ID number as its first 6 and last 4 characters around eight stars."""
+    if not id_number:
+        return None
+    if len(id_number) < 11:
+        return "*" * len(id_number)
+    return id_number[:6] + "********" + id_number[-4:]

@@ -3,6 +3,8 @@
 Built only from the read functions the dashboard pages use, so the wall can never disagree with
 them. Urgency: 1 = act now (a report past its due time, a finding past its due day), 2 = late (duty
 point not inspected within two days, a reopening case stuck or suspended), 3 = watch (supplies low).
+A duty point short of people on a shift of today (now's or a later one) is 1 when nobody is there
+("no one rostered is red"), else 2.
 A report not yet due is no alert at all (reporting.pending counts those, calmly); a late one leads.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 
 import pandas as pd
 
-from . import clock, inspections, logistics, reopening, reopening_rules, reporting, territory
+from . import clock, inspections, logistics, reopening, reopening_rules, reporting, roster, territory
 from .filters import Filters
 
 COLUMNS = ["urgency", "kind", "subject", "detail", "days", "due_at", "late_minutes", "missed_days"]
@@ -43,7 +45,15 @@ def alerts(filters: Filters, now: dt.datetime | None = None, engine=None) -> pd.
     rows += [_row(2, "stuck", r.name, r.status, int(r.days or 0)) for r in reopening.stuck(cases, engine=engine).itertuples()
              if r.status not in reopening_rules.IN_SUSPENSION]
     rows += _stock_rows(logistics.low_stock(filters, engine))
+    rows += _gap_rows(roster.gaps(filters, now, engine=engine))
     return _ordered(rows)
+
+
+def _gap_rows(gaps: pd.DataFrame) -> list[tuple]:
+    """A point-shift short of people: its point, "<shift> <present>/<required>"; red (1) when nobody is there.
+    Gaps are of now, not waiting days: 0 days, so within an urgency they follow what has waited."""
+    return [_row(1 if r.empty else 2, "duty_gap", r.site, f"{r.shift} {r.present}/{r.required}", 0)
+            for r in gaps.itertuples()]
 
 
 def _stock_rows(stock: pd.DataFrame) -> list[tuple]:
@@ -87,7 +97,7 @@ def top(filters: Filters, now: dt.datetime | None = None, limit: int = 40, engin
     The late reports (the traffic line, and `now`) and the other kinds (inspections, reopening,
     supplies) are read apart and put together by `first_of`: the wall caches each under its own
     lines, so a traffic save, all day long, reads the late reports again and nothing else."""
-    return first_of(late_reports(filters, now, limit, engine), other_alerts(filters, limit, engine), limit)
+    return first_of(late_reports(filters, now, limit, engine), other_alerts(filters, limit, engine, now=now), limit)
 
 
 def first_of(late: dict, others: dict, limit: int) -> dict:
@@ -105,11 +115,14 @@ def late_reports(filters: Filters, now: dt.datetime | None = None, limit: int = 
     return {"total": count, "rows": _frame(rows)}
 
 
-def other_alerts(filters: Filters, limit: int = 40, engine=None) -> dict:
+def other_alerts(filters: Filters, limit: int = 40, engine=None, now: dt.datetime | None = None) -> dict:
     """Every alert but the late reports, counted whole in SQL, and enough of their first rows for
     `limit`: alerts() puts findings past due first (urgency 1), then urgency 2, then 3, each kind
     longest waiting first, so each kind's first `limit` rows are all the column can need of it, and
-    none of urgency 2 or 3 once the findings fill `limit`."""
+    none of urgency 2 or 3 once the findings fill `limit`. Duty gaps are of `now` (the clock's when None;
+    they change only at a shift's start, roster.shift_moment: a cache may key on that): the first `limit`
+    of roster.gaps, empty ones first, are all the column can need of them."""
+    now = now or clock.now(engine)
     checks = line_filters(filters, "inspections", engine)
     board = inspections.alert_counts(checks, engine)
     cases = line_filters(filters, "reopening", engine)
@@ -117,8 +130,9 @@ def other_alerts(filters: Filters, limit: int = 40, engine=None) -> dict:
     waiting = tuple(s for s in reopening_rules.WAITING if s not in reopening_rules.IN_SUSPENSION)
     suspended = reopening.count_enterprises(cases, reopening_rules.IN_SUSPENSION, engine=engine)
     stock = logistics.low_stock(filters, engine)
+    duty = roster.count_gaps(filters, now, engine)
     total = (board["past_due"] + board["overdue"] + suspended
-             + reopening.count_stuck(cases, threshold, waiting, engine) + len(stock))
+             + reopening.count_stuck(cases, threshold, waiting, engine) + len(stock) + duty["total"])
     rows, room = [], limit
     if room > 0 and board["past_due"]:
         findings = inspections.open_findings(checks, engine, past_due=True, limit=room)
@@ -135,4 +149,6 @@ def other_alerts(filters: Filters, limit: int = 40, engine=None) -> dict:
         rows += [_row(2, "stuck", r.name, r.status, int(r.days or 0))
                  for r in reopening.stuck(cases, threshold, room, engine, statuses=waiting).itertuples()]
         rows += _stock_rows(stock)
+    if limit > 0 and duty["total"]:  # after the others, as in alerts(): ties keep that order
+        rows += _gap_rows(roster.gaps(filters, now, limit, engine))
     return {"total": total, "rows": _frame(rows)}

@@ -258,6 +258,8 @@ def week_circular(filters: Filters, engine=None) -> dict:
     # fixed_on after the week's end is in the future of this circular: not fixed yet as it reports
     findings["fixed_on"] = [f if f is not None and f <= end else None for f in findings["fixed_on"]]
     points = duty_points(week, engine)
+    from . import roster  # roster reads this module's scope rule
+
     return {
         "start": week.start, "end": end,
         "summary": board_summary(week, engine),
@@ -265,6 +267,7 @@ def week_circular(filters: Filters, engine=None) -> dict:
         "findings": findings,
         "overdue_points": points.loc[points["overdue"], ["name", "zone", "last_day", "days_since"]].reset_index(drop=True),
         "past_due": open_findings(week, engine).query("past_due").reset_index(drop=True),
+        "repeated_absences": roster.repeated_absences(week, engine),  # [name, zone, count, names]
     }
 
 
@@ -376,29 +379,46 @@ def clean_inspection(day, checks: dict, inspector, remarks, findings: list[dict]
 
 
 def record_inspection(username: str, site_id: int, day, checks: dict, inspector, remarks=None,
-                      findings: list[dict] | None = None, today: dt.date | None = None, engine=None) -> dict:
+                      findings: list[dict] | None = None, today: dt.date | None = None, engine=None,
+                      shift_id: int | None = None) -> dict:
     """Record one visit and its findings in one audited transaction.
 
     The same visit submitted twice (same point, day, inspector, checks, remarks, by the same user)
-    is saved once. Returns {"inspection_id", "findings", "action": "inserted" | "unchanged"}.
+    is saved once. The visit's shift is `shift_id`, else (a visit today) the shift on the clock's now;
+    staff not at post on a known shift marks the people rostered there absent, in the same transaction.
+    Returns {"inspection_id", "findings", "action": "inserted" | "unchanged", "shift_id", "absent" (names)}.
     """
+    from . import clock, roster  # roster reads this module's scope rule
+
     today = today or dt.date.today()
     values = clean_inspection(day, checks, inspector, remarks, findings or [], today, season_start(engine))
+    if shift_id is None and values["day"] == clock.today(engine):
+        current = roster.shift_at(clock.now(engine), engine)
+        shift_id = current["shift_id"] if current else None
     with write_session(engine) as session:
         actor = load_actor(session, username)
         site = scope.check_sites(session, actor, [site_id])[site_id]
         if site.kind not in DUTY_KINDS:
             raise ValidationError([FieldError("site_id", "不是执勤点（卡口或小区）", "not a duty point (checkpoint or compound)")])
+        if shift_id is not None and not roster.known_shift(session, shift_id):
+            raise ValidationError([FieldError("shift_id", "不是可选的班次", "is not a shift")])
         visit = {name: values[name] for name in ("day", "inspector", "remarks", *CHECKS)}
         repeat = session.scalar(select(Inspection.id).where(
             Inspection.site_id == site_id, Inspection.recorded_by == username,
             *[getattr(Inspection, k) == v if v is not None else getattr(Inspection, k).is_(None) for k, v in visit.items()]))
         if repeat is not None:
-            return {"inspection_id": repeat, "findings": 0, "action": "unchanged"}
-        inspection = Inspection(site_id=site_id, recorded_by=username, **visit)
+            return {"inspection_id": repeat, "findings": 0, "action": "unchanged", "shift_id": shift_id, "absent": []}
+        inspection = Inspection(site_id=site_id, recorded_by=username, shift_id=shift_id, **visit)
         session.add(inspection)
         session.flush()
-        audit(session, username, "insert", "inspection", inspection.id, None, {"site_id": site_id, **visit})
+        shift = {"shift_id": shift_id} if shift_id is not None else {}
+        audit(session, username, "insert", "inspection", inspection.id, None, {"site_id": site_id, **visit, **shift})
+        absent = []
+        if values["staff_at_post"] is False and shift_id is not None:
+            absent = roster.mark_absent(session, site_id, values["day"], shift_id, inspection.id)
+            if absent:
+                audit(session, username, "absent", "duty_assignment", inspection.id, None,
+                      {"site_id": site_id, "day": values["day"], "shift_id": shift_id, "people": "、".join(absent)})
         now = dt.datetime.now(dt.timezone.utc)
         for item in values["findings"]:
             finding = Finding(inspection_id=inspection.id, site_id=site_id, raised_on=values["day"],
@@ -407,7 +427,8 @@ def record_inspection(username: str, site_id: int, day, checks: dict, inspector,
             session.flush()
             audit(session, username, "insert", "finding", finding.id, None,
                   {"inspection_id": inspection.id, "site_id": site_id, **item})
-    return {"inspection_id": inspection.id, "findings": len(values["findings"]), "action": "inserted"}
+    return {"inspection_id": inspection.id, "findings": len(values["findings"]), "action": "inserted",
+            "shift_id": shift_id, "absent": absent}
 
 
 def close_finding(username: str, finding_id: int, fixed_on, fix_note, version: int | None,

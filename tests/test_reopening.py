@@ -12,7 +12,7 @@ from data_access import auth, db, reopening
 from data_access.db import write_session
 from data_access.errors import ConflictError, PermissionDenied, ValidationError
 from data_access.filters import Filters
-from data_access.models import AuditLog, Enterprise, ReopeningStep, Setting
+from data_access.models import AuditLog, Enterprise, OrgUnit, Person, ReopeningStep, Responsibility, Setting
 from data_access.validate import Checker
 from tests.helpers import minimal_territory
 from ui import errors  # noqa: F401  names steps and statuses in the data layer's messages, as the pages do
@@ -39,7 +39,26 @@ def _enterprise(engine, zone_id, name="甲企业", department="econ_dev", above_
                          employees=employees, employees_from_outside=outside, owner=owner, owner_backup="李副主任")
         session.add(row)
         session.flush()
+        _owners(session, zone_id, row.id, owner, "李副主任")
         return row.id
+
+
+def _owners(session, zone_id, enterprise_id, a_name, b_name) -> None:
+    """The enterprise's A and B as responsibility names them (issue 16): people of the zone's staff."""
+    unit = session.scalar(sa.select(OrgUnit).where(OrgUnit.code == f"staff-{zone_id}"))
+    if unit is None:
+        unit = OrgUnit(code=f"staff-{zone_id}", name="工作人员", kind="zone_staff", zone_id=zone_id, version=1)
+        session.add(unit)
+        session.flush()
+    ids = []
+    for name in (a_name, b_name):
+        person = session.scalar(sa.select(Person).where(Person.zone_id == zone_id, Person.name == name))
+        if person is None:
+            person = Person(name=name, unit_id=unit.id, zone_id=zone_id, version=1)
+            session.add(person)
+            session.flush()
+        ids.append(person.id)
+    session.add(Responsibility(enterprise_id=enterprise_id, a_person_id=ids[0], b_person_id=ids[1], version=1))
 
 
 def _history(engine, enterprise_id, steps):

@@ -39,6 +39,8 @@ PAGES = [
     ("nav.dashboards", "pages/completeness.py", "page.completeness", ":material/checklist:", "completeness", ALL_ROLES),
     ("nav.dashboards", "pages/supplies.py", "page.supplies", ":material/inventory_2:", "supplies", ALL_ROLES),
     ("nav.dashboards", "pages/donations.py", "page.donations", ":material/volunteer_activism:", "donations", ALL_ROLES),
+    ("nav.dashboards", "pages/roster.py", "page.roster", ":material/badge:", "roster", ALL_ROLES),
+    ("nav.dashboards", "pages/people.py", "page.people", ":material/groups:", "people", ALL_ROLES),
     ("nav.entry", "pages/traffic_entry.py", "page.traffic_entry", ":material/edit_note:", "traffic-entry", WRITERS),
     ("nav.entry", "pages/reopening_entry.py", "page.reopening_entry", ":material/fact_check:", "reopening-entry", WRITERS),
     ("nav.entry", "pages/shop_entry.py", "page.shop_entry", ":material/store:", "shop-entry", WRITERS),

@@ -188,12 +188,14 @@ TEXT = {
     "wall.duty_short": ("{n} 个点位缺员", "{n} points short"),
     "wall.duty_full": ("全部到岗", "every post manned"),
     "wall.duty_none": ("无值守点", "no duty points"),
-    "wall.alert.duty_gap": ("{subject} 值班缺员：{detail} 班在岗", "{subject}: short-handed, shift {detail} present"),
+    "wall.alert.duty_gap": ("{subject} {shift} 班缺员：在岗 {figures}", "{subject}: shift {shift} short, {figures} present"),
+    "wall.alert.duty_empty": ("{subject} {shift} 班无人在岗（应到 {required}）", "{subject}: nobody on shift {shift} ({required} needed)"),
 
     # ---- the inspection form and the circular ----
     "inspect.entry.shift": ("班次", "Shift"),
     "inspect.entry.shift_help": ("“人员在岗”未勾选时，该班次的排班人员记为脱岗", "With 'staff at post' unticked, this shift's rostered people are marked away"),
-    "inspect.entry.rostered": ("该班次排班：{names}。保存后记为脱岗。", "Rostered on this shift: {names}. Saving marks them away."),
+    "inspect.entry.rostered": ("该班次排班：{names}（未勾选“人员在岗”时，保存后记为脱岗）", "Rostered on this shift: {names} (with 'staff at post' unticked, saving marks them away)"),
+    "inspect.entry.marked_absent": ("；已记为脱岗：{names}", "; marked away: {names}"),
     "inspect.entry.rostered_none": ("该班次没有排班人员", "Nobody is rostered on this shift"),
     "inspect.entry.rostered_check": ("未勾选“人员在岗”时将标明该班次的排班人员", "With 'staff at post' unticked, the shift's rostered people are named"),
     "inspect.circular.repeated": ("本周多次脱岗的值守点", "Duty points found unmanned more than once this week"),

@@ -1,7 +1,7 @@
 """账号与密钥: accounts, roles and scopes, the display keys wall screens open with, and report due times."""
 import streamlit as st
 
-from data_access import auth, clock, territory
+from data_access import auth, clock, people, territory
 from data_access.errors import DataError
 from data_access.models import ROLES
 from ui import admin_signins
@@ -159,15 +159,91 @@ def keys_tab(user, data: dict) -> None:
     revoke_key(right, user, data["keys"])
 
 
+# ---- personal-data grants (issue 16) -------------------------------------------------------------
+
+def grant_scope(zone, site) -> str:
+    """Where a grant reaches: a zone, a compound, or everywhere."""
+    for name in (zone, site):
+        if isinstance(name, str) and name:
+            return name
+    return t("admin.grant.everywhere")
+
+
+def grants_table(grants) -> None:
+    if grants.empty:
+        st.caption(t("admin.grants_none"))
+        return
+    shown = grants.assign(scope=[grant_scope(z, s) for z, s in zip(grants["zone"], grants["site"])],
+                          user=[f"{u}（{d}）" if isinstance(d, str) and d and d != u else u
+                                for u, d in zip(grants["username"], grants["display_name"])])
+    words = lambda c, key: st.column_config.TextColumn(t(key), width=fit(t(key), shown[c].astype(str), most=220))  # noqa: E731
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—",
+                 column_order=["user", "scope", "granted_by", "granted_at"],
+                 column_config={"user": words("user", "admin.grant.col.user"), "scope": words("scope", "admin.grant.col.scope"),
+                                "granted_by": words("granted_by", "admin.grant.col.by"),
+                                "granted_at": st.column_config.DatetimeColumn(
+                                    t("admin.grant.col.at"), format="YYYY-MM-DD HH:mm", timezone=clock.zone().key,
+                                    width=fit(t("admin.grant.col.at"), ["2020-02-26 09:30"]))})
+
+
+def grant_form(box, user, users, zone_names: dict, zones) -> None:
+    """Grant an account full view of personal data: everywhere, in one work zone, or at one compound."""
+    compounds = read(territory.sites, None, ("compound",))
+    sites = {int(i): str(n) for i, n in zip(compounds["id"], compounds["name"])}
+    zone_ids = dict(zip(zones["code"], zones["id"]))
+    scopes = {"": t("admin.grant.everywhere"), **{f"z{zone_ids[c]}": n for c, n in zone_names.items()},
+              **{f"s{i}": f"{t('admin.grant.site')} · {n}" for i, n in sites.items()}}
+    with box.form("admin_grant", border=True):
+        grantee = st.selectbox(t("admin.grant.user"), users["username"].tolist(), key="admin_grant_user", index=None,
+                               placeholder=t("widget.choose"), persist_state="session")
+        scope = st.selectbox(t("admin.grant.scope"), list(scopes), format_func=scopes.get, key="admin_grant_scope",
+                             persist_state="session")
+        if st.form_submit_button(t("admin.grant.add"), type="primary"):
+            zone_id = int(scope[1:]) if scope.startswith("z") else None
+            site_id = int(scope[1:]) if scope.startswith("s") else None
+            try:
+                people.grant_personal_data(user.username, grantee or "", zone_id=zone_id, site_id=site_id)
+            except DataError as error:
+                show_errors.show(error)
+            else:
+                st.success(t("admin.grant.added", user=show_errors.escape_markdown(grantee or ""), scope=scopes[scope]))
+
+
+def revoke_grant(box, user, grants) -> None:
+    with box.container(border=True):
+        labels = {int(i): f"{u} · {grant_scope(z, s)}" for i, u, z, s in
+                  zip(grants["grant_id"], grants["username"], grants["zone"], grants["site"])}
+        grant_id = st.selectbox(t("admin.grant.revoke_pick"), list(labels), format_func=labels.get,
+                                key="admin_grant_revoke_id", index=None, placeholder=t("widget.choose"))
+        if grant_id is not None and st.button(t("admin.grant.revoke"), key="admin_grant_revoke"):
+            try:
+                people.revoke_personal_data(user.username, int(grant_id))
+            except DataError as error:
+                show_errors.show(error)
+            else:
+                st.success(t("admin.grant.revoked"))
+
+
+def grants_tab(user, data: dict) -> None:
+    st.caption(t("admin.grants_intro"))
+    grants = read(people.grants)
+    grants_table(grants)
+    left, right = st.columns(2)
+    grant_form(left, user, data["users"], data["zone_names"], data["zones"])
+    revoke_grant(right, user, grants)
+
+
 def show(user, data: dict) -> None:
-    """Three tabs; the forms write (each an audited transaction) and say so where they are."""
-    accounts, keys, due_times = st.tabs([t("admin.users"), t("admin.keys"), t("admin.due")])
+    """Four tabs; the forms write (each an audited transaction) and say so where they are."""
+    accounts, keys, due_times, grants = st.tabs([t("admin.users"), t("admin.keys"), t("admin.due"), t("admin.grants")])
     with accounts:
         accounts_tab(user, data)
     with keys:
         keys_tab(user, data)
     with due_times:
         due.admin_tab(user)
+    with grants:
+        grants_tab(user, data)
 
 
 def main() -> None:

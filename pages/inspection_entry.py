@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import inspections
+from data_access import clock, inspections, roster
 from ui import entry, saving
 from ui import errors as show_errors
 from ui import inspection_pickers as pickers
@@ -74,6 +74,33 @@ def visit_form(user, count: int, days: entry.Days, end) -> tuple[dict, bool]:
     return visit, submitted
 
 
+def pick_shift(site_id: int, day: dt.date) -> int | None:
+    """The shift the visit was on (the one on now, as a rule) and who was rostered on it there: with
+    "staff at post" unticked, the save marks them away, so the inspector sees the names first."""
+    shifts = read(roster.shifts)
+    shifts = shifts[shifts["active"].astype(bool)] if "active" in shifts.columns else shifts
+    if shifts.empty:
+        return None
+    names = {int(i): str(n) for i, n in zip(shifts["shift_id"], shifts["name"])}
+    now = clock.now()
+    minute = now.hour * 60 + now.minute
+    current = next((int(i) for i, a, b in zip(shifts["shift_id"], shifts["start_minute"], shifts["end_minute"])
+                    if a <= minute < b), next(iter(names)))
+    if st.session_state.get("inspect_shift") not in names:
+        st.session_state["inspect_shift"] = current
+    pick_col, names_col = st.columns([1, 3], vertical_alignment="bottom")
+    shift_id = pick_col.selectbox(t("inspect.entry.shift"), list(names), format_func=names.get, key="inspect_shift",
+                                  help=t("inspect.entry.shift_help"), placeholder=t("widget.choose"))
+    rostered = read(roster.rostered, site_id, day, shift_id)
+    with names_col:
+        if rostered.empty:
+            st.caption(t("inspect.entry.rostered_none"))
+        else:
+            st.caption(t("inspect.entry.rostered", names=esc("、".join(rostered["name"].astype(str)) if lang() == "zh"
+                                                              else ", ".join(rostered["name"].astype(str)))))
+    return shift_id
+
+
 def show_history(history: pd.DataFrame) -> None:
     st.markdown(f"**{t('inspect.entry.history')}**")
     if history.empty:
@@ -97,18 +124,23 @@ def show_record(user, filters, days: entry.Days) -> None:
     site_id, count = pick_point(names, filters.site_id)
     if site_id is None:
         return
+    # the day the form holds (a form sends its fields only when saved): the roster of that day
+    shift_id = pick_shift(site_id, st.session_state.get(f"{RECORD_FORM}_day") or days.start(filters.end))
     visit, submitted = visit_form(user, count, days, filters.end)
     record_box = st.container()
     saving.unsaved_notice(RECORD_FORM, record_box, saving_now=submitted)
     if submitted:
         result = saving.attempt(RECORD_FORM, lambda: inspections.record_inspection(
             user.username, site_id, visit["day"], visit["checks"], visit["inspector"], visit["remarks"] or None,
-            visit["findings"]), record_box)
+            visit["findings"], shift_id=shift_id), record_box)
         if result is not None:
             points = read(inspections.writable_points, user, filters.zone_id)
             name = esc(points.set_index("site_id").loc[site_id, "name"])
             # back to a blank form with no findings
-            entry.done(FLASH, t(f"inspect.entry.saved.{result['action']}", name=name, n=result["findings"]),
+            absent = result.get("absent") or []  # the shift's rostered people, now marked away
+            message = t(f"inspect.entry.saved.{result['action']}", name=name, n=result["findings"]) + (
+                t("inspect.entry.marked_absent", names=esc(("、" if lang() == "zh" else ", ").join(absent))) if absent else "")
+            entry.done(FLASH, message,
                        f"{RECORD_FORM}_", "inspect_finding_count")
     show_history(read(inspections.site_history, site_id))
 

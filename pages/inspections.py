@@ -170,12 +170,32 @@ def show_recent_visits(filters) -> None:
     )
 
 
+def show_repeated_absences(absences) -> None:
+    """The week's duty points found unmanned on two or more visits, and who was rostered there (issue 16)."""
+    if absences is None:
+        return
+    st.markdown(f"**{t('inspect.circular.repeated')}**")
+    if absences.empty:
+        st.caption(t("inspect.circular.repeated_none"))
+        return
+    shown = absences.assign(names=absences["names"].fillna("—"))
+    text = lambda column, key, most=260: st.column_config.TextColumn(  # noqa: E731
+        t(key), width=fit(t(key), shown[column].astype(str), most=most))
+    st.dataframe(shown, hide_index=True, placeholder="—", width="stretch",
+                 column_order=["name", "zone", "count", "names"],
+                 column_config={"name": text("name", "inspect.col.point"), "zone": text("zone", "col.zone", 140),
+                                "count": st.column_config.NumberColumn(t("inspect.col.absences"),
+                                                                       width=fit(t("inspect.col.absences"))),
+                                "names": text("names", "inspect.col.absent_names", 400)})
+
+
 def show_circular(week: dict, area: str) -> None:
     """The weekly circular: a download, and a preview built with every stored text escaped (st.html
     sanitises it again)."""
     st.subheader(t("inspect.circular"))
     st.caption(t("inspect.circular.caption", start=fmt.day(week["start"]), end=fmt.day(week["end"]),
                  n=len(week["findings"])))
+    show_repeated_absences(week.get("repeated_absences"))
     language = lang()  # the document is made when it is downloaded, not on every run (~40 ms at city size)
     st.download_button(t("inspect.circular.download"),
                        lambda: circular.circular_html(week, translator(language), area, language).encode("utf-8"),

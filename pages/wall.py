@@ -13,7 +13,7 @@ import os
 import streamlit as st
 
 from data_access import (alerts, auth, clock, community, inspections, logistics, reopening, reopening_rules,
-                         reporting, shops, territory, traffic)
+                         reporting, roster, shops, territory, traffic)
 from data_access.filters import Filters
 from ui import format as fmt
 from ui.charts import coverage as coverage_charts
@@ -176,6 +176,7 @@ def _read_board(zone_id: int | None, now: dt.datetime) -> dict:
         "coverage": read(community.coverage_totals, lines["survey"]),
         "findings": read(inspections.board_summary, lines["inspections"]),
         "logistics": read(logistics.logistics_tile, lines["logistics"]),
+        "duty": read(roster.duty_tile, zone, now),  # the shift on now, not a day's figure
         "alerts": wall_alerts(Filters(zone_id=zone_id, start=start, end=today), now),
         "pending": day["pending"],
         "charts": chart_specs(lines),
@@ -186,8 +187,10 @@ def _read_board(zone_id: int | None, now: dt.datetime) -> dict:
 def wall_alerts(filters: Filters, now) -> dict:
     """alerts.top's answer, its two parts cached apart: a traffic save reads the late reports again, not
     the inspections, reopening cases and supplies (~50 ms of the refresh after it at city scale)."""
+    # duty gaps change when a shift starts, not each minute: the cached alerts are keyed on that moment
     return alerts.first_of(read(alerts.late_reports, filters, now, ALERTS_READ),
-                           read(alerts.other_alerts, filters, ALERTS_READ), ALERTS_READ)
+                           read(alerts.other_alerts, filters, ALERTS_READ, now=read(roster.shift_moment, now)),
+                           ALERTS_READ)
 
 
 def chart_specs(lines: dict[str, Filters]) -> dict:
@@ -232,7 +235,8 @@ def tiles(board: dict) -> None:
                     t("wall.past_due", n=findings["past_due"]), delta_color="inverse" if findings["past_due"] else "off",
                     delta_arrow="off")
     logistics_tile(first[6], board)
-    second = st.columns(6, wrap=False)
+    # the survey tiles' labels carry their own day ('农村已摸排（户） · 截至02-24'): wider than the others
+    second = st.columns([1, 1, 0.9, 1.35, 1.35, 1, 1], wrap=False)
     before, cases = board["reopening_before"], own_day(board, "reopening")
     second[0].metric(t("wall.approved") + cases, fmt.num(rec["approved"]), fmt.signed(rec["approved"] - before["approved"]))
     second[1].metric(t("wall.employees") + cases, fmt.num(rec["employees"]),
@@ -248,6 +252,22 @@ def tiles(board: dict) -> None:
                       delta_arrow="off", delta_color="off")
     second[5].metric(t("traffic.from_outside"), fmt.num(totals["persons_from_outside"]),
                      f"+{today['persons_from_outside']:,}")
+    duty_tile(second[6], board.get("duty") or {})
+
+
+def duty_tile(column, figures: dict) -> None:
+    """'岗位在岗 46/48' on the shift on now: present (never more than required a point) of required;
+    under it how many points are short, in red, or that every post is manned."""
+    required, present = int(figures.get("required") or 0), int(figures.get("present") or 0)
+    short = int(figures.get("points_short") or 0)
+    if not required:
+        change, colour = t("wall.duty_none"), "off"
+    elif short:
+        change, colour = t("wall.duty_short", n=fmt.num(short)), "inverse"
+    else:
+        change, colour = t("wall.duty_full"), "off"
+    label = t("wall.duty") + (f" · {fmt.plain(figures['shift'])}" if figures.get("shift") else "")
+    column.metric(label, f"{present:,}/{required:,}", change, delta_color=colour, delta_arrow="off")
 
 
 def logistics_tile(column, board: dict) -> None:
@@ -286,7 +306,20 @@ def alert_text(row) -> str:
         text = t("wall.alert.overdue_report", subject=fmt.plain(row.subject), due=due_text(row.due_at),
                  late=late_text(row.late_minutes), who=fmt.plain(keep_together(row.detail)) or t("alerts.nobody"))
         return text + (t("wall.missed_days", n=int(row.missed_days)) if row.missed_days > 1 else "")
+    if row.kind == "duty_gap":
+        return duty_gap_text(row)
     return t(f"wall.alert.{row.kind}", subject=fmt.plain(row.subject), detail=fmt.plain(row.detail), days=row.days)
+
+
+def duty_gap_text(row) -> str:
+    """'东柳村卡口 8-16 班无人在岗（应到 1）' or '县道X017泉口卡口 8-16 班缺员：在岗 1/2' from the alert's
+    detail '<shift> <present>/<required>' (the shift's name is an admin's text: plain)."""
+    shift, _, figures = str(row.detail).rpartition(" ")
+    present, _, required = figures.partition("/")
+    if not shift or not present.isdigit() or not required.isdigit():
+        return t("wall.alert.duty_gap", subject=fmt.plain(row.subject), shift=fmt.plain(row.detail), figures="")
+    key = "wall.alert.duty_empty" if int(present) == 0 else "wall.alert.duty_gap"
+    return t(key, subject=fmt.plain(row.subject), shift=fmt.plain(shift), figures=figures, required=required)
 
 
 def lines_needed(text: str) -> int:

@@ -80,7 +80,18 @@ def _sections(data: dict, label) -> list[dict]:
                                         "inspect.col.due_on", "inspect.col.age_days")],
          "rows": _rows(past_due, ["zone", "site", "description", "owner", "due_on", "age_days"]),
          "late_rows": set(range(len(past_due)))},
+        *_absences(data.get("repeated_absences"), label),
     ]
+
+
+def _absences(absences, label) -> list[dict]:
+    """Duty points found unmanned on two or more visits of the week, with the rostered people named
+    (none when the data has no roster: an older database, or no absences to list)."""
+    if absences is None:
+        return []
+    return [{"heading": label("inspect.circular.repeated"),
+             "headers": [label(k) for k in ("col.zone", "inspect.col.point", "inspect.col.absences", "inspect.col.absent_names")],
+             "rows": _rows(absences, ["zone", "name", "count", "names"]), "late_rows": set(range(len(absences)))}]
 
 
 def _render(data: dict, label, area: str, body_only: bool, lang: str = "zh") -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -59,7 +60,8 @@ def recent(limit: int = 200, table: str | None = None, username: str | None = No
 # ---- the audit log as people read it: one line per change ---------------------------------------------
 
 # Lines of work (六横七纵's lines, plus accounts and settings), each the audit rows it covers.
-LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "accounts", "settings", "sign_in")
+LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "people", "duty", "accounts", "settings",
+         "sign_in")
 _LINE_TABLES = {
     "traffic": ("checkpoint_day",),
     "reopening": ("enterprise", "reopening_step"),
@@ -67,23 +69,40 @@ _LINE_TABLES = {
     "survey": ("survey_round",),
     "inspections": ("inspection", "finding"),
     "logistics": ("supply_item", "supply_movement", "meal_point_day", "donation"),
-    "accounts": ("app_user", "display_key"),
+    "people": ("org_unit", "person", "responsibility"),
+    "duty": ("duty_shift", "duty_post", "duty_assignment"),
+    "accounts": ("app_user", "display_key", "personal_data_grant"),
     "settings": ("setting",),
     "sign_in": ("sign_in",),
 }
 # Site and work-zone rows change in two lines: their boundaries (a map upload) and their due times.
-_ACTION_LINES = {"geometry": "survey", "set_due_time": "settings"}
+# A full phone number shown to a granted user (issue 16) is a "people" row whatever table it names.
+_ACTION_LINES = {"geometry": "survey", "set_due_time": "settings", "personal_view": "people"}
 # Bookkeeping in the stored before/after values that says nothing to a person (the subject column
 # names the site and day; a version number is the app's own concern).
 HIDDEN_FIELDS = frozenset({"version", "updated_by", "inspection_id", "enterprise_id", "site_id", "report_due_minutes",
-                           "donation_id"})
+                           "donation_id", "phone_cipher", "phone_hash", "absent_inspection_id", "recorded_by",
+                           "recorded_at", "granted_at", "loaded_person_ids"})
+# A phone number (a mainland mobile) in any stored text is read out masked, 138****5678, never in clear.
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _SITE_TABLES = ("checkpoint_day", "survey_round", "inspection", "finding", "meal_point_day")
 # Fields a logistics row's subject already says: a movement's item, zone, day and kind (its action); a
 # donation's donor (never read out when anonymous: the subject then says "anonymous") and day.
 _SUBJECT_FIELDS = {
     "supply_movement": frozenset({"item_id", "zone_id", "day", "kind"}),
     "donation": frozenset({"donor", "anonymous", "day"}),
+    # issue 16: the subject names the person, the unit, the responsibility's target, the shift, the duty point
+    # and day, the user granted
+    "person": frozenset({"name"}),
+    "org_unit": frozenset({"name"}),
+    "responsibility": frozenset({"zone_id", "enterprise_id", "site", "enterprise", "zone"}),
+    "duty_shift": frozenset({"name"}),
+    "duty_post": frozenset({"day", "site", "shift_id"}),
+    "duty_assignment": frozenset({"day", "site", "monday", "shift_id"}),
+    "personal_data_grant": frozenset({"user_id", "username"}),
 }
+# Tables whose site_id is not the subject (a unit's village or compound, a grant's compound): read out.
+_SITE_SHOWN = frozenset({"org_unit", "personal_data_grant"})
 # The order fields are read in (stored values keep their keys sorted by name): the forms' order.
 FIELD_ORDER = (
     "vehicles", "persons", "persons_from_outside", "turned_back", "abnormal_temperature", "corrected",
@@ -97,7 +116,11 @@ FIELD_ORDER = (
     # logistics (issue 15): supply items, movements, meal days, donations
     "code", "unit", "low_threshold", "item_id", "quantity", "stock", "recipient_site_id", "recipient", "meals",
     "donated_meals", "donor", "donor_kind", "donor_origin", "anonymous", "kind", "amount", "estimated_value",
-    "received_by")
+    "received_by",
+    # people and duty (issue 16)
+    "title", "unit_id", "phone", "phone_masked", "line", "a_person_id", "a_name", "b_person_id", "b_name",
+    "shift_id", "shift", "start_minute", "end_minute", "required", "person_id", "person_ids", "names", "absent",
+    "absent_names", "person", "person_name", "a_person", "b_person", "field", "from", "copied")
 _ORDER = {field: index for index, field in enumerate(FIELD_ORDER)}
 # A table whose fields read better in its form's order than in FIELD_ORDER's (fields not named: after these).
 _TABLE_ORDER = {
@@ -160,7 +183,10 @@ def _site_condition(site_id: int):
                  for table, model in live.items()]
     by_memory = [and_(AuditLog.table_name == table, AuditLog.row_id.in_(_mentioned(table, model, site_id)))
                  for table, model in live.items()]
-    return or_(*by_record, *by_memory, and_(AuditLog.table_name == "site", AuditLog.row_id == site_id))
+    # a roster cell or a head count (issue 16) names its duty point in its stored values
+    duty = and_(AuditLog.table_name.in_(("duty_post", "duty_assignment")),
+                or_(_json_mentions(AuditLog.before, "site_id", site_id), _json_mentions(AuditLog.after, "site_id", site_id)))
+    return or_(*by_record, *by_memory, duty, and_(AuditLog.table_name == "site", AuditLog.row_id == site_id))
 
 
 def _mentioned(table: str, model, site_id: int):
@@ -269,13 +295,15 @@ def changes(view: AuditView, engine=None):
     records = []
     for row, (before, after) in zip(rows, values):
         subject, kind, site_id, day = lookup.subject(row, before, after)
+        subject = _mask_phones(subject) if isinstance(subject, str) else subject
         at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=dt.timezone.utc)  # SQLite keeps UTC, naive
         records.append({
             "id": row["id"], "at": at.astimezone(zone()), "username": row["username"],
             "display_name": names.get(row["username"]) or row["username"], "action": row["action"],
             "line": line_of(row["table_name"], row["action"]), "table_name": row["table_name"], "row_id": row["row_id"],
             "subject": subject, "subject_kind": kind, "site_id": site_id, "day": day,
-            "items": tuple(lookup.items(row["table_name"], before, after, row["reason"])), "reason": row["reason"],
+            "items": tuple(lookup.items(row["table_name"], before, after, row["reason"])),
+            "reason": _mask_phones(row["reason"]) if isinstance(row["reason"], str) else row["reason"],
         })
     return pd.DataFrame(records, columns=CHANGE_COLUMNS)
 
@@ -326,6 +354,14 @@ def _id(value) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
+def _mask_phones(text: str) -> str:
+    return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+_PEOPLE_TABLES = frozenset({"person", "org_unit", "responsibility", "duty_shift", "duty_post", "duty_assignment",
+                            "personal_data_grant"})
+
+
 def _as_day(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
@@ -345,6 +381,7 @@ class _Lookup:
                              Shop, Site, SupplyItem, SurveyRound, User, WorkZone)
 
         wanted: dict[str, set[int]] = {}
+        self._tables = {row["table_name"] for row in rows}
         for row in rows:
             if row["row_id"] is not None:
                 wanted.setdefault(row["table_name"], set()).add(int(row["row_id"]))
@@ -393,12 +430,15 @@ class _Lookup:
                                              .where(SupplyItem.id.in_(sorted(item_ids)))).all()) if item_ids else {}
         self.zones = {z.id: (z.code, z.name) for z in conn.execute(select(WorkZone.id, WorkZone.code, WorkZone.name))}
         enterprise_ids = set(ids("enterprise")) | {e for e, _ in self.step_of.values()}
+        enterprise_ids |= {_id(stored.get("enterprise_id")) for pair in parsed for stored in pair
+                           if stored and _id(stored.get("enterprise_id")) is not None}  # a responsibility's
         self.enterprises = dict(conn.execute(select(Enterprise.id, Enterprise.name)
                                              .where(Enterprise.id.in_(sorted(enterprise_ids)))).all()) if enterprise_ids else {}
         self.shops = dict(conn.execute(select(Shop.id, Shop.name).where(Shop.id.in_(ids("shop")))).all()) \
             if ids("shop") else {}
         self.users = dict(conn.execute(select(User.id, User.username).where(User.id.in_(ids("app_user")))).all()) \
             if ids("app_user") else {}
+        self._people_lookups(conn, ids, parsed)
         self.keys = dict(conn.execute(select(DisplayKey.id, DisplayKey.label)
                                       .where(DisplayKey.id.in_(ids("display_key")))).all()) if ids("display_key") else {}
 
@@ -440,6 +480,63 @@ class _Lookup:
             return values.get("donor") or None, "donor", None, _as_day(values.get("day"))
         if table == "setting":
             return next((k for k in values if k not in ("value", "rows")), None), "setting", None, None
+        if table in _PEOPLE_TABLES:
+            return self._people_subject(table, row_id, values)
+        return None, None, None, None
+
+    # ---- people and duty (issue 16) ----
+
+    def _people_lookups(self, conn, ids, parsed) -> None:
+        """Names of the people, units, shifts and users the new tables' rows name (ids in the values)."""
+        from sqlalchemy import select
+
+        from .models import DutyShift, OrgUnit, Person, User
+
+        person_ids, unit_ids, user_ids = set(ids("person")), set(ids("org_unit")), set(ids("personal_data_grant"))
+        for pair in parsed:
+            for stored in pair:
+                stored = stored or {}
+                for field in ("person_id", "a_person_id", "b_person_id"):
+                    if _id(stored.get(field)) is not None:
+                        person_ids.add(_id(stored[field]))
+                for field in ("person_ids", "absent_person_ids"):
+                    if isinstance(stored.get(field), list):
+                        person_ids |= {_id(v) for v in stored[field] if _id(v) is not None}
+                if _id(stored.get("unit_id")) is not None:
+                    unit_ids.add(_id(stored["unit_id"]))
+                if _id(stored.get("user_id")) is not None:
+                    user_ids.add(_id(stored["user_id"]))
+        self.people = dict(conn.execute(select(Person.id, Person.name).where(Person.id.in_(sorted(person_ids)))).all()) \
+            if person_ids else {}
+        self.units = dict(conn.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(sorted(unit_ids)))).all()) \
+            if unit_ids else {}
+        self.shifts = dict(conn.execute(select(DutyShift.id, DutyShift.name)).all()) if any(
+            table in {"duty_shift", "duty_post", "duty_assignment"} for table in self._tables) else {}
+        self.grantees = dict(conn.execute(select(User.id, User.username).where(User.id.in_(sorted(user_ids)))).all()) \
+            if user_ids else {}
+
+    def _people_subject(self, table: str, row_id, values: dict) -> tuple[str | None, str | None, int | None, dt.date | None]:
+        site_id = _id(values.get("site_id"))
+        if table == "person":
+            return values.get("name") or self.people.get(row_id), "person", None, None
+        if table == "org_unit":
+            return values.get("name") or self.units.get(row_id), "unit", None, None
+        if table == "duty_shift":
+            return values.get("name") or self.shifts.get(row_id), "shift", None, None
+        if table == "responsibility":
+            enterprise = self.enterprises.get(_id(values.get("enterprise_id"))) or values.get("enterprise")
+            if site_id is not None or values.get("site"):
+                return self.sites.get(site_id) or values.get("site"), "site", site_id, None
+            if enterprise:
+                return enterprise, "enterprise", None, None
+            return self.zones.get(_id(values.get("zone_id")), (None, values.get("zone")))[1], "zone", None, None
+        if table in ("duty_post", "duty_assignment"):
+            day = _as_day(values.get("day") or values.get("monday"))  # a cell's day; a copied week's Monday
+            place = " · ".join(part for part in (self.sites.get(site_id) or values.get("site"),
+                                                 self.shifts.get(_id(values.get("shift_id")))) if part)
+            return place or None, "site", site_id, day  # "中古线西关卡口 · 0-8": the point and its shift
+        if table == "personal_data_grant":
+            return values.get("username") or self.grantees.get(_id(values.get("user_id"))), "account", None, None
         return None, None, None, None
 
     def _movement_subject(self, values: dict) -> str | None:
@@ -458,6 +555,8 @@ class _Lookup:
         before, after = before or {}, after or {}
         order = {field: index - len(_TABLE_ORDER.get(table, ())) for index, field in enumerate(_TABLE_ORDER.get(table, ()))}
         hidden = HIDDEN_FIELDS | _SUBJECT_FIELDS.get(table, frozenset())
+        if table in _SITE_SHOWN:
+            hidden = hidden - {"site_id"}
         fields = sorted((f for f in dict.fromkeys([*after, *before]) if f not in hidden),
                         key=lambda f: order.get(f, _ORDER.get(f, len(_ORDER))))
         if table in _SITE_TABLES or table == "reopening_step":
@@ -478,6 +577,20 @@ class _Lookup:
         return found
 
     def _value(self, field: str, value):
+        if isinstance(value, str) and _PHONE.search(value):
+            return _mask_phones(value)  # a number typed anywhere (a phone field, a note) never in clear
+        if field in ("person_id", "a_person_id", "b_person_id") and value is not None:
+            return self.people.get(_id(value))
+        if field in ("person_ids", "absent_person_ids") and isinstance(value, list):
+            return [self.people.get(_id(v)) or "—" for v in value]
+        if field == "unit_id" and value is not None:
+            return self.units.get(_id(value))
+        if field == "shift_id" and value is not None:
+            return self.shifts.get(_id(value))
+        if field == "site_id" and value is not None:
+            return self.sites.get(_id(value))
+        if field == "user_id" and value is not None:
+            return self.grantees.get(_id(value))
         if field == "zone_id" and value is not None:
             return self.zones.get(value, (None, value))[1]
         if field == "item_id" and value is not None:

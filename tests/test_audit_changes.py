@@ -246,3 +246,87 @@ def test_a_supply_item_change_names_the_item(demo_engine):
     assert [field for field, *_ in new["items"]] == ["name", "code", "unit", "low_threshold", "active"]
     assert (changed["action"], changed["subject"]) == ("update", item["name"])
     assert changed["items"] == (("low_threshold", int(item["low_threshold"]), int(item["low_threshold"]) + 10, "both"),)
+
+
+# ---- people, A/B responsibility, the duty roster (issue 16) ---------------------------------------------------
+
+NEW_PHONE, NOTE_PHONE = "13812345678", "13987654321"
+
+
+def people_and_duty_changes(engine) -> dict:
+    """A person added (phone and a note holding another number), their phone changed, a site's B changed, a
+    grant, a full phone viewed, a roster cell emptied and a head count raised; the ids and names to expect."""
+    from data_access import people, roster
+    from data_access.models import DutyAssignment, DutyShift, OrgUnit, Person, Responsibility
+
+    with engine.connect() as conn:
+        unit_id, zone_id = conn.execute(sa.select(OrgUnit.id, OrgUnit.zone_id).where(OrgUnit.code == "Z1-STAFF")).one()
+        site_id, site = conn.execute(sa.select(Site.id, Site.name).where(Site.name == "中古线西关卡口")).one()
+        resp = conn.execute(sa.select(Responsibility).where(Responsibility.site_id == site_id)).one()
+        other = conn.execute(sa.select(Person.id, Person.name).where(
+            Person.unit_id == unit_id, Person.id.not_in((resp.a_person_id, resp.b_person_id))).limit(1)).one()
+        old_b = conn.execute(sa.select(Person.name).where(Person.id == resp.b_person_id)).scalar_one()
+        night = conn.execute(sa.select(DutyShift.id).where(DutyShift.code == "night")).scalar_one()
+        cell = conn.execute(sa.select(DutyAssignment.person_id, Person.name).join(Person)
+                            .where(DutyAssignment.site_id == site_id, DutyAssignment.day == dt.date(2020, 2, 27),
+                                   DutyAssignment.shift_id == night)).all()
+    before = audit.changes(audit.AuditView(), engine)
+    person_id = people.save_person("supervisor", None, {"name": "测试人员", "unit_id": unit_id, "title": "工作人员",
+                                                        "phone": NEW_PHONE, "note": f"备用电话{NOTE_PHONE}"}, engine=engine)
+    people.save_person("supervisor", person_id, {"name": "测试人员", "unit_id": unit_id, "title": "工作人员",
+                                                 "phone": "13700001111"}, version=1, engine=engine)
+    people.save_responsibility("supervisor", {"site_id": site_id}, resp.a_person_id, other.id, resp.version,
+                               engine=engine)
+    people.grant_personal_data("admin", "supervisor", zone_id=zone_id, engine=engine)
+    assert people.full_phone("supervisor", person_id, engine=engine) == "13700001111"
+    ids = [p for p, _ in cell]
+    roster.save_week("supervisor", site_id, [{"day": dt.date(2020, 2, 27), "shift_id": night, "person_ids": [],
+                                              "loaded_person_ids": ids}], engine=engine)
+    roster.save_requirements("supervisor", [{"site_id": site_id, "shift_id": night, "required": 3}], engine=engine)
+    return {"person_id": person_id, "site_id": site_id, "site": site, "zone_id": zone_id, "new_b": other.name,
+            "old_b": old_b, "cell": {n for _, n in cell}, "before": set(before["id"])}
+
+
+def test_people_and_duty_writes_read_as_names_and_never_a_phone_in_clear(demo_engine):
+    done = people_and_duty_changes(demo_engine)
+    found = audit.changes(audit.AuditView(), demo_engine)
+    new = found[~found["id"].isin(done["before"])]
+    assert len(new) == 7
+    by = {(r.table_name, r.action): r for r in new.itertuples()}
+    assert set(by) == {("person", "insert"), ("person", "update"), ("responsibility", "update"),
+                       ("personal_data_grant", "grant"), ("person", "personal_view"), ("duty_assignment", "update"),
+                       ("duty_post", "update")}
+    lines = {key: r.line for key, r in by.items()}
+    assert lines == {("person", "insert"): "people", ("person", "update"): "people", ("responsibility", "update"): "people",
+                     ("person", "personal_view"): "people", ("personal_data_grant", "grant"): "accounts",
+                     ("duty_assignment", "update"): "duty", ("duty_post", "update"): "duty"}
+    added = by[("person", "insert")]
+    assert (added.subject, added.subject_kind) == ("测试人员", "person")
+    fields = {f: new_value for f, _, new_value, _ in added.items}
+    assert fields["unit_id"] == "第一工作管区工作人员" and fields["phone_masked"] == "138****5678"
+    assert fields["note"] == "备用电话139****4321"  # a number typed in a note is masked too
+    changed = by[("person", "update")]
+    assert ("phone_masked", "138****5678", "137****1111", "both") in changed.items
+    resp = by[("responsibility", "update")]
+    assert (resp.subject, resp.site_id) == (done["site"], done["site_id"])
+    assert resp.items == (("b_person", done["old_b"], done["new_b"], "both"),)
+    viewed = by[("person", "personal_view")]
+    assert (viewed.subject, viewed.username) == ("测试人员", "supervisor")
+    grant = by[("personal_data_grant", "grant")]
+    assert grant.subject == "supervisor" and ("zone_id", None, "第一工作管区", "new") in grant.items
+    cell = by[("duty_assignment", "update")]
+    assert (cell.subject, cell.day) == (f"{done['site']} · 0-8", dt.date(2020, 2, 27))  # the point and its shift
+    [(field, was, now, shape)] = cell.items
+    assert (field, set(was.split("、")), now, shape) == ("people", done["cell"], "", "both")
+    post = by[("duty_post", "update")]
+    assert post.subject == f"{done['site']} · 0-8" and post.items == (("required", 2, 3, "both"),)
+    everything = repr(new.to_dict("records"))
+    for number in (NEW_PHONE, NOTE_PHONE, "13700001111"):
+        assert number not in everything
+    # the lines and the site filter find them
+    assert set(audit.changes(audit.AuditView(line="people"), demo_engine)["id"]) == {
+        by[k].id for k in by if lines[k] == "people"}
+    assert set(audit.changes(audit.AuditView(line="duty"), demo_engine)["id"]) == {
+        by[("duty_assignment", "update")].id, by[("duty_post", "update")].id}
+    at_site = set(audit.changes(audit.AuditView(site_id=done["site_id"]), demo_engine)["id"])
+    assert {by[("duty_assignment", "update")].id, by[("duty_post", "update")].id} <= at_site

@@ -288,3 +288,62 @@ def test_every_logistics_action_and_code_has_words():
             assert audit_view.value_text("quantity", -30, table="supply_movement", action="issue") == "30"
             assert audit_view.value_text("quantity", -3, table="supply_movement", action="stocktake") == "-3"
             assert audit_view.value_text("quantity", 2, table="supply_movement", action="stocktake") == "+2"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"], indirect=True)
+@pytest.mark.parametrize("line", ["people", "duty"])
+def test_people_and_duty_lines_read_in_words_and_never_show_a_phone(demo_engine, lang, line):
+    """Issue 16: a person added and changed, a site's B, a full phone viewed, a roster cell emptied, a head count
+    raised: the page's line filter knows "people" and "duty" and shows exactly those changes, in words (A/B,
+    the unit, the shift, the names), no identifier, and a phone only masked (138****5678), never in clear."""
+    from tests.test_audit_changes import NEW_PHONE, NOTE_PHONE, people_and_duty_changes
+
+    done = people_and_duty_changes(demo_engine)
+    at = open_log(lang)
+    at.selectbox(key="audit_line").set_value(line).run()
+    assert not at.exception and not at.error
+    shown = list(table(at)["what"])
+    words = {
+        "zh": {"people": ["人员与责任 · 测试人员 · 新增人员：", "138****5678", "备用电话139****4321", "调整AB角：B角 ",
+                          "查看完整电话：查看内容 完整电话"],
+               "duty": [f"值班排班 · {done['site']} · 0-8 · 2020-02-27 · 调整排班：值班人员 ", " → 无人",
+                        f"值班排班 · {done['site']} · 0-8 · 修改在岗人数：应在岗人数 2 → 3"]},
+        "en": {"people": ["People and responsibility · 测试人员 · Added the person: ", "138****5678", "Changed A and B: B (backup) ",
+                          "Viewed the full phone number: Viewed the full phone number"],
+               "duty": [f"Duty roster · {done['site']} · 0-8 · 2020-02-27 · Changed the roster: On duty ", " → nobody",
+                        f"Duty roster · {done['site']} · 0-8 · Changed the head count: People required 2 → 3"]},
+    }[lang][line]
+    assert len(shown) == (4 if line == "people" else 2)
+    for word in words:
+        assert any(word in w for w in shown), (word, shown)
+    text = readable(at)
+    assert not IDENTIFIER.search(text), IDENTIFIER.search(text)
+    for number in (NEW_PHONE, NOTE_PHONE, "13700001111"):
+        assert number not in text
+    changes = audit.changes(audit.AuditView(line=line), demo_engine)
+    with i18n.speaking(lang):
+        exported = audit_view.to_csv(audit_view.export_frame(changes)).decode("utf-8-sig")
+    assert NEW_PHONE not in exported and NOTE_PHONE not in exported and not IDENTIFIER.search(exported.split("\n", 1)[1])
+
+
+def test_every_people_and_duty_action_and_code_has_words():
+    from data_access.models import PERSON_STATUSES, RESPONSIBILITY_LINES, UNIT_KINDS
+
+    generic = set(AUDIT_TEXT["audit.action.update"])
+    for table, actions in {"person": ("insert", "update", "personal_view"), "org_unit": ("insert", "update"),
+                           "responsibility": ("insert", "update"), "duty_shift": ("insert", "update"),
+                           "duty_post": ("insert", "update"), "duty_assignment": ("update", "copy"),
+                           "personal_data_grant": ("grant", "revoke")}.items():
+        for lang in ("zh", "en"):
+            with i18n.speaking(lang):
+                for action in actions:
+                    assert audit_view.action_label(table, action) not in generic, (table, action)
+    coded = [("org_unit", "kind", UNIT_KINDS), ("person", "status", PERSON_STATUSES),
+             ("responsibility", "line", RESPONSIBILITY_LINES)]
+    for lang in ("zh", "en"):
+        with i18n.speaking(lang):
+            for table, field, codes in coded:
+                words = [audit_view.value_text(field, code, table=table) for code in codes]
+                assert not set(words) & set(codes) and len(set(words)) == len(codes), (lang, table, field, words)
+            assert audit_view.value_text("start_minute", 480, table="duty_shift") == "08:00"
+            assert audit_view.value_text("absent", True, table="duty_assignment") != audit_view.value_text("absent", False)

@@ -18,11 +18,14 @@ from ui import i18n
 from ui.i18n import TEXT, t
 
 ARROW = " → "
-_BOOL_WORDS = {"is_open", "active", "passed"}  # fields whose yes/no has words of its own
+_BOOL_WORDS = {"is_open", "active", "passed", "absent"}  # fields whose yes/no has words of its own
 # A coded value's text key, by field or, where a field's codes differ between tables, by "table.field".
 _CODES = {"status": "reopen.status.{}", "step": "reopen.step.{}", "role": "role.{}", "category": "shops.category.{}",
           "outcome": "audit.outcome.{}", "donor_kind": "don.donor_kind.{}", "donor_origin": "don.donor_origin.{}",
-          "donation.kind": "don.kind.{}", "supply_movement.kind": "sup.kind.{}"}
+          "donation.kind": "don.kind.{}", "supply_movement.kind": "sup.kind.{}",
+          "org_unit.kind": "audit.unit_kind.{}", "person.status": "audit.person_status.{}", "line": "audit.resp_line.{}",
+          "person.field": "audit.viewed.{}"}
+_MINUTE_FIELDS = {"start_minute", "end_minute"}  # a shift's start and end, minutes after midnight: read as 08:00
 MAX_TEXT = 80  # a typed text longer than this is cut in the table (the export keeps it whole)
 
 
@@ -68,6 +71,10 @@ def value_text(field: str, value, cut: bool = True, table: str | None = None, ac
     code = _code_key(table, field)
     if code and _has(code.format(value)):
         return t(code.format(value))
+    if table == "duty_assignment" and field == "people" and value == "":
+        return t("audit.value.nobody")  # a roster cell emptied, or empty before
+    if field in _MINUTE_FIELDS and isinstance(value, int):
+        return f"{value // 60:02d}:{value % 60:02d}"
     if table == "supply_movement" and field == "quantity" and isinstance(value, (int, float)):
         # stored signed (an issue is negative): a stock-take's difference keeps its sign, the rest read as counts
         return fmt.signed(value) if action == "stocktake" else fmt.num(abs(value))

@@ -22,7 +22,8 @@ Then, per database, demo and city in the same run:
    staff, a reopening step, a survey round, an inspection, an account's role).
    Lines: traffic pages <-> traffic; reopening pages <-> reopening; shops pages <-> shops; coverage map and
    survey entry <-> survey; inspections and inspection entry <-> inspections; the accounts page <->
-   accounts. The completeness page, the wall and the audit log show several lines: their "own" line is
+   accounts; the roster <-> duty (a roster cell of a road checkpoint emptied and filled again); the people
+   page <-> people (a person's title). The completeness page, the wall and the audit log show several lines: their "own" line is
    traffic (the busiest). The "other" line is shops (traffic for the shops pages and the accounts page).
 2. First view after a server start: a fresh Python process imports streamlit's AppTest and the data
    layer (as a started server has Streamlit loaded) and signs in, then opens the page at its address (as
@@ -81,7 +82,8 @@ OWN_LINE = {"traffic": "traffic", "traffic_entry": "traffic", "reopening": "reop
             "shops": "shops", "shop_entry": "shops", "coverage_map": "survey", "survey_entry": "survey",
             "inspections": "inspections", "inspection_entry": "inspections", "admin": "accounts",
             "completeness": "traffic", "wall": "traffic", "audit_log": "traffic",
-            "supplies": "logistics", "meal_entry": "logistics", "donations": "logistics"}
+            "supplies": "logistics", "meal_entry": "logistics", "donations": "logistics",
+            "roster": "duty", "people": "people"}
 SHOWS_SEVERAL_LINES = ("completeness", "wall", "audit_log")
 
 GOALS = {"warm": 0.1, "warm_ratio": 1.5, "other": 0.15, "own": 0.3, "first_view": 1.5, "wall_refresh": 0.2,
@@ -198,6 +200,32 @@ class Saver:
         if self.turn % 2:
             return timed(lambda: logistics.receive("supervisor", {**row, "kind": "purchase"}, today=LAST_DAY))
         return timed(lambda: logistics.issue("supervisor", {**row, "recipient": "基准测试"}, today=LAST_DAY))
+
+    def duty(self) -> float:
+        """One roster cell (a road checkpoint's 8-16 shift on the last day) saved one short, then whole again,
+        as the week grid sends it (the people loaded with the form beside the people chosen)."""
+        from data_access import roster
+
+        site_id, shift_id = self._query(
+            "SELECT min(id), (SELECT id FROM duty_shift WHERE code = 'day') FROM site WHERE checkpoint_type = 'road'")[0]
+        have = sorted(p for (p,) in self._query(
+            "SELECT person_id FROM duty_assignment WHERE site_id = :s AND day = :d AND shift_id = :h",
+            s=site_id, d=LAST_DAY, h=shift_id))
+        if not hasattr(self, "cell_people"):
+            self.cell_people = have
+        chosen = self.cell_people if len(have) < len(self.cell_people) else have[:-1]
+        cell = {"day": LAST_DAY, "shift_id": shift_id, "person_ids": chosen, "loaded_person_ids": have}
+        return timed(lambda: roster.save_week("supervisor", site_id, [cell]))
+
+    def people(self) -> float:
+        """A person's title changed (and back, the next time), as the people page's form saves it."""
+        from data_access import people
+
+        person_id, name, unit_id, zone_id, title, status, version = self._query(
+            "SELECT id, name, unit_id, zone_id, title, status, version FROM person ORDER BY id DESC LIMIT 1")[0]
+        fields = {"name": name, "unit_id": unit_id, "zone_id": zone_id, "status": status,
+                  "title": "值守组长" if title != "值守组长" else "值守人员"}
+        return timed(lambda: people.save_person("supervisor", person_id, fields, version=version))
 
     def accounts(self) -> float:
         from data_access import auth

@@ -13,6 +13,10 @@ seeded random stream SEED (the same rows on every build, on SQLite and PostgreSQ
 - ~22,700 inspections of the duty points (checkpoints and compounds) with ~1,700 findings;
 - 150 zone clerks, 8 clerks writing for 50 checkpoints each (bench_clerk1..8, for the concurrent
   save), an account whose role the benchmark toggles (bench_toggle), a display key for one zone;
+- the duty roster (issue 16): every road checkpoint (1,000 duty points) needs 2 people on each of 3
+  shifts, rostered for the 180 days to 29 February (~1.08 million assignments, a few cells one short),
+  by 6,000 people (6 per point, each always on the same shift) in one duty team per work zone, their
+  phones encrypted under BENCH_PERSONAL_KEY;
 - 1.2 million audit rows: every row above as it was written (the checkpoint day, the step, the shop
   opening...), plus the corrections clerks make during the day and the sign-ins, spread over the
   180 days by the clerks who would have written them.
@@ -41,12 +45,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BUILDER_VERSION = 2  # bump when the data set changes: cached builds of another version are not reused
+BUILDER_VERSION = 3  # bump when the data set changes: cached builds of another version are not reused
 SEED = "issue14-city"
 DAYS = 180
 LAST_DAY = dt.date(2020, 2, 25)  # the demo's last day
 FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
 SUPPLY_DAYS = 365  # a year of supply movements (issue 15)
+ROSTER_END = dt.date(2020, 2, 29)  # the roster runs past the last day of reports, as the demo's does (issue 16)
+ROSTER_PLACES = 2  # people a road checkpoint needs on each shift
+ROSTER_SHORT = 0.005  # the share of point-shifts rostered one short
+# The personal-data key of every bench database (a copied SQLite file has no key file beside it): a fixed
+# Fernet key, set for this process and the servers and processes it starts, unless one is given.
+BENCH_PERSONAL_KEY = "YmVuY2gtY2l0eS1wZXJzb25hbC1kYXRhLWtleS0zMmI="
+os.environ.setdefault("DASHBOARD_PERSONAL_KEY", BENCH_PERSONAL_KEY)
 UTC = dt.timezone.utc
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432").rstrip("/")
 BENCH_PASSWORD = "demo"
@@ -56,7 +67,7 @@ CLERKS = 8  # bench_clerk1..8, each writing for its own GRID checkpoints
 GRID = 50
 ZONE_CLERKS = 25  # per work zone
 CHUNK = 20_000
-PARENTS = ("site", "enterprise", "inspection", "app_user")  # tables the next bulk loads point at
+PARENTS = ("site", "enterprise", "inspection", "app_user", "person")  # tables the next bulk loads point at
 
 
 @dataclass(frozen=True)
@@ -205,7 +216,7 @@ def build_city(kind: str, folder: Path, scale: float = 1.0, cache: Path | None =
 
 
 COUNTED = ("site", "checkpoint_day", "enterprise", "reopening_step", "shop", "survey_round", "inspection", "finding",
-           "supply_movement", "meal_point_day", "app_user", "audit_log")
+           "supply_movement", "meal_point_day", "person", "duty_assignment", "app_user", "audit_log")
 
 
 def counts_of(url: str) -> dict:
@@ -326,6 +337,7 @@ class Loader:
         self.timed("inspections and findings", self.add_inspections)
         self.timed("supplies and meals", self.add_logistics)
         self.timed("scopes of the grid clerks", self.scope_grid_clerks)
+        self.timed("people and the duty roster", self.add_roster)
         self.timed("audit log", self.add_audit)
         self.finish()
 
@@ -687,6 +699,81 @@ class Loader:
                  for k in range(1, CLERKS + 1) for site_id in roads[(k - 1) * GRID:k * GRID]]
         self.insert(UserScope, [{"id": first + i, "user_id": user_id, "zone_id": None, "site_id": site_id}
                                 for i, (user_id, site_id) in enumerate(pairs)])
+
+    # -- people and the duty roster (issue 16) --
+
+    def add_roster(self) -> None:
+        """A duty team per work zone, six people per road checkpoint (two places on each of three shifts, each
+        person always on the same one), the head counts, and 180 days of assignments to ROSTER_END; about one
+        point-shift in 200 is one short."""
+        from data_access import personal
+        from data_access.models import DutyAssignment, DutyPost, DutyShift, OrgUnit, Person
+
+        rng = self.rng
+        shifts = self.conn.execute(sa.select(DutyShift.id).where(DutyShift.active).order_by(DutyShift.start_minute)) \
+            .scalars().all()
+        points = self.road_checkpoints()[:self.sizes.checkpoints]
+        stamp = _utc(FIRST_DAY, 0, 1)
+        first_unit = self.next_id("org_unit")
+        units = [{"id": first_unit + k, "code": f"BENCH-{code}", "name": f"{code}卡口值守队", "kind": "zone_staff",
+                  "zone_id": zone_id, "site_id": None, "active": True, "version": 1, "updated_at": stamp,
+                  "updated_by": "bench"} for k, (zone_id, code) in enumerate(self.zones.items())]
+        self.insert(OrgUnit, units)
+        unit_of = {u["zone_id"]: u["id"] for u in units}
+        first_person = self.next_id("person")
+        people, team = [], {}
+        for site_id, zone_id in points:
+            for s in range(len(shifts)):
+                for place in range(ROSTER_PLACES):
+                    phone = f"171{first_person + len(people):08d}"
+                    team[(site_id, s, place)] = first_person + len(people)
+                    people.append({"id": first_person + len(people), "name": self.name(), "unit_id": unit_of[zone_id],
+                                   "zone_id": zone_id, "title": "值守人员", "phone_cipher": personal.encrypt(phone),
+                                   "phone_hash": personal.lookup_hash(phone), "phone_masked": personal.mask_phone(phone),
+                                   "status": "active", "note": None, "version": 1, "updated_at": stamp,
+                                   "updated_by": "bench"})
+        self.insert(Person, people)
+        have_posts = set(self.conn.execute(sa.select(DutyPost.site_id, DutyPost.shift_id)).all())
+        first_post = self.next_id("duty_post")
+        posts = [(site_id, shift_id) for site_id, _ in points for shift_id in shifts
+                 if (site_id, shift_id) not in have_posts]
+        self.insert(DutyPost, [{"id": first_post + k, "site_id": site_id, "shift_id": shift_id,
+                                "required": ROSTER_PLACES, "version": 1, "updated_at": stamp, "updated_by": "bench"}
+                               for k, (site_id, shift_id) in enumerate(posts)])
+        # The assignments in one INSERT ... SELECT (a million rows made in the database, not sent one by one:
+        # 26 us a row as an executemany on SQLite): the rota's places x the days, less the cells the demo's own
+        # points have already and a place left empty in about one point-shift in 200 (a fixed arithmetic
+        # pattern, the same on both databases).
+        meta = sa.MetaData()
+        places = sa.Table("bench_roster_place", meta, sa.Column("site_id", sa.Integer), sa.Column("shift_id", sa.Integer),
+                          sa.Column("place", sa.Integer), sa.Column("person_id", sa.Integer), prefixes=["TEMPORARY"])
+        when = sa.Table("bench_roster_day", meta, sa.Column("day", sa.Date), sa.Column("n", sa.Integer),
+                        sa.Column("planned", sa.DateTime(timezone=True)), prefixes=["TEMPORARY"])
+        meta.create_all(self.conn)
+        self.conn.execute(sa.insert(places), [{"site_id": site_id, "shift_id": shifts[s], "place": place,
+                                                "person_id": person_id} for (site_id, s, place), person_id in team.items()])
+        days = [ROSTER_END - dt.timedelta(days=k) for k in range(DAYS - 1, -1, -1)]
+        self.conn.execute(sa.insert(when), [{"day": day, "n": k, "planned": _utc(day - dt.timedelta(days=day.weekday() + 2), 2)}
+                                            for k, day in enumerate(days)])
+        A = DutyAssignment.__table__
+        already = sa.select(A.c.id).where(A.c.site_id == places.c.site_id, A.c.day == when.c.day,
+                                          A.c.shift_id == places.c.shift_id).exists()
+        short = (places.c.site_id * 7919 + when.c.n * 104729 + places.c.shift_id * 31) % round(1 / ROSTER_SHORT) == 0
+        rows = sa.select(places.c.site_id, when.c.day, places.c.shift_id, places.c.person_id, sa.false(),
+                         sa.literal("bench"), when.c.planned) \
+            .select_from(places.join(when, sa.true())) \
+            .where(~already, ~sa.and_(places.c.place == ROSTER_PLACES - 1, short)) \
+            .order_by(when.c.day, places.c.shift_id, places.c.site_id, places.c.place)
+        # PostgreSQL checks each row's three foreign keys by a trigger (~30 us a row): dropped for the load and
+        # added back, which checks every row at once (as pg_restore does)
+        keys = list(A.foreign_key_constraints) if self.pg else []
+        for key in keys:
+            self.conn.execute(sa.schema.DropConstraint(key))
+        self.conn.execute(A.insert().from_select(
+            ["site_id", "day", "shift_id", "person_id", "absent", "recorded_by", "recorded_at"], rows))
+        for key in keys:
+            self.conn.execute(sa.schema.AddConstraint(key))
+        meta.drop_all(self.conn)
 
     # -- the audit log --
 

@@ -28,6 +28,7 @@ GRID, REQ = "roster_week", "roster_req"
 BOARD_SHOWN = 300  # rows of the on-duty board; the tiles count them all
 REQ_LIMIT = 300  # head counts are set one zone at a time beyond this
 PILL = 24
+DAY_WIDTH, SHIFT_WIDTH = 140, 260  # the week grid's columns (px): three shifts of two names fit a laptop
 
 
 # ---- settings → load → show ---------------------------------------------------------------------
@@ -194,13 +195,13 @@ def grid(week: pd.DataFrame, shifts, labels: dict[int, str], editable: bool) -> 
     chips = view_of.short_labels(labels)
     options = [str(i) for i in labels]
     columns = {shift_column(i): st.column_config.MultiselectColumn(
-        t("roster.shift_column", shift=name, n=required), options=options, width=260,
+        t("roster.shift_column", shift=name, n=required), options=options, width=SHIFT_WIDTH,
         format_func=lambda v: chips.get(int(v), v) if str(v).isdigit() else v, disabled=not editable)
         for i, name, required in shifts}
     return kept_editor.kept_editor(
-        GRID, rows, row_id="key", on_change=clear_flash, hide_index=True, width="content", num_rows="fixed",
+        GRID, rows, row_id="key", on_change=clear_flash, hide_index=True, width="content", num_rows="fixed", placeholder="",
         height=35 * (len(rows) + 1) + 3, column_order=["day", *columns], disabled=["key", "day"],
-        column_config={"day": st.column_config.TextColumn(t("roster.col.day"), width=fit(t("roster.col.day"), rows["day"])),
+        column_config={"day": st.column_config.TextColumn(t("roster.col.day"), width=DAY_WIDTH),
                        **columns})
 
 

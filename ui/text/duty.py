@@ -162,7 +162,7 @@ TEXT = {
                          "Fills this week's empty cells from last week; filled cells stay, people no longer serving are skipped"),
     "roster.copied": ("已从上周复制 {copied} 个班次；跳过 {skipped} 个", "Copied {copied} shifts from last week; {skipped} skipped"),
     "roster.nothing": ("排班没有改动", "Nothing changed"),
-    "roster.saved": ("已保存 {point} 的排班：{n} 个班次有改动", "Saved the roster of {point}: {n} shifts changed"),
+    "roster.saved": ("已保存{point}的排班：{n} 个班次有改动", "Saved the roster of {point}: {n} shifts changed"),
     "roster.warnings": ("排班提醒", "Roster warnings"),
     "roster.warnings_none": ("本周没有重复排班或连续超时", "No one is on two points at once or too long in a row this week"),
     "roster.warn.double_booked": ("{person} 于 {day} {shift} 班同时排在 {other_site}",

@@ -345,7 +345,8 @@ def show_requirements(user, filters: Filters) -> None:
     source = entry.pinned_rows(REQ, (filters.zone_id, filters.site_id, tuple(frame["version"].fillna(0).astype(int))),
                                lambda: rows)
     counts = {shift_column(i): st.column_config.NumberColumn(
-        t("roster.shift_plain", shift=name), min_value=0, max_value=50, step=1, width=max(90, fit(name, editable=True)), disabled=not manages)
+        t("roster.shift_plain", shift=name), min_value=0, max_value=50, step=1, width=max(90, fit(t("roster.shift_plain", shift=name), editable=True)),
+        disabled=not manages)
         for i, name in shifts}
     edited = kept_editor.kept_editor(
         REQ, source, row_id="site_id", hide_index=True, width="content", num_rows="fixed",

@@ -76,13 +76,14 @@ def short_labels(labels: dict[int, str]) -> dict[int, str]:
 
 
 def point_state(row, now_minute: int) -> str:
-    """A point-shift on the board: later (not begun), unmanned, short or manned."""
-    if int(row["start_minute"]) > now_minute:
-        return "later"
+    """A point-shift on the board: unmanned or short (red: on now, or rostered short for later today, as
+    the wall's alerts count them), manned, or later (not begun, fully rostered)."""
     present, required = int(row["present"] or 0), int(row["required"] or 0)
     if required and present == 0:
         return "empty"
-    return "short" if present < required else "ok"
+    if present < required:
+        return "short"
+    return "later" if int(row["start_minute"]) > now_minute else "ok"
 
 
 def warning_text(warning) -> str:

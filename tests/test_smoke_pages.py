@@ -98,4 +98,4 @@ def test_wall_opens(demo_engine, lang):
     at = app({"key": "demo-wall", **({"lang": lang} if lang == "en" else {})})
     at.run()
     assert not problems(at, f"wall/{lang}")
-    assert len(at.metric) == 13  # two rows of tiles: 7 (with the logistics tile, issue 15) + 6
+    assert len(at.metric) == 14  # two rows of tiles: 7 (with the logistics tile, issue 15) + 7 (with 岗位在岗, issue 16)

@@ -127,7 +127,7 @@ def people(filters: Filters, unit_id: int | None = None, status: str | None = No
     when it is a whole phone number, the person with that number (by its keyed hash, nothing decrypted)."""
     query = (select(Person.id.label("person_id"), Person.name, Person.unit_id, OrgUnit.name.label("unit"),
                     OrgUnit.kind.label("unit_kind"), Person.zone_id, WorkZone.name.label("zone"), Person.title,
-                    Person.phone_masked, Person.status, Person.version)
+                    Person.phone_masked, Person.status, Person.note, Person.version)
              .join(OrgUnit, OrgUnit.id == Person.unit_id)
              .outerjoin(WorkZone, WorkZone.id == Person.zone_id)
              .where(_in_zone(filters.zone_id))

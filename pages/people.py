@@ -148,7 +148,7 @@ def person_form(user, everyone: pd.DataFrame, units: pd.DataFrame) -> None:
             status = field(boxes, "status", st.selectbox(
                 t("people.f.status_pick"), PERSON_STATUSES, format_func=words.status_word, key=f"{form}_status",
                 index=PERSON_STATUSES.index(value("status", "active")), persist_state=KEEP))
-            note = field(boxes, "note", st.text_input(t("people.f.note"), value=value("note", ""), max_chars=200,
+            note = field(boxes, "note", st.text_input(t("people.f.note"), value=value("note", ""), max_chars=500,
                                                       key=f"{form}_note", persist_state=KEEP))
         pressed = st.form_submit_button(t("people.save"), type="primary", key=f"{form}_save")
     saving.unsaved_notice(form, general, saving_now=pressed)

@@ -256,3 +256,22 @@ def test_an_admin_grants_personal_data_and_the_clerk_may_then_see_full_phones(de
     assert "已授权：clerk" in texts(at)
     clerk = open_in("clerk", PEOPLE, "zh")
     assert any(b.key == "people_phone_show" for b in clerk.button)
+
+
+def test_changing_a_person_keeps_what_the_form_did_not_touch(demo_engine):
+    """A supervisor changes someone's title: the note, the unit and the phone stay as they were."""
+    with demo_engine.begin() as conn:
+        person_id, unit_id, phone = conn.execute(sa.text(
+            "SELECT id, unit_id, phone_cipher FROM person WHERE status = 'active' ORDER BY id LIMIT 1")).one()
+        conn.execute(sa.text("UPDATE person SET note = '轮休：周三' WHERE id = :id"), {"id": person_id})
+    at = open_in("supervisor", PEOPLE, "zh")
+    at.selectbox(key="people_pick").set_value(person_id).run()
+    form = f"people_form_{person_id}"
+    assert at.text_input(key=f"{form}_note").value == "轮休：周三"  # shown, so a save keeps it
+    at.text_input(key=f"{form}_title").input("组长")
+    at.button(key=f"{form}_save").click().run()
+    assert not at.exception and not at.error, _errors(at)
+    with demo_engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT title, note, unit_id, phone_cipher FROM person WHERE id = :id"),
+                           {"id": person_id}).one()
+    assert row == ("组长", "轮休：周三", unit_id, phone)

@@ -1,9 +1,11 @@
 """Personal data at rest: phone numbers (and, later, ID numbers) kept encrypted, found by a keyed hash, shown masked.
 
 The key is a Fernet key (urlsafe base64 of 32 bytes), never stored in the database: the environment's
-DASHBOARD_PERSONAL_KEY wins; else the file DASHBOARD_PERSONAL_KEY_FILE, by default `personal.key` beside
-the SQLite file (or in data/ for PostgreSQL), created readable by its owner only on first use. A database
-copied without its key shows masked numbers and keyed hashes, never a number.
+DASHBOARD_PERSONAL_KEY wins; else the file DASHBOARD_PERSONAL_KEY_FILE; else, for the embedded SQLite
+database only, `personal.key` beside its file, created readable by its owner only on first use. On
+PostgreSQL one of the first two must be set: several app servers share the database, and a key each
+server made for itself would leave every server unable to read the others' numbers. A database copied
+without its key shows masked numbers and keyed hashes, never a number.
 
 The look-up hash is an HMAC-SHA256 under a key derived from the same key, so equal numbers can be matched
 (an import finding the person it updates) without decrypting every row, and the hash of a number cannot be
@@ -40,16 +42,18 @@ class KeyProblem(DataError):
 
 
 def key_file() -> Path:
-    """Where the key is kept when the environment does not hold it."""
+    """Where the key is kept when the environment does not hold it: the named file, or beside the SQLite file."""
     named = os.environ.get(KEY_FILE_ENV, "").strip()
     if named:
         return Path(named)
-    from .db import DEFAULT_SQLITE_PATH, database_url
+    from .db import database_url
 
     url = database_url()
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         return Path(url.split("///", 1)[1]).resolve().parent / KEY_FILE_NAME
-    return DEFAULT_SQLITE_PATH.parent / KEY_FILE_NAME
+    raise KeyProblem("未设置个人信息密钥：请管理员在每台服务器上设置相同的 DASHBOARD_PERSONAL_KEY",
+                     "No personal-data key is set: the administrator must set the same DASHBOARD_PERSONAL_KEY "
+                     "on every app server")
 
 
 def _read_or_create(path: Path) -> bytes:

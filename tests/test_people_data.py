@@ -99,6 +99,20 @@ def test_the_key_file_is_made_once_readable_by_its_owner_only(tmp_path, monkeypa
         personal.decrypt(token)
 
 
+
+def test_without_a_set_key_only_the_embedded_database_makes_its_own(tmp_path, monkeypatch):
+    """SQLite: a key file beside the database file. PostgreSQL: refused in words until the administrator sets
+    one key for every app server (a key each server made for itself could not read the others' numbers)."""
+    monkeypatch.delenv(personal.KEY_ENV, raising=False)
+    monkeypatch.delenv(personal.KEY_FILE_ENV, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db' / 'dashboard.db'}")
+    assert personal.decrypt(personal.encrypt(PHONE)) == PHONE
+    assert (tmp_path / "db" / personal.KEY_FILE_NAME).exists()
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    with pytest.raises(personal.KeyProblem) as refused:
+        personal.encrypt(PHONE)
+    assert "DASHBOARD_PERSONAL_KEY" in refused.value.zh and "every app server" in refused.value.en
+
 # ---- the full number: grants and the audit trail ------------------------------------------------------------
 
 def test_a_full_view_is_refused_without_a_grant_and_audited_with_one(engine, world):

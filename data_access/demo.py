@@ -1083,9 +1083,9 @@ def _insert_responsibilities(demo: Demo, staff: _Staff) -> None:
     rows = []
     for k, zone in enumerate(demo.zones):
         team = staff.members[f"Z{k + 1}-STAFF"]
-        for i, line in enumerate(RESPONSIBILITY_LINES):
+        for i, line in enumerate(RESPONSIBILITY_LINES):  # 7 lines, 6 staff: the seventh's A has a second line, with another B
             rows.append({**blank, "line": line, "zone_id": zone.id, "a_person_id": ids[team[i % len(team)]],
-                         "b_person_id": ids[team[(i + 1) % len(team)]]})
+                         "b_person_id": ids[team[(i + 1 + i // len(team)) % len(team)]]})
     village_cadres = {v.id: staff.members[f"V{k + 1:02d}"] for k, v in enumerate(demo.villages)}
     for k, compound in enumerate(demo.compounds):  # the 副科级干部 (A) and the first of their staff (B)
         team = staff.members[f"C{k + 1:02d}"]

@@ -607,9 +607,13 @@ def _point_shifts(filters: Filters, day: dt.date, shift_ids: list[int]):
             .outerjoin(counts, and_(counts.c.site_id == points.c.site_id, counts.c.shift_id == DutyShift.id)))
 
 
-def on_duty(filters: Filters, now: dt.datetime, engine=None) -> pd.DataFrame:
+def on_duty(filters: Filters, now: dt.datetime, engine=None, short_only: bool = False,
+            limit: int | None = None) -> pd.DataFrame:
     """Per duty point in scope and shift of now's day not yet ended (the current shift first): required,
-    rostered, absent, present, short (present < required), names (present, "张三、李四"), absent_names."""
+    rostered, absent, present, short (present < required), names (present, "张三、李四"), absent_names.
+    short_only: only the point-shifts with fewer present than required, the unmanned ones (nobody present)
+    first, then by shift start, zone and point (the board's order), the `limit` first: a city's command post
+    sees its gaps without the thousands of manned rows; the names are joined for those rows alone."""
     day, minute = local_moment(now)
     with read_connection(engine) as conn:
         left = _shifts_left(conn, minute)
@@ -617,11 +621,18 @@ def on_duty(filters: Filters, now: dt.datetime, engine=None) -> pd.DataFrame:
             return pd.DataFrame(columns=ON_DUTY_COLUMNS)
         ids = [r.id for r in left]
         rows = _point_shifts(filters, day, ids).subquery("rows")
-        order = case(*[(rows.c.shift_id == shift_id, k) for k, shift_id in enumerate(ids)])
-        frame = pd.DataFrame(conn.execute(select(rows).order_by(order, rows.c.zone_code, rows.c.kind, rows.c.site,
-                                                                rows.c.site_id)).all(),
-                             columns=[c.name for c in rows.c])
-        names = _names_on(conn, filters, day, ids)
+        query = select(rows)
+        if short_only:
+            query = (query.where(rows.c.present < rows.c.required)
+                     .order_by(case((rows.c.present == 0, 0), else_=1), rows.c.start_minute, rows.c.zone_code,
+                               rows.c.kind, rows.c.site, rows.c.site_id)
+                     .limit(limit))
+        else:
+            order = case(*[(rows.c.shift_id == shift_id, k) for k, shift_id in enumerate(ids)])
+            query = query.order_by(order, rows.c.zone_code, rows.c.kind, rows.c.site, rows.c.site_id).limit(limit)
+        frame = pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in rows.c])
+        sites = sorted({int(i) for i in frame["site_id"]}) if short_only or limit is not None else None
+        names = _names_on(conn, filters, day, ids, sites) if len(frame) else {}
     frame = frame.drop(columns=["zone_code", "kind"])
     for column in ("required", "rostered", "present"):
         frame[column] = frame[column].astype(int)
@@ -633,8 +644,9 @@ def on_duty(filters: Filters, now: dt.datetime, engine=None) -> pd.DataFrame:
     return frame[ON_DUTY_COLUMNS].reset_index(drop=True)
 
 
-def _names_on(conn, filters: Filters, day: dt.date, shift_ids: list[int]) -> dict[tuple, str]:
-    """{(site_id, shift_id, absent): "张三、李四"} for the day, joined in SQL."""
+def _names_on(conn, filters: Filters, day: dt.date, shift_ids: list[int], site_ids: list[int] | None = None
+              ) -> dict[tuple, str]:
+    """{(site_id, shift_id, absent): "张三、李四"} for the day (at these points only, if given), joined in SQL."""
     points = _points(filters)
     query = (select(ASSIGNMENT.c.site_id, ASSIGNMENT.c.shift_id, ASSIGNMENT.c.absent,
                     func.aggregate_strings(Person.name, NAME_JOIN).label("names"))
@@ -642,6 +654,8 @@ def _names_on(conn, filters: Filters, day: dt.date, shift_ids: list[int]) -> dic
              .join(Person, Person.id == ASSIGNMENT.c.person_id)
              .where(ASSIGNMENT.c.day == day, ASSIGNMENT.c.shift_id.in_(shift_ids))
              .group_by(ASSIGNMENT.c.site_id, ASSIGNMENT.c.shift_id, ASSIGNMENT.c.absent))
+    if site_ids is not None:
+        query = query.where(ASSIGNMENT.c.site_id.in_(site_ids))
     # the order inside an aggregate is the database's: sorted here, so a refresh never reshuffles the names
     return {(site, shift, bool(absent)): NAME_JOIN.join(sorted(names.split(NAME_JOIN)))
             for site, shift, absent, names in conn.execute(query)}

@@ -3,6 +3,7 @@ a cell, "copy last week", warnings after a save), and each point's head count pe
 import dataclasses
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -26,6 +27,9 @@ FLASH = "roster_flash"
 WARNED = "roster_warned"  # the last save's warnings, shown after its rerun
 GRID, REQ = "roster_week", "roster_req"
 BOARD_SHOWN = 300  # rows of the on-duty board; the tiles count them all
+# All zones of a city (3,000 points, ~6,000 point-shifts left today): the board lists the short and unmanned
+# point-shifts, which is what the command post acts on (the tiles count them all); a zone or a point, or a
+# view whose point-shifts fit the board, lists every one.
 REQ_LIMIT = 300  # head counts are set one zone at a time beyond this
 PILL = 24
 DAY_WIDTH, SHIFT_WIDTH = 140, 260  # the week grid's columns (px): three shifts of two names fit a laptop
@@ -41,61 +45,86 @@ def settings() -> dict:
     return {"filters": dataclasses.replace(filters, start=None, end=None), "now": now, "user": actor()}
 
 
+def whole_board(filters: Filters, points: pd.DataFrame, shifts: pd.DataFrame) -> bool:
+    """Every point-shift on the board (a zone or a point chosen, or few enough to list), else the gaps only."""
+    if filters.zone_id is not None or filters.site_id is not None:
+        return True
+    return len(points) * max(1, int(shifts["active"].sum()) if len(shifts) else 1) <= BOARD_SHOWN
+
+
 def load(view: dict) -> dict:
     filters, now = view["filters"], view["now"]
-    first = view_of.monday(now.date())
+    # keyed on the start of the shift on now, not on the minute: the same rows until the next shift begins
+    moment = read(roster.shift_moment, now)
+    points, shifts = read(roster.duty_points, filters), read(roster.shifts)
+    whole = whole_board(filters, points, shifts)
     return {
-        "tile": read(roster.duty_tile, filters, now),
-        "board": read(roster.on_duty, filters, now),
-        "points": read(roster.duty_points, filters),
-        "shifts": read(roster.shifts),
-        "warnings": read(roster.warnings, filters, first, first + dt.timedelta(days=6)),
+        "tile": read(roster.duty_tile, filters, moment),
+        "board": read(roster.on_duty, filters, moment) if whole
+        else read(roster.on_duty, filters, moment, short_only=True, limit=BOARD_SHOWN),
+        "whole": whole,
+        "points": points,
+        "shifts": shifts,
     }
 
 
 # ---- on duty now ----------------------------------------------------------------------------------
 
-def show_tiles(figures: dict, warnings: pd.DataFrame) -> None:
-    row = st.columns(4)
+def show_tiles(figures: dict) -> None:
+    row = st.columns(3)
     required, present = int(figures.get("required") or 0), int(figures.get("present") or 0)
     row[0].metric(t("roster.tile.on_duty"), f"{present:,}/{required:,}", border=True)
     if figures.get("shift"):
         row[0].caption(t("roster.tile.on_duty_caption", shift=fmt.plain(figures["shift"])))
     tile(row[1], t("roster.tile.short"), figures.get("points_short"), inverse=True)
     tile(row[2], t("roster.tile.empty"), figures.get("points_empty"), inverse=True)
-    tile(row[3], t("roster.tile.warnings"), len(warnings))
 
 
-def board_rows(board: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
-    """Short point-shifts first (unmanned before short), then the rest; each state as a coloured pill."""
+STATES = ("empty", "short", "ok", "later")  # the board's order
+
+
+def board_rows(board: pd.DataFrame, now: dt.datetime, most: int | None = None) -> pd.DataFrame:
+    """Short point-shifts first (unmanned before short), then the rest; each state as a coloured pill
+    (view_of.point_state, by columns); the names put in words for the `most` rows shown."""
     minute = now.hour * 60 + now.minute
-    states = [view_of.point_state(row, minute) for _, row in board.iterrows()]
-    order = {"empty": 0, "short": 1, "ok": 2, "later": 3}
-    words = {s: t(f"roster.state.{s}") for s in order}
-    shown = board.assign(state=[[words[s]] for s in states], _order=[order[s] for s in states])
+    present, required = board["present"].fillna(0).astype(int), board["required"].fillna(0).astype(int)
+    later = board["start_minute"].astype(int) > minute
+    order = np.select([(required > 0) & (present == 0), present < required, later], [0, 1, 3], default=2)
+    shown = board.assign(_order=order).sort_values(["_order", "start_minute", "zone", "site"], kind="stable")
+    if most is not None:
+        shown = shown.head(most)
+    words = [t(f"roster.state.{s}") for s in STATES]
     away = t("roster.absent_mark")
+    shown = shown.assign(state=[[words[k]] for k in shown["_order"]])
     shown["names"] = [view_of.joined([*(n.split("、") if isinstance(n, str) and n else []),
                                       *(f"{a}{away}" for a in (b.split("、") if isinstance(b, str) and b else []))]) or "—"
                       for n, b in zip(shown["names"], shown["absent_names"])]
-    return shown.sort_values(["_order", "start_minute", "zone", "site"], kind="stable")
+    return shown
 
 
-def show_board(board: pd.DataFrame, now: dt.datetime) -> None:
+def show_board(board: pd.DataFrame, now: dt.datetime, whole: bool, points: int) -> None:
     st.subheader(t("roster.now", time=now.strftime("%H:%M")))
     st.caption(t("roster.now_caption"))
-    if board.empty:
+    if whole and board.empty or not points:
         st.info(t("roster.now_none"))
         return
-    only_short = st.toggle(t("roster.only_short"), key="roster_only_short")
-    shown = board_rows(board, now)
-    if only_short:
-        shown = shown[shown["_order"] < 2]
-        if shown.empty:
+    if not whole:  # all zones of a city: the gaps only (short_only), the figures of them all in the tiles
+        st.caption(t("roster.board_gaps_only", points=fmt.num(points), n=fmt.num(len(board)))
+                   if len(board) < BOARD_SHOWN else
+                   t("roster.board_gaps_limited", points=fmt.num(points), shown=BOARD_SHOWN))
+        if board.empty:
             st.success(t("roster.now_all_manned"), icon=":material/check_circle:")
             return
-    if len(shown) > BOARD_SHOWN:
-        st.caption(t("inspect.points_limited", n=fmt.num(len(shown)), shown=BOARD_SHOWN))
-        shown = shown.head(BOARD_SHOWN)
+        shown = board_rows(board, now)
+    else:
+        only_short = st.toggle(t("roster.only_short"), key="roster_only_short")
+        rows = board[board["present"] < board["required"]] if only_short else board
+        if only_short and rows.empty:
+            st.success(t("roster.now_all_manned"), icon=":material/check_circle:")
+            return
+        if len(rows) > BOARD_SHOWN:
+            st.caption(t("inspect.points_limited", n=fmt.num(len(rows)), shown=BOARD_SHOWN))
+        shown = board_rows(rows, now, most=BOARD_SHOWN)
     colours = [view_of.SHORT_RED, view_of.SHORT_RED, view_of.OK_GREEN, view_of.LATER_GREY]
     options = [t(f"roster.state.{s}") for s in ("empty", "short", "ok", "later")]
     text = lambda column, key, most=220: st.column_config.TextColumn(  # noqa: E731
@@ -267,6 +296,12 @@ def show_week(user, points: pd.DataFrame, filters: Filters, today: dt.date) -> N
     if site_id is None:
         return
     point = points[points["site_id"] == site_id].iloc[0].to_dict()
+    week_grid(user, site_id, point, first)
+    # the week's double bookings and too-long stretches of the people rostered here (their other points too)
+    show_week_warnings(read(roster.warnings, Filters(site_id=site_id), first, first + dt.timedelta(days=6)))
+
+
+def week_grid(user, site_id: int, point: dict, first: dt.date) -> None:
     editable = writable(user, point)
     st.subheader(t("roster.grid", point=fmt.plain(point["name"])))
     st.caption(t("roster.week_of", start=fmt.day(first, weekday=True), end=fmt.day(first + dt.timedelta(days=6), weekday=True))
@@ -299,7 +334,7 @@ def show_week(user, points: pd.DataFrame, filters: Filters, today: dt.date) -> N
 
 
 def show_week_warnings(warnings: pd.DataFrame) -> None:
-    """This week's double bookings and too-long stretches in the view."""
+    """The week's double bookings and too-long stretches of the point's people."""
     with st.expander(t("roster.warnings") + f"（{len(warnings)}）" if lang() == "zh" else f"{t('roster.warnings')} ({len(warnings)})"):
         if warnings.empty:
             st.caption(t("roster.warnings_none"))
@@ -328,17 +363,17 @@ def requirement_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int,
     return wide.reset_index(), shifts
 
 
-def show_requirements(user, filters: Filters) -> None:
+def show_requirements(user, filters: Filters, points: int) -> None:
     st.subheader(t("roster.req"))
     st.caption(t("roster.req_caption"))
+    if points > REQ_LIMIT:  # the points in the view (requirements has a row per point and shift): not read
+        st.info(t("roster.req.limited", n=fmt.num(points)), icon=":material/filter_alt:")
+        return
     frame = read(roster.requirements, filters)
     if frame.empty:
         st.info(t("roster.no_points"))
         return
     rows, shifts = requirement_rows(frame)
-    if len(rows) > REQ_LIMIT:
-        st.info(t("roster.req.limited", n=fmt.num(len(rows))), icon=":material/filter_alt:")
-        return
     manages = view_of.manages_people(user)
     if not manages:
         st.caption(t("roster.req_readonly"))
@@ -377,13 +412,12 @@ def show(view: dict, data: dict) -> None:
     user, filters, now = view["user"], view["filters"], view["now"]
     board_tab, week_tab, req_tab = st.tabs([t("roster.tab.now"), t("roster.tab.week"), t("roster.tab.requirements")])
     with board_tab:
-        show_tiles(data["tile"], data["warnings"])
-        show_board(data["board"], now)
-        show_week_warnings(data["warnings"])
+        show_tiles(data["tile"])
+        show_board(data["board"], now, data["whole"], len(data["points"]))
     with week_tab:
         show_week(user, data["points"], filters, now.date())
     with req_tab:
-        show_requirements(user, filters)
+        show_requirements(user, filters, len(data["points"]))
 
 
 def main() -> None:

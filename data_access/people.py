@@ -121,17 +121,9 @@ def _in_zone(zone_id: int | None):
     return true() if zone_id is None else or_(Person.zone_id == zone_id, Person.zone_id.is_(None))
 
 
-def people(filters: Filters, unit_id: int | None = None, status: str | None = None, search: str | None = None,
-           engine=None) -> pd.DataFrame:
-    """The people list: unit, zone, title, masked phone, status. `search` matches a name (part of it) or,
-    when it is a whole phone number, the person with that number (by its keyed hash, nothing decrypted)."""
-    query = (select(Person.id.label("person_id"), Person.name, Person.unit_id, OrgUnit.name.label("unit"),
-                    OrgUnit.kind.label("unit_kind"), Person.zone_id, WorkZone.name.label("zone"), Person.title,
-                    Person.phone_masked, Person.status, Person.note, Person.version)
-             .join(OrgUnit, OrgUnit.id == Person.unit_id)
-             .outerjoin(WorkZone, WorkZone.id == Person.zone_id)
-             .where(_in_zone(filters.zone_id))
-             .order_by(OrgUnit.kind, OrgUnit.code, Person.name, Person.id))
+def _listed(query, filters: Filters, unit_id, status, search):
+    """The people list's conditions on a query joined to OrgUnit."""
+    query = query.where(_in_zone(filters.zone_id))
     if unit_id is not None:
         query = query.where(Person.unit_id == unit_id)
     if status:
@@ -141,7 +133,34 @@ def people(filters: Filters, unit_id: int | None = None, status: str | None = No
         phone = personal.normal_phone(search)
         query = query.where(Person.phone_hash == personal.lookup_hash(phone) if phone
                             else Person.name.contains(search, autoescape=True))
-    return read_frame(query, engine)
+    return query
+
+
+def people(filters: Filters, unit_id: int | None = None, status: str | None = None, search: str | None = None,
+           engine=None, limit: int | None = None, person_id: int | None = None) -> pd.DataFrame:
+    """The people list: unit, zone, title, masked phone, status. `search` matches a name (part of it) or,
+    when it is a whole phone number, the person with that number (by its keyed hash, nothing decrypted).
+    `limit`: the list's first rows (people_counts counts them all); `person_id`: that person's row alone."""
+    query = (select(Person.id.label("person_id"), Person.name, Person.unit_id, OrgUnit.name.label("unit"),
+                    OrgUnit.kind.label("unit_kind"), Person.zone_id, WorkZone.name.label("zone"), Person.title,
+                    Person.phone_masked, Person.status, Person.note, Person.version)
+             .join(OrgUnit, OrgUnit.id == Person.unit_id)
+             .outerjoin(WorkZone, WorkZone.id == Person.zone_id)
+             .order_by(OrgUnit.kind, OrgUnit.code, Person.name, Person.id)
+             .limit(limit))
+    if person_id is not None:
+        query = query.where(Person.id == person_id)
+    return read_frame(_listed(query, filters, unit_id, status, search), engine)
+
+
+def person_labels(filters: Filters, unit_id: int | None = None, status: str | None = None,
+                  search: str | None = None, engine=None) -> pd.DataFrame:
+    """The people of people(...) (all of them) as picker labels "姓名（单位）", made in SQL, in the list's
+    order: [person_id, label]."""
+    query = (select(Person.id.label("person_id"), (Person.name + "（" + OrgUnit.name + "）").label("label"))
+             .join(OrgUnit, OrgUnit.id == Person.unit_id)
+             .order_by(OrgUnit.kind, OrgUnit.code, Person.name, Person.id))
+    return read_frame(_listed(query, filters, unit_id, status, search), engine)
 
 
 def person_choices(zone_id: int | None = None, engine=None) -> pd.DataFrame:
@@ -159,9 +178,11 @@ RESPONSIBILITY_COLUMNS = ["responsibility_id", "target_kind", "line", "zone_id",
                           "enterprise_id", "enterprise", "a_person_id", "a_name", "b_person_id", "b_name", "version"]
 
 
-def responsibilities(filters: Filters, engine=None, kinds: tuple[str, ...] = TARGET_KINDS) -> pd.DataFrame:
+def responsibilities(filters: Filters, engine=None, kinds: tuple[str, ...] = TARGET_KINDS,
+                     limit: int | None = None) -> pd.DataFrame:
     """Who answers for what: every line of work in every zone in scope, then every active site, then every
-    enterprise (each with its A and B, None where nobody is named yet: `responsibility_id` None)."""
+    enterprise (each with its A and B, None where nobody is named yet: `responsibility_id` None).
+    `limit`: the first so many sites and enterprises together (a table's first page; lines are never cut)."""
     a, b = aliased(Person), aliased(Person)
     names = (a.id.label("a_person_id"), a.name.label("a_name"), b.id.label("b_person_id"), b.name.label("b_name"),
              Responsibility.version)
@@ -199,9 +220,13 @@ def responsibilities(filters: Filters, engine=None, kinds: tuple[str, ...] = TAR
                 query = query.where(Site.zone_id == filters.zone_id)
             if filters.site_id is not None:
                 query = query.where(Site.id == filters.site_id)
+            if limit is not None:
+                query = query.limit(limit)
             frames.append(pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=RESPONSIBILITY_COLUMNS,
                                        dtype=object))
-        if "enterprise" in kinds and filters.site_id is None:
+            if limit is not None:
+                limit = max(0, limit - len(frames[-1]))
+        if "enterprise" in kinds and filters.site_id is None and limit != 0:
             query = people_of(
                 select(Responsibility.id, literal("enterprise"), literal(None), Enterprise.zone_id, WorkZone.name,
                        literal(None), literal(None), Enterprise.id, Enterprise.name, *names)
@@ -210,12 +235,43 @@ def responsibilities(filters: Filters, engine=None, kinds: tuple[str, ...] = TAR
                 .order_by(WorkZone.code, Enterprise.name, Enterprise.id))
             if filters.zone_id is not None:
                 query = query.where(Enterprise.zone_id == filters.zone_id)
+            if limit is not None:
+                query = query.limit(limit)
             frames.append(pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=RESPONSIBILITY_COLUMNS,
                                        dtype=object))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame([], columns=RESPONSIBILITY_COLUMNS, dtype=object)
     return pd.concat(frames, ignore_index=True)
+
+
+def count_targets(filters: Filters, engine=None) -> dict:
+    """How many rows responsibilities(filters, kinds=("site", "enterprise")) has: {"site", "enterprise"}."""
+    sites = select(func.count(Site.id)).where(Site.active.is_(True))
+    if filters.zone_id is not None:
+        sites = sites.where(Site.zone_id == filters.zone_id)
+    if filters.site_id is not None:
+        sites = sites.where(Site.id == filters.site_id)
+    enterprises = select(func.count(Enterprise.id))
+    if filters.zone_id is not None:
+        enterprises = enterprises.where(Enterprise.zone_id == filters.zone_id)
+    with read_connection(engine) as conn:
+        return {"site": int(conn.execute(sites).scalar_one()),
+                "enterprise": 0 if filters.site_id is not None else int(conn.execute(enterprises).scalar_one())}
+
+
+def people_counts(filters: Filters, unit_id: int | None = None, status: str | None = None,
+                  search: str | None = None, engine=None) -> dict:
+    """How many people people(...) lists: {"count", "active", "leave", "task_force"} (task_force: active in a
+    task force); the tiles count everyone in scope, the list's caption its own rows."""
+    active = Person.status == "active"
+    query = (select(func.count(Person.id), func.coalesce(func.sum(case((active, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((Person.status == "leave", 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((and_(active, OrgUnit.kind == "task_force"), 1), else_=0)), 0))
+             .join(OrgUnit, OrgUnit.id == Person.unit_id))
+    with read_connection(engine) as conn:
+        row = conn.execute(_listed(query, filters, unit_id, status, search)).one()
+    return dict(zip(("count", "active", "leave", "task_force"), (int(v) for v in row)))
 
 
 # ---- personal data: who may see a number in full --------------------------------------------------------

@@ -53,36 +53,42 @@ def settings() -> dict:
 
 
 def load(view: dict) -> dict:
+    """What is shown: the list's first PEOPLE_SHOWN rows and its count, the tiles counted in SQL (the pickers
+    read their labels, made in SQL, when drawn), the A/B of the lines, and the first TARGETS_SHOWN sites and
+    enterprises with their count (a city has ~6,200 people and ~14,500 sites and enterprises)."""
     filters = view["filters"]
+    listed = (filters, view["unit_id"], view["status"], view["search"])
     return {
-        "people": read(people.people, filters, view["unit_id"], view["status"], view["search"]),
-        "everyone": read(people.people, filters),
-        "responsibilities": read(people.responsibilities, filters),
+        "people": read(people.people, *listed, limit=PEOPLE_SHOWN),
+        "listed": read(people.people_counts, *listed),
+        "counts": read(people.people_counts, filters, None, None, None),
+        "lines": read(people.responsibilities, filters, kinds=("line",)),
+        "targets": read(people.responsibilities, filters, kinds=("site", "enterprise"), limit=TARGETS_SHOWN),
+        "target_counts": read(people.count_targets, filters),
     }
 
 
 # ---- the people -----------------------------------------------------------------------------------
 
-def show_tiles(everyone: pd.DataFrame, units: pd.DataFrame) -> None:
+def show_tiles(counts: dict, units: pd.DataFrame) -> None:
     row = st.columns(5)
-    status = everyone["status"] if len(everyone) else pd.Series([], dtype=str)
-    tile(row[0], t("people.count"), len(everyone))
-    tile(row[1], t("people.serving"), int((status == "active").sum()))
-    tile(row[2], t("people.on_leave"), int((status == "leave").sum()))
+    tile(row[0], t("people.count"), counts["count"])
+    tile(row[1], t("people.serving"), counts["active"])
+    tile(row[2], t("people.on_leave"), counts["leave"])
     tile(row[3], t("people.units"), int(units["active"].sum()) if len(units) else 0)
-    task_force = everyone["unit_kind"] == "task_force" if len(everyone) else pd.Series([], dtype=bool)
-    tile(row[4], t("people.task_force"), int((task_force & (status == "active")).sum()))
+    tile(row[4], t("people.task_force"), counts["task_force"])
 
 
-def people_table(frame: pd.DataFrame) -> None:
+def people_table(frame: pd.DataFrame, count: int) -> None:
+    """The list's first PEOPLE_SHOWN rows (read so); `count` the rows it has."""
     st.subheader(t("people.list"))
     if frame.empty:
         st.info(t("people.none"))
         return
-    if len(frame) > PEOPLE_SHOWN:
-        st.caption(t("people.list_limited", n=fmt.num(len(frame)), shown=PEOPLE_SHOWN))
+    if count > PEOPLE_SHOWN:
+        st.caption(t("people.list_limited", n=fmt.num(count), shown=PEOPLE_SHOWN))
     else:
-        st.caption(t("people.list_count", n=fmt.num(len(frame))))
+        st.caption(t("people.list_count", n=fmt.num(count)))
     first = frame.head(PEOPLE_SHOWN)
     shown = first.assign(status=[words.status_word(s) for s in first["status"]],
                          unit_kind=[words.kind_word(k) for k in first["unit_kind"]],
@@ -110,14 +116,15 @@ def zone_names() -> dict[int, str]:
     return {int(i): str(n) for i, n in zip(zones["id"], zones["name"])}
 
 
-def person_form(user, everyone: pd.DataFrame, units: pd.DataFrame) -> None:
+def person_form(user, filters: Filters, units: pd.DataFrame) -> None:
     """Add a person or change one: name, unit, zone, title, phone (kept unless typed or cleared), status."""
     st.subheader(t("people.form"))
-    labels = {int(i): f"{n}（{u}）" for i, n, u in zip(everyone["person_id"], everyone["name"], everyone["unit"])}
+    labels = words.person_labels(read(people.person_labels, filters, None, None, None))
     offered = entry.bounded_options(labels, "people_pick_search", st, st.session_state.get("people_pick"))
     picked = st.selectbox(t("people.pick"), [NEW, *offered], key="people_pick", placeholder=t("widget.choose"),
                           format_func=lambda i: t("people.new") if i == NEW else offered.get(i, labels.get(i, str(i))))
-    current = everyone[everyone["person_id"] == picked].iloc[0] if picked != NEW and picked in labels else None
+    row = read(people.people, filters, person_id=int(picked)) if picked != NEW and picked in labels else None
+    current = row.iloc[0] if row is not None and len(row) else None
     unit_names = {int(i): f"{n}（{words.kind_word(k)}）" for i, n, k, a in
                   zip(units["unit_id"], units["name"], units["kind"], units["active"]) if a}
     zones = zone_names()
@@ -189,11 +196,12 @@ def may_see_phones(user, zone_id) -> bool:
     return bool(len(grants)) and user.username in set(grants["username"])
 
 
-def full_phone(user, frame: pd.DataFrame) -> None:
-    """One number at a time, each view an audit row; shown until the page is left."""
+def full_phone(user, listed: tuple) -> None:
+    """One number at a time, each view an audit row; shown until the page is left. The picker offers the
+    people of the list (all of them, not only the rows drawn)."""
     with st.expander(t("people.full_phone")):
         st.caption(t("people.full_phone_note"))
-        labels = {int(i): f"{n}（{u}）" for i, n, u in zip(frame["person_id"], frame["name"], frame["unit"])}
+        labels = words.person_labels(read(people.person_labels, *listed))
         offered = entry.bounded_options(labels, "people_phone_search", st, st.session_state.get("people_phone_pick"))
         if not offered:
             st.caption("—")
@@ -235,14 +243,16 @@ def lines_table(frame: pd.DataFrame) -> None:
                                    for n, z in enumerate(zones)}})
 
 
-def targets_table(frame: pd.DataFrame) -> None:
+def targets_table(frame: pd.DataFrame, counts: dict) -> None:
+    """The first TARGETS_SHOWN sites and enterprises (read so, with their count)."""
     st.subheader(t("resp.targets"))
     rows = frame[frame["target_kind"] != "line"]
     if rows.empty:
         st.info(t("resp.none"))
         return
-    if len(rows) > TARGETS_SHOWN:
-        st.caption(t("resp.targets_limited", n=fmt.num(len(rows)), shown=TARGETS_SHOWN))
+    total = counts["site"] + counts["enterprise"]
+    if total > TARGETS_SHOWN:
+        st.caption(t("resp.targets_limited", n=fmt.num(total), shown=TARGETS_SHOWN))
         rows = rows.head(TARGETS_SHOWN)
     shown = rows.assign(kind=[t(f"resp.kind.{k}") for k in rows["target_kind"]],
                         target=[s if isinstance(s, str) and s else e for s, e in zip(rows["site"], rows["enterprise"])],
@@ -271,7 +281,7 @@ def target_picker(frame: pd.DataFrame, zones: dict[int, str], filters: Filters) 
         return {"line": line, "zone_id": int(zone_id)}, f"{zones[zone_id]} · {words.line_word(line)}", \
             found.iloc[0] if len(found) else None
     column = "site" if kind == "site" else "enterprise"
-    rows = frame[frame["target_kind"] == kind]
+    rows = read(people.responsibilities, filters, kinds=(kind,))  # only the kind chosen, only once it is
     names = {int(i): f"{n} · {z}" if isinstance(z, str) else str(n)
              for i, n, z in zip(rows[f"{column}_id"], rows[column], rows["zone"]) if not words.missing(i)}
     offered = entry.bounded_options(names, f"resp_{kind}_search", st, st.session_state.get(f"resp_{kind}"))
@@ -297,19 +307,29 @@ def responsibility_form(user, frame: pd.DataFrame, filters: Filters) -> None:
     labels = words.person_labels(read(people.person_choices, zone_id))
     key = "resp_form_" + "_".join(f"{k}{v}" for k, v in target.items())
     boxes = {}
+    a_now = None if current is None or words.missing(current["a_person_id"]) else int(current["a_person_id"])
+    b_now = None if current is None or words.missing(current["b_person_id"]) else int(current["b_person_id"])
+    # a zone of a city has ~1,000 people: beyond entry.PICKER_LIMIT each picker is narrowed by a search box
+    # (outside the form, so typing narrows at once); the person named now and the one picked stay offered
+    search_a, search_b = st.columns(2)
+    offered_a = entry.bounded_options(labels, "resp_a_search", search_a,
+                                      st.session_state.get(f"{key}_a", a_now))
+    offered_b = entry.bounded_options(labels, "resp_b_search", search_b,
+                                      st.session_state.get(f"{key}_b", b_now))
+    for now_id, offered in ((a_now, offered_a), (b_now, offered_b)):
+        if now_id in labels:
+            offered.setdefault(now_id, labels[now_id])
     with st.form(key):
         general = st.container()
         left, right = st.columns(2)
-        a_now = None if current is None or words.missing(current["a_person_id"]) else int(current["a_person_id"])
-        b_now = None if current is None or words.missing(current["b_person_id"]) else int(current["b_person_id"])
         with left:
-            a = field(boxes, "a_person_id", st.selectbox(t("resp.f.a"), list(labels), format_func=labels.get, key=f"{key}_a",
-                                                         index=list(labels).index(a_now) if a_now in labels else None,
+            a = field(boxes, "a_person_id", st.selectbox(t("resp.f.a"), list(offered_a), format_func=labels.get, key=f"{key}_a",
+                                                         index=list(offered_a).index(a_now) if a_now in offered_a else None,
                                                          placeholder=t("resp.f.pick_person")))
         with right:
-            b = field(boxes, "b_person_id", st.selectbox(t("resp.f.b"), [None, *labels], key=f"{key}_b",
+            b = field(boxes, "b_person_id", st.selectbox(t("resp.f.b"), [None, *offered_b], key=f"{key}_b",
                                                          format_func=lambda i: t("resp.f.b_none") if i is None else labels[i],
-                                                         index=[None, *labels].index(b_now) if b_now in labels else 0))
+                                                         index=[None, *offered_b].index(b_now) if b_now in offered_b else 0))
         pressed = st.form_submit_button(t("resp.save"), type="primary", key=f"{key}_save")
     if pressed:
         version = None if current is None else int(current["version"])
@@ -330,20 +350,20 @@ def show(view: dict, data: dict) -> None:
     manages = words.manages_people(user)
     with people_tab:
         show_once(FLASH)
-        show_tiles(data["everyone"], view["units"])
-        people_table(data["people"])
+        show_tiles(data["counts"], view["units"])
+        people_table(data["people"], data["listed"]["count"])
         if may_see_phones(user, filters.zone_id):
-            full_phone(user, data["people"])
+            full_phone(user, (filters, view["unit_id"], view["status"], view["search"]))
         if manages:
-            person_form(user, data["everyone"], view["units"])
+            person_form(user, filters, view["units"])
             import_form(user)
         else:
             st.caption(t("people.manage_readonly"))
     with resp_tab:
-        lines_table(data["responsibilities"])
-        targets_table(data["responsibilities"])
+        lines_table(data["lines"])
+        targets_table(data["targets"], data["target_counts"])
         if manages:
-            responsibility_form(user, data["responsibilities"], filters)
+            responsibility_form(user, data["lines"], filters)
         else:
             st.caption(t("resp.readonly"))
 

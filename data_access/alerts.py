@@ -84,9 +84,13 @@ def _ordered(rows: list[tuple]) -> pd.DataFrame:
     return _frame(sorted(rows, key=_urgency_order))
 
 
+RUNS_OUT_FIRST = -10 ** 6  # below any waiting time
+
+
 def _urgency_order(row: tuple) -> tuple:
-    """An item's days left count the other way: the one that runs out soonest comes first."""
-    days = row[4] if row[1] == "short_cover" else -row[4]
+    """An item running out leads its urgency, soonest first: it is the one alert that gets worse on a known
+    day, and behind a dozen long-waiting cases and the roster's gaps it fell off the wall's column (issue 16)."""
+    days = RUNS_OUT_FIRST + row[4] if row[1] == "short_cover" else -row[4]
     return row[0], row[1] != "overdue_report", days, -row[6]
 
 

@@ -40,6 +40,38 @@ def row_values(obj, fields) -> dict:
     return {f: getattr(obj, f) for f in fields}
 
 
+def write_versioned(session: Session, username: str, model, row_id: int | None, values: dict,
+                    version: int | None = None, *, shown: dict | None = None, compared=None, missing=None):
+    """Add a Versioned row (row_id None) or change one, audited in the caller's transaction; returns the row.
+
+    A change is checked against the version its form loaded: a stale form that asks for what is stored
+    already loses nobody's work and is no conflict; one that changes something is (ConflictError).
+    `shown` is what the audit row holds (default: the values; never a secret), `compared` the keys that
+    say whether anything changes (default: the values' keys), `missing` the error for an unknown id."""
+    from .errors import ConflictError, NotFound
+
+    table, shown = model.__tablename__, values if shown is None else shown
+    if row_id is None:
+        row = model(**values, **model.first_write(username))
+        session.add(row)
+        session.flush()
+        audit(session, username, "insert", table, row.id, None, shown)
+        return row
+    row = session.get(model, row_id, with_for_update=True)
+    if row is None:
+        raise missing or NotFound(f"{table} {row_id}")
+    if all(getattr(row, key) == values[key] for key in (compared or values)):
+        return row
+    if version is not None and version != row.version:
+        raise ConflictError()
+    before = {key: getattr(row, key) for key in shown}
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.changed_by(username)
+    audit(session, username, "update", table, row.id, before, shown)
+    return row
+
+
 def recent(limit: int = 200, table: str | None = None, username: str | None = None, engine=None):
     """The newest audit rows, newest first (the administration page's log view)."""
     from sqlalchemy import select

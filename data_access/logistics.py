@@ -19,16 +19,16 @@ from numbers import Number
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, insert, literal, literal_column, or_, select, true, update
+from sqlalchemy import and_, case, func, literal_column, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from . import clock, scope
-from .audit import audit
+from .audit import audit, write_versioned
 from .auth import Actor, load_actor, require_admin
 from .db import get_engine, is_sqlite, read_connection, read_frame, write_session
-from .errors import ConflictError, FieldError, NotFound, ValidationError
+from .errors import ConflictError, FieldError, ValidationError
 from .filters import Filters
 from .models import (
     DONATION_KINDS,
@@ -43,7 +43,7 @@ from .models import (
     WorkZone,
 )
 from .territory import season_start
-from .validate import Checker, column_length
+from .validate import Checker
 
 COVER_WINDOW_DAYS = 7  # days of cover at the last 7 days' issue rate
 COVER_ALERT_DAYS = 3  # under 3 days of cover: an alert on the wall
@@ -527,24 +527,8 @@ def save_item(username: str, row: dict, engine=None) -> dict:
             taken = session.scalar(select(SupplyItem.id).where(SupplyItem.code == values["code"]))
             if taken is not None and taken != item_id:
                 raise ValidationError([FieldError("code", "该编码已被其他物资使用", "this code is used by another item")])
-            if item_id is None:
-                item = SupplyItem(**values, **SupplyItem.first_write(username))
-                session.add(item)
-                session.flush()
-                audit(session, username, "insert", "supply_item", item.id, None, values)
-                return {"id": item.id, "version": item.version}
-            item = session.get(SupplyItem, item_id, with_for_update=True)
-            if item is None:
-                raise ValidationError([FieldError("id", *UNKNOWN_ITEM)])
-            before = {key: getattr(item, key) for key in values}
-            if before == values:
-                return {"id": item.id, "version": item.version}
-            if row.get("version") is not None and row.get("version") != item.version:
-                raise ConflictError()
-            for key, value in values.items():
-                setattr(item, key, value)
-            item.changed_by(username)
-            audit(session, username, "update", "supply_item", item.id, before, values)
+            item = write_versioned(session, username, SupplyItem, item_id, values, row.get("version"),
+                                   missing=ValidationError([FieldError("id", *UNKNOWN_ITEM)]))
             return {"id": item.id, "version": item.version}
     except IntegrityError as error:  # the same code added by someone else meanwhile
         raise ConflictError() from error

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from . import personal
-from .audit import audit
+from .audit import audit, write_versioned
 from .auth import Actor, load_actor, require_admin
 from .db import read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, NotFound, PermissionDenied, ValidationError
@@ -459,26 +459,10 @@ def save_person(username: str, person_id: int | None, fields: dict, version: int
 
 
 def _write_person(session, username: str, person_id: int | None, values: dict, version: int | None) -> int:
+    """The phone's token differs at every encryption of the same number: its keyed hash says whether it changed."""
     shown = {key: values.get(key) for key in PERSON_FIELDS if key in values}
-    if person_id is None:
-        person = Person(**values, **Person.first_write(username))
-        session.add(person)
-        session.flush()
-        audit(session, username, "insert", "person", person.id, None, shown)
-        return person.id
-    person = session.get(Person, person_id, with_for_update=True)
-    if person is None:
-        raise NotFound(f"person {person_id}")
-    if version is not None and version != person.version:
-        raise ConflictError()
-    before = {key: getattr(person, key) for key in shown}
-    if before == shown and ("phone_cipher" not in values or values["phone_hash"] == person.phone_hash):
-        return person.id
-    for key, value in values.items():
-        setattr(person, key, value)
-    person.changed_by(username)
-    audit(session, username, "update", "person", person.id, before, shown)
-    return person.id
+    compared = [*shown, *(["phone_hash"] if "phone_hash" in values else [])]
+    return write_versioned(session, username, Person, person_id, values, version, shown=shown, compared=compared).id
 
 
 IMPORT_HEADERS = {"姓名": "name", "单位": "unit", "职务": "title", "电话": "phone", "状态": "status",
@@ -606,24 +590,7 @@ def save_unit(username: str, unit_id: int | None, fields: dict, version: int | N
             taken = session.scalar(select(OrgUnit.id).where(OrgUnit.code == values["code"]))
             if taken is not None and taken != unit_id:
                 raise ValidationError([FieldError("code", "该编码已被其他单位使用", "this code is used by another unit")])
-            if unit_id is None:
-                unit = OrgUnit(**values, **OrgUnit.first_write(username))
-                session.add(unit)
-                session.flush()
-                audit(session, username, "insert", "org_unit", unit.id, None, values)
-                return unit.id
-            unit = session.get(OrgUnit, unit_id, with_for_update=True)
-            if unit is None:
-                raise NotFound(f"org_unit {unit_id}")
-            if version is not None and version != unit.version:
-                raise ConflictError()
-            before = {key: getattr(unit, key) for key in UNIT_FIELDS}
-            if before != values:
-                for key, value in values.items():
-                    setattr(unit, key, value)
-                unit.changed_by(username)
-                audit(session, username, "update", "org_unit", unit.id, before, values)
-            return unit.id
+            return write_versioned(session, username, OrgUnit, unit_id, values, version).id
     except IntegrityError as error:  # the same code added by someone else meanwhile
         raise ConflictError() from error
 

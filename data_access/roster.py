@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from . import clock, scope
-from .audit import audit
+from .audit import audit, write_versioned
 from .auth import load_actor, require_admin
 from .db import read_connection, read_frame, write_session
 from .errors import ConflictError, FieldError, NotFound, PermissionDenied, ValidationError
@@ -130,25 +130,7 @@ def save_shift(username: str, shift_id: int | None, fields: dict, version: int |
             if values["active"] and other.active and other.start_minute < values["end_minute"] \
                     and values["start_minute"] < other.end_minute:
                 raise ValidationError([FieldError("start_minute", "与其他班次时间重叠", "overlaps another shift")])
-        if shift_id is None:
-            row = DutyShift(**values, **DutyShift.first_write(username))
-            session.add(row)
-            session.flush()
-            audit(session, username, "insert", "duty_shift", row.id, None, values)
-            return row.id
-        row = session.get(DutyShift, shift_id, with_for_update=True)
-        if row is None:
-            raise NotFound(f"duty_shift {shift_id}")
-        before = {key: getattr(row, key) for key in values}
-        if before == values:
-            return row.id
-        if version is not None and version != row.version:
-            raise ConflictError()
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.changed_by(username)
-        audit(session, username, "update", "duty_shift", row.id, before, values)
-        return row.id
+        return write_versioned(session, username, DutyShift, shift_id, values, version).id
 
 
 # ---- duty points and head counts ---------------------------------------------------------------------

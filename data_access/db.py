@@ -78,14 +78,16 @@ def _make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS})
+        # hide_parameters: a driver error logged for the administrator never carries the row's values
+        # (personal data is encrypted before it is bound, but names and free text are not)
+        engine = create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS}, hide_parameters=True)
         _tune_sqlite(engine)
         _sqlite_writers[engine] = threading.RLock()
         versions.watch(engine)
         return engine
     options = (f"-c lock_timeout={LOCK_WAIT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS} "
                f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_TIMEOUT_MS}")
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True,
                            connect_args={"connect_timeout": 5, "application_name": APPLICATION_NAME,
                                          "options": options})
     versions.watch(engine)

@@ -330,3 +330,12 @@ def test_lead_cadres_and_owners_come_from_responsibility(engine, world):
     assert tuple(firms.iloc[0][["owner", "owner_backup"]]) == ("张三", "赵六")
     assert (reopening.detail(firm_id, engine=engine)["owner"], reopening.detail(firm_id, engine=engine)["owner_backup"]) \
         == ("张三", "赵六")
+
+
+def test_a_driver_error_never_carries_the_values_it_was_given(engine):
+    """What the log keeps of a refused statement is its SQL, not its bound values (a name, a note, a number)."""
+    with pytest.raises(sa.exc.DBAPIError) as refused:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO person (name, unit_id, status, version) VALUES (:n, :u, 'active', 1)"),
+                         {"n": "电话" + PHONE, "u": 999_999})  # no such unit: the foreign key refuses it
+    assert PHONE not in str(refused.value) and "hidden" in str(refused.value)

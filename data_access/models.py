@@ -300,7 +300,10 @@ class Inspection(Base):
     publicity_posted: Mapped[bool] = mapped_column(Boolean)
     remarks: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
-    shift_id: Mapped[int | None] = mapped_column(ForeignKey("duty_shift.id"))  # the shift the visit saw
+    # the duty_shift the visit saw. No foreign key: SQLite can drop a plain column in place, while a key
+    # would make a downgrade copy the table, which it refuses while findings point at the inspections
+    # (shifts are never deleted, only made inactive; record_inspection checks the id)
+    shift_id: Mapped[int | None] = mapped_column(Integer)
     findings: Mapped[list[Finding]] = relationship(back_populates="inspection")
 
 

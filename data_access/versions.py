@@ -21,7 +21,7 @@ import re
 import threading
 from typing import Iterable, Iterator
 
-from sqlalchemy import Connection, Engine, bindparam, event, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from .models import LineVersion
@@ -124,7 +124,19 @@ def tracking_writes(conn: Connection) -> Iterator[set[str]]:
 VERSIONS = LineVersion.__table__
 # Built once, run through Core: every write runs them (the ORM's bulk-update path cost ~0.5 ms a save).
 _BUMP = update(VERSIONS).where(VERSIONS.c.line == bindparam("at_line")).values(version=VERSIONS.c.version + 1)
-_FIRST = insert(VERSIONS).values(line=bindparam("at_line"), version=1)
+
+
+def _first_statement(dialect: str):
+    """A line's first row, or the next version if another writer made it meanwhile: two clerks saving on a
+    new line at once must not meet a duplicate key (PostgreSQL makes the second wait, then updates)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    first = (postgresql if dialect == "postgresql" else sqlite).insert(VERSIONS).values(
+        line=bindparam("at_line"), version=1)
+    return first.on_conflict_do_update(index_elements=[VERSIONS.c.line], set_={"version": VERSIONS.c.version + 1})
+
+
+_FIRST = {dialect: _first_statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def bump(target: Session | Connection, lines: Iterable[str]) -> None:
@@ -133,7 +145,7 @@ def bump(target: Session | Connection, lines: Iterable[str]) -> None:
     for line in sorted(set(lines)):
         done = conn.execute(_BUMP, {"at_line": line})
         if done.rowcount == 0:  # a line newer than the database's migrations
-            conn.execute(_FIRST, {"at_line": line})
+            conn.execute(_FIRST[conn.dialect.name], {"at_line": line})
 
 
 _AT_COMMIT = "sql_at_commit"

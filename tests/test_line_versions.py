@@ -206,3 +206,42 @@ def test_every_table_has_a_line_or_is_named_as_having_none():
     tables = set(Base.metadata.tables)
     assert tables - set(versions.LINE_OF_TABLE) - versions.UNVERSIONED == set()
     assert set(versions.LINE_OF_TABLE) - tables == set()  # no stale names either
+
+
+def test_two_writers_on_a_line_with_no_version_row_yet_both_save(engine, backend):
+    """A line newer than the database's rows (a fresh deployment's first saves on it): the second writer
+    waits for the first's row and moves it on, instead of failing on a duplicate key."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM line_version WHERE line = 'duty'"))
+    if backend == "sqlite":  # one writer at a time: in turn, the second finds the row
+        for _ in range(2):
+            with db.write_session(engine) as session:
+                versions.bump(session, {"duty"})
+    else:
+        first_in, release, failures = threading.Event(), threading.Event(), []
+
+        def first():
+            with db.write_session(engine) as session:
+                versions.bump(session, {"duty"})  # inserts the row, holds it until commit
+                first_in.set()
+                release.wait(20)
+
+        def second():
+            try:
+                with db.write_session(engine) as session:
+                    versions.bump(session, {"duty"})
+            except Exception as error:  # noqa: BLE001 - the failure is what the test looks for
+                failures.append(error)
+
+        one = threading.Thread(target=first)
+        one.start()
+        assert first_in.wait(10)
+        two = threading.Thread(target=second)
+        two.start()
+        time.sleep(0.5)  # the second is now waiting on the first's row
+        release.set()
+        one.join(20)
+        two.join(20)
+        assert not failures, failures
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version FROM line_version WHERE line = 'duty'")).scalar() == 2

@@ -197,7 +197,7 @@ def grant_form(box, user, users, zone_names: dict, zones) -> None:
         grantee = st.selectbox(t("admin.grant.user"), users["username"].tolist(), key="admin_grant_user", index=None,
                                placeholder=t("widget.choose"), persist_state="session")
         scope = st.selectbox(t("admin.grant.scope"), list(scopes), format_func=scopes.get, key="admin_grant_scope",
-                             persist_state="session")
+                             persist_state="session", placeholder=t("widget.choose"))
         if st.form_submit_button(t("admin.grant.add"), type="primary"):
             zone_id = int(scope[1:]) if scope.startswith("z") else None
             site_id = int(scope[1:]) if scope.startswith("s") else None

@@ -42,9 +42,10 @@ def settings() -> dict:
     unit_names = {int(i): str(n) for i, n in zip(units["unit_id"], units["name"])}
     tabs = st.tabs([t("people.tab.people"), t("people.tab.responsibility")])
     left, middle, right = tabs[0].columns([2, 1, 2])  # the list's filters, in its own tab
-    unit_id = left.selectbox(t("people.f.unit"), [None, *unit_names], key="people_unit",
+    unit_id = left.selectbox(t("people.f.unit"), [None, *unit_names], key="people_unit", placeholder=t("widget.choose"),
                              format_func=lambda i: t("people.f.unit_all") if i is None else unit_names.get(i, str(i)))
     status = middle.selectbox(t("people.f.status"), [None, *PERSON_STATUSES], key="people_status",
+                              placeholder=t("widget.choose"),
                               format_func=lambda s: t("people.f.status_all") if s is None else words.status_word(s))
     search = right.text_input(t("people.f.search"), key="people_search", max_chars=50,
                               placeholder=t("people.f.search_hint")).strip() or None
@@ -143,7 +144,7 @@ def person_form(user, filters: Filters, units: pd.DataFrame) -> None:
             zone_id = field(boxes, "zone_id", st.selectbox(
                 t("people.f.zone"), [None, *zones], key=f"{form}_zone",
                 index=[None, *zones].index(int(value("zone_id"))) if value("zone_id") in zones else 0,
-                format_func=lambda z: t("people.f.zone_none") if z is None else zones[z], persist_state=KEEP))
+                format_func=lambda z: t("people.f.zone_none") if z is None else zones[z], persist_state=KEEP, placeholder=t("widget.choose")))
             title = field(boxes, "title", st.text_input(t("people.f.title"), value=value("title", ""), max_chars=64,
                                                         key=f"{form}_title", persist_state=KEEP))
         with right:
@@ -154,7 +155,7 @@ def person_form(user, filters: Filters, units: pd.DataFrame) -> None:
             clear_phone = st.checkbox(t("people.f.clear_phone"), key=f"{form}_clear_phone", disabled=not masked)
             status = field(boxes, "status", st.selectbox(
                 t("people.f.status_pick"), PERSON_STATUSES, format_func=words.status_word, key=f"{form}_status",
-                index=PERSON_STATUSES.index(value("status", "active")), persist_state=KEEP))
+                index=PERSON_STATUSES.index(value("status", "active")), persist_state=KEEP, placeholder=t("widget.choose")))
             note = field(boxes, "note", st.text_input(t("people.f.note"), value=value("note", ""), max_chars=500,
                                                       key=f"{form}_note", persist_state=KEEP))
         pressed = st.form_submit_button(t("people.save"), type="primary", key=f"{form}_save")
@@ -272,9 +273,10 @@ def target_picker(frame: pd.DataFrame, zones: dict[int, str], filters: Filters) 
                     format_func=lambda k: t(f"resp.kind.{k}"))
     if kind == "line":
         left, right = st.columns(2)
-        line = left.selectbox(t("resp.f.line"), RESPONSIBILITY_LINES, format_func=words.line_word, key="resp_line")
+        line = left.selectbox(t("resp.f.line"), RESPONSIBILITY_LINES, format_func=words.line_word, key="resp_line",
+                              placeholder=t("widget.choose"))
         zone_id = right.selectbox(t("resp.f.zone"), list(zones), format_func=zones.get, key="resp_zone",
-                                  index=list(zones).index(filters.zone_id) if filters.zone_id in zones else 0)
+                                  index=list(zones).index(filters.zone_id) if filters.zone_id in zones else 0, placeholder=t("widget.choose"))
         if zone_id is None:
             return None, "", None
         found = frame[(frame["target_kind"] == "line") & (frame["line"] == line) & (frame["zone_id"] == zone_id)]
@@ -329,7 +331,7 @@ def responsibility_form(user, frame: pd.DataFrame, filters: Filters) -> None:
         with right:
             b = field(boxes, "b_person_id", st.selectbox(t("resp.f.b"), [None, *offered_b], key=f"{key}_b",
                                                          format_func=lambda i: t("resp.f.b_none") if i is None else labels[i],
-                                                         index=[None, *offered_b].index(b_now) if b_now in offered_b else 0))
+                                                         index=[None, *offered_b].index(b_now) if b_now in offered_b else 0, placeholder=t("widget.choose")))
         pressed = st.form_submit_button(t("resp.save"), type="primary", key=f"{key}_save")
     if pressed:
         version = None if current is None else int(current["version"])

@@ -32,7 +32,7 @@ BOARD_SHOWN = 300  # rows of the on-duty board; the tiles count them all
 # view whose point-shifts fit the board, lists every one.
 REQ_LIMIT = 300  # head counts are set one zone at a time beyond this
 PILL = 24
-DAY_WIDTH, SHIFT_WIDTH = 140, 260  # the week grid's columns (px): three shifts of two names fit a laptop
+DAY_WIDTH, SHIFT_WIDTH = 130, 250  # the week grid's columns (px): three shifts of two names fit 1366 px (880 of 904)
 
 
 # ---- settings → load → show ---------------------------------------------------------------------

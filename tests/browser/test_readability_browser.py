@@ -107,11 +107,18 @@ def settle(page) -> None:
 
 
 def open_expanders(page) -> None:
-    """What an expander holds is read too: open every one (a click on its summary, no rerun)."""
-    closed = [s for s in page.locator("[data-testid='stExpander'] details:not([open]) > summary").all() if s.is_visible()]
-    for summary in closed:
-        summary.click()
-    if closed:
+    """What an expander holds is read too: open every one (a click on its summary, no rerun). The first
+    closed one each time: the locator's list shrinks as they open, so its second entry would move on."""
+    closed = page.locator("[data-testid='stExpander'] details:not([open]) > summary")
+    opened = 0
+    for _ in range(30):
+        visible = [summary for summary in closed.all() if summary.is_visible()]
+        if not visible:
+            break
+        visible[0].click()
+        opened += 1
+        page.wait_for_timeout(50)
+    if opened:
         wait_ready(page)
         settle(page)
 

@@ -63,40 +63,40 @@ def load(view: dict) -> dict:
 
 # ---- figures and charts ---------------------------------------------------------------------------
 
-def show_tiles(summary: dict, retention: int) -> None:
+def show_tiles(filters, summary: dict, retention: int) -> None:
     row = st.columns(6)
-    tile(row[0], t("gate.entries_today"), summary.get("entries_today", 0))
-    tile(row[1], t("gate.exits_today"), summary.get("exits_today", 0))
-    tile(row[2], t("gate.outside_today"), summary.get("from_outside_today", 0))
+    day = filters.end.strftime("%m-%d")
+    tile(row[0], t("gate.entries_today", day=day), summary.get("entries_today", 0))
+    tile(row[1], t("gate.exits_today", day=day), summary.get("exits_today", 0))
+    tile(row[2], t("gate.outside_today", day=day), summary.get("from_outside_today", 0))
     tile(row[3], t("gate.outside_total"), summary.get("from_outside_total", 0))
     tile(row[4], t("gate.kept"), summary.get("registrations_kept", 0))
     tile(row[5], t("gate.retention"), retention)
     if summary.get("compounds_reporting") is not None:
-        st.caption(t("gate.compounds_reporting", n=fmt.num(summary["compounds_reporting"])))
+        st.caption(t("gate.compounds_reporting", n=fmt.num(summary["compounds_reporting"]), day=day,
+                     start=filters.start.strftime("%m-%d"), end=day))
 
 
 def show_charts(filters, hourly: pd.DataFrame, daily: pd.DataFrame) -> None:
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader(t("gate.hourly", day=filters.end.strftime("%m-%d")))
-        if hourly.empty or int((hourly["entries"] + hourly["exits"]).sum()) == 0:
-            st.info(t("gate.no_counts"))
-        else:
-            compounds = hourly["site_id"].nunique()
-            if compounds > charts.HOURLY_COMPOUNDS:
-                st.caption(t("gate.hourly_busiest", shown=charts.HOURLY_COMPOUNDS, n=fmt.num(compounds)))
-            st.vega_lite_chart(chart_spec(charts.hourly, gate.hourly, (filters, filters.end),
-                                          entries_label=t("gate.chart.entries"), exits_label=t("gate.chart.exits"),
-                                          hour_label=t("gate.chart.hour"), compound_label=t("gate.chart.compound"),
-                                          columns=2 if compounds > 1 else 1), width="content")
-    with right:
-        st.subheader(t("gate.daily"))
-        if daily.empty:
-            st.info(t("gate.no_counts"))
-        else:
-            st.vega_lite_chart(chart_spec(charts.daily, gate.daily, (filters,), entries_label=t("gate.chart.entries"),
-                                          exits_label=t("gate.chart.exits"), outside_label=t("gate.chart.outside"),
-                                          day_label=t("gate.chart.day")), width="stretch")
+    """Per day over the range (every compound), then per hour on the last day, a small chart per compound."""
+    st.subheader(t("gate.daily"))
+    if daily.empty:
+        st.info(t("gate.no_counts"))
+    else:
+        st.vega_lite_chart(chart_spec(charts.daily, gate.daily, (filters,), entries_label=t("gate.chart.entries"),
+                                      exits_label=t("gate.chart.exits"), outside_label=t("gate.chart.outside"),
+                                      day_label=t("gate.chart.day")), width="stretch")
+    st.subheader(t("gate.hourly", day=filters.end.strftime("%m-%d")))
+    if hourly.empty or int((hourly["entries"] + hourly["exits"]).sum()) == 0:
+        st.info(t("gate.no_counts"))
+        return
+    compounds = hourly["site_id"].nunique()
+    if compounds > charts.HOURLY_COMPOUNDS:
+        st.caption(t("gate.hourly_busiest", shown=charts.HOURLY_COMPOUNDS, n=fmt.num(compounds)))
+    st.vega_lite_chart(chart_spec(charts.hourly, gate.hourly, (filters, filters.end),
+                                  entries_label=t("gate.chart.entries"), exits_label=t("gate.chart.exits"),
+                                  hour_label=t("gate.chart.hour"), compound_label=t("gate.chart.compound"),
+                                  columns=min(compounds, 3)), width="content")
 
 
 # ---- masked lists ---------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def retention_form(user, days: int) -> None:
 def show(view: dict, data: dict) -> None:
     user, filters = view["user"], view["filters"]
     show_once(FLASH)
-    show_tiles(data["summary"] or {}, data["retention"])
+    show_tiles(filters, data["summary"] or {}, data["retention"])
     show_charts(filters, data["hourly"], data["daily"])
     if "newest" not in data:
         st.caption(t("gate.counts_only"))

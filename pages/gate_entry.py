@@ -29,10 +29,13 @@ require_router()
 FLASH, FORM = "gate_entry_flash", "gate_form"
 LOOKUP, FOUND, FOCUS = "gate_lookup", "gate_found", "gate_focus"
 LOOKUP_NOTE = "gate_lookup_note"
+CLEAR = "gate_clear"  # set by a save: the next run blanks the form before drawing it
 KEEP = entry.KEEP
 DIRECTIONS = ("in", "out")
 DOC_TYPES = ("resident_id", "passport", "hk_macao", "taiwan", "other")
 FEVER = 37.3
+BLANK = {"direction": "in", "time": None, "doc_type": "resident_id", "doc_number": "", "name": "", "building": "",
+         "phone": "", "temperature": "", "from_outside": False, "origin": ""}
 
 # Puts the cursor in a field after a run (the page's first run, a save, a look-up): a v2 component
 # whose script runs in the page (no iframe); it draws nothing and sends nothing back.
@@ -51,6 +54,13 @@ export default function (component) {
 }
 """
 _focus = st.components.v2.component("gate_entry_focus", js=_FOCUS_JS)
+
+
+# One phone screen: no "Press Enter to submit" and character counts inside the fields (the save button says
+# Enter; a count would sit on an 18-character number), and less room above the title on a narrow screen.
+STYLE = ("<style>[data-testid='stForm'] [data-testid='InputInstructions'] { display: none; } "
+         "@media (max-width: 640px) { [data-testid='stMainBlockContainer'] { padding-top: 3.5rem; } "
+         "[data-testid='stForm'] [data-testid='stVerticalBlock'] { gap: 0.6rem; } }</style>")
 
 
 def focus(target: str) -> None:
@@ -76,9 +86,8 @@ def settings() -> dict:
     if not names:
         st.info(t("gate_entry.no_compounds"))
         st.stop()
-    if len(names) == 1:
+    if len(names) == 1:  # its name is in the line of today's counts
         site_id = next(iter(names))
-        st.caption(t("gate_entry.compound_one", name=fmt.plain(names[site_id])))
     else:
         site_id = st.selectbox(t("gate_entry.compound"), list(names), format_func=names.get, key="gate_site",
                                index=None, placeholder=t("widget.choose"), persist_state=KEEP,
@@ -134,7 +143,8 @@ def looked_up(username: str, site_id: int) -> None:
 
 def lookup_box(user, site_id: int) -> None:
     st.text_input(t("gate_entry.lookup"), key=LOOKUP, max_chars=30, placeholder=t("gate_entry.lookup_hint"),
-                  autocomplete="off", on_change=looked_up, args=(user.username, site_id))
+                  autocomplete="off", on_change=looked_up, args=(user.username, site_id), label_visibility="collapsed",
+                  icon=":material/person_search:")
     note = st.session_state.get(LOOKUP_NOTE)
     found = st.session_state.get(FOUND)
     if note and note[0] == "found" and found:
@@ -146,9 +156,16 @@ def lookup_box(user, site_id: int) -> None:
         st.caption(t("gate_entry.not_found"))
 
 
+def blank_form() -> None:
+    """Every field back to its default, by assignment: a widget's key deleted from the session would keep
+    showing its old value in the browser (only an assigned value is sent to it)."""
+    for name, value in BLANK.items():
+        st.session_state[f"{FORM}_{name}"] = value
+
+
 def forget_all() -> None:
     forget_person()
-    entry.forget(FORM + "_")
+    blank_form()
 
 
 # ---- the form -------------------------------------------------------------------------------------
@@ -182,11 +199,13 @@ def temperature_value(text: str):
 
 def registration_form(view: dict) -> None:
     user, site_id = view["user"], view["site_id"]
+    if st.session_state.pop(CLEAR, False):
+        blank_form()
     found = st.session_state.get(FOUND)
     boxes: dict = {}
     with st.form(FORM, enter_to_submit=True, border=False):
         general = st.container()
-        left, right = st.columns([1, 1], wrap=False, vertical_alignment="bottom")
+        left, right = st.columns([1, 1], wrap=False)
         direction = field(boxes, "direction", left.segmented_control(
             t("gate_entry.f.direction"), DIRECTIONS, format_func=direction_word, key=f"{FORM}_direction",
             default="in", required=True, width="stretch", persist_state=KEEP), left)
@@ -244,7 +263,8 @@ def registration_form(view: dict) -> None:
         message += "  \n" + t("gate_entry.fever", temperature=degrees)
     forget_person()
     focus(f"{FORM}_doc_number")
-    entry.done(FLASH, message, FORM + "_", LOOKUP)
+    st.session_state[CLEAR] = True
+    entry.done(FLASH, message)
 
 
 def import_form(user, site_id: int) -> None:
@@ -261,14 +281,19 @@ def import_form(user, site_id: int) -> None:
 
 
 def show(view: dict, data: dict) -> None:
+    st.html(STYLE)
     show_once(FLASH)
     site_id = view["site_id"]
     if site_id is None:
         st.info(t("gate_entry.pick_compound"))
         return
     summary = data["summary"] or {}
-    st.caption(t("gate_entry.today", entries=fmt.num(summary.get("entries_today", 0)),
-                 exits=fmt.num(summary.get("exits_today", 0)), outside=fmt.num(summary.get("from_outside_today", 0))))
+    counts = {"entries": fmt.num(summary.get("entries_today", 0)), "exits": fmt.num(summary.get("exits_today", 0)),
+              "outside": fmt.num(summary.get("from_outside_today", 0))}
+    if len(view["names"]) == 1:
+        st.caption(t("gate_entry.compound_today", name=fmt.plain(view["names"][site_id]), **counts))
+    else:
+        st.caption(t("gate_entry.today", **counts))
     lookup_box(view["user"], site_id)
     registration_form(view)
     import_form(view["user"], site_id)

@@ -86,7 +86,7 @@ def test_page_opens_for_every_role(demo_engine, role, language, page):
 def test_the_gate_clerk_has_one_compound_preselected_and_the_zone_clerk_only_theirs(demo_engine):
     at = open_in("gate", ENTRY, "zh")
     assert not any(s.key == "gate_site" for s in at.selectbox)  # one compound: no picker
-    assert "小区：翠湖小区" in texts(at)
+    assert "翠湖小区 · 今日：进" in texts(at)
     zone_clerk = open_in("clerk", ENTRY, "zh")
     theirs = gate.compounds("clerk")
     everyone = gate.compounds("admin")

@@ -15,7 +15,7 @@ import streamlit as st
 
 from data_access import clock, gate
 from data_access.filters import Filters
-from data_access.personal import mask_id
+from data_access.personal import mask_document, normal_document
 from ui import entry, saving
 from ui import format as fmt
 from ui.data import read
@@ -255,7 +255,9 @@ def registration_form(view: dict) -> None:
                           show=entry.field_refusal(general, boxes))
     if done is None:
         return
-    shown_doc = mask_id(fields["doc_number"].upper()) if fields["doc_number"] else (reused or "—")
+    # masked as stored: a passport or permit shows its first and last 2 characters (mask_id would show 10 of 12)
+    typed = normal_document(fields["doc_type"], fields["doc_number"]) if fields["doc_number"] else None
+    shown_doc = mask_document(fields["doc_type"], typed) if typed else (reused or "—")
     message = t("gate_entry.saved", name=fmt.plain(fields["name"] or (found or {}).get("name") or ""),
                 doc=shown_doc, direction=direction_word(fields["direction"]))
     degrees = temperature_value(fields["temperature"])

@@ -173,9 +173,9 @@ def _key_condition(key: str | None):
     key = clean_search(key)
     if not key:
         return None
-    phone = personal.normal_phone(key)
-    if phone is not None:
-        return GateRegistration.phone_hash == personal.lookup_hash(phone)
+    by_phone = personal.hashed_search(key)  # a mobile number, or personal.search_term's keyed hash of one
+    if by_phone is not None:
+        return GateRegistration.phone_hash == by_phone
     number = personal.normal_document("resident_id", key) or personal.normal_document("other", key)
     return GateRegistration.doc_hash == personal.lookup_hash(number) if number else None
 

@@ -124,7 +124,8 @@ def _in_zone(zone_id: int | None):
 def people(filters: Filters, unit_id: int | None = None, status: str | None = None, search: str | None = None,
            engine=None) -> pd.DataFrame:
     """The people list: unit, zone, title, masked phone, status. `search` matches a name (part of it) or,
-    when it is a whole phone number, the person with that number (by its keyed hash, nothing decrypted)."""
+    when it is a whole phone number, the person with that number (by its keyed hash, nothing decrypted); pages pass
+    personal.search_term(text), which stands for a number by its keyed hash, so no cache key holds it."""
     query = (select(Person.id.label("person_id"), Person.name, Person.unit_id, OrgUnit.name.label("unit"),
                     OrgUnit.kind.label("unit_kind"), Person.zone_id, WorkZone.name.label("zone"), Person.title,
                     Person.phone_masked, Person.status, Person.note, Person.version)
@@ -138,8 +139,8 @@ def people(filters: Filters, unit_id: int | None = None, status: str | None = No
         query = query.where(Person.status == status)
     search = clean_search(search)
     if search:
-        phone = personal.normal_phone(search)
-        query = query.where(Person.phone_hash == personal.lookup_hash(phone) if phone
+        by_phone = personal.hashed_search(search)  # a number typed, or personal.search_term's hash of it
+        query = query.where(Person.phone_hash == by_phone if by_phone
                             else Person.name.contains(search, autoescape=True))
     return read_frame(query, engine)
 

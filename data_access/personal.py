@@ -111,6 +111,30 @@ def lookup_hash(text: str) -> str:
     return hmac.new(_tools(_key_bytes())[1], text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+HASHED_SEARCH = "#hash:"
+
+
+def search_term(text: str | None) -> str | None:
+    """A search box's text as a cached read's argument: a whole mobile number becomes "#hash:" + its keyed hash,
+    so the number is in no cache key or argument (ui.data.read keys its cache on the arguments); anything else
+    (part of a name) as it is. The reads take either form (hashed_search)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    phone = normal_phone(text)
+    return HASHED_SEARCH + lookup_hash(phone) if phone else text.strip()
+
+
+def hashed_search(text: str | None) -> str | None:
+    """The keyed hash a search stands for: search_term's "#hash:…", or a whole mobile number typed; else None."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if text.startswith(HASHED_SEARCH) and len(text) == len(HASHED_SEARCH) + 64:
+        return text[len(HASHED_SEARCH):]
+    phone = normal_phone(text)
+    return lookup_hash(phone) if phone else None
+
+
 def normal_phone(raw) -> str | None:
     """A mainland mobile number as 11 digits (spaces, dashes and a +86 prefix dropped; Excel's 13812345678.0
     read as a number too), or None when it is not one."""

@@ -6,7 +6,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from data_access import people, territory
+from data_access import people, personal, territory
 from data_access.filters import Filters
 from data_access.models import PERSON_STATUSES, RESPONSIBILITY_LINES
 from ui import duty_view as words
@@ -55,7 +55,8 @@ def settings() -> dict:
 def load(view: dict) -> dict:
     filters = view["filters"]
     return {
-        "people": read(people.people, filters, view["unit_id"], view["status"], view["search"]),
+        # a phone typed in the search box reaches the cached read as its keyed hash, never as the number
+        "people": read(people.people, filters, view["unit_id"], view["status"], personal.search_term(view["search"])),
         "everyone": read(people.people, filters),
         "responsibilities": read(people.responsibilities, filters),
     }

@@ -429,3 +429,24 @@ def test_no_page_export_log_or_stored_text_holds_a_full_number(demo_engine, lang
     assert not masked.get("viewer pages/gate.py"), "viewers see counts only"
     assert "PHONE_P" in masked["admin pages/people.py"], masked["admin pages/people.py"]
     assert {"ID_A", "PHONE_P"} <= masked["admin pages/audit_log.py"], masked["admin pages/audit_log.py"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("language", ["zh"], indirect=True)
+def test_a_phone_typed_in_a_search_box_reaches_the_cache_as_its_keyed_hash(demo_engine, language, monkeypatch):
+    """ui.data.read keys its cache on the arguments: a phone searched for must not be one of them."""
+    from ui import data as ui_data
+
+    unit_id = int(people.units()["unit_id"].iloc[0])
+    people.save_person("admin", None, {"name": "刘洋", "unit_id": unit_id, "phone": PHONE_P})
+    keys, key_of = [], ui_data._key_of
+    monkeypatch.setattr(ui_data, "_key_of", lambda *values: keys.append(repr(values)) or key_of(*values))
+    at = open_in("admin", "pages/people.py", "zh")
+    at.text_input(key="people_search").input("189 2233 4455").run()
+    assert not at.exception, at.exception
+    listed = next(frame.value for frame in at.dataframe if "phone_masked" in frame.value.columns)
+    assert list(listed["phone_masked"]) == [personal.mask_phone(PHONE_P)]  # found by the number
+    assert keys and not leaks("\n".join(keys), "cache keys")
+    assert personal.search_term(" 189-2233-4455 ") == personal.HASHED_SEARCH + personal.lookup_hash(PHONE_P)
+    assert personal.hashed_search(personal.search_term(PHONE_P)) == personal.hashed_search(PHONE_P)
+    assert personal.search_term(" 刘洋 ") == "刘洋" and personal.hashed_search("刘洋") is None

@@ -698,7 +698,7 @@ def import_registrations(username: str, site_id: int, file_bytes: bytes, filenam
         check.raise_if_any()
         actor = load_actor(conn, username)
         site = _compound(conn, actor, site_id)
-        reason = f"import {str(filename or '')[:80]}"
+        reason = f"import {personal.mask_numbers_in(str(filename or ''))[:80]}"  # a file named by a number
         counted = []
         for values in planned:
             stored = _row_values(values)

@@ -241,3 +241,14 @@ def mask_document(doc_type: str, number: str | None) -> str | None:
     if len(number) < 8:
         return "*" * len(number)
     return number[:2] + "*" * (len(number) - 4) + number[-2:]
+
+
+_NUMBER_IN_TEXT = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
+
+
+def mask_numbers_in(text: str | None) -> str | None:
+    """Free text (a file name, a note) with every resident ID number and mobile number in it masked, for what is
+    stored or logged about it (an audit reason)."""
+    if not text:
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: mask_id(m.group(0)) if len(m.group(0)) == 18 else mask_phone(m.group(0)), text)

@@ -78,7 +78,7 @@ def show_tiles(filters, summary: dict, retention: int) -> None:
 
 
 def show_charts(filters, hourly: pd.DataFrame, daily: pd.DataFrame) -> None:
-    """Per day over the range (every compound), then per hour on the last day, a small chart per compound."""
+    """Per day over the range (every compound); per hour on the last day: one compound picked, and a map of them all."""
     st.subheader(t("gate.daily"))
     if daily.empty:
         st.info(t("gate.no_counts"))
@@ -90,13 +90,28 @@ def show_charts(filters, hourly: pd.DataFrame, daily: pd.DataFrame) -> None:
     if hourly.empty or int((hourly["entries"] + hourly["exits"]).sum()) == 0:
         st.info(t("gate.no_counts"))
         return
-    compounds = hourly["site_id"].nunique()
-    if compounds > charts.HOURLY_COMPOUNDS:
-        st.caption(t("gate.hourly_busiest", shown=charts.HOURLY_COMPOUNDS, n=fmt.num(compounds)))
-    st.vega_lite_chart(chart_spec(charts.hourly, gate.hourly, (filters, filters.end),
-                                  entries_label=t("gate.chart.entries"), exits_label=t("gate.chart.exits"),
-                                  hour_label=t("gate.chart.hour"), compound_label=t("gate.chart.compound"),
-                                  columns=min(compounds, 3)), width="content")
+    totals = (hourly["entries"] + hourly["exits"]).groupby([hourly["site_id"], hourly["site"]]).sum()
+    ranked = sorted(totals.items(), key=lambda item: (-int(item[1]), item[0][1]))  # as the map's rows: busiest first
+    order = {int(site_id): str(name) for (site_id, name), _ in ranked}
+    if st.session_state.get("gate_hour_site") not in order:
+        st.session_state.pop("gate_hour_site", None)
+    first = filters.site_id if filters.site_id in order else next(iter(order))
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        site_id = st.selectbox(t("gate.hourly_pick"), list(order), format_func=order.get, key="gate_hour_site",
+                               index=list(order).index(first))
+        st.vega_lite_chart(chart_spec(charts.hourly, gate.hourly, (filters, filters.end), site_id=int(site_id),
+                                      entries_label=t("gate.chart.entries"), exits_label=t("gate.chart.exits"),
+                                      hour_label=t("gate.chart.hour")), width="stretch")
+    with right:
+        if len(order) > charts.HOURLY_COMPOUNDS:
+            st.caption(t("gate.hourly_busiest", shown=charts.HOURLY_COMPOUNDS, n=fmt.num(len(order))))
+        else:
+            st.caption(t("gate.hourly_all"))
+        st.vega_lite_chart(chart_spec(charts.hourly_map, gate.hourly, (filters, filters.end),
+                                      entries_label=t("gate.chart.entries"), exits_label=t("gate.chart.exits"),
+                                      count_label=t("gate.chart.count"), hour_label=t("gate.chart.hour"),
+                                      compound_label=t("gate.chart.compound")), width="stretch")
 
 
 # ---- masked lists ---------------------------------------------------------------------------------

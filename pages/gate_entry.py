@@ -59,8 +59,9 @@ _focus = st.components.v2.component("gate_entry_focus", js=_FOCUS_JS)
 # One phone screen: no "Press Enter to submit" and character counts inside the fields (the save button says
 # Enter; a count would sit on an 18-character number), and less room above the title on a narrow screen.
 STYLE = ("<style>[data-testid='stForm'] [data-testid='InputInstructions'] { display: none; } "
-         "@media (max-width: 640px) { [data-testid='stMainBlockContainer'] { padding-top: 3.5rem; } "
-         "[data-testid='stForm'] [data-testid='stVerticalBlock'] { gap: 0.6rem; } }</style>")
+         "[data-testid='stMainBlockContainer'] { padding-top: 3.5rem; } "
+         "[data-testid='stForm'] [data-testid='stVerticalBlock'] { gap: 0.6rem; }</style>")
+WIDTH = 640  # px: on a laptop the form keeps a phone's proportions, so it stays on one screen
 
 
 def focus(target: str) -> None:
@@ -89,9 +90,11 @@ def settings() -> dict:
     if len(names) == 1:  # its name is in the line of today's counts
         site_id = next(iter(names))
     else:
-        site_id = st.selectbox(t("gate_entry.compound"), list(names), format_func=names.get, key="gate_site",
-                               index=None, placeholder=t("widget.choose"), persist_state=KEEP,
-                               on_change=forget_person)
+        chosen = st.session_state["filters"].site_id  # the filter bar's site, when it is one of theirs
+        site_id = st.container(width=WIDTH).selectbox(
+            t("gate_entry.compound"), list(names), format_func=names.get, key="gate_site",
+            index=list(names).index(chosen) if chosen in names else None, placeholder=t("widget.choose"),
+            persist_state=KEEP, on_change=forget_person)
     return {"user": user, "site_id": site_id, "names": names, "today": clock.today()}
 
 
@@ -197,6 +200,21 @@ def temperature_value(text: str):
         return text  # the data layer says what is wrong with it, under the field
 
 
+TYPED = ("doc_number", "name", "building", "phone", "temperature", "origin")  # fields the cursor can go back to
+
+
+def refusal(general, boxes: dict):
+    """Each message under its field (entry.field_refusal), and the cursor in the first text field refused."""
+    shown = entry.field_refusal(general, boxes)
+
+    def show(error) -> None:
+        shown(error)
+        refused = [item.field for item in getattr(error, "errors", ()) if item.field in TYPED]
+        if refused:
+            focus(f"{FORM}_{min(refused, key=TYPED.index)}")
+    return show
+
+
 def registration_form(view: dict) -> None:
     user, site_id = view["user"], view["site_id"]
     if st.session_state.pop(CLEAR, False):
@@ -252,7 +270,7 @@ def registration_form(view: dict) -> None:
     reuse_from = found.get("registration_id") if found else None  # the data layer copies only what is left blank
     done = saving.attempt(FORM, lambda: gate.register(user.username, site_id, fields,
                                                       reuse_from=None if reuse_from is None else int(reuse_from)),
-                          show=entry.field_refusal(general, boxes))
+                          show=refusal(general, boxes))
     if done is None:
         return
     # masked as stored: a passport or permit shows its first and last 2 characters (mask_id would show 10 of 12)
@@ -296,9 +314,10 @@ def show(view: dict, data: dict) -> None:
         st.caption(t("gate_entry.compound_today", name=fmt.plain(view["names"][site_id]), **counts))
     else:
         st.caption(t("gate_entry.today", **counts))
-    lookup_box(view["user"], site_id)
-    registration_form(view)
-    import_form(view["user"], site_id)
+    with st.container(width=WIDTH):
+        lookup_box(view["user"], site_id)
+        registration_form(view)
+        import_form(view["user"], site_id)
     if FOCUS not in st.session_state:  # the page's first run: the cursor in the document number
         focus(f"{FORM}_doc_number")
     target, nonce = st.session_state[FOCUS]

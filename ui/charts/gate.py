@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 ENTRIES, EXITS, OUTSIDE = "#2f6fb0", "#e0a030", "#c0392b"
-HOURLY_COMPOUNDS = 12  # small multiples drawn: the busiest compounds of the day (a city has thousands)
+HOURLY_COMPOUNDS = 20  # rows of the hour map: the busiest compounds of the day (a city has thousands)
 
 
 def busiest(frame: pd.DataFrame, most: int = HOURLY_COMPOUNDS) -> pd.DataFrame:
@@ -23,28 +23,41 @@ def _long(frame: pd.DataFrame, keys: list[str], entries_label: str, exits_label:
     return long
 
 
-def hourly(frame: pd.DataFrame, entries_label: str, exits_label: str, hour_label: str, compound_label: str,
-           columns: int = 3, height: int = 110) -> alt.Chart:
-    """Per compound (a small chart each, busiest first): in and out per hour 0-23 of the day, side by side
-    (gate.hourly's frame)."""
-    data = busiest(frame)
-    order = list((data["entries"] + data["exits"]).groupby(data["site"]).sum().sort_values(
-        ascending=False, kind="stable").index)
-    long = _long(data, ["site", "hour"], entries_label, exits_label)
+def hourly(frame: pd.DataFrame, site_id: int, entries_label: str, exits_label: str, hour_label: str,
+           height: int = 300) -> alt.Chart:
+    """One compound's in and out per hour 0-23 of the day, side by side (gate.hourly's frame); as wide as
+    its container, on a phone too."""
+    data = frame[frame["site_id"] == site_id]
+    hours = pd.DataFrame({"hour": range(24)}).merge(data[["hour", "entries", "exits"]], on="hour", how="left").fillna(0)
+    long = _long(hours, ["hour"], entries_label, exits_label)
     return alt.Chart(long).mark_bar().encode(
-        x=alt.X("hour:O", title=None, scale=alt.Scale(domain=list(range(24))),
-                axis=alt.Axis(labelAngle=0, values=[0, 6, 12, 18, 23])),
+        x=alt.X("hour:O", title=hour_label, axis=alt.Axis(labelAngle=0, values=list(range(0, 24, 3)))),
         xOffset=alt.XOffset("label:N", sort=[entries_label, exits_label]),
-        y=alt.Y("count:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1, tickCount=3)),
+        y=alt.Y("count:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("label:N", sort=[entries_label, exits_label],
                         scale=alt.Scale(domain=[entries_label, exits_label], range=[ENTRIES, EXITS]),
                         legend=alt.Legend(orient="top", direction="horizontal", title=None, labelLimit=200)),
+        tooltip=[alt.Tooltip("hour:O", title=hour_label), alt.Tooltip("label:N", title=" "),
+                 alt.Tooltip("count:Q", title=" ", format=",d")],
+    ).properties(height=height)
+
+
+def hourly_map(frame: pd.DataFrame, entries_label: str, exits_label: str, count_label: str, hour_label: str,
+               compound_label: str, row_height: int = 26) -> alt.Chart:
+    """Every compound (the busiest HOURLY_COMPOUNDS) by hour: a cell's colour is the passings, in and out
+    (gate.hourly's frame); as wide as its container."""
+    data = busiest(frame).assign(count=lambda f: f["entries"] + f["exits"])
+    order = list(data.groupby("site")["count"].sum().sort_values(ascending=False, kind="stable").index)
+    return alt.Chart(data).mark_rect().encode(
+        x=alt.X("hour:O", title=hour_label, scale=alt.Scale(domain=list(range(24))),
+                axis=alt.Axis(labelAngle=0, values=list(range(0, 24, 3)))),
+        y=alt.Y("site:N", title=None, sort=order, axis=alt.Axis(labelLimit=120, labelOverlap=False)),
+        color=alt.Color("count:Q", title=count_label, scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(orient="top", direction="horizontal", format=",d")),
         tooltip=[alt.Tooltip("site:N", title=compound_label), alt.Tooltip("hour:O", title=hour_label),
-                 alt.Tooltip("label:N", title=" "), alt.Tooltip("count:Q", title=" ", format=",d")],
-    ).properties(height=height, width=alt.Step(5)).facet(  # the offset bars' step: 24 hours x 2 x 5 px
-        facet=alt.Facet("site:N", title=None, sort=order, header=alt.Header(labelLimit=200, labelFontSize=12)),
-        columns=columns,
-    ).resolve_scale(y="independent")
+                 alt.Tooltip("entries:Q", title=entries_label, format=",d"),
+                 alt.Tooltip("exits:Q", title=exits_label, format=",d")],
+    ).properties(height=max(1, len(order)) * row_height + 100)  # the height holds the legend and the axis too
 
 
 def _day_axis(days: int) -> alt.Axis:

@@ -39,6 +39,7 @@ from .models import (
     Enterprise,
     Finding,
     GateHourCount,
+    GatePersonSite,
     GateRegistration,
     Inspection,
     MealDay,
@@ -1290,7 +1291,7 @@ def add_gate(demo: Demo) -> None:
     """A few thousand registrations at the 14 compounds' gates from 1 February to the demo's now: residents out on
     errands and back (pairs), people arriving from outside the city (no more by the survey's day than the survey
     counted there), a few people visiting another compound, a few fevers; and the hourly counts kept from them."""
-    from .gate import hour_counts  # local day and hour, as every registration's write keeps them
+    from .gate import rebuild_kept  # the kept counts and stays from the rows, as every registration's write keeps them
 
     rng = stream("gate")
     people = _GatePeople(rng, demo.names)
@@ -1369,8 +1370,7 @@ def add_gate(demo: Demo) -> None:
                  recorded_at=(moment + dt.timedelta(seconds=rng.randint(20, 150))).astimezone(UTC))
             for moment, site_id, direction, visitor, temperature in passes]
     demo.bulk(GateRegistration, rows, copy=True)
-    demo.bulk(GateHourCount, hour_counts((r["site_id"], r["at"], r["direction"], r["from_outside"]) for r in rows),
-              copy=True)
+    rebuild_kept(demo.session.connection())  # gate_hour_count and gate_person_site, as the writes keep them
 
 
 # ---- accounts, the wall's key, settings ---------------------------------------------------------------
@@ -1417,7 +1417,8 @@ def _set(session: Session, key: str, value: str) -> None:
 
 COUNTED = (WorkZone, Site, CheckpointDay, Enterprise, ReopeningStep, Shop, SurveyRound, Inspection, Finding,
            SupplyItem, SupplyMovement, SupplyStock, MealDay, MealPointDay, Donation, User, UserScope, DisplayKey,
-           OrgUnit, Person, Responsibility, DutyPost, DutyAssignment, GateRegistration, GateHourCount)
+           OrgUnit, Person, Responsibility, DutyPost, DutyAssignment, GateRegistration, GateHourCount,
+           GatePersonSite)
 
 
 def build_demo(session: Session) -> dict[str, int]:

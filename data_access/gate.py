@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from numbers import Number
 
 import pandas as pd
-from sqlalchemy import and_, delete, desc, false, func, select, true
+from sqlalchemy import and_, bindparam, case, delete, desc, false, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import clock, personal, scope
@@ -36,7 +36,8 @@ from .auth import Actor, load_actor, require_admin
 from .db import read_connection, write_session
 from .errors import FieldError, NotFound, PermissionDenied, ValidationError
 from .filters import Filters
-from .models import DIRECTIONS, DOC_TYPES, GateHourCount, GateRegistration, Setting, Site, WorkZone
+from .models import (DIRECTIONS, DOC_TYPES, GateHourCount, GatePersonSite, GateRegistration, Setting, Site,
+                     WorkZone)
 from .validate import Checker, clean_search
 
 RETENTION_KEY = "gate_retention_days"
@@ -231,38 +232,60 @@ def find_person(username, site_id: int, key: str, engine=None) -> dict | None:
             "origin": row.origin}
 
 
+def _range_moments(filters: Filters) -> tuple:
+    """The range as UTC moments [first, after): None for an open end."""
+    first = _utc(clock.local_midnight(filters.start)) if filters.start is not None else None
+    after = _utc(clock.local_midnight(filters.end + dt.timedelta(days=1))) if filters.end is not None else None
+    return first, after
+
+
 def multi_compound(username, filters: Filters, min_compounds: int = 2, limit: int = LIST_LIMIT,
                    engine=None) -> pd.DataFrame:
-    """People (by document hash) registered at `min_compounds` or more compounds in the range (what retention
-    keeps), for follow-up: person_key (a short prefix of the keyed hash, never the number), doc_masked, name,
-    compounds, sites ("a、b"), last_at; most compounds first. Viewers: none."""
+    """People (by document hash) registered at `min_compounds` or more compounds whose stay there (first to last
+    registration kept) overlaps the range, for follow-up: person_key (a short prefix of the keyed hash, never the
+    number), doc_masked, name (both from the person's latest registration at those compounds up to the range's
+    end), compounds, sites ("a、b", first visited first), last_at; most compounds first, then the latest.
+    Reads gate_person_site (a row per person and compound, kept by every write), not every pass. Viewers: none."""
     columns = ["person_key", "doc_masked", "name", "compounds", "sites", "last_at"]
-    r = GateRegistration
+    p, r = GatePersonSite, GateRegistration
+    first, after = _range_moments(filters)
+    overlap = and_(true(), *([p.last_at >= first] if first is not None else []),
+                   *([p.first_at < after] if after is not None else []))
     with read_connection(engine) as conn:
         actor = _actor(conn, username)
         if actor.role not in scope.WRITER_ROLES:
             return pd.DataFrame([], columns=columns, dtype=object)
-        where = (_listed_sites(actor), _range_condition(filters))
+        where = (_listed_sites(actor), overlap)
         people = _filtered(
-            select(r.doc_hash, func.count(func.distinct(r.site_id)).label("n"), func.max(r.at).label("last_at"))
-            .join(Site, Site.id == r.site_id).where(*where)
-            .group_by(r.doc_hash).having(func.count(func.distinct(r.site_id)) >= max(2, int(min_compounds)))
-            .order_by(desc("n"), desc("last_at"), r.doc_hash).limit(max(1, int(limit))), filters, r.site_id)
+            select(p.doc_hash, func.count().label("n"), func.max(p.last_at).label("last_at"))
+            .join(Site, Site.id == p.site_id).where(*where)
+            .group_by(p.doc_hash).having(func.count() >= max(2, int(min_compounds)))
+            .order_by(desc("n"), desc("last_at"), p.doc_hash).limit(max(1, int(limit))), filters, p.site_id)
         found = conn.execute(people).all()
         if not found:
             return pd.DataFrame([], columns=columns, dtype=object)
-        detail = _filtered(
-            select(r.doc_hash, r.doc_masked, r.name, Site.name.label("site"), r.at)
-            .join(Site, Site.id == r.site_id).where(*where, r.doc_hash.in_([f.doc_hash for f in found]))
-            .order_by(r.at, r.id), filters, r.site_id)
-        latest, sites = {}, {}
-        for row in conn.execute(detail):
-            latest[row.doc_hash] = row  # the newest last
-            sites.setdefault(row.doc_hash, [])
-            if row.site not in sites[row.doc_hash]:
-                sites[row.doc_hash].append(row.site)
-    rows = [(f.doc_hash[:10], latest[f.doc_hash].doc_masked, latest[f.doc_hash].name, int(f.n),
-             "、".join(sites[f.doc_hash]), _local_times([f.last_at])[0]) for f in found]
+        hashes = [f.doc_hash for f in found]
+        sites = {}
+        for row in conn.execute(_filtered(
+                select(p.doc_hash, Site.name).join(Site, Site.id == p.site_id)
+                .where(*where, p.doc_hash.in_(hashes)).order_by(p.doc_hash, p.first_at, Site.name), filters, p.site_id)):
+            sites.setdefault(row.doc_hash, []).append(row.name)
+        # each person's latest registration at the compounds the user sees, up to the range's end: one probe of
+        # the (doc_hash, at) index per person
+        newest = r.__table__.alias("newest")
+        latest_id = _filtered(
+            select(newest.c.id).join(Site, Site.id == newest.c.site_id)
+            .where(newest.c.doc_hash == p.doc_hash, _listed_sites(actor), *([newest.c.at < after] if after else []))
+            .order_by(newest.c.at.desc(), newest.c.id.desc()).limit(1), filters, newest.c.site_id
+        ).correlate(p.__table__).scalar_subquery()
+        ids = select(latest_id).where(p.doc_hash.in_(hashes)).distinct()
+        latest = {row.doc_hash: row for row in conn.execute(
+            select(r.doc_hash, r.doc_masked, r.name, r.at).where(r.id.in_(ids)))}
+    rows = []
+    for f in found:
+        last = latest.get(f.doc_hash)
+        rows.append((f.doc_hash[:10], last.doc_masked if last else "", last.name if last else "", int(f.n),
+                     "、".join(sites.get(f.doc_hash, [])), _local_times([last.at if last else f.last_at])[0]))
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
@@ -313,13 +336,21 @@ def hourly(filters: Filters, day: dt.date, engine=None) -> pd.DataFrame:
     return _int_counts(frame)
 
 
-def daily(filters: Filters, engine=None) -> pd.DataFrame:
-    """Per day and compound over filters.start..end: day, site_id, site, zone, entries, exits, from_outside
-    (from the kept counts, so days past retention are there too)."""
+def daily(filters: Filters, per_site: bool = False, engine=None) -> pd.DataFrame:
+    """Per day over filters.start..end, summed in SQL across the filters' compounds: day, entries, exits,
+    from_outside (from the kept counts, so days past retention are there too): a row a day, however many
+    compounds the city has. per_site=True: a row per day and compound, with site_id, site and zone after day."""
     c = GateHourCount
-    query = (select(c.day, c.site_id, Site.name.label("site"), WorkZone.name.label("zone"), *_count_sums())
-             .join(Site, Site.id == c.site_id).join(WorkZone, WorkZone.id == Site.zone_id)
-             .group_by(c.day, c.site_id, Site.name, WorkZone.name).order_by(c.day, Site.name, c.site_id))
+    if per_site:
+        query = (select(c.day, c.site_id, Site.name.label("site"), WorkZone.name.label("zone"), *_count_sums())
+                 .join(Site, Site.id == c.site_id).join(WorkZone, WorkZone.id == Site.zone_id)
+                 .group_by(c.day, c.site_id, Site.name, WorkZone.name).order_by(c.day, Site.name, c.site_id))
+        columns = ["day", "site_id", "site", "zone", *COUNT_COLUMNS]
+    else:
+        query = select(c.day, *_count_sums()).group_by(c.day).order_by(c.day)
+        if filters.zone_id is not None:
+            query = query.join(Site, Site.id == c.site_id)
+        columns = ["day", *COUNT_COLUMNS]
     if filters.start is not None:
         query = query.where(c.day >= filters.start)
     if filters.end is not None:
@@ -327,8 +358,7 @@ def daily(filters: Filters, engine=None) -> pd.DataFrame:
     query = _filtered(query, filters, c.site_id)
     with read_connection(engine) as conn:
         rows = conn.execute(query).all()
-    return _int_counts(pd.DataFrame([tuple(r) for r in rows],
-                                    columns=["day", "site_id", "site", "zone", *COUNT_COLUMNS]))
+    return _int_counts(pd.DataFrame([tuple(r) for r in rows], columns=columns))
 
 
 def summary(filters: Filters, engine=None) -> dict:
@@ -551,13 +581,89 @@ def add_counts(conn, counts: list[dict]) -> None:
 
 def rebuild_counts(conn) -> int:
     """gate_hour_count anew from the registrations kept (after a bulk load; counts of purged days are lost, so
-    never after a purge). Returns the number of count rows."""
+    never after a purge). Returns the number of count rows. The rows are streamed (yield_per on the statement:
+    set on the connection it would outlive the read, and PostgreSQL refuses the insert's executemany on the
+    server-side cursor it leaves behind)."""
     r = GateRegistration
     conn.execute(delete(GateHourCount))
-    result = conn.execution_options(yield_per=50_000).execute(select(r.site_id, r.at, r.direction, r.from_outside))
+    result = conn.execute(select(r.site_id, r.at, r.direction, r.from_outside).execution_options(yield_per=50_000))
     counts = hour_counts(tuple(row) for row in result)
-    add_counts(conn, counts)
+    if counts:
+        conn.execute(insert(GateHourCount), counts)  # the table was just emptied: plain rows, no upsert
     return len(counts)
+
+
+# ---- gate_person_site: each person's first and last registration kept at each compound ----------------------
+
+@functools.cache
+def _add_person_sites(dialect: str):
+    """INSERT ... ON CONFLICT (doc_hash, site_id) DO UPDATE widening the stay and adding the passes (on PostgreSQL
+    a second writer of the same person and compound waits for the row and then adds to it)."""
+    table = GatePersonSite.__table__
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.doc_hash, table.c.site_id],
+        set_={"first_at": case((new.first_at < table.c.first_at, new.first_at), else_=table.c.first_at),
+              "last_at": case((new.last_at > table.c.last_at, new.last_at), else_=table.c.last_at),
+              "passes": table.c.passes + new.passes})
+
+
+def person_sites(rows: Iterable[tuple[str, int, dt.datetime]]) -> list[dict]:
+    """(doc_hash, site_id, at) of registrations as gate_person_site rows (first_at, last_at, passes), in key
+    order (concurrent writers lock rows in the same order)."""
+    stays: dict[tuple, dict] = {}
+    for doc_hash, site_id, at in rows:
+        at = _utc(clock.as_utc(at))
+        stay = stays.get((doc_hash, site_id))
+        if stay is None:
+            stays[(doc_hash, site_id)] = {"doc_hash": doc_hash, "site_id": site_id, "first_at": at, "last_at": at,
+                                          "passes": 1}
+        else:
+            stay["first_at"], stay["last_at"] = min(stay["first_at"], at), max(stay["last_at"], at)
+            stay["passes"] += 1
+    return [stays[key] for key in sorted(stays)]
+
+
+def add_person_sites(conn, stays: list[dict]) -> None:
+    """Add person_sites' rows to gate_person_site inside the caller's transaction (safe under concurrent writers)."""
+    if stays:
+        conn.execute(_add_person_sites(conn.dialect.name), stays)
+
+
+def rebuild_person_sites(conn) -> int:
+    """gate_person_site anew from the registrations kept (after a bulk load), by one INSERT ... SELECT grouping
+    them by person and compound. Returns the number of rows."""
+    r, p = GateRegistration, GatePersonSite
+    conn.execute(delete(p))
+    conn.execute(insert(p).from_select(
+        ["doc_hash", "site_id", "first_at", "last_at", "passes"],
+        select(r.doc_hash, r.site_id, func.min(r.at), func.max(r.at), func.count()).group_by(r.doc_hash, r.site_id)))
+    return int(conn.execute(select(func.count()).select_from(p)).scalar())
+
+
+def rebuild_kept(conn) -> dict:
+    """Both kept tables anew from the registrations (after a bulk load: the demo, the city benchmark)."""
+    return {"gate_hour_count": rebuild_counts(conn), "gate_person_site": rebuild_person_sites(conn)}
+
+
+def _trim_person_sites(conn, removed: Counter, first_kept: dt.datetime) -> None:
+    """After the purge deleted registrations: each (person, compound) loses the passes deleted; a stay with none
+    left goes, and one that began before the cutoff begins at its first registration kept. The passes are taken
+    off (not recounted), so a registration written meanwhile by another transaction is never lost."""
+    p, r = GatePersonSite, GateRegistration
+    if not removed:
+        return
+    table = p.__table__
+    conn.execute(delete(p).where(p.last_at < first_kept))  # every pass of the stay deleted
+    conn.execute(update(table).where(table.c.doc_hash == bindparam("h"), table.c.site_id == bindparam("s"),
+                                     table.c.first_at < first_kept)
+                 .values(passes=table.c.passes - bindparam("n")),
+                 [{"h": h, "s": s, "n": n} for (h, s), n in sorted(removed.items())])
+    conn.execute(delete(p).where(p.passes <= 0))  # none left (only if the table had drifted from the rows)
+    first = (select(func.min(r.at)).where(r.doc_hash == p.doc_hash, r.site_id == p.site_id)
+             .correlate(table).scalar_subquery())
+    conn.execute(update(table).where(table.c.first_at < first_kept).values(first_at=first))
 
 
 def _compound(conn, actor: Actor, site_id) -> object:
@@ -642,6 +748,7 @@ def register(username: str, site_id: int, fields: dict, reuse_from: int | None =
         stored = _row_values(values, reused)
         registration_id = _insert(session, username, site.id, stored)
         add_counts(conn, hour_counts([(site.id, stored["at"], stored["direction"], stored["from_outside"])]))
+        add_person_sites(conn, person_sites([(stored["doc_hash"], site.id, stored["at"])]))
         return registration_id
 
 
@@ -699,12 +806,14 @@ def import_registrations(username: str, site_id: int, file_bytes: bytes, filenam
         actor = load_actor(conn, username)
         site = _compound(conn, actor, site_id)
         reason = f"import {personal.mask_numbers_in(str(filename or ''))[:80]}"  # a file named by a number
-        counted = []
+        counted, stays = [], []
         for values in planned:
             stored = _row_values(values)
             _insert(session, username, site.id, stored, reason)
             counted.append((site.id, stored["at"], stored["direction"], stored["from_outside"]))
+            stays.append((stored["doc_hash"], site.id, stored["at"]))
         add_counts(conn, hour_counts(counted))
+        add_person_sites(conn, person_sites(stays))
     return {"created": len(planned)}
 
 
@@ -728,9 +837,14 @@ def purge(username: str = "system", days: int | None = None, now: dt.datetime | 
         with write_session(engine) as session:
             if username != "system":
                 require_admin(load_actor(session, username))
-            per_site = {site: n for site, n in session.execute(
-                select(r.site_id, func.count()).where(r.at < first_kept).group_by(r.site_id).order_by(r.site_id))}
-            session.execute(delete(r).where(r.at < first_kept))
+            conn = session.connection()
+            removed = Counter(tuple(row) for row in conn.execute(
+                delete(r.__table__).where(r.at < first_kept).returning(r.doc_hash, r.site_id)))
+            per_site: Counter = Counter()
+            for (_, site), n in removed.items():
+                per_site[site] += n
+            per_site = dict(sorted(per_site.items()))
+            _trim_person_sites(conn, removed, first_kept)
             deleted = sum(per_site.values())
             audit(session, username, "purge", "gate_registration", None, None,
                   {"deleted": deleted, "days": keep, "cutoff": first_kept.astimezone(clock.zone()).isoformat(),

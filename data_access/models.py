@@ -588,7 +588,7 @@ class GateRegistration(Base):
         one_of("doc_type", DOC_TYPES),
         CheckConstraint("temperature IS NULL OR (temperature >= 34.0 AND temperature <= 43.0)", name="temperature"),
         Index("ix_gate_registration_site_at", "site_id", "at"),
-        Index("ix_gate_registration_doc_hash", "doc_hash"),
+        Index("ix_gate_registration_doc_hash", "doc_hash", "at"),  # a person's registrations, newest first
         Index("ix_gate_registration_phone_hash", "phone_hash"),
         Index("ix_gate_registration_at", "at"),
     )
@@ -629,6 +629,23 @@ class GateHourCount(Base):
     entries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     exits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     from_outside: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # entries from outside
+
+
+class GatePersonSite(Base):
+    """One person (by document hash) at one compound: the first and last registration kept there and how
+    many. Kept by every registration write in its transaction (and rebuilt by bulk loads, trimmed by the
+    retention purge), so "people at 2 or more compounds" reads a row per person and compound, not every pass."""
+
+    __tablename__ = "gate_person_site"
+    __table_args__ = (
+        CheckConstraint("passes >= 0", name="passes"),
+        Index("ix_gate_person_site_site", "site_id", "last_at"),
+    )
+    doc_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    passes: Mapped[int] = mapped_column(Integer)
 
 
 class User(Base):

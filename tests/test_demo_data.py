@@ -585,7 +585,8 @@ def test_absences_come_from_inspections_and_the_board_at_the_demo_now(demo_engin
 
 # ---- compound gate registrations (issue 17) ----------------------------------------------------------------
 
-from data_access.models import GateHourCount, GateRegistration  # noqa: E402
+from data_access.filters import Filters  # noqa: E402
+from data_access.models import GateHourCount, GatePersonSite, GateRegistration  # noqa: E402
 
 GATE_NOW = dt.datetime.fromisoformat(demo.DEMO_NOW)
 
@@ -697,6 +698,13 @@ def test_gate_counts_fit_each_compound_and_are_kept_per_hour(demo_engine):
     assert sum(e for e, _, _ in kept.values()) == sum(r.direction == "in" for r in found)
     assert sum(o for _, _, o in kept.values()) == sum(bool(r.from_outside) for r in found)
     assert clock.zone().key == "Asia/Shanghai"
+    # gate_person_site: each person's first and last pass and how many at each compound (people at 2+ compounds)
+    stays = {(s.doc_hash, s.site_id): (_aware(s.first_at), _aware(s.last_at), s.passes)
+             for s in rows(demo_engine, sa.select(GatePersonSite))}
+    assert stays == {(h, s): (_aware(f), _aware(la), n) for h, s, f, la, n in rows(demo_engine, sa.select(
+        GateRegistration.doc_hash, GateRegistration.site_id, sa.func.min(GateRegistration.at),
+        sa.func.max(GateRegistration.at), sa.func.count()).group_by(GateRegistration.doc_hash, GateRegistration.site_id))}
+    assert len(gate.multi_compound("admin", Filters(start=dt.date(2020, 2, 1), end=AS_OF), engine=demo_engine)) >= 5
 
 
 def test_gate_account_and_retention_keeps_the_demo(demo_engine):

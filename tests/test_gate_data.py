@@ -2,7 +2,8 @@
 digits, masking, encryption at rest (the raw table holds no number in clear), look-up by keyed hash, scope (a
 clerk's compound only; viewers no lists), retention purge (counts kept, audited), the full view (refused without
 a grant, audited with one), concurrent registrations at one compound and hour, all-or-nothing import, messages
-that never repeat a number, and the every-rerun reads coming from gate_hour_count alone."""
+that never repeat a number, the every-rerun reads coming from gate_hour_count alone, and gate_person_site (each
+person's stay at each compound, which "people at 2+ compounds" reads) always equal to a recount of the rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,7 @@ from data_access.__main__ import main as cli
 from data_access.db import write_session
 from data_access.errors import PermissionDenied, ValidationError
 from data_access.filters import Filters
-from data_access.models import AuditLog, GateHourCount, GateRegistration, Site, User, UserScope
+from data_access.models import AuditLog, GateHourCount, GatePersonSite, GateRegistration, Site, User, UserScope
 from tests.helpers import minimal_territory
 
 NOW = "2020-02-26T12:00+08:00"
@@ -217,13 +218,14 @@ def test_full_record_refused_without_a_grant_and_audited_with_one(engine, world)
 # ---- retention ------------------------------------------------------------------------------------------------
 
 def _old_registration(engine, site_id, at: dt.datetime) -> None:
-    """A registration from before the retention window (register refuses those), with its counts."""
+    """A registration from before the retention window (register refuses those), with its counts and stay."""
     with write_session(engine) as session:
         session.add(GateRegistration(site_id=site_id, direction="in", at=at.astimezone(dt.timezone.utc),
                                      **gate.document_values("resident_id", ID_B), **gate.phone_values(PHONE_B),
                                      name="王五", from_outside=True, origin="武汉", recorded_by="admin1",
                                      recorded_at=at))
         gate.add_counts(session.connection(), gate.hour_counts([(site_id, at, "in", True)]))
+        gate.add_person_sites(session.connection(), gate.person_sites([(personal.lookup_hash(ID_B), site_id, at)]))
 
 
 def test_purge_deletes_old_registrations_keeps_counts_and_is_audited(engine, world):
@@ -395,3 +397,172 @@ def test_import_is_all_or_nothing_with_line_and_column(engine, world):
     listed = gate.registrations("gate1", Filters(), engine=engine)
     assert list(listed["doc_masked"]) == ["E1*****78", "110105********002X", "110105********002X"]
     assert listed["from_outside"].tolist() == [True, False, False] and listed["origin"].iloc[0] == "香港"
+
+
+# ---- gate_person_site: kept by every write, equal to a recount ------------------------------------------------
+
+def _utc_text(value) -> str:
+    return clock.as_utc(value).astimezone(dt.timezone.utc).isoformat()
+
+
+def kept_stays(engine) -> dict:
+    p = GatePersonSite
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(p.doc_hash, p.site_id, p.first_at, p.last_at, p.passes)).all()
+    return {(h, s): (_utc_text(f), _utc_text(la), n) for h, s, f, la, n in rows}
+
+
+def recounted_stays(engine) -> dict:
+    r = GateRegistration
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(r.doc_hash, r.site_id, sa.func.min(r.at), sa.func.max(r.at), sa.func.count())
+                            .group_by(r.doc_hash, r.site_id)).all()
+    return {(h, s): (_utc_text(f), _utc_text(la), n) for h, s, f, la, n in rows}
+
+
+def test_person_sites_kept_by_register_import_and_purge(engine, world):
+    old = dt.datetime(2020, 1, 20, 8, 30, tzinfo=TZ)
+    _old_registration(engine, world["A"], old)
+    _old_registration(engine, world["A"], old + dt.timedelta(hours=1))
+    _old_registration(engine, world["B"], old)
+    # ID_B at A again inside the window: its stay at A begins before the cutoff and outlives the purge
+    gate.register("gate1", world["A"], entry(doc_number=ID_B, phone=PHONE_B, name="王五",
+                                             at=dt.datetime(2020, 2, 10, 7, 0, tzinfo=TZ)), engine=engine)
+    gate.register("gate1", world["A"], entry(at=dt.datetime(2020, 2, 20, 9, 0, tzinfo=TZ)), engine=engine)
+    gate.register("gate1", world["A"], entry(at=dt.datetime(2020, 2, 5, 9, 0, tzinfo=TZ)), engine=engine)  # earlier
+    gate.register("admin1", world["B"], entry(direction="out"), engine=engine)
+    stays = kept_stays(engine)
+    assert stays == recounted_stays(engine) and len(stays) == 4
+    a = stays[(personal.lookup_hash(ID_A), world["A"])]
+    assert a[2] == 2 and a[0] < a[1]  # the earlier pass moved first_at back
+    rows = [("2020-02-26 08:00", "进", "身份证", ID_A, "张三", None, None, "否", None, None),
+            ("2020-02-26 08:40", "出", "身份证", ID_A, "张三", None, None, "否", None, None),
+            ("2020-02-26 09:10", "in", "护照", "E12345678", "John", None, None, "是", "香港", "36.8")]
+    assert gate.import_registrations("gate1", world["A"], _sheet(rows), "r.xlsx", engine=engine) == {"created": 3}
+    stays = kept_stays(engine)
+    assert stays == recounted_stays(engine) and stays[(personal.lookup_hash(ID_A), world["A"])][2] == 4
+    with pytest.raises(ValidationError):  # refused: nothing kept changes
+        gate.import_registrations("gate1", world["A"], _sheet(rows + [("x", "进", "身份证", ID_A, "张三", None, None,
+                                                                       "否", None, None)]), "r.xlsx", engine=engine)
+    assert kept_stays(engine) == stays
+    assert gate.purge(engine=engine)["deleted"] == 3
+    stays = kept_stays(engine)
+    assert stays == recounted_stays(engine)
+    assert (personal.lookup_hash(ID_B), world["B"]) not in stays  # every pass there purged
+    b = stays[(personal.lookup_hash(ID_B), world["A"])]
+    assert b[2] == 1 and b[0] == b[1] == _utc_text(dt.datetime(2020, 2, 10, 7, 0, tzinfo=TZ))  # first_at moved up
+    assert gate.purge(days=1, now=dt.datetime(2020, 2, 21, 12, tzinfo=TZ), engine=engine)["deleted"] == 2
+    assert kept_stays(engine) == recounted_stays(engine)
+    # a bulk loader's rebuild gives the same rows
+    with write_session(engine) as session:
+        assert gate.rebuild_kept(session.connection())["gate_person_site"] == len(recounted_stays(engine))
+    assert kept_stays(engine) == recounted_stays(engine)
+
+
+def test_rebuilds_equal_what_the_writes_kept(engine, world):
+    """gate.rebuild_kept (the demo's and the city benchmark's) on both databases: on PostgreSQL the counts'
+    rebuild streams its read and then inserts (an executemany on a server-side cursor was refused)."""
+    for i, at in enumerate((dt.datetime(2020, 2, 25, 7, 5, tzinfo=TZ), dt.datetime(2020, 2, 25, 7, 50, tzinfo=TZ),
+                            dt.datetime(2020, 2, 26, 0, 30, tzinfo=TZ))):
+        gate.register("admin1", world["A" if i % 2 else "B"], entry(at=at, from_outside=bool(i), origin="武汉"),
+                      engine=engine)
+    with engine.connect() as conn:
+        counts_before = conn.execute(sa.select(GateHourCount.site_id, GateHourCount.day, GateHourCount.hour,
+                                               GateHourCount.entries, GateHourCount.exits, GateHourCount.from_outside)
+                                     .order_by(GateHourCount.site_id, GateHourCount.day, GateHourCount.hour)).all()
+    stays_before = kept_stays(engine)
+    with write_session(engine) as session:
+        assert gate.rebuild_kept(session.connection()) == {"gate_hour_count": 3, "gate_person_site": 2}
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(GateHourCount.site_id, GateHourCount.day, GateHourCount.hour,
+                                      GateHourCount.entries, GateHourCount.exits, GateHourCount.from_outside)
+                            .order_by(GateHourCount.site_id, GateHourCount.day, GateHourCount.hour)).all() == counts_before
+    assert kept_stays(engine) == stays_before == recounted_stays(engine)
+
+
+def test_concurrent_registrations_keep_person_sites_exact(engine, world):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises every write transaction (BEGIN IMMEDIATE)")
+    barrier, errors = threading.Barrier(4), []
+    numbers = [ID_A, ID_B]
+    # one write first: the test database's line_version has no "gate" row yet, and versions.bump's first
+    # insert of a line is not made for writers racing (a fresh database has the row from its migration)
+    gate.register("admin1", world["A"], entry(at=dt.datetime(2020, 2, 25, 8, 0, tzinfo=TZ)), engine=engine)
+
+    def one(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for k in range(4):  # the same two people at both compounds from four gates at once
+                at = dt.datetime(2020, 2, 26, 8, 10 * k + i, tzinfo=TZ)
+                gate.register("admin1", world["A" if (i + k) % 2 else "B"],
+                              entry(doc_number=numbers[k % 2], phone=None, at=at), engine=engine)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert count(engine, GateRegistration) == 17
+    stays = kept_stays(engine)
+    assert stays == recounted_stays(engine) and len(stays) == 4 and sum(n for *_, n in stays.values()) == 17
+    multi = gate.multi_compound("admin1", Filters(start=dt.date(2020, 2, 26), end=dt.date(2020, 2, 26)), engine=engine)
+    assert sorted(multi["compounds"]) == [2, 2]
+
+
+def test_multi_compound_reads_the_kept_stays(engine, world):
+    """People at 2+ compounds: grouped from gate_person_site (never a GROUP BY over the registrations); a stay
+    overlapping the range counts; names and masks from the latest registration up to the range's end; a zone or
+    a compound chosen counts only the compounds in it."""
+    gate.register("admin1", world["A"], entry(name="张三旧", at=dt.datetime(2020, 2, 10, 9, 0, tzinfo=TZ)),
+                  engine=engine)
+    gate.register("admin1", world["B"], entry(at=dt.datetime(2020, 2, 20, 9, 0, tzinfo=TZ)), engine=engine)
+    gate.register("admin1", world["A"], entry(name="张三新", at=dt.datetime(2020, 2, 25, 9, 0, tzinfo=TZ)),
+                  engine=engine)
+    gate.register("admin1", world["A"], entry(doc_number=ID_B, name="李四"), engine=engine)  # one compound only
+    statements = []
+
+    def note(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        multi = gate.multi_compound("admin1", Filters(start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 26)),
+                                    engine=engine)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert not any("GROUP BY" in s.upper() and "gate_registration" in s for s in statements)
+    assert list(multi["name"]) == ["张三新"] and list(multi["compounds"]) == [2]
+    assert multi["sites"].iloc[0] == "阳光小区、幸福小区"  # first visited first
+    assert multi["last_at"].iloc[0] == dt.datetime(2020, 2, 25, 9, 0, tzinfo=TZ)
+    # the range ends before the last pass: the name then; the stay at A (10th-25th) overlaps it, B (20th) too
+    until = gate.multi_compound("admin1", Filters(start=dt.date(2020, 2, 20), end=dt.date(2020, 2, 21)),
+                                engine=engine)
+    assert list(until["name"]) == ["张三"] and until["last_at"].iloc[0] == dt.datetime(2020, 2, 20, 9, 0, tzinfo=TZ)
+    # a day after every stay at B ended: one compound left
+    assert gate.multi_compound("admin1", Filters(start=dt.date(2020, 2, 24), end=dt.date(2020, 2, 26)),
+                               engine=engine).empty
+    assert gate.multi_compound("admin1", Filters(zone_id=world["z1"]), engine=engine).empty  # A only
+    assert gate.multi_compound("admin1", Filters(site_id=world["A"]), engine=engine).empty
+    assert len(gate.multi_compound("admin1", Filters(), limit=1, engine=engine)) == 1
+
+
+def test_daily_sums_per_day_in_sql_and_per_compound_on_request(engine, world):
+    gate.register("admin1", world["A"], entry(at=dt.datetime(2020, 2, 25, 9, 0, tzinfo=TZ)), engine=engine)
+    gate.register("admin1", world["B"], entry(at=dt.datetime(2020, 2, 25, 10, 0, tzinfo=TZ)), engine=engine)
+    gate.register("admin1", world["B"], entry(direction="out", at=dt.datetime(2020, 2, 26, 8, 0, tzinfo=TZ)),
+                  engine=engine)
+    span = Filters(start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 26))
+    days = gate.daily(span, engine=engine)
+    assert list(days.columns) == ["day", "entries", "exits", "from_outside"]
+    assert [(d, e, x) for d, e, x in zip(days["day"], days["entries"], days["exits"])] == [
+        (dt.date(2020, 2, 25), 2, 0), (dt.date(2020, 2, 26), 0, 1)]
+    z1 = gate.daily(Filters(start=span.start, end=span.end, zone_id=world["z1"]), engine=engine)
+    assert list(z1["entries"]) == [1] and list(z1["day"]) == [dt.date(2020, 2, 25)]
+    b = gate.daily(Filters(start=span.start, end=span.end, site_id=world["B"]), engine=engine)
+    assert list(b["entries"]) == [1, 0] and list(b["exits"]) == [0, 1]
+    per_site = gate.daily(span, per_site=True, engine=engine)
+    assert list(per_site.columns) == ["day", "site_id", "site", "zone", "entries", "exits", "from_outside"]
+    assert len(per_site) == 3 and int(per_site["entries"].sum()) == 2

@@ -22,7 +22,7 @@ seeded random stream SEED (the same rows on every build, on SQLite and PostgreSQ
   passes each, out and back), 1 % arriving from outside, 1 % at a second compound, a few fevers; their
   document numbers and phones as distinct keyed hashes and masks, the ciphers a small pool of real Fernet
   tokens (what is measured is the pages, which never decrypt a list); made by one INSERT ... SELECT, and
-  gate_hour_count and gate_person_site rebuilt from them (gate.rebuild_kept);
+  gate_hour_count, gate_day_count and gate_person_site rebuilt from them (gate.rebuild_kept);
 - 1.2 million audit rows: every row above as it was written (the checkpoint day, the step, the shop
   opening...), plus the corrections clerks make during the day and the sign-ins, spread over the
   180 days by the clerks who would have written them.
@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BUILDER_VERSION = 5  # bump when the data set changes: cached builds of another version are not reused
+BUILDER_VERSION = 6  # bump when the data set changes: cached builds of another version are not reused
 SEED = "issue14-city"
 DAYS = 180
 LAST_DAY = dt.date(2020, 2, 25)  # the demo's last day
@@ -228,7 +228,7 @@ def build_city(kind: str, folder: Path, scale: float = 1.0, cache: Path | None =
 
 COUNTED = ("site", "checkpoint_day", "enterprise", "reopening_step", "shop", "survey_round", "inspection", "finding",
            "supply_movement", "meal_point_day", "person", "duty_assignment", "gate_registration", "gate_hour_count",
-           "gate_person_site", "app_user", "audit_log")
+           "gate_day_count", "gate_person_site", "app_user", "audit_log")
 
 
 def counts_of(url: str) -> dict:
@@ -792,7 +792,7 @@ class Loader:
 
     def add_gate(self) -> None:
         """GATE_REGISTRATIONS passes at the city's compounds over the GATE_DAYS before the demo's now, in one
-        INSERT ... SELECT of people x their moments, then gate_hour_count and gate_person_site rebuilt from them."""
+        INSERT ... SELECT of people x their moments, then the kept tables rebuilt from them (gate.rebuild_kept)."""
         from data_access import demo, gate, personal
         from data_access.models import GateRegistration, Site
 
@@ -871,12 +871,12 @@ class Loader:
         for key in keys:
             self.conn.execute(sa.schema.AddConstraint(key))
         meta.drop_all(self.conn)
-        # gate_hour_count and gate_person_site anew from every registration, by gate.py's own rebuilds (what
-        # every write keeps: local day and hour; each person's first and last pass at each compound)
+        # gate_hour_count, gate_day_count and gate_person_site anew from every registration, by gate.py's own
+        # rebuilds (what every write keeps: local day and hour; each person's first and last pass at each compound)
         started = time.perf_counter()
         kept = gate.rebuild_kept(self.conn)
-        self.log(f"    gate_hour_count ({kept['gate_hour_count']:,} rows) and gate_person_site "
-                 f"({kept['gate_person_site']:,} rows) rebuilt in {time.perf_counter() - started:.1f} s")
+        self.log(f"    {', '.join(f'{table} ({n:,} rows)' for table, n in kept.items())} rebuilt in "
+                 f"{time.perf_counter() - started:.1f} s")
 
     # -- the audit log --
 

@@ -38,6 +38,7 @@ from .models import (
     DutyShift,
     Enterprise,
     Finding,
+    GateDayCount,
     GateHourCount,
     GatePersonSite,
     GateRegistration,
@@ -1370,7 +1371,7 @@ def add_gate(demo: Demo) -> None:
                  recorded_at=(moment + dt.timedelta(seconds=rng.randint(20, 150))).astimezone(UTC))
             for moment, site_id, direction, visitor, temperature in passes]
     demo.bulk(GateRegistration, rows, copy=True)
-    rebuild_kept(demo.session.connection())  # gate_hour_count and gate_person_site, as the writes keep them
+    rebuild_kept(demo.session.connection())  # gate_hour_count, gate_day_count, gate_person_site: as the writes keep them
 
 
 # ---- accounts, the wall's key, settings ---------------------------------------------------------------
@@ -1418,7 +1419,7 @@ def _set(session: Session, key: str, value: str) -> None:
 COUNTED = (WorkZone, Site, CheckpointDay, Enterprise, ReopeningStep, Shop, SurveyRound, Inspection, Finding,
            SupplyItem, SupplyMovement, SupplyStock, MealDay, MealPointDay, Donation, User, UserScope, DisplayKey,
            OrgUnit, Person, Responsibility, DutyPost, DutyAssignment, GateRegistration, GateHourCount,
-           GatePersonSite)
+           GateDayCount, GatePersonSite)
 
 
 def build_demo(session: Session) -> dict[str, int]:

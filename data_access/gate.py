@@ -36,8 +36,8 @@ from .auth import Actor, load_actor, require_admin
 from .db import read_connection, write_session
 from .errors import FieldError, NotFound, PermissionDenied, ValidationError
 from .filters import Filters
-from .models import (DIRECTIONS, DOC_TYPES, GateHourCount, GatePersonSite, GateRegistration, Setting, Site,
-                     WorkZone)
+from .models import (DIRECTIONS, DOC_TYPES, GateDayCount, GateHourCount, GatePersonSite, GateRegistration, Setting,
+                     Site, WorkZone)
 from .validate import Checker, clean_search
 
 RETENTION_KEY = "gate_retention_days"
@@ -312,10 +312,6 @@ def full_record(username: str, registration_id: int, engine=None) -> dict:
 
 # ---- reads: counts (gate_hour_count only) ------------------------------------------------------------------
 
-def _count_sums():
-    return [func.coalesce(func.sum(getattr(GateHourCount, c)), 0).label(c) for c in COUNT_COLUMNS]
-
-
 def _int_counts(frame: pd.DataFrame) -> pd.DataFrame:
     for column in COUNT_COLUMNS:
         frame[column] = frame[column].astype("int64")
@@ -336,26 +332,39 @@ def hourly(filters: Filters, day: dt.date, engine=None) -> pd.DataFrame:
     return _int_counts(frame)
 
 
+def _day_sums():
+    return [func.coalesce(func.sum(getattr(GateDayCount, c)), 0).label(c) for c in COUNT_COLUMNS]
+
+
+def _by_zone(query, filters: Filters, site_column):
+    """The filters' compound or zone on a query of a count table (Site joined only for a zone)."""
+    if filters.zone_id is not None:
+        query = query.join(Site, Site.id == site_column).where(Site.zone_id == filters.zone_id)
+    if filters.site_id is not None:
+        query = query.where(site_column == filters.site_id)
+    return query
+
+
 def daily(filters: Filters, per_site: bool = False, engine=None) -> pd.DataFrame:
     """Per day over filters.start..end, summed in SQL across the filters' compounds: day, entries, exits,
-    from_outside (from the kept counts, so days past retention are there too): a row a day, however many
-    compounds the city has. per_site=True: a row per day and compound, with site_id, site and zone after day."""
-    c = GateHourCount
+    from_outside (from gate_day_count, kept by every write, so days past retention are there too): a row a day,
+    however many compounds the city has. per_site=True: a row per day and compound, with site_id, site and zone
+    after day."""
+    c = GateDayCount
     if per_site:
-        query = (select(c.day, c.site_id, Site.name.label("site"), WorkZone.name.label("zone"), *_count_sums())
-                 .join(Site, Site.id == c.site_id).join(WorkZone, WorkZone.id == Site.zone_id)
-                 .group_by(c.day, c.site_id, Site.name, WorkZone.name).order_by(c.day, Site.name, c.site_id))
+        query = _filtered(
+            select(c.day, c.site_id, Site.name.label("site"), WorkZone.name.label("zone"), c.entries, c.exits,
+                   c.from_outside)
+            .join(Site, Site.id == c.site_id).join(WorkZone, WorkZone.id == Site.zone_id)
+            .order_by(c.day, Site.name, c.site_id), filters, c.site_id)
         columns = ["day", "site_id", "site", "zone", *COUNT_COLUMNS]
     else:
-        query = select(c.day, *_count_sums()).group_by(c.day).order_by(c.day)
-        if filters.zone_id is not None:
-            query = query.join(Site, Site.id == c.site_id)
+        query = _by_zone(select(c.day, *_day_sums()).group_by(c.day).order_by(c.day), filters, c.site_id)
         columns = ["day", *COUNT_COLUMNS]
     if filters.start is not None:
         query = query.where(c.day >= filters.start)
     if filters.end is not None:
         query = query.where(c.day <= filters.end)
-    query = _filtered(query, filters, c.site_id)
     with read_connection(engine) as conn:
         rows = conn.execute(query).all()
     return _int_counts(pd.DataFrame([tuple(r) for r in rows], columns=columns))
@@ -364,23 +373,25 @@ def daily(filters: Filters, per_site: bool = False, engine=None) -> pd.DataFrame
 def summary(filters: Filters, engine=None) -> dict:
     """As of filters.end (default today): entries_today, exits_today, from_outside_today, from_outside_total
     (over filters.start..end), registrations_kept (entries and exits within the retention days, which is what
-    retention keeps), compounds_reporting (compounds with anyone passing that day). Counts only."""
-    c = GateHourCount
+    retention keeps), compounds_reporting (compounds with anyone passing that day). Counts only, from
+    gate_day_count (a row per compound and day)."""
+    c = GateDayCount
     with read_connection(engine) as conn:
         now = clock.now(engine)
         end = filters.end or now.date()
-
-        def one(query):
-            return conn.execute(_filtered(query.join(Site, Site.id == c.site_id), filters, c.site_id)).one()
-
-        today = one(select(*_count_sums(), func.count(func.distinct(c.site_id))).where(c.day == end))
-        total = one(select(func.coalesce(func.sum(c.from_outside), 0))
-                    .where(c.day <= end, *([c.day >= filters.start] if filters.start else [])))
         first_kept = cutoff(retention_days(conn=conn), now).date()
-        kept = one(select(func.coalesce(func.sum(c.entries + c.exits), 0)).where(c.day >= first_kept))
-    return {"entries_today": int(today[0]), "exits_today": int(today[1]), "from_outside_today": int(today[2]),
-            "from_outside_total": int(total[0]), "registrations_kept": int(kept[0]),
-            "compounds_reporting": int(today[3])}
+        start = filters.start
+        total = func.sum(case((and_(c.day <= end, *([c.day >= start] if start else [])), c.from_outside), else_=0))
+        kept = func.sum(case((c.day >= first_kept, c.entries + c.exits), else_=0))
+        today = (func.sum(case((c.day == end, getattr(c, name)), else_=0)) for name in COUNT_COLUMNS)
+        reporting = func.sum(case((and_(c.day == end, c.entries + c.exits > 0), 1), else_=0))
+        query = select(*today, total, kept, reporting)
+        if start is not None:  # every sum is of days from the earliest of these on (kept has no end)
+            query = query.where(c.day >= min(first_kept, start, end))
+        row = conn.execute(_by_zone(query, filters, c.site_id)).one()
+    values = [int(v or 0) for v in row]
+    return {"entries_today": values[0], "exits_today": values[1], "from_outside_today": values[2],
+            "from_outside_total": values[3], "registrations_kept": values[4], "compounds_reporting": values[5]}
 
 
 # ---- writes: checks ----------------------------------------------------------------------------------------
@@ -543,12 +554,12 @@ def _check_fields(check: Checker, fields: dict, now, first_kept, row=None, reusi
 # ---- writes ---------------------------------------------------------------------------------------------
 
 @functools.cache
-def _add_counts(dialect: str):
-    """INSERT ... ON CONFLICT (site_id, day, hour) DO UPDATE adding to the counts already there."""
-    table = GateHourCount.__table__
+def _add_counts(dialect: str, model=GateHourCount):
+    """INSERT ... ON CONFLICT (site_id, day[, hour]) DO UPDATE adding to the counts already there."""
+    table = model.__table__
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     return statement.on_conflict_do_update(
-        index_elements=[table.c.site_id, table.c.day, table.c.hour],
+        index_elements=[c for c in table.primary_key.columns],
         set_={name: table.c[name] + statement.excluded[name] for name in COUNT_COLUMNS})
 
 
@@ -573,23 +584,40 @@ def hour_counts(rows: Iterable[tuple[int, dt.datetime, str, bool]]) -> list[dict
     return [merged[key] for key in sorted(merged)]
 
 
+def day_counts(counts: list[dict]) -> list[dict]:
+    """hour_counts' rows summed by compound and day: gate_day_count's rows, in key order."""
+    days: dict[tuple, dict] = {}
+    for row in counts:
+        day = days.setdefault((row["site_id"], row["day"]), {"site_id": row["site_id"], "day": row["day"],
+                                                               **dict.fromkeys(COUNT_COLUMNS, 0)})
+        for column in COUNT_COLUMNS:
+            day[column] += row[column]
+    return [days[key] for key in sorted(days)]
+
+
 def add_counts(conn, counts: list[dict]) -> None:
-    """Add hour_counts' rows to gate_hour_count inside the caller's transaction (safe under concurrent writers)."""
+    """Add hour_counts' rows to gate_hour_count, and their days to gate_day_count, inside the caller's
+    transaction (safe under concurrent writers: rows locked in key order, hours before days)."""
     if counts:
         conn.execute(_add_counts(conn.dialect.name), counts)
+        conn.execute(_add_counts(conn.dialect.name, GateDayCount), day_counts(counts))
 
 
 def rebuild_counts(conn) -> int:
-    """gate_hour_count anew from the registrations kept (after a bulk load; counts of purged days are lost, so
-    never after a purge). Returns the number of count rows. The rows are streamed (yield_per on the statement:
+    """gate_hour_count and gate_day_count anew from the registrations kept (after a bulk load; counts of purged
+    days are lost, so never after a purge). Returns the number of hour rows. The rows are streamed (yield_per on the statement:
     set on the connection it would outlive the read, and PostgreSQL refuses the insert's executemany on the
     server-side cursor it leaves behind)."""
-    r = GateRegistration
+    r, h = GateRegistration, GateHourCount
     conn.execute(delete(GateHourCount))
+    conn.execute(delete(GateDayCount))
     result = conn.execute(select(r.site_id, r.at, r.direction, r.from_outside).execution_options(yield_per=50_000))
     counts = hour_counts(tuple(row) for row in result)
     if counts:
-        conn.execute(insert(GateHourCount), counts)  # the table was just emptied: plain rows, no upsert
+        conn.execute(insert(GateHourCount), counts)  # the tables were just emptied: plain rows, no upsert
+    conn.execute(insert(GateDayCount).from_select(
+        ["site_id", "day", *COUNT_COLUMNS],
+        select(h.site_id, h.day, *(func.sum(getattr(h, c)) for c in COUNT_COLUMNS)).group_by(h.site_id, h.day)))
     return len(counts)
 
 
@@ -644,7 +672,9 @@ def rebuild_person_sites(conn) -> int:
 
 def rebuild_kept(conn) -> dict:
     """Both kept tables anew from the registrations (after a bulk load: the demo, the city benchmark)."""
-    return {"gate_hour_count": rebuild_counts(conn), "gate_person_site": rebuild_person_sites(conn)}
+    hours = rebuild_counts(conn)
+    days = int(conn.execute(select(func.count()).select_from(GateDayCount)).scalar())
+    return {"gate_hour_count": hours, "gate_day_count": days, "gate_person_site": rebuild_person_sites(conn)}
 
 
 def _trim_person_sites(conn, removed: Counter, first_kept: dt.datetime) -> None:

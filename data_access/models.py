@@ -631,6 +631,23 @@ class GateHourCount(Base):
     from_outside: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # entries from outside
 
 
+class GateDayCount(Base):
+    """Entries and exits at one compound's gate in one local day: gate_hour_count summed by day, kept by the
+    same writes in the same transaction (the tiles and the daily chart read a row per compound and day, not
+    one per hour); kept after the registrations are deleted, as the hours are."""
+
+    __tablename__ = "gate_day_count"
+    __table_args__ = (
+        CheckConstraint("entries >= 0 AND exits >= 0 AND from_outside >= 0", name="counts"),
+        Index("ix_gate_day_count_day", "day", "site_id", "entries", "exits", "from_outside"),
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    exits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    from_outside: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # entries from outside
+
+
 class GatePersonSite(Base):
     """One person (by document hash) at one compound: the first and last registration kept there and how
     many. Kept by every registration write in its transaction (and rebuilt by bulk loads, trimmed by the

@@ -586,7 +586,7 @@ def test_absences_come_from_inspections_and_the_board_at_the_demo_now(demo_engin
 # ---- compound gate registrations (issue 17) ----------------------------------------------------------------
 
 from data_access.filters import Filters  # noqa: E402
-from data_access.models import GateHourCount, GatePersonSite, GateRegistration  # noqa: E402
+from data_access.models import GateDayCount, GateHourCount, GatePersonSite, GateRegistration  # noqa: E402
 
 GATE_NOW = dt.datetime.fromisoformat(demo.DEMO_NOW)
 
@@ -698,6 +698,12 @@ def test_gate_counts_fit_each_compound_and_are_kept_per_hour(demo_engine):
     assert sum(e for e, _, _ in kept.values()) == sum(r.direction == "in" for r in found)
     assert sum(o for _, _, o in kept.values()) == sum(bool(r.from_outside) for r in found)
     assert clock.zone().key == "Asia/Shanghai"
+    # gate_day_count: the hours summed by compound and day
+    days_kept = {(r.site_id, r.day): (r.entries, r.exits, r.from_outside) for r in rows(demo_engine, sa.select(GateDayCount))}
+    summed: dict = {}
+    for (site_id, day, _), values in kept.items():
+        summed[(site_id, day)] = tuple(a + b for a, b in zip(summed.get((site_id, day), (0, 0, 0)), values))
+    assert days_kept == summed
     # gate_person_site: each person's first and last pass and how many at each compound (people at 2+ compounds)
     stays = {(s.doc_hash, s.site_id): (_aware(s.first_at), _aware(s.last_at), s.passes)
              for s in rows(demo_engine, sa.select(GatePersonSite))}

@@ -2,7 +2,8 @@
 digits, masking, encryption at rest (the raw table holds no number in clear), look-up by keyed hash, scope (a
 clerk's compound only; viewers no lists), retention purge (counts kept, audited), the full view (refused without
 a grant, audited with one), concurrent registrations at one compound and hour, all-or-nothing import, messages
-that never repeat a number, the every-rerun reads coming from gate_hour_count alone, and gate_person_site (each
+that never repeat a number, the every-rerun reads coming from the kept counts alone (gate_hour_count, gate_day_count),
+and gate_person_site (each
 person's stay at each compound, which "people at 2+ compounds" reads) always equal to a recount of the rows."""
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from data_access.__main__ import main as cli
 from data_access.db import write_session
 from data_access.errors import PermissionDenied, ValidationError
 from data_access.filters import Filters
-from data_access.models import AuditLog, GateHourCount, GatePersonSite, GateRegistration, Site, User, UserScope
+from data_access.models import AuditLog, GateDayCount, GateHourCount, GatePersonSite, GateRegistration, Site, User, UserScope
 from tests.helpers import minimal_territory
 
 NOW = "2020-02-26T12:00+08:00"
@@ -420,6 +421,21 @@ def recounted_stays(engine) -> dict:
     return {(h, s): (_utc_text(f), _utc_text(la), n) for h, s, f, la, n in rows}
 
 
+def day_rows(engine) -> dict:
+    d = GateDayCount
+    with engine.connect() as conn:
+        return {(s, day): (e, x, o) for s, day, e, x, o in conn.execute(
+            sa.select(d.site_id, d.day, d.entries, d.exits, d.from_outside))}
+
+
+def days_from_hours(engine) -> dict:
+    h = GateHourCount
+    with engine.connect() as conn:
+        return {(s, day): (int(e), int(x), int(o)) for s, day, e, x, o in conn.execute(
+            sa.select(h.site_id, h.day, sa.func.sum(h.entries), sa.func.sum(h.exits), sa.func.sum(h.from_outside))
+            .group_by(h.site_id, h.day))}
+
+
 def test_person_sites_kept_by_register_import_and_purge(engine, world):
     old = dt.datetime(2020, 1, 20, 8, 30, tzinfo=TZ)
     _old_registration(engine, world["A"], old)
@@ -441,6 +457,7 @@ def test_person_sites_kept_by_register_import_and_purge(engine, world):
     assert gate.import_registrations("gate1", world["A"], _sheet(rows), "r.xlsx", engine=engine) == {"created": 3}
     stays = kept_stays(engine)
     assert stays == recounted_stays(engine) and stays[(personal.lookup_hash(ID_A), world["A"])][2] == 4
+    assert day_rows(engine) == days_from_hours(engine)  # the days kept with the hours
     with pytest.raises(ValidationError):  # refused: nothing kept changes
         gate.import_registrations("gate1", world["A"], _sheet(rows + [("x", "进", "身份证", ID_A, "张三", None, None,
                                                                        "否", None, None)]), "r.xlsx", engine=engine)
@@ -453,6 +470,7 @@ def test_person_sites_kept_by_register_import_and_purge(engine, world):
     assert b[2] == 1 and b[0] == b[1] == _utc_text(dt.datetime(2020, 2, 10, 7, 0, tzinfo=TZ))  # first_at moved up
     assert gate.purge(days=1, now=dt.datetime(2020, 2, 21, 12, tzinfo=TZ), engine=engine)["deleted"] == 2
     assert kept_stays(engine) == recounted_stays(engine)
+    assert day_rows(engine) == days_from_hours(engine) and len(day_rows(engine)) == 7  # counts outlive the purge
     # a bulk loader's rebuild gives the same rows
     with write_session(engine) as session:
         assert gate.rebuild_kept(session.connection())["gate_person_site"] == len(recounted_stays(engine))
@@ -471,8 +489,12 @@ def test_rebuilds_equal_what_the_writes_kept(engine, world):
                                                GateHourCount.entries, GateHourCount.exits, GateHourCount.from_outside)
                                      .order_by(GateHourCount.site_id, GateHourCount.day, GateHourCount.hour)).all()
     stays_before = kept_stays(engine)
+    days_before = day_rows(engine)
+    assert days_before == days_from_hours(engine) and len(days_before) == 3
     with write_session(engine) as session:
-        assert gate.rebuild_kept(session.connection()) == {"gate_hour_count": 3, "gate_person_site": 2}
+        assert gate.rebuild_kept(session.connection()) == {"gate_hour_count": 3, "gate_day_count": 3,
+                                                           "gate_person_site": 2}
+    assert day_rows(engine) == days_before
     with engine.connect() as conn:
         assert conn.execute(sa.select(GateHourCount.site_id, GateHourCount.day, GateHourCount.hour,
                                       GateHourCount.entries, GateHourCount.exits, GateHourCount.from_outside)
@@ -508,6 +530,8 @@ def test_concurrent_registrations_keep_person_sites_exact(engine, world):
     assert count(engine, GateRegistration) == 17
     stays = kept_stays(engine)
     assert stays == recounted_stays(engine) and len(stays) == 4 and sum(n for *_, n in stays.values()) == 17
+    assert day_rows(engine) == days_from_hours(engine)
+    assert sum(e for e, _, _ in day_rows(engine).values()) == 17
     multi = gate.multi_compound("admin1", Filters(start=dt.date(2020, 2, 26), end=dt.date(2020, 2, 26)), engine=engine)
     assert sorted(multi["compounds"]) == [2, 2]
 

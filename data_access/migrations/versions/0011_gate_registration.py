@@ -1,6 +1,7 @@
 """compound gate registration (issue 17): who passed a compound's gate, in or out, with the document
 number and phone encrypted (keyed hashes for look-ups, masked forms for lists), and the per-hour counts
 every registration write keeps, which outlive the registrations (retention deletes those after N days);
+gate_day_count, the same counts per compound and day (what the tiles and the daily chart read);
 and gate_person_site, one row per person (document hash) and compound with the first and last registration
 kept there, kept by the same writes and trimmed by the purge (people at 2+ compounds without reading every pass).
 
@@ -65,6 +66,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_gate_registration_phone_hash', ['phone_hash'], unique=False)
         batch_op.create_index('ix_gate_registration_site_at', ['site_id', 'at'], unique=False)
 
+    op.create_table('gate_day_count',
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('entries', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('exits', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('from_outside', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint('entries >= 0 AND exits >= 0 AND from_outside >= 0', name=op.f('ck_gate_day_count_counts')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_gate_day_count_site_id_site')),
+    sa.PrimaryKeyConstraint('site_id', 'day', name=op.f('pk_gate_day_count'))
+    )
+    with op.batch_alter_table('gate_day_count', schema=None) as batch_op:
+        batch_op.create_index('ix_gate_day_count_day', ['day', 'site_id', 'entries', 'exits', 'from_outside'], unique=False)
+
     op.create_table('gate_person_site',
     sa.Column('doc_hash', sa.String(length=64), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -87,6 +101,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gate_person_site_site')
 
     op.drop_table('gate_person_site')
+    with op.batch_alter_table('gate_day_count', schema=None) as batch_op:
+        batch_op.drop_index('ix_gate_day_count_day')
+
+    op.drop_table('gate_day_count')
     with op.batch_alter_table('gate_registration', schema=None) as batch_op:
         batch_op.drop_index('ix_gate_registration_site_at')
         batch_op.drop_index('ix_gate_registration_phone_hash')

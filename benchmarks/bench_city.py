@@ -23,7 +23,7 @@ Then, per database, demo and city in the same run:
    Lines: traffic pages <-> traffic; reopening pages <-> reopening; shops pages <-> shops; coverage map and
    survey entry <-> survey; inspections and inspection entry <-> inspections; the accounts page <->
    accounts; the roster <-> duty (a roster cell of a road checkpoint emptied and filled again); the people
-   page <-> people (a person's title). The completeness page, the wall and the audit log show several lines: their "own" line is
+   page <-> people (a person's title); the gate pages <-> gate (one pass registered at a compound's gate). The completeness page, the wall and the audit log show several lines: their "own" line is
    traffic (the busiest). The "other" line is shops (traffic for the shops pages and the accounts page).
 2. First view after a server start: a fresh Python process imports streamlit's AppTest and the data
    layer (as a started server has Streamlit loaded) and signs in, then opens the page at its address (as
@@ -83,7 +83,7 @@ OWN_LINE = {"traffic": "traffic", "traffic_entry": "traffic", "reopening": "reop
             "inspections": "inspections", "inspection_entry": "inspections", "admin": "accounts",
             "completeness": "traffic", "wall": "traffic", "audit_log": "traffic",
             "supplies": "logistics", "meal_entry": "logistics", "donations": "logistics",
-            "roster": "duty", "people": "people"}
+            "roster": "duty", "people": "people", "gate": "gate", "gate_entry": "gate"}
 SHOWS_SEVERAL_LINES = ("completeness", "wall", "audit_log")
 
 GOALS = {"warm": 0.1, "warm_ratio": 1.5, "other": 0.15, "own": 0.3, "first_view": 1.5, "wall_refresh": 0.2,
@@ -233,6 +233,18 @@ class Saver:
         fields = {"name": name, "unit_id": unit_id, "zone_id": zone_id, "status": status,
                   "title": "值守组长" if title != "值守组长" else "值守人员"}
         return timed(lambda: people.save_person("supervisor", person_id, fields, version=version))
+
+    def gate(self) -> float:
+        """One pass registered at the first compound's gate (in, then out the next time), as the entry form
+        saves it: the number encrypted, the hour's count added, audited."""
+        from data_access import demo, gate
+
+        (site_id,) = self._query("SELECT min(id) FROM site WHERE kind = 'compound'")[0]
+        number = demo.resident_id("990000", dt.date(1970, 1, 1) + dt.timedelta(days=self.turn), self.turn % 1000)
+        fields = {"direction": ("in", "out")[self.turn % 2], "at": None, "doc_type": "resident_id",
+                  "doc_number": number, "name": "基准测试", "building": "1号楼1单元101", "phone": "17000000001",
+                  "from_outside": False, "origin": None, "temperature": "36.5"}
+        return timed(lambda: gate.register("supervisor", site_id, fields))
 
     def accounts(self) -> float:
         from data_access import auth

@@ -17,6 +17,12 @@ seeded random stream SEED (the same rows on every build, on SQLite and PostgreSQ
   shifts, rostered for the 180 days to 29 February (~1.08 million assignments, a few cells one short),
   by 6,000 people (6 per point, each always on the same shift) in one duty team per work zone, their
   phones encrypted under BENCH_PERSONAL_KEY;
+- compound gate registrations (issue 17): 1,000,000 passes at the city's compounds (~500) over the 28 days
+  the retention keeps before the demo's now (so the purge at start deletes none), by ~21,000 people (48
+  passes each, out and back), 1 % arriving from outside, 1 % at a second compound, a few fevers; their
+  document numbers and phones as distinct keyed hashes and masks, the ciphers a small pool of real Fernet
+  tokens (what is measured is the pages, which never decrypt a list); made by one INSERT ... SELECT, and
+  gate_hour_count, gate_day_count and gate_person_site rebuilt from them (gate.rebuild_kept);
 - 1.2 million audit rows: every row above as it was written (the checkpoint day, the step, the shop
   opening...), plus the corrections clerks make during the day and the sign-ins, spread over the
   180 days by the clerks who would have written them.
@@ -45,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BUILDER_VERSION = 3  # bump when the data set changes: cached builds of another version are not reused
+BUILDER_VERSION = 6  # bump when the data set changes: cached builds of another version are not reused
 SEED = "issue14-city"
 DAYS = 180
 LAST_DAY = dt.date(2020, 2, 25)  # the demo's last day
@@ -54,6 +60,11 @@ SUPPLY_DAYS = 365  # a year of supply movements (issue 15)
 ROSTER_END = dt.date(2020, 2, 29)  # the roster runs past the last day of reports, as the demo's does (issue 16)
 ROSTER_PLACES = 2  # people a road checkpoint needs on each shift
 ROSTER_SHORT = 0.005  # the share of point-shifts rostered one short
+GATE_REGISTRATIONS = 1_000_000  # issue 17
+GATE_PASSES = 48  # per person: 24 times out and back in the days kept
+GATE_DAYS = 28  # the default retention: every pass is kept at the demo's now
+GATE_TIMINGS = 200  # sets of moments the people share (person k uses set k % 200)
+GATE_CIPHERS = 256  # real Fernet tokens, reused
 # The personal-data key of every bench database (a copied SQLite file has no key file beside it): a fixed
 # Fernet key, set for this process and the servers and processes it starts, unless one is given.
 BENCH_PERSONAL_KEY = "YmVuY2gtY2l0eS1wZXJzb25hbC1kYXRhLWtleS0zMmI="
@@ -216,7 +227,8 @@ def build_city(kind: str, folder: Path, scale: float = 1.0, cache: Path | None =
 
 
 COUNTED = ("site", "checkpoint_day", "enterprise", "reopening_step", "shop", "survey_round", "inspection", "finding",
-           "supply_movement", "meal_point_day", "person", "duty_assignment", "app_user", "audit_log")
+           "supply_movement", "meal_point_day", "person", "duty_assignment", "gate_registration", "gate_hour_count",
+           "gate_day_count", "gate_person_site", "app_user", "audit_log")
 
 
 def counts_of(url: str) -> dict:
@@ -338,6 +350,7 @@ class Loader:
         self.timed("supplies and meals", self.add_logistics)
         self.timed("scopes of the grid clerks", self.scope_grid_clerks)
         self.timed("people and the duty roster", self.add_roster)
+        self.timed("compound gate registrations", self.add_gate)
         self.timed("audit log", self.add_audit)
         self.finish()
 
@@ -774,6 +787,96 @@ class Loader:
         for key in keys:
             self.conn.execute(sa.schema.AddConstraint(key))
         meta.drop_all(self.conn)
+
+    # -- compound gate registrations (issue 17) --
+
+    def add_gate(self) -> None:
+        """GATE_REGISTRATIONS passes at the city's compounds over the GATE_DAYS before the demo's now, in one
+        INSERT ... SELECT of people x their moments, then the kept tables rebuilt from them (gate.rebuild_kept)."""
+        from data_access import demo, gate, personal
+        from data_access.models import GateRegistration, Site
+
+        rng = self.rng
+        target = round(GATE_REGISTRATIONS * self.sizes.audit / 1_200_000)
+        compounds = self.conn.execute(sa.select(Site.id).where(Site.kind == "compound").order_by(Site.id)).scalars().all()
+        people = math.ceil(target / GATE_PASSES)
+        tokens = [personal.encrypt(f"bench-{k}") for k in range(GATE_CIPHERS)]
+        meta = sa.MetaData()
+        person = sa.Table("bench_gate_person", meta, sa.Column("k", sa.Integer), sa.Column("site_id", sa.Integer),
+                          sa.Column("other_site_id", sa.Integer), sa.Column("timing", sa.Integer),
+                          *(sa.Column(c, sa.String(200)) for c in (
+                              "doc_type", "doc_cipher", "doc_hash", "doc_masked", "name", "building", "phone_cipher",
+                              "phone_hash", "phone_masked", "origin")),
+                          sa.Column("outside", sa.Boolean), prefixes=["TEMPORARY"])
+        moment = sa.Table("bench_gate_moment", meta, sa.Column("timing", sa.Integer), sa.Column("n", sa.Integer),
+                          sa.Column("direction", sa.String(3)), sa.Column("at", sa.DateTime(timezone=True)),
+                          sa.Column("temperature", sa.Numeric(3, 1)), prefixes=["TEMPORARY"])
+        meta.create_all(self.conn)
+        rows = []
+        for k in range(people):
+            number = demo.resident_id(f"99{k // 1000 % 10000:04d}", dt.date(1950, 1, 1) + dt.timedelta(days=k % 20_000),
+                                      k % 1000)
+            phone = f"172{k:08d}" if k % 20 else None
+            outside = k % 100 == 7
+            rows.append({"k": k, "site_id": compounds[k % len(compounds)],
+                         "other_site_id": compounds[(k + 1) % len(compounds)] if k % 100 == 3 else None,
+                         "timing": k % GATE_TIMINGS, "doc_type": "resident_id", "doc_cipher": tokens[k % GATE_CIPHERS],
+                         "doc_hash": personal.lookup_hash(number), "doc_masked": personal.mask_id(number),
+                         "name": self.name(), "building": f"{k % 12 + 1}号楼{k % 3 + 1}单元{k % 6 + 1}0{k % 2 + 1}",
+                         "phone_cipher": tokens[(k + 1) % GATE_CIPHERS] if phone else None,
+                         "phone_hash": personal.lookup_hash(phone) if phone else None,
+                         "phone_masked": personal.mask_phone(phone), "origin": demo.ORIGINS[k % len(demo.ORIGINS)] if outside else None,
+                         "outside": outside})
+        self.conn.execute(sa.insert(person), rows)
+        now = dt.datetime.fromisoformat(demo.DEMO_NOW)
+        first = (now - dt.timedelta(days=GATE_DAYS - 1)).replace(hour=0, minute=0)
+        # outings start in the morning, around noon or in the afternoon (one at a time: back within 3h10m)
+        # (and early this morning, before the demo's now: the gate pages' "today")
+        starts = [day * 1440 + hour * 60 for day in range(GATE_DAYS - 1) for hour in (7, 11, 15)] + [
+            (GATE_DAYS - 1) * 1440 + 6 * 60]
+        moments = []
+        for timing in range(GATE_TIMINGS):
+            outs = sorted(rng.sample(starts, GATE_PASSES // 2))
+            for i, start in enumerate(outs):
+                out = first + dt.timedelta(minutes=start + rng.randint(0, 60))
+                back = min(out + dt.timedelta(minutes=rng.randint(25, 170)), now - dt.timedelta(minutes=1))
+                fever = timing == 0 and i == 5
+                moments += [{"timing": timing, "n": 2 * i, "direction": "out", "at": out.astimezone(UTC), "temperature": None},
+                            {"timing": timing, "n": 2 * i + 1, "direction": "in", "at": back.astimezone(UTC),
+                             "temperature": 37.6 if fever else 36.1 + rng.randint(0, 7) / 10}]
+        self.conn.execute(sa.insert(moment), moments)
+        visit = (moment.c.n % 12).in_((2, 3))  # one outing in six of a person with a second compound is there
+        first_in = moment.c.n == 1
+        select = sa.select(
+            sa.case((sa.and_(person.c.other_site_id.is_not(None), visit), person.c.other_site_id), else_=person.c.site_id),
+            moment.c.direction, moment.c.at, person.c.doc_type, person.c.doc_cipher, person.c.doc_hash,
+            person.c.doc_masked, person.c.name, person.c.building, person.c.phone_cipher, person.c.phone_hash,
+            person.c.phone_masked, sa.and_(person.c.outside, first_in),
+            sa.case((sa.and_(person.c.outside, first_in), person.c.origin), else_=None),
+            moment.c.temperature, sa.literal("bench"), moment.c.at) \
+            .select_from(person.join(moment, moment.c.timing == person.c.timing)) \
+            .order_by(moment.c.at, person.c.k).limit(target)
+        R = GateRegistration.__table__
+        keys = list(R.foreign_key_constraints) if self.pg else []
+        for key in keys:
+            self.conn.execute(sa.schema.DropConstraint(key))
+        for index in R.indexes:  # built once after the load, not kept up row by row
+            index.drop(self.conn)
+        self.conn.execute(R.insert().from_select(
+            ["site_id", "direction", "at", "doc_type", "doc_cipher", "doc_hash", "doc_masked", "name", "building",
+             "phone_cipher", "phone_hash", "phone_masked", "from_outside", "origin", "temperature", "recorded_by",
+             "recorded_at"], select))
+        for index in R.indexes:
+            index.create(self.conn)
+        for key in keys:
+            self.conn.execute(sa.schema.AddConstraint(key))
+        meta.drop_all(self.conn)
+        # gate_hour_count, gate_day_count and gate_person_site anew from every registration, by gate.py's own
+        # rebuilds (what every write keeps: local day and hour; each person's first and last pass at each compound)
+        started = time.perf_counter()
+        kept = gate.rebuild_kept(self.conn)
+        self.log(f"    {', '.join(f'{table} ({n:,} rows)' for table, n in kept.items())} rebuilt in "
+                 f"{time.perf_counter() - started:.1f} s")
 
     # -- the audit log --
 

@@ -17,6 +17,9 @@
     python -m data_access due list
     python -m data_access due set --zone Z1 10:00+1      (10:00 the next day; 18:00+0 the same day)
     python -m data_access due set --site 中古线西关卡口 09:00+1 | due clear --site 中古线西关卡口
+    python -m data_access purge-registrations [--days N]
+                                                          (gate registrations older than the retention days,
+                                                          setting gate_retention_days, default 28; counts kept)
 
 Passwords are read from the terminal (or from $DASHBOARD_PASSWORD for scripts), never from argv.
 """
@@ -214,6 +217,18 @@ def cmd_due(args) -> str:
     return f"{what}: due time {shown(result['before'])} -> {shown(result['after'])}"
 
 
+def cmd_purge(args) -> str:
+    from . import gate
+
+    if args.days is not None and args.days < 1:
+        raise UsageError("--days must be at least 1")
+    result = gate.purge("system", days=args.days)
+    oldest = result["oldest_kept"]
+    kept = f"oldest kept {oldest:%Y-%m-%d %H:%M}" if oldest is not None else "none kept"
+    return (f"{result['deleted']} gate registration(s) before {result['cutoff']:%Y-%m-%d %H:%M} deleted "
+            f"(per-hour counts kept); {kept}")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m data_access")
     sub = p.add_subparsers(dest="command", required=True)
@@ -255,6 +270,10 @@ def parser() -> argparse.ArgumentParser:
         one.add_argument("--site", help="daily-reporting site (road checkpoint) name")
         one.add_argument("--reason")
         one.set_defaults(run=cmd_due, due=None)
+    purge = sub.add_parser("purge-registrations",
+                           help="delete gate registrations older than the retention days (counts are kept)")
+    purge.add_argument("--days", type=int, help="keep this many days (default: the setting gate_retention_days, 28)")
+    purge.set_defaults(run=cmd_purge)
     return p
 
 

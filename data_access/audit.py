@@ -92,8 +92,8 @@ def recent(limit: int = 200, table: str | None = None, username: str | None = No
 # ---- the audit log as people read it: one line per change ---------------------------------------------
 
 # Lines of work (六横七纵's lines, plus accounts and settings), each the audit rows it covers.
-LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "people", "duty", "accounts", "settings",
-         "sign_in")
+LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "people", "duty", "gate", "accounts",
+         "settings", "sign_in")
 _LINE_TABLES = {
     "traffic": ("checkpoint_day",),
     "reopening": ("enterprise", "reopening_step"),
@@ -103,6 +103,7 @@ _LINE_TABLES = {
     "logistics": ("supply_item", "supply_movement", "meal_point_day", "donation"),
     "people": ("org_unit", "person", "responsibility"),
     "duty": ("duty_shift", "duty_post", "duty_assignment"),
+    "gate": ("gate_registration", "gate_hour_count"),  # issue 17: registrations at compound gates, their purge
     "accounts": ("app_user", "display_key", "personal_data_grant"),
     "settings": ("setting",),
     "sign_in": ("sign_in",),
@@ -110,13 +111,17 @@ _LINE_TABLES = {
 # Site and work-zone rows change in two lines: their boundaries (a map upload) and their due times.
 # A full phone number shown to a granted user (issue 16) is a "people" row whatever table it names.
 _ACTION_LINES = {"geometry": "survey", "set_due_time": "settings", "personal_view": "people"}
+# ... except where the table says otherwise: a gate registration's full record viewed (issue 17) is the gate's.
+_TABLE_ACTION_LINES = {("gate_registration", "personal_view"): "gate"}
 # Bookkeeping in the stored before/after values that says nothing to a person (the subject column
 # names the site and day; a version number is the app's own concern).
 HIDDEN_FIELDS = frozenset({"version", "updated_by", "inspection_id", "enterprise_id", "site_id", "report_due_minutes",
                            "donation_id", "phone_cipher", "phone_hash", "absent_inspection_id", "recorded_by",
-                           "recorded_at", "granted_at", "loaded_person_ids"})
+                           "recorded_at", "granted_at", "loaded_person_ids", "doc_cipher", "doc_hash"})
 # A phone number (a mainland mobile) in any stored text is read out masked, 138****5678, never in clear.
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# ... and a resident ID number (18 characters) as its first 6 and last 4 (issue 17).
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _SITE_TABLES = ("checkpoint_day", "survey_round", "inspection", "finding", "meal_point_day")
 # Fields a logistics row's subject already says: a movement's item, zone, day and kind (its action); a
 # donation's donor (never read out when anonymous: the subject then says "anonymous") and day.
@@ -132,6 +137,8 @@ _SUBJECT_FIELDS = {
     "duty_post": frozenset({"day", "site", "shift_id"}),
     "duty_assignment": frozenset({"day", "site", "monday", "shift_id"}),
     "personal_data_grant": frozenset({"user_id", "username"}),
+    # issue 17: a registration's compound and day are its subject; a full record's view says what in its action
+    "gate_registration": frozenset({"field"}),
 }
 # Tables whose site_id is not the subject (a unit's village or compound, a grant's compound): read out.
 _SITE_SHOWN = frozenset({"org_unit", "personal_data_grant"})
@@ -152,7 +159,10 @@ FIELD_ORDER = (
     # people and duty (issue 16)
     "title", "unit_id", "phone", "phone_masked", "line", "a_person_id", "a_name", "b_person_id", "b_name",
     "shift_id", "shift", "start_minute", "end_minute", "required", "person_id", "person_ids", "names", "absent",
-    "absent_names", "person", "person_name", "a_person", "b_person", "field", "from", "copied")
+    "absent_names", "person", "person_name", "a_person", "b_person", "field", "from", "copied",
+    # compound gates (issue 17): a registration (masked values only), a purge's counts
+    "direction", "at", "doc_type", "doc_masked", "building", "from_outside", "origin", "temperature", "fever",
+    "deleted", "days", "cutoff", "sites")
 _ORDER = {field: index for index, field in enumerate(FIELD_ORDER)}
 # A table whose fields read better in its form's order than in FIELD_ORDER's (fields not named: after these).
 _TABLE_ORDER = {
@@ -160,6 +170,8 @@ _TABLE_ORDER = {
     "supply_movement": ("quantity", "stock", "recipient_site_id", "recipient", "note"),
     "donation": ("donor_kind", "donor_origin", "kind", "amount", "item_id", "estimated_value", "description",
                  "received_by", "zone_id"),
+    "gate_registration": ("direction", "at", "name", "doc_type", "doc_masked", "building", "phone_masked",
+                          "from_outside", "origin", "temperature", "fever", "deleted", "days", "cutoff", "sites"),
 }
 CHANGE_COLUMNS = ["id", "at", "username", "display_name", "action", "line", "table_name", "row_id", "subject",
                   "subject_kind", "site_id", "day", "items", "reason"]
@@ -177,6 +189,8 @@ class AuditView:
 
 
 def line_of(table: str, action: str) -> str:
+    if (table, action) in _TABLE_ACTION_LINES:
+        return _TABLE_ACTION_LINES[(table, action)]
     if action in _ACTION_LINES:
         return _ACTION_LINES[action]
     return next((line for line, tables in _LINE_TABLES.items() if table in tables), "settings")
@@ -191,7 +205,14 @@ def _line_condition(line: str | None):
         return AuditLog.id.is_(None)  # an unknown line matches nothing
     condition = and_(AuditLog.table_name.in_(_LINE_TABLES[line]), not_(AuditLog.action.in_(list(_ACTION_LINES))))
     actions = [action for action, owner in _ACTION_LINES.items() if owner == line]
-    return or_(condition, AuditLog.action.in_(actions)) if actions else condition
+    elsewhere = [and_(AuditLog.table_name == table, AuditLog.action == action)
+                 for (table, action), owner in _TABLE_ACTION_LINES.items() if owner != line]
+    mine = [and_(AuditLog.table_name == table, AuditLog.action == action)
+            for (table, action), owner in _TABLE_ACTION_LINES.items() if owner == line]
+    parts = [condition, *mine]
+    if actions:
+        parts.append(and_(AuditLog.action.in_(actions), not_(or_(*elsewhere))) if elsewhere else AuditLog.action.in_(actions))
+    return or_(*parts) if len(parts) > 1 else condition
 
 
 def _json_mentions(column, key: str, value: int):
@@ -218,7 +239,9 @@ def _site_condition(site_id: int):
     # a roster cell or a head count (issue 16) names its duty point in its stored values
     duty = and_(AuditLog.table_name.in_(("duty_post", "duty_assignment")),
                 or_(_json_mentions(AuditLog.before, "site_id", site_id), _json_mentions(AuditLog.after, "site_id", site_id)))
-    return or_(*by_record, *by_memory, duty, and_(AuditLog.table_name == "site", AuditLog.row_id == site_id))
+    # a gate registration (issue 17) names its compound in its stored values
+    gate = and_(AuditLog.table_name == "gate_registration", _json_mentions(AuditLog.after, "site_id", site_id))
+    return or_(*by_record, *by_memory, duty, gate, and_(AuditLog.table_name == "site", AuditLog.row_id == site_id))
 
 
 def _mentioned(table: str, model, site_id: int):
@@ -387,6 +410,8 @@ def _id(value) -> int | None:
 
 
 def _mask_phones(text: str) -> str:
+    """Every mobile number (138****5678) and resident ID number (first 6 and last 4) in the text masked."""
+    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(3)[-4:]}", text)
     return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
 
 
@@ -456,6 +481,8 @@ class _Lookup:
                         site_ids.add(int(stored[field]))
                 if str((stored or {}).get("item_id", "")).isdigit():
                     item_ids.add(int(stored["item_id"]))
+                if isinstance((stored or {}).get("sites"), dict):  # a gate purge's counts per compound
+                    site_ids |= {int(k) for k in stored["sites"] if str(k).isdigit()}
         self.sites = dict(conn.execute(select(Site.id, Site.name).where(Site.id.in_(sorted(site_ids)))).all()) \
             if site_ids else {}
         self.items_named = dict(conn.execute(select(SupplyItem.id, SupplyItem.name)
@@ -514,6 +541,11 @@ class _Lookup:
             return next((k for k in values if k not in ("value", "rows")), None), "setting", None, None
         if table in _PEOPLE_TABLES:
             return self._people_subject(table, row_id, values)
+        if table == "gate_registration":  # the compound and the day of passing; a purge has neither
+            site_id = _id(values.get("site_id"))
+            if site_id is None:
+                return None, None, None, None
+            return self.sites.get(site_id), "site", site_id, _as_day(values.get("at"))
         return None, None, None, None
 
     # ---- people and duty (issue 16) ----
@@ -609,7 +641,7 @@ class _Lookup:
         return found
 
     def _value(self, field: str, value):
-        if isinstance(value, str) and _PHONE.search(value):
+        if isinstance(value, str) and (_PHONE.search(value) or _ID_NUMBER.search(value)):
             return _mask_phones(value)  # a number typed anywhere (a phone field, a note) never in clear
         if field in ("person_id", "a_person_id", "b_person_id") and value is not None:
             return self.people.get(_id(value))
@@ -621,6 +653,8 @@ class _Lookup:
             return self.shifts.get(_id(value))
         if field == "site_id" and value is not None:
             return self.sites.get(_id(value))
+        if field == "sites" and isinstance(value, dict):  # a gate purge: "翠湖小区 12" per compound
+            return [f"{self.sites.get(_id(site)) or '—'} {n}" for site, n in value.items()]
         if field == "user_id" and value is not None:
             return self.grantees.get(_id(value))
         if field == "zone_id" and value is not None:

@@ -7,6 +7,7 @@ knowing its kind; kind-specific columns are nullable and guarded by CHECK constr
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -571,6 +573,99 @@ class PersonalDataGrant(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
     granted_by: Mapped[str] = mapped_column(String(64))
     granted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+DOC_TYPES = ("resident_id", "passport", "hk_macao", "taiwan", "other")  # 居民身份证 / 护照 / 港澳 / 台湾 / 其他
+DIRECTIONS = ("in", "out")
+
+
+class GateRegistration(Base):
+    """One person passing a compound's gate, in or out (门岗登记). The document number and the phone are
+    personal data: kept encrypted (data_access/personal.py) with a keyed hash for look-ups and a masked
+    form for lists. Deleted after the retention days (data_access/gate.py purge); the counts stay in
+    gate_hour_count."""
+
+    __tablename__ = "gate_registration"
+    __table_args__ = (
+        one_of("direction", DIRECTIONS),
+        one_of("doc_type", DOC_TYPES),
+        CheckConstraint("temperature IS NULL OR (temperature >= 34.0 AND temperature <= 43.0)", name="temperature"),
+        Index("ix_gate_registration_site_at", "site_id", "at"),
+        Index("ix_gate_registration_doc_hash", "doc_hash", "at"),  # a person's registrations, newest first
+        Index("ix_gate_registration_phone_hash", "phone_hash"),
+        Index("ix_gate_registration_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))  # a compound
+    direction: Mapped[str] = mapped_column(String(3))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # the moment of passing
+    doc_type: Mapped[str] = mapped_column(String(16))
+    doc_cipher: Mapped[str] = mapped_column(Text)  # Fernet token; never the number in clear
+    doc_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the normalised number
+    doc_masked: Mapped[str] = mapped_column(String(32))  # first 6 and last 4
+    name: Mapped[str] = mapped_column(String(64))
+    building: Mapped[str | None] = mapped_column(String(64))  # 楼盘座号, e.g. 3号楼2单元501
+    phone_cipher: Mapped[str | None] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    from_outside: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    origin: Mapped[str | None] = mapped_column(String(100))  # place of origin when from outside
+    temperature: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GateHourCount(Base):
+    """Entries and exits at one compound's gate in one local hour: kept by every registration write in
+    its transaction, and kept after the registrations themselves are deleted (retention)."""
+
+    __tablename__ = "gate_hour_count"
+    __table_args__ = (
+        CheckConstraint("entries >= 0 AND exits >= 0 AND from_outside >= 0", name="counts"),
+        CheckConstraint("hour >= 0 AND hour <= 23", name="hour"),
+        # a day (or range of days) across every compound: the summary tiles and the daily chart
+        Index("ix_gate_hour_count_day", "day", "site_id", "hour", "entries", "exits", "from_outside"),
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    exits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    from_outside: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # entries from outside
+
+
+class GateDayCount(Base):
+    """Entries and exits at one compound's gate in one local day: gate_hour_count summed by day, kept by the
+    same writes in the same transaction (the tiles and the daily chart read a row per compound and day, not
+    one per hour); kept after the registrations are deleted, as the hours are."""
+
+    __tablename__ = "gate_day_count"
+    __table_args__ = (
+        CheckConstraint("entries >= 0 AND exits >= 0 AND from_outside >= 0", name="counts"),
+        Index("ix_gate_day_count_day", "day", "site_id", "entries", "exits", "from_outside"),
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    exits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    from_outside: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # entries from outside
+
+
+class GatePersonSite(Base):
+    """One person (by document hash) at one compound: the first and last registration kept there and how
+    many. Kept by every registration write in its transaction (and rebuilt by bulk loads, trimmed by the
+    retention purge), so "people at 2 or more compounds" reads a row per person and compound, not every pass."""
+
+    __tablename__ = "gate_person_site"
+    __table_args__ = (
+        CheckConstraint("passes >= 0", name="passes"),
+        Index("ix_gate_person_site_site", "site_id", "last_at"),
+    )
+    doc_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    passes: Mapped[int] = mapped_column(Integer)
 
 
 class User(Base):

@@ -130,8 +130,8 @@ def _listed(query, filters: Filters, unit_id, status, search):
         query = query.where(Person.status == status)
     search = clean_search(search)
     if search:
-        phone = personal.normal_phone(search)
-        query = query.where(Person.phone_hash == personal.lookup_hash(phone) if phone
+        by_phone = personal.hashed_search(search)  # a number typed, or personal.search_term's hash of it
+        query = query.where(Person.phone_hash == by_phone if by_phone
                             else Person.name.contains(search, autoescape=True))
     return query
 
@@ -139,7 +139,8 @@ def _listed(query, filters: Filters, unit_id, status, search):
 def people(filters: Filters, unit_id: int | None = None, status: str | None = None, search: str | None = None,
            engine=None, limit: int | None = None, person_id: int | None = None) -> pd.DataFrame:
     """The people list: unit, zone, title, masked phone, status. `search` matches a name (part of it) or,
-    when it is a whole phone number, the person with that number (by its keyed hash, nothing decrypted).
+    when it is a whole phone number, the person with that number (by its keyed hash, nothing decrypted); pages
+    pass personal.search_term(text), which stands for a number by its keyed hash, so no cache key holds it.
     `limit`: the list's first rows (people_counts counts them all); `person_id`: that person's row alone."""
     query = (select(Person.id.label("person_id"), Person.name, Person.unit_id, OrgUnit.name.label("unit"),
                     OrgUnit.kind.label("unit_kind"), Person.zone_id, WorkZone.name.label("zone"), Person.title,

@@ -111,6 +111,30 @@ def lookup_hash(text: str) -> str:
     return hmac.new(_tools(_key_bytes())[1], text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+HASHED_SEARCH = "#hash:"
+
+
+def search_term(text: str | None) -> str | None:
+    """A search box's text as a cached read's argument: a whole mobile number becomes "#hash:" + its keyed hash,
+    so the number is in no cache key or argument (ui.data.read keys its cache on the arguments); anything else
+    (part of a name) as it is. The reads take either form (hashed_search)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    phone = normal_phone(text)
+    return HASHED_SEARCH + lookup_hash(phone) if phone else text.strip()
+
+
+def hashed_search(text: str | None) -> str | None:
+    """The keyed hash a search stands for: search_term's "#hash:…", or a whole mobile number typed; else None."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if text.startswith(HASHED_SEARCH) and len(text) == len(HASHED_SEARCH) + 64:
+        return text[len(HASHED_SEARCH):]
+    phone = normal_phone(text)
+    return lookup_hash(phone) if phone else None
+
+
 def normal_phone(raw) -> str | None:
     """A mainland mobile number as 11 digits (spaces, dashes and a +86 prefix dropped; Excel's 13812345678.0
     read as a number too), or None when it is not one."""
@@ -146,3 +170,85 @@ def mask_id(id_number: str | None) -> str | None:
     if len(id_number) < 11:
         return "*" * len(id_number)
     return id_number[:6] + "********" + id_number[-4:]
+
+
+# ---- identity documents (issue 17) -------------------------------------------------------------------
+
+# GB 11643-1999: the 18th character of a resident identity number is a check over the first 17 digits.
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECKS = "10X98765432"
+_ID_SHAPE = re.compile(r"\d{17}[\dX]")
+_DOCUMENT = re.compile(r"[A-Z0-9]{5,20}")
+_DOC_SEPARATORS = re.compile(r"[\s\-－—]")
+
+
+def id_check_character(first17: str) -> str:
+    """The check character (0-9 or X) of the 17 digits given."""
+    return ID_CHECKS[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def resident_id_problem(text, today=None) -> tuple[str, str] | None:
+    """Why a resident identity number is not valid, in words (zh, en) that never repeat it; None when it is.
+    Checked: 18 characters (17 digits and a check digit or X), a real birth date (YYYYMMDD at positions 7-14,
+    from 1900 to today) and the GB 11643 check digit."""
+    import datetime as dt
+
+    number = _DOC_SEPARATORS.sub("", text.strip()).upper() if isinstance(text, str) else ""
+    if not _ID_SHAPE.fullmatch(number):
+        return ("身份证号码应为 18 位：17 位数字加 1 位校验码（数字或 X）",
+                "a resident ID number has 18 characters: 17 digits and a check digit (a digit or X)")
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        born = None
+    if born is None or born.year < 1900 or born > (today or dt.date.today()):
+        return ("身份证号码中的出生日期（第 7-14 位）不存在", "the birth date in the ID number (characters 7-14) does not exist")
+    if id_check_character(number[:17]) != number[17]:
+        return ("身份证号码校验位不符，请核对是否输错", "the ID number's check digit does not match: check for a typing error")
+    return None
+
+
+def valid_resident_id(text) -> str | None:
+    """The resident identity number normalised (spaces dropped, X upper-case) when it is valid (see
+    resident_id_problem), else None."""
+    if resident_id_problem(text) is not None:
+        return None
+    return _DOC_SEPARATORS.sub("", text.strip()).upper()
+
+
+def normal_document(doc_type: str, raw) -> str | None:
+    """A document number as stored and hashed: a resident ID through valid_resident_id; any other document 5-20
+    letters and digits, upper-cased (spaces and dashes dropped). None when it is not one."""
+    if isinstance(raw, Number) and not isinstance(raw, bool):
+        if raw != raw or float(raw) != int(raw) or abs(raw) >= 1e15:  # NaN, a fraction, or digits Excel lost
+            return None
+        raw = str(int(raw))
+    if not isinstance(raw, str):
+        return None
+    if doc_type == "resident_id":
+        return valid_resident_id(raw)
+    number = _DOC_SEPARATORS.sub("", raw.strip()).upper()
+    return number if _DOCUMENT.fullmatch(number) else None
+
+
+def mask_document(doc_type: str, number: str | None) -> str | None:
+    """A resident ID as mask_id (first 6, last 4); any other document its first 2 and last 2 characters
+    (all stars when shorter than 8), so a short number is never nearly whole on the screen."""
+    if not number:
+        return None
+    if doc_type == "resident_id":
+        return mask_id(number)
+    if len(number) < 8:
+        return "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
+
+
+_NUMBER_IN_TEXT = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
+
+
+def mask_numbers_in(text: str | None) -> str | None:
+    """Free text (a file name, a note) with every resident ID number and mobile number in it masked, for what is
+    stored or logged about it (an audit reason)."""
+    if not text:
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: mask_id(m.group(0)) if len(m.group(0)) == 18 else mask_phone(m.group(0)), text)

@@ -7,8 +7,8 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from .db import read_connection, read_frame, write_session
-from .models import (CheckpointDay, DutyAssignment, Inspection, MealPointDay, ReopeningStep, Setting, Shop, Site,
-                     SurveyRound, WorkZone)
+from .models import (CheckpointDay, DutyAssignment, GateHourCount, Inspection, MealPointDay, ReopeningStep, Setting,
+                     Shop, Site, SurveyRound, WorkZone)
 
 SEASON_START_KEY = "season_start"
 DEFAULT_SEASON_START = dt.date(2020, 1, 1)  # when no administrator has set one
@@ -120,7 +120,7 @@ def default_range(today: dt.date | None = None, engine=None) -> tuple[dt.date, d
 # Each line of work has its own latest day: a new traffic day must not move the reopening "as of".
 LINE_DAYS = {"traffic": CheckpointDay.day, "reopening": ReopeningStep.day, "shops": Shop.status_since,
              "survey": SurveyRound.day, "inspections": Inspection.day, "logistics": MealPointDay.day,
-             "duty": DutyAssignment.day}
+             "duty": DutyAssignment.day, "gate": GateHourCount.day}
 
 
 def as_of(line: str, today: dt.date | None = None, engine=None) -> dt.date:

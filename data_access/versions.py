@@ -37,6 +37,8 @@ LINE_OF_TABLE = {
     "supply_stock": "logistics", "meal_point_day": "logistics",
     "org_unit": "people", "person": "people", "responsibility": "people",
     "duty_shift": "duty", "duty_post": "duty", "duty_assignment": "duty",
+    "gate_registration": "gate", "gate_hour_count": "gate", "gate_person_site": "gate",
+    "gate_day_count": "gate",
     "app_user": "accounts", "user_scope": "accounts", "display_key": "accounts", "personal_data_grant": "accounts",
     "user_session": "sessions", "sign_in_attempt": "sessions",
     "setting": "settings",

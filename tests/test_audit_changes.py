@@ -330,3 +330,80 @@ def test_people_and_duty_writes_read_as_names_and_never_a_phone_in_clear(demo_en
         by[("duty_assignment", "update")].id, by[("duty_post", "update")].id}
     at_site = set(audit.changes(audit.AuditView(site_id=done["site_id"]), demo_engine)["id"])
     assert {by[("duty_assignment", "update")].id, by[("duty_post", "update")].id} <= at_site
+
+
+# ---- compound gates (issue 17) ----------------------------------------------------------------------------
+
+GATE_PHONE = "13912345678"
+
+
+def gate_changes(engine) -> dict:
+    """The gate account registers an arrival (fever, from outside), an admin views its full record, changes the
+    retention days and purges what is older than 20 days."""
+    from data_access import demo, gate
+
+    number = demo.resident_id("990101", dt.date(1980, 5, 6), 123)
+    site_id = int(gate.compounds("gate", engine)["site_id"].iloc[0])
+    with engine.connect() as conn:
+        before = set(conn.execute(sa.select(AuditLog.id)).scalars())
+    registration = gate.register("gate", site_id, {
+        "direction": "in", "at": None, "doc_type": "resident_id", "doc_number": number, "name": "测试住户",
+        "building": "3号楼2单元501", "phone": GATE_PHONE, "from_outside": True, "origin": "武汉市",
+        "temperature": "37.5"}, engine=engine)
+    assert gate.full_record("admin", registration, engine=engine)["doc_number"] == number
+    gate.set_retention_days("admin", 20, engine=engine)
+    purged = gate.purge("admin", engine=engine)
+    assert purged["deleted"] > 0
+    return {"before": before, "number": number, "site_id": site_id, "registration": registration,
+            "deleted": purged["deleted"]}
+
+
+def test_gate_writes_read_as_the_compound_and_day_masked_never_a_number(demo_engine):
+    from ui import audit_view, i18n
+
+    done = gate_changes(demo_engine)
+    found = audit.changes(audit.AuditView(), demo_engine)
+    new = found[~found["id"].isin(done["before"])]
+    by = {(r.table_name, r.action): r for r in new.itertuples()}
+    assert set(by) == {("gate_registration", "insert"), ("gate_registration", "personal_view"),
+                       ("setting", "update"), ("gate_registration", "purge")}
+    assert {k: r.line for k, r in by.items()} == {
+        ("gate_registration", "insert"): "gate", ("gate_registration", "personal_view"): "gate",
+        ("setting", "update"): "settings", ("gate_registration", "purge"): "gate"}
+    added = by[("gate_registration", "insert")]
+    assert (added.subject, added.site_id, added.day) == ("翠湖小区", done["site_id"], dt.date(2020, 2, 26))
+    fields = {f: value for f, _, value, _ in added.items}
+    assert fields["doc_masked"] == done["number"][:6] + "********" + done["number"][-4:]
+    assert fields["phone_masked"] == "139****5678" and fields["fever"] is True and fields["origin"] == "武汉市"
+    purge = by[("gate_registration", "purge")]
+    deleted = dict((f, value) for f, _, value, _ in purge.items)
+    assert deleted["deleted"] == done["deleted"] and deleted["days"] == 20
+    assert sum(int(part.rsplit(" ", 1)[1]) for part in deleted["sites"]) == done["deleted"]
+    with i18n.speaking("zh"):
+        words = {k: audit_view.change_text(r.table_name, r.action, r.items) for k, r in by.items()}
+        assert words[("gate_registration", "insert")].startswith("门岗登记：进出 进；时间 ")
+        assert "证件类型 居民身份证" in words[("gate_registration", "insert")]
+        assert "体温 37.5 ℃；体温异常 是" in words[("gate_registration", "insert")]
+        assert words[("gate_registration", "personal_view")].startswith("查看完整证件号码和电话：姓名 测试住户")
+        assert words[("gate_registration", "purge")].startswith(f"删除超过保留期的登记：删除登记 {done['deleted']:,}")
+        assert "保留自 2020-02-06" in words[("gate_registration", "purge")] and "翠湖小区 " in words[("gate_registration", "purge")]
+        assert audit_view.subject_text(by[("setting", "update")]) == "门岗登记保留天数"
+    with i18n.speaking("en"):
+        assert audit_view.change_text("gate_registration", "insert", added.items).startswith(
+            "Registered a pass at the gate: In or out in; Time ")
+    everything = repr(new.to_dict("records")) + repr(words)
+    assert done["number"] not in everything and GATE_PHONE not in everything
+    # the line and the site filter find them
+    assert set(audit.changes(audit.AuditView(line="gate"), demo_engine)["id"]) == {
+        by[k].id for k in by if k[0] == "gate_registration"}
+    assert by[("gate_registration", "personal_view")].id not in set(
+        audit.changes(audit.AuditView(line="people"), demo_engine)["id"])
+    at_site = set(audit.changes(audit.AuditView(site_id=done["site_id"]), demo_engine)["id"])
+    assert {by[("gate_registration", "insert")].id, by[("gate_registration", "personal_view")].id} <= at_site
+
+
+def test_a_number_in_any_audit_text_is_masked():
+    number = "110101199003077777"
+    assert audit._mask_phones(f"导入 {number}.xlsx 13812345678") == "导入 110101********7777.xlsx 138****5678"
+    assert audit._mask_phones("2020-02-26T09:30:00+08:00 第12345678901234567890行") == \
+        "2020-02-26T09:30:00+08:00 第12345678901234567890行"

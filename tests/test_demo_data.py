@@ -421,6 +421,9 @@ def test_two_builds_give_the_same_rows(tmp_path):
         with engine.connect() as conn:
             dumps.append({m.__tablename__: conn.execute(sa.select(m.__table__).order_by(m.__table__.c.id)).all()
                           for m in DETERMINISM_TABLES})
+            gate = GateRegistration.__table__  # ciphers differ every time (Fernet's random IV): the rest may not
+            dumps[-1]["gate_registration"] = conn.execute(sa.select(
+                *(c for c in gate.c if not c.name.endswith("_cipher"))).order_by(gate.c.id)).all()
         engine.dispose()
     assert dumps[0].keys() == dumps[1].keys()
     for table in dumps[0]:
@@ -578,3 +581,146 @@ def test_absences_come_from_inspections_and_the_board_at_the_demo_now(demo_engin
     compounds = scalar_list(demo_engine, sa.select(Site.id).where(Site.kind == "compound"))
     staffed = set(scalar_list(demo_engine, sa.select(A.site_id).where(A.day == now, A.shift_id == evening)))
     assert len(set(compounds) - staffed) == 1
+
+
+# ---- compound gate registrations (issue 17) ----------------------------------------------------------------
+
+from data_access.filters import Filters  # noqa: E402
+from data_access.models import GateDayCount, GateHourCount, GatePersonSite, GateRegistration  # noqa: E402
+
+GATE_NOW = dt.datetime.fromisoformat(demo.DEMO_NOW)
+
+
+def _gate_rows(engine):
+    G = GateRegistration
+    return rows(engine, sa.select(G.id, G.site_id, G.direction, G.at, G.doc_type, G.doc_cipher, G.doc_hash, G.doc_masked,
+                                  G.name, G.building, G.phone_cipher, G.phone_hash, G.phone_masked, G.from_outside,
+                                  G.origin, G.temperature, G.recorded_at).order_by(G.id))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite keeps UTC, naive
+
+
+def test_gate_numbers_are_synthetic_valid_encrypted_and_masked(demo_engine):
+    from data_access import personal
+
+    found = _gate_rows(demo_engine)
+    assert 3_000 <= len(found) <= 5_000
+    compounds = set(scalar_list(demo_engine, sa.select(Site.id).where(Site.kind == "compound")))
+    assert {r.site_id for r in found} == compounds  # every compound's gate, and only compounds
+    documents, phones = {}, {}
+    for r in found:  # each person's numbers encrypted once: one token per person, reused by every registration
+        documents.setdefault(r.doc_cipher, (r.doc_type, r.doc_hash, r.doc_masked))
+        if r.phone_cipher:
+            phones.setdefault(r.phone_cipher, (r.phone_hash, r.phone_masked))
+    assert len(documents) == len({r.doc_hash for r in found}) and 400 <= len(documents) <= 1_000
+    kinds = {}
+    for cipher, (doc_type, doc_hash, masked) in documents.items():
+        number = personal.decrypt(cipher)
+        kinds[doc_type] = kinds.get(doc_type, 0) + 1
+        assert number not in cipher and doc_hash == personal.lookup_hash(number)
+        assert masked == personal.mask_document(doc_type, number) and number not in masked
+        if doc_type == "resident_id":
+            # area code 99xxxx: no division code begins with 99, so no card was ever issued with it; yet valid
+            assert personal.valid_resident_id(number) == number and number.startswith("99")
+            assert dt.date(1940, 1, 1) <= dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])) <= AS_OF
+        else:
+            assert number.startswith("DM") and personal.normal_document(doc_type, number) == number
+    assert kinds["resident_id"] > 0.9 * len(documents) and len(kinds) == 5
+    for cipher, (phone_hash, masked) in phones.items():
+        phone = personal.decrypt(cipher)
+        assert personal.normal_phone(phone) == phone and 17_000_010_000 <= int(phone) <= 17_000_099_999
+        assert phone_hash == personal.lookup_hash(phone) and masked == personal.mask_phone(phone) == "170****" + phone[-4:]
+    assert 0.85 * len(documents) <= len(phones) < len(documents)  # most gave a phone, a few did not
+    assert all(r.phone_hash is None and r.phone_masked is None for r in found if r.phone_cipher is None)
+
+
+def test_gate_passes_pair_up_arrive_from_outside_and_cross_compounds(demo_engine):
+    found = _gate_rows(demo_engine)
+    start = dt.datetime(2020, 2, 1, tzinfo=demo.YANTAI)
+    assert all(start <= _aware(r.at) < GATE_NOW and _aware(r.recorded_at) >= _aware(r.at) for r in found)
+    assert [r.id for r in found] == [r.id for r in sorted(found, key=lambda r: _aware(r.at))]  # ids in time order
+    by_person: dict[str, list] = {}
+    for r in found:
+        by_person.setdefault(r.doc_hash, []).append(r)
+    for person in by_person.values():  # out and back in again, one outing at a time; an arrival: in, once
+        directions = [r.direction for r in sorted(person, key=lambda r: _aware(r.at))]
+        if any(r.from_outside for r in person):
+            assert directions == ["in"] and person[0].origin in demo.ORIGINS
+            continue
+        pairs = directions[: len(directions) // 2 * 2]
+        assert pairs == ["out", "in"] * (len(directions) // 2), directions
+        if len(directions) % 2:  # still out at the demo's now: left this morning
+            assert directions[-1] == "out" and _aware(person[-1].at).astimezone(demo.YANTAI).date() == GATE_NOW.date()
+    assert all(r.origin is None for r in found if not r.from_outside)
+    # at two or more compounds: the visitors, one of them at three
+    sites = sorted(len({r.site_id for r in person}) for person in by_person.values())
+    assert sites[-demo.GATE_MULTI:] == [2] * (demo.GATE_MULTI - 1) + [3] and sites[-demo.GATE_MULTI - 1] == 1
+    # arrivals from outside by the survey's day: never more than the survey counted there; some later
+    surveyed = {s: (d, n) for s, d, n in rows(demo_engine, sa.select(
+        SurveyRound.site_id, SurveyRound.day, SurveyRound.people_from_outside).where(SurveyRound.round_no == 2))}
+    arrivals = [(r.site_id, _aware(r.at).astimezone(demo.YANTAI).date()) for r in found if r.from_outside]
+    for site_id, (day, counted) in surveyed.items():
+        if site_id in {s for s, _ in arrivals}:
+            assert sum(1 for s, d in arrivals if s == site_id and d <= day) <= counted
+    assert 40 <= len(arrivals) <= 120 and any(d > surveyed[s][0] for s, d in arrivals)
+    # temperatures at entry only; a few fevers
+    assert all(r.temperature is None for r in found if r.direction == "out")
+    temperatures = [float(r.temperature) for r in found if r.direction == "in"]
+    assert all(t is not None for t in temperatures)
+    assert sum(t >= 37.3 for t in temperatures) == demo.GATE_FEVERS and all(35.8 <= t <= 38.5 for t in temperatures)
+
+
+def test_gate_counts_fit_each_compound_and_are_kept_per_hour(demo_engine):
+    from data_access import clock, gate
+
+    found = _gate_rows(demo_engine)
+    known = dict(rows(demo_engine, sa.select(Site.id, Site.people_known).where(Site.kind == "compound")))
+    days_ = 25  # 1-25 February whole (the 26th only to 09:30)
+    for site_id, people in known.items():
+        entries = sum(1 for r in found if r.site_id == site_id and r.direction == "in"
+                      and _aware(r.at).astimezone(demo.YANTAI).date() <= AS_OF)
+        assert 0.008 <= entries / days_ / people <= 0.025, (site_id, entries, people)  # ~1-2 % of its people a day
+    local = [(_aware(r.at).astimezone(demo.YANTAI), r.direction) for r in found]
+    before = sum(1 for m, d in local if d == "in" and m.date() < demo.HIGHWAYS_REOPEN) / 9
+    after = sum(1 for m, d in local if d == "in" and demo.HIGHWAYS_REOPEN <= m.date() <= AS_OF) / 16
+    assert after > 1.3 * before  # busier once work resumed
+    hours = [m.hour for m, _ in local]
+    assert min(hours) >= 6 and max(hours) <= 23 and sum(9 <= h <= 11 for h in hours) > sum(h >= 19 for h in hours)
+    assert any(m.date() == GATE_NOW.date() for m, _ in local)  # this morning's passes: the gate page's today
+    # gate_hour_count holds exactly the registrations' counts, by local day and hour, as every write keeps them
+    kept = {(r.site_id, r.day, r.hour): (r.entries, r.exits, r.from_outside)
+            for r in rows(demo_engine, sa.select(GateHourCount))}
+    expected = {(c["site_id"], c["day"], c["hour"]): (c["entries"], c["exits"], c["from_outside"])
+                for c in gate.hour_counts((r.site_id, r.at, r.direction, r.from_outside) for r in found)}
+    assert kept == expected
+    assert sum(e for e, _, _ in kept.values()) == sum(r.direction == "in" for r in found)
+    assert sum(o for _, _, o in kept.values()) == sum(bool(r.from_outside) for r in found)
+    assert clock.zone().key == "Asia/Shanghai"
+    # gate_day_count: the hours summed by compound and day
+    days_kept = {(r.site_id, r.day): (r.entries, r.exits, r.from_outside) for r in rows(demo_engine, sa.select(GateDayCount))}
+    summed: dict = {}
+    for (site_id, day, _), values in kept.items():
+        summed[(site_id, day)] = tuple(a + b for a, b in zip(summed.get((site_id, day), (0, 0, 0)), values))
+    assert days_kept == summed
+    # gate_person_site: each person's first and last pass and how many at each compound (people at 2+ compounds)
+    stays = {(s.doc_hash, s.site_id): (_aware(s.first_at), _aware(s.last_at), s.passes)
+             for s in rows(demo_engine, sa.select(GatePersonSite))}
+    assert stays == {(h, s): (_aware(f), _aware(la), n) for h, s, f, la, n in rows(demo_engine, sa.select(
+        GateRegistration.doc_hash, GateRegistration.site_id, sa.func.min(GateRegistration.at),
+        sa.func.max(GateRegistration.at), sa.func.count()).group_by(GateRegistration.doc_hash, GateRegistration.site_id))}
+    assert len(gate.multi_compound("admin", Filters(start=dt.date(2020, 2, 1), end=AS_OF), engine=demo_engine)) >= 5
+
+
+def test_gate_account_and_retention_keeps_the_demo(demo_engine):
+    from data_access import gate
+
+    actor = auth.authenticate("gate", "demo", demo_engine)
+    compound = scalar(demo_engine, sa.select(Site.id).where(Site.name == demo.GATE_USER[3]))
+    assert actor is not None and actor.role == "clerk" and actor.site_ids == {compound} and not actor.zone_ids
+    assert scalar(demo_engine, sa.select(Site.kind).where(Site.id == compound)) == "compound"
+    assert list(gate.compounds("gate", demo_engine)["site_id"]) == [compound]
+    # the demo's now is 26 February: 28 days kept reach back to 29 January, so the purge at start deletes nothing
+    before = count(demo_engine, GateRegistration)
+    assert gate.purge(engine=demo_engine)["deleted"] == 0 and count(demo_engine, GateRegistration) == before

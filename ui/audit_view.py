@@ -24,7 +24,8 @@ _CODES = {"status": "reopen.status.{}", "step": "reopen.step.{}", "role": "role.
           "outcome": "audit.outcome.{}", "donor_kind": "don.donor_kind.{}", "donor_origin": "don.donor_origin.{}",
           "donation.kind": "don.kind.{}", "supply_movement.kind": "sup.kind.{}",
           "org_unit.kind": "audit.unit_kind.{}", "person.status": "audit.person_status.{}", "line": "audit.resp_line.{}",
-          "person.field": "audit.viewed.{}"}
+          "person.field": "audit.viewed.{}",
+          "gate_registration.direction": "audit.gate_direction.{}", "gate_registration.doc_type": "audit.doc_type.{}"}
 _MINUTE_FIELDS = {"start_minute", "end_minute"}  # a shift's start and end, minutes after midnight: read as 08:00
 MAX_TEXT = 80  # a typed text longer than this is cut in the table (the export keeps it whole)
 
@@ -75,6 +76,11 @@ def value_text(field: str, value, cut: bool = True, table: str | None = None, ac
         return t("audit.value.nobody")  # a roster cell emptied, or empty before
     if field in _MINUTE_FIELDS and isinstance(value, int):
         return f"{value // 60:02d}:{value % 60:02d}"
+    if table == "gate_registration" and isinstance(value, str) and field in ("at", "cutoff"):
+        # stored as local ISO moments: a pass's time of day (its day is the subject's), a purge's first day kept
+        return value[11:16] if field == "at" else value[:10]
+    if table == "gate_registration" and field == "temperature":
+        return f"{value} ℃"
     if table == "supply_movement" and field == "quantity" and isinstance(value, (int, float)):
         # stored signed (an issue is negative): a stock-take's difference keeps its sign, the rest read as counts
         return fmt.signed(value) if action == "stocktake" else fmt.num(abs(value))

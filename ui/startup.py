@@ -29,9 +29,23 @@ def ensure_database() -> str:
 
         demo.load_demo()
         log.info("empty demo database: demo data set loaded")
+    purge_registrations()
     if st.runtime.exists():  # a real server, not a test under AppTest
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     return revision
+
+
+def purge_registrations() -> None:
+    """Gate registrations past the retention days are deleted at every start (the counts stay). One index probe
+    when there is nothing to delete; a failure is logged, never fatal (the CLI's purge-registrations remains)."""
+    try:
+        from data_access import gate
+
+        result = gate.purge("system")
+        if result["deleted"]:
+            log.info("retention: %s gate registrations deleted", result["deleted"])
+    except Exception:
+        log.warning("start-up purge of gate registrations failed", exc_info=True)
 
 
 def warm_up() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, create_engine, event, exc, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session
 
 from . import versions

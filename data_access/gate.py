@@ -36,7 +36,7 @@ from .auth import Actor, load_actor, require_admin
 from .db import read_connection, write_session
 from .errors import FieldError, NotFound, PermissionDenied, ValidationError
 from .filters import Filters
-from .models import (DIRECTIONS, DOC_TYPES, GateDayCount, GateHourCount, GatePersonSite, GateRegistration, Setting,
+from .models import (DOC_TYPES, GateDayCount, GateHourCount, GatePersonSite, GateRegistration, Setting,
                      Site, WorkZone)
 from .validate import Checker, clean_search
 

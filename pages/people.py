@@ -11,7 +11,6 @@ from data_access.filters import Filters
 from data_access.models import PERSON_STATUSES, RESPONSIBILITY_LINES
 from ui import duty_view as words
 from ui import entry, saving
-from ui import errors as show_errors
 from ui import format as fmt
 from ui.data import read
 from ui.flash import show_once

@@ -1,6 +1,5 @@
 """物资保障: stock per item and zone with its days of cover (shortest first), an item's trend, the meals
 delivered to the duty points; forms to receive, issue and count stock; admins manage the items."""
-import dataclasses
 import datetime as dt
 
 import pandas as pd

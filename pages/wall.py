@@ -176,7 +176,8 @@ def _read_board(zone_id: int | None, now: dt.datetime) -> dict:
         "coverage": read(community.coverage_totals, lines["survey"]),
         "findings": read(inspections.board_summary, lines["inspections"]),
         "logistics": read(logistics.logistics_tile, lines["logistics"]),
-        "duty": read(roster.duty_tile, zone, now),  # the shift on now, not a day's figure
+        # the shift on now, not a day's figure: kept per shift (its start), not re-read every minute
+        "duty": read(roster.duty_tile, zone, read(roster.shift_moment, now)),
         "alerts": wall_alerts(Filters(zone_id=zone_id, start=start, end=today), now),
         "pending": day["pending"],
         "charts": chart_specs(lines),

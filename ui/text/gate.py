@@ -73,9 +73,10 @@ TEXT = {
     "gate.outside_total": ("外地来（区间）", "Outside, range"),
     "gate.kept": ("在存登记", "Records kept"),
     "gate.retention": ("保留天数", "Days kept"),
-    "gate.compounds_reporting": ("{day} {n} 个小区有登记；外地来：从外地进入的人次，计入外来人员数（区间 {start} 至 {end}）；在存登记：保留期内的登记条数，过期的只留每日统计",
+    "gate.compounds_reporting": ("{day} {n} 个小区有登记；外地来：外地人员进入小区的人次（区间 {start} 至 {end}），与卡口的外地人员分开计，过卡口再进小区的同一人不重复相加；在存登记：保留期内的登记条数，过期的只留每日统计",
                                  "{n} compounds registering on {day}. Outside: entries of people from outside the city, "
-                                 "adding to the from-outside figures (range {start} to {end}). Records kept: registrations "
+                                 "counted apart from the checkpoints' from-outside figure, so one person passing a checkpoint and then a "
+                                 "gate is not added twice (range {start} to {end}). Records kept: registrations "
                                  "within the days kept; older ones leave only the daily counts"),
     "gate.hourly": ("{day} 每小时进出（按小区）", "In and out per hour on {day}, per compound"),
     "gate.hourly_pick": ("小区", "Compound"),

@@ -791,34 +791,12 @@ IMPORT_HEADERS = {
     "from outside": "from_outside", "origin": "origin", "temperature": "temperature",
 }
 IMPORT_REQUIRED = ("at", "direction", "doc_number", "name")
-IMPORT_COLUMNS_ZH = {v: k for k, v in list(IMPORT_HEADERS.items())[:10]}  # field -> its Chinese heading
 
 
 def _import_records(file_bytes: bytes, filename: str) -> list[tuple[int, dict]]:
-    from .traffic_entry import MAX_UPLOAD_BYTES, _file_error, _xlsx_records
+    from .traffic_entry import mapped_xlsx_rows
 
-    data = bytes(file_bytes or b"")
-    if not data:
-        raise _file_error("文件是空的", "the file is empty")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _file_error("文件过大", "the file is too large")
-    if not ((filename or "").lower().endswith(".xlsx") or data.startswith(b"PK\x03\x04")):
-        raise _file_error("请上传 Excel（.xlsx）文件", "upload an Excel (.xlsx) file")
-    records = _xlsx_records(data)
-    if not records:
-        raise _file_error("文件中没有表头", "the file has no header")
-    header_line, header = records[0]
-    names = []
-    for cell in header:
-        text = "" if cell is None else str(cell).replace("\ufeff", "").strip()
-        names.append(IMPORT_HEADERS.get(text) or IMPORT_HEADERS.get(text.lower()))
-    missing = [c for c in IMPORT_REQUIRED if c not in names]
-    if missing:
-        raise ValidationError([FieldError(c, f"文件缺少“{IMPORT_COLUMNS_ZH[c]}”列", f"the file lacks the column {c}",
-                                          header_line) for c in missing])
-    if len(records) == 1:
-        raise _file_error("文件中没有数据行（只有表头）", "the file has no data rows (only a header)")
-    return [(line, {name: cell for name, cell in zip(names, cells) if name}) for line, cells in records[1:]]
+    return mapped_xlsx_rows(file_bytes, filename, IMPORT_HEADERS, IMPORT_REQUIRED)
 
 
 def import_registrations(username: str, site_id: int, file_bytes: bytes, filename: str, engine=None) -> dict:

@@ -473,27 +473,9 @@ IMPORT_REQUIRED = ("name", "unit")
 
 def _import_rows(file_bytes: bytes, filename: str) -> list[tuple[int, dict]]:
     """(spreadsheet line, {column: cell}) of each data row of the first sheet, headers mapped."""
-    from .traffic_entry import MAX_UPLOAD_BYTES, _file_error, _xlsx_records
+    from .traffic_entry import mapped_xlsx_rows
 
-    data = bytes(file_bytes or b"")
-    if not data:
-        raise _file_error("文件是空的", "the file is empty")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _file_error("文件过大", "the file is too large")
-    if not ((filename or "").lower().endswith(".xlsx") or data.startswith(b"PK\x03\x04")):
-        raise _file_error("请上传 Excel（.xlsx）文件", "upload an Excel (.xlsx) file")
-    records = _xlsx_records(data)
-    if not records:
-        raise _file_error("文件中没有表头", "the file has no header")
-    header_line, header = records[0]
-    names = [IMPORT_HEADERS.get(str(cell).strip().lower() if cell is not None else "",
-                                IMPORT_HEADERS.get(str(cell).strip() if cell is not None else "")) for cell in header]
-    missing = [c for c in IMPORT_REQUIRED if c not in names]
-    if missing:
-        raise ValidationError([FieldError(c, "文件缺少此列", "the file lacks this column", header_line) for c in missing])
-    if len(records) == 1:
-        raise _file_error("文件中没有数据行（只有表头）", "the file has no data rows (only a header)")
-    return [(line, {name: cell for name, cell in zip(names, cells) if name}) for line, cells in records[1:]]
+    return mapped_xlsx_rows(file_bytes, filename, IMPORT_HEADERS, IMPORT_REQUIRED)
 
 
 def _unit_finder(session):

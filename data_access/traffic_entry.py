@@ -455,6 +455,38 @@ def _csv_records(data: bytes) -> list[tuple[int, list]]:
     return records
 
 
+def mapped_xlsx_rows(file_bytes: bytes, filename: str, headers: dict[str, str],
+                     required: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """(spreadsheet line, {field: cell}) of each data row of an uploaded .xlsx sheet, its headings mapped to
+    fields by `headers` (a heading as written, or lower-cased); a missing `required` column is named by its
+    first heading in `headers` (the Chinese one), the file's own faults as "file" messages."""
+    data = bytes(file_bytes or b"")
+    if not data:
+        raise _file_error("文件是空的", "the file is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise _file_error("文件过大", "the file is too large")
+    if not ((filename or "").lower().endswith(".xlsx") or data.startswith(b"PK\x03\x04")):
+        raise _file_error("请上传 Excel（.xlsx）文件", "upload an Excel (.xlsx) file")
+    records = _xlsx_records(data)
+    if not records:
+        raise _file_error("文件中没有表头", "the file has no header")
+    header_line, header = records[0]
+    names = []
+    for cell in header:
+        text = "" if cell is None else str(cell).replace("\ufeff", "").strip()
+        names.append(headers.get(text) or headers.get(text.lower()))
+    heading = {}
+    for text, field in headers.items():
+        heading.setdefault(field, text)
+    missing = [field for field in required if field not in names]
+    if missing:
+        raise ValidationError([FieldError(field, f"文件缺少“{heading[field]}”列", f"the file lacks the column {field}",
+                                          header_line) for field in missing])
+    if len(records) == 1:
+        raise _file_error("文件中没有数据行（只有表头）", "the file has no data rows (only a header)")
+    return [(line, {name: cell for name, cell in zip(names, cells) if name}) for line, cells in records[1:]]
+
+
 def _xlsx_records(data: bytes) -> list[tuple[int, list]]:
     """(line, cells) for the non-blank rows of the first sheet; reading stops past the row limit."""
     import openpyxl

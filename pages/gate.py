@@ -13,7 +13,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from data_access import clock, gate, people
+from data_access import clock, gate
 from ui import entry, saving
 from ui import format as fmt
 from ui.charts import gate as charts
@@ -24,6 +24,7 @@ from ui.guard import require_router
 from ui.i18n import t
 from ui.kpi import tile
 from ui.page import run
+from ui.personal_data import may_see_personal
 from ui.session import actor
 
 require_router()
@@ -185,16 +186,6 @@ def newest_table(shown: pd.DataFrame) -> None:
                                 "temperature": _text(shown, "temperature", "gate.col.temperature", 70)})
 
 
-def may_see_records(user) -> bool:
-    """Admins, and accounts with a personal-data grant (the data layer decides for each record)."""
-    if user is None:
-        return False
-    if user.role == "admin":
-        return True
-    grants = read(people.grants)
-    return bool(len(grants)) and user.username in set(grants["username"])
-
-
 def full_record(user, shown: pd.DataFrame) -> None:
     """One record at a time, each view an audit row; shown until the page is left."""
     with st.expander(t("gate.full")):
@@ -239,7 +230,7 @@ def show(view: dict, data: dict) -> None:
         multi_table(data["multi"])
         shown = newest_frame(data["newest"])
         newest_table(shown)
-        if not shown.empty and may_see_records(user):
+        if not shown.empty and may_see_personal(user):
             full_record(user, shown)
     if user is not None and user.role == "admin":
         retention_form(user, data["retention"])

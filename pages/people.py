@@ -19,6 +19,7 @@ from ui.guard import require_router
 from ui.i18n import t
 from ui.kpi import tile
 from ui.page import run
+from ui.personal_data import may_see_personal
 from ui.session import actor
 
 require_router()  # never run outside app.py's sign-in and role check
@@ -187,16 +188,6 @@ def import_form(user) -> None:
                                     updated=fmt.num(done.get("updated", 0))), None, "people_import_file")
 
 
-def may_see_phones(user, zone_id) -> bool:
-    """Admins, and accounts with a personal-data grant (the data layer decides for each person)."""
-    if user is None:
-        return False
-    if user.role == "admin":
-        return True
-    grants = read(people.grants)
-    return bool(len(grants)) and user.username in set(grants["username"])
-
-
 def full_phone(user, listed: tuple) -> None:
     """One number at a time, each view an audit row; shown until the page is left. The picker offers the
     people of the list (all of them, not only the rows drawn)."""
@@ -354,7 +345,7 @@ def show(view: dict, data: dict) -> None:
         show_once(FLASH)
         show_tiles(data["counts"], view["units"])
         people_table(data["people"], data["listed"]["count"])
-        if may_see_phones(user, filters.zone_id):
+        if may_see_personal(user):
             full_phone(user, (filters, view["unit_id"], view["status"], personal.search_term(view["search"])))
         if manages:
             person_form(user, filters, view["units"])

@@ -20,6 +20,8 @@
     python -m data_access purge-registrations [--days N]
                                                           (gate registrations older than the retention days,
                                                           setting gate_retention_days, default 28; counts kept)
+    python -m data_access report --day 2020-02-25 [--zone Z1] [--lang zh|en] --format txt --out FILE
+                                                          (the daily report as text, UTF-8; xlsx and pdf not yet)
 
 Passwords are read from the terminal (or from $DASHBOARD_PASSWORD for scripts), never from argv.
 """
@@ -229,6 +231,33 @@ def cmd_purge(args) -> str:
             f"(per-hour counts kept); {kept}")
 
 
+REPORT_FORMATS_LATER = ("xlsx", "pdf")  # issue 18: the workbook and the PDF come in a later version
+
+
+def cmd_report(args) -> str:
+    """The daily report for a day (and a work zone) written to a file: only text in this version."""
+    from . import report
+
+    if args.format in REPORT_FORMATS_LATER:
+        raise UsageError(f"--format {args.format}: not yet available in this version (only txt); nothing written")
+    try:
+        day = dt.date.fromisoformat(args.day)
+    except ValueError:
+        raise UsageError(f"--day {args.day}: give the day as YYYY-MM-DD") from None
+    zone_id = None
+    if args.zone:
+        zones = territory.zones()
+        found = zones.loc[zones["code"] == args.zone, "id"]
+        if found.empty:
+            raise UsageError(f"no work zone {args.zone}; zones: {', '.join(zones['code'])}")
+        zone_id = int(found.iloc[0])
+    text = report.report_text(day, zone_id, lang=args.lang)
+    if not args.out or args.out == "-":
+        return text.rstrip("\n")
+    Path(args.out).write_text(text, encoding="utf-8")
+    return f"daily report for {day.isoformat()} ({args.zone or 'whole zone'}, {args.lang}) written to {args.out}"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m data_access")
     sub = p.add_subparsers(dest="command", required=True)
@@ -274,6 +303,15 @@ def parser() -> argparse.ArgumentParser:
                            help="delete gate registrations older than the retention days (counts are kept)")
     purge.add_argument("--days", type=int, help="keep this many days (default: the setting gate_retention_days, 28)")
     purge.set_defaults(run=cmd_purge)
+    daily = sub.add_parser("report", help="the daily report (日报) for a day, as text")
+    daily.add_argument("--day", required=True, help="the day reported on, YYYY-MM-DD (each line as of its own "
+                                                    "last day on or before it)")
+    daily.add_argument("--zone", help="work zone code (default: the whole development zone)")
+    daily.add_argument("--lang", choices=["zh", "en"], default="zh")
+    daily.add_argument("--format", choices=["txt", *REPORT_FORMATS_LATER], default="txt",
+                       help="txt (xlsx and pdf: not yet available in this version)")
+    daily.add_argument("--out", help="the file to write (UTF-8); without it, or -, the text is printed")
+    daily.set_defaults(run=cmd_report)
     return p
 
 

@@ -226,7 +226,10 @@ def registration_form(view: dict) -> None:
         left, right = st.columns([1, 1], wrap=False)
         direction = field(boxes, "direction", left.segmented_control(
             t("gate_entry.f.direction"), DIRECTIONS, format_func=direction_word, key=f"{FORM}_direction",
-            default="in", required=True, width="stretch", persist_state=KEEP), left)
+            # the default only before the session holds a value (blank_form assigns it): both at once is
+            # Streamlit's "default value and Session State" warning in the log at every save
+            default=None if f"{FORM}_direction" in st.session_state else "in", required=True, width="stretch",
+            persist_state=KEEP), left)
         picked = field(boxes, "at", right.time_input(t("gate_entry.f.time"), value=None, key=f"{FORM}_time",
                                                      step=60, persist_state=KEEP), right)
         left, right = st.columns([2, 3], wrap=False)

@@ -100,7 +100,7 @@ def show_charts(filters, hourly: pd.DataFrame, daily: pd.DataFrame) -> None:
     left, right = st.columns([2, 3], gap="medium")
     with left:
         site_id = st.selectbox(t("gate.hourly_pick"), list(order), format_func=order.get, key="gate_hour_site",
-                               index=list(order).index(first))
+                               index=list(order).index(first), placeholder=t("widget.choose"))
         st.vega_lite_chart(chart_spec(charts.hourly, gate.hourly, (filters, filters.end), site_id=int(site_id),
                                       entries_label=t("gate.chart.entries"), exits_label=t("gate.chart.exits"),
                                       hour_label=t("gate.chart.hour")), width="stretch")

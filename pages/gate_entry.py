@@ -235,7 +235,7 @@ def registration_form(view: dict) -> None:
         left, right = st.columns([2, 3], wrap=False)
         doc_type = field(boxes, "doc_type", left.selectbox(
             t("gate_entry.f.doc_type"), DOC_TYPES, format_func=doc_word, key=f"{FORM}_doc_type",
-            persist_state=KEEP), left)
+            placeholder=t("widget.choose"), persist_state=KEEP), left)
         reused = found.get("doc_masked") if found else None
         doc_number = field(boxes, "doc_number", right.text_input(
             t("gate_entry.f.doc_number"), key=f"{FORM}_doc_number", max_chars=20, autocomplete="off",

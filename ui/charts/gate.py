@@ -57,7 +57,7 @@ def hourly_map(frame: pd.DataFrame, entries_label: str, exits_label: str, count_
         tooltip=[alt.Tooltip("site:N", title=compound_label), alt.Tooltip("hour:O", title=hour_label),
                  alt.Tooltip("entries:Q", title=entries_label, format=",d"),
                  alt.Tooltip("exits:Q", title=exits_label, format=",d")],
-    ).properties(height=max(1, len(order)) * row_height + 100)  # the height holds the legend and the axis too
+    ).properties(height=alt.Step(row_height))  # a row per compound; a fixed height squeezed 3 rows into a strip
 
 
 def _day_axis(days: int) -> alt.Axis:

@@ -143,7 +143,7 @@ def multi_table(frame: pd.DataFrame) -> None:
                           "sites": _blank(first["sites"]), "last_at": _at_text(first["last_at"])})
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(38 + 35 * len(shown), 320),
                  column_config={"person_key": _text(shown, "person_key", "gate.col.person_key", 120),
-                                "doc_masked": _text(shown, "doc_masked", "gate.col.doc_masked", 200),
+                                "doc_masked": _text(shown, "doc_masked", "gate.col.doc_masked", 170),
                                 "name": _text(shown, "name", "gate.col.name", 120),
                                 "compounds": st.column_config.NumberColumn(t("gate.col.compounds"), width=80),
                                 "sites": _text(shown, "sites", "gate.col.sites", 320),
@@ -174,15 +174,15 @@ def newest_table(shown: pd.DataFrame) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(38 + 35 * len(shown), 420),
                  column_order=["at", "site", "direction", "doc_type", "doc_masked", "name", "building", "phone_masked",
                                "from_outside", "origin", "temperature"],
-                 column_config={"at": _text(shown, "at", "gate.col.at", 110), "site": _text(shown, "site", "gate.col.site"),
+                 column_config={"at": _text(shown, "at", "gate.col.at", 100), "site": _text(shown, "site", "gate.col.site"),
                                 "direction": _text(shown, "direction", "gate.col.direction", 70),
-                                "doc_type": _text(shown, "doc_type", "gate.col.doc_type", 130),
-                                "doc_masked": _text(shown, "doc_masked", "gate.col.doc_masked", 200),
+                                "doc_type": _text(shown, "doc_type", "gate.col.doc_type", 100),
+                                "doc_masked": _text(shown, "doc_masked", "gate.col.doc_masked", 170),
                                 "name": _text(shown, "name", "gate.col.name", 120),
-                                "building": _text(shown, "building", "gate.col.building", 180),
+                                "building": _text(shown, "building", "gate.col.building", 130),
                                 "phone_masked": _text(shown, "phone_masked", "gate.col.phone_masked", 140),
                                 "from_outside": _text(shown, "from_outside", "gate.col.from_outside", 80),
-                                "origin": _text(shown, "origin", "gate.col.origin", 140),
+                                "origin": _text(shown, "origin", "gate.col.origin", 110),
                                 "temperature": _text(shown, "temperature", "gate.col.temperature", 70)})
 
 

@@ -26,7 +26,7 @@ def test_accounts_page_lists_every_account_and_key(demo_engine):
     at = signed_in("admin", ADMIN)
     assert not at.exception and not at.error
     users = _users_table(at)
-    assert sorted(users["username"]) == ["admin", "clerk", "supervisor", "viewer"]
+    assert sorted(users["username"]) == ["admin", "clerk", "gate", "supervisor", "viewer"]
     assert {"username", "display_name", "role", "active", "zones"} <= set(users.columns)
     assert "id" not in users.columns  # an internal number, not for the table
     by_name = users.set_index("username")

@@ -83,10 +83,11 @@ def test_a_held_lock_answers_within_ten_seconds_and_saves_nothing(demo_engine, b
 
 @pytest.fixture
 def full_disk(tmp_path):
-    """A real file system of 4 MB (tmpfs; needs root) that the test can fill up."""
+    """A real file system of 16 MB (tmpfs; needs root) that the test can fill up: room for the demo database
+    (6 MB since the roster and the gate registrations), then filled."""
     mount_point = tmp_path / "small_disk"
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
                             capture_output=True, text=True)
     if result.returncode != 0:
         pytest.fail(f"cannot mount a small tmpfs for the full-disk test (run the tests as root): {result.stderr}")

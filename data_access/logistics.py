@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from numbers import Number
 
 import numpy as np
 import pandas as pd
@@ -43,7 +42,7 @@ from .models import (
     WorkZone,
 )
 from .territory import season_start
-from .validate import Checker
+from .validate import Checker, form_id
 
 COVER_WINDOW_DAYS = 7  # days of cover at the last 7 days' issue rate
 COVER_ALERT_DAYS = 3  # under 3 days of cover: an alert on the wall
@@ -366,22 +365,7 @@ def _checker(today, engine) -> tuple[Checker, dt.date]:
 
 
 def _id(check: Checker, field: str, value, zh: str, en: str, required: bool = True) -> int | None:
-    """An id a form sends (a select box's value): a whole number, else refused as unknown."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
-        if required:
-            check.fail(field, "必填", "required")
-        return None
-    if isinstance(value, bool):
-        check.fail(field, zh, en)
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, Number) and float(value).is_integer():
-        return int(value)
-    check.fail(field, zh, en)
-    return None
+    return form_id(check, field, value, (zh, en), required)
 
 
 def _positive(check: Checker, field: str, value) -> int | None:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from numbers import Number
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import and_, case, delete, func, literal, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -43,7 +41,7 @@ from .models import (
     User,
     WorkZone,
 )
-from .validate import Checker, clean_search
+from .validate import Checker, clean_search, form_id as _id
 
 MANAGERS = ("admin", "supervisor")  # who manages people, units and responsibility
 TARGET_KINDS = ("line", "site", "enterprise")
@@ -368,25 +366,6 @@ def _require_manager(actor: Actor) -> None:
     if actor.role not in MANAGERS:
         raise PermissionDenied("仅管理员和督导人员可以管理人员与责任分工",
                                "Only administrators and supervisors manage people and responsibility")
-
-
-def _id(check: Checker, field: str, value, unknown: tuple[str, str], required: bool = True, row=None) -> int | None:
-    """An id a form sends (a select box's value): a whole number, else refused as unknown."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
-        if required:
-            check.fail(field, "必填", "required", row)
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        check.fail(field, *unknown, row)
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, Number) and float(value).is_integer():
-        return int(value)
-    check.fail(field, *unknown, row)
-    return None
 
 
 def _phone(check: Checker, raw, row=None) -> str | None:

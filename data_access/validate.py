@@ -11,6 +11,8 @@ import re
 import unicodedata
 from numbers import Number
 
+import numpy as np
+
 from .errors import FieldError, ValidationError
 
 MAX_COUNT = 10_000_000
@@ -183,3 +185,22 @@ class Checker:
     def not_more_than(self, field: str, value, limit, limit_zh: str, limit_en: str, row: int | None = None) -> None:
         if value is not None and limit is not None and value > limit:
             self.fail(field, f"不能超过{limit_zh}", f"cannot exceed {limit_en}", row)
+
+
+def form_id(check: Checker, field: str, value, unknown: tuple[str, str], required: bool = True, row=None) -> int | None:
+    """An id a form sends (a select box's value): a whole number, else refused as unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+        if required:
+            check.fail(field, "必填", "required", row)
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        check.fail(field, *unknown, row)
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, Number) and float(value).is_integer():
+        return int(value)
+    check.fail(field, *unknown, row)
+    return None

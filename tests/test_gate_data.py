@@ -31,6 +31,14 @@ PHONE_B = "13900001111"
 TZ = dt.timezone(dt.timedelta(hours=8))
 
 
+def at_once(one, threads: int) -> None:
+    """one(0) ... one(threads - 1), each in its own thread, all started before any is waited for."""
+    started = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=60)
+
 def with_check(first17: str) -> str:
     return first17 + personal.id_check_character(first17)
 
@@ -330,11 +338,7 @@ def test_concurrent_registrations_at_one_compound_and_hour_are_both_counted(engi
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    at_once(one, 4)
     assert errors == []
     assert count(engine, GateRegistration) == 12
     assert tuple(hour_row(engine, world["A"], dt.date(2020, 2, 26), 9)) == (12, 0, 0)
@@ -521,11 +525,7 @@ def test_concurrent_registrations_keep_person_sites_exact(engine, world):
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    at_once(one, 4)
     assert errors == []
     assert count(engine, GateRegistration) == 17
     stays = kept_stays(engine)

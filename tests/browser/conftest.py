@@ -84,6 +84,16 @@ class Server:
             self.log.close()
 
 
+def query(server, sql: str, **values) -> list[tuple]:
+    """What the server's database holds now, read on a connection of the test's own (closed after)."""
+    engine = sa.create_engine(server.database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql), values).all()]
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def own_postgres_database(prefix: str):
     """A PostgreSQL database of the test's own (so it can be cut off or have its clock moved, never the

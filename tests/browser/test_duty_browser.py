@@ -12,9 +12,8 @@ import re
 import time
 
 import pytest
-import sqlalchemy as sa
 
-from tests.browser.conftest import Server, go, screenshot, sign_in, wait_ready
+from tests.browser.conftest import Server, go, query, screenshot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 REFRESH = 3  # seconds; the test server's wall refresh interval
@@ -33,24 +32,15 @@ def server(tmp_path_factory):
     instance.stop()
 
 
-def _query(server, sql: str, **values) -> list[tuple]:
-    engine = sa.create_engine(server.database_url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql), values).all()]
-    finally:
-        engine.dispose()
-
-
 def _today(server) -> dt.date:
-    (value,), = _query(server, "SELECT value FROM setting WHERE key = 'demo_now'")
+    (value,), = query(server, "SELECT value FROM setting WHERE key = 'demo_now'")
     return dt.datetime.fromisoformat(value).date()
 
 
 def _only_person_tonight(server, day: dt.date) -> tuple[int, str, str, int]:
     """A road or village checkpoint needing one person tonight with exactly one rostered and present:
     (site id, name, zone, shift order among the active shifts)."""
-    rows = _query(server, """
+    rows = query(server, """
         SELECT s.id, s.name, z.name, COUNT(a.id)
         FROM duty_assignment a
         JOIN duty_shift f ON f.id = a.shift_id
@@ -63,13 +53,13 @@ def _only_person_tonight(server, day: dt.date) -> tuple[int, str, str, int]:
         HAVING COUNT(a.id) = 1
         ORDER BY z.code, s.name""", day=day.isoformat(), shift=SHIFT)
     assert rows, "no checkpoint with one person tonight in the demo data"
-    order = [code for code, in _query(server, "SELECT code FROM duty_shift WHERE active ORDER BY start_minute")]
+    order = [code for code, in query(server, "SELECT code FROM duty_shift WHERE active ORDER BY start_minute")]
     site_id, name, zone, _ = rows[0]
     return site_id, name, zone, order.index(SHIFT)
 
 
 def _tonight(server, site_id: int, day: dt.date) -> list[str]:
-    return [name for name, in _query(server, """
+    return [name for name, in query(server, """
         SELECT p.name FROM duty_assignment a JOIN person p ON p.id = a.person_id
         JOIN duty_shift f ON f.id = a.shift_id
         WHERE a.site_id = :site AND a.day = :day AND f.code = :shift""", site=site_id, day=day.isoformat(), shift=SHIFT)]
@@ -150,7 +140,7 @@ def test_removing_tonights_only_person_shows_the_gap_on_the_wall(browser, server
 
     # The database: nobody on tonight's shift at the point; the other shifts and days as they were.
     assert _tonight(server, site_id, day) == []
-    audited = _query(server, "SELECT COUNT(*) FROM audit_log WHERE username = 'supervisor' AND table_name = 'duty_assignment'")
+    audited = query(server, "SELECT COUNT(*) FROM audit_log WHERE username = 'supervisor' AND table_name = 'duty_assignment'")
     assert audited[0][0] >= 1
 
     # The wall, within one refresh (plus the time to draw it): the gap in words, red, counted.

@@ -9,9 +9,8 @@ import re
 import time
 
 import pytest
-import sqlalchemy as sa
 
-from tests.browser.conftest import Server, screenshot, sign_in, wait_ready
+from tests.browser.conftest import Server, query, screenshot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -38,15 +37,6 @@ def server(tmp_path_factory):
     instance = Server(f"sqlite:///{folder / 'demo.db'}", folder / "server.log")
     yield instance
     instance.stop()
-
-
-def _query(server, sql: str, **values) -> list[tuple]:
-    engine = sa.create_engine(server.database_url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql), values).all()]
-    finally:
-        engine.dispose()
 
 
 def _focused_key(page) -> str:
@@ -76,7 +66,7 @@ def test_three_registrations_by_keyboard_alone_on_a_phone(browser, server):
     page.locator(".st-key-gate_form_doc_number input").wait_for(timeout=30_000)
     wait_ready(page)
     names = [p[1] for p in PEOPLE]
-    assert not _query(server, "SELECT id FROM gate_registration WHERE name IN (:a, :b, :c)",
+    assert not query(server, "SELECT id FROM gate_registration WHERE name IN (:a, :b, :c)",
                       a=names[0], b=names[1], c=names[2])
     screenshot(page, "gate_entry_phone_before")
     typing = 0.0
@@ -97,7 +87,7 @@ def test_three_registrations_by_keyboard_alone_on_a_phone(browser, server):
     assert typing < 60, f"{typing:.1f} s of scripted typing"
     screenshot(page, "gate_entry_phone_after")
 
-    rows = _query(server, """SELECT name, building, doc_masked, phone_masked, direction, recorded_by, doc_cipher
+    rows = query(server, """SELECT name, building, doc_masked, phone_masked, direction, recorded_by, doc_cipher
                              FROM gate_registration WHERE name IN (:a, :b, :c) ORDER BY id""",
                   a=names[0], b=names[1], c=names[2])
     assert [r[0] for r in rows] == names

@@ -236,7 +236,7 @@ REPORT_FORMATS_LATER = ("xlsx", "pdf")  # issue 18: the workbook and the PDF com
 
 def cmd_report(args) -> str:
     """The daily report for a day (and a work zone) written to a file: only text in this version."""
-    from . import report
+    from reports import daily as report
 
     if args.format in REPORT_FORMATS_LATER:
         raise UsageError(f"--format {args.format}: not yet available in this version (only txt); nothing written")

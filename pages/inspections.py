@@ -2,7 +2,7 @@
 import streamlit as st
 
 from data_access import inspections, territory
-from ui import circular
+from reports import circular
 from ui import format as fmt
 from ui.charts import inspections as charts
 from ui.data import chart_spec, read

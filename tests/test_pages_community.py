@@ -231,7 +231,7 @@ def test_circular_escapes_stored_text(territory, engine):
                                   "纪委", "<script>alert(1)</script>",
                                   [{"description": "<img src=x onerror=alert(1)>", "owner": "刘<b>副科</b>",
                                     "due_on": dt.date(2020, 2, 27)}], today=dt.date(2020, 2, 25), engine=engine)
-    from ui import circular
+    from reports import circular
     from ui.i18n import translator
     from data_access.filters import Filters
 

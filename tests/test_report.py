@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from data_access import clock, db, report, territory, traffic_totals
+from data_access import clock, db, territory, traffic_totals
+from reports import daily as report
 from data_access.__main__ import main
 from data_access.models import CheckpointDay, Site
 

@@ -2,7 +2,7 @@
 
 Built from logistics.thank_you_list's frame (an anonymous donor's name is never in it: the data layer
 sends None) and rendered by Jinja2 with autoescaping (ui/templates/thanks.html.j2), as the inspections
-circular (ui/circular.py): a donor typed as "<b>" prints as those characters.
+circular (reports/circular.py): a donor typed as "<b>" prints as those characters.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from ui.circular import CIRCULAR_CSS, PREVIEW_CSS
+from reports.circular import CIRCULAR_CSS, PREVIEW_CSS
 
 THANKS_CSS = CIRCULAR_CSS + """
 .intro { text-indent: 2em; line-height: 1.8; }

@@ -1,6 +1,6 @@
 """The weekly inspection circular (通报): a printable HTML page, and its body for the on-page preview.
 
-Rendered by Jinja2 with autoescaping (ui/templates/circular.html.j2): every stored text (site names,
+Rendered by Jinja2 with autoescaping (reports/templates/circular.html.j2): every stored text (site names,
 findings, owners, fix notes) prints as the characters typed: a finding typed as "<script>" is never markup.
 """
 from __future__ import annotations

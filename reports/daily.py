@@ -5,7 +5,7 @@ use (never a copy of their SQL), each line of work as of its own day on or befor
 show it (territory.as_of, alerts.line_filters). Traffic and meals carry their completeness: a day not
 fully reported is said to be so instead of being stated as final.
 
-The words are Jinja2 templates (data_access/report_templates/, one per language and part), plain text, so
+The words are Jinja2 templates (reports/templates/, one per language and part), plain text, so
 a stored name prints as typed. Chinese follows the phrasing of the report the dashboard was modelled on
 (seed/000_…txt: "辖34个行政村，居民小区14个，119户企业，各类商铺453家（不含农村）。…") with full-width
 punctuation, as a document sent up the hierarchy is typeset (GB/T 15834); the seed's web page set some
@@ -20,15 +20,15 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from . import (clock, community, completeness, inspections, logistics, reopening, roster, shops, territory,
+from data_access import (clock, community, completeness, inspections, logistics, reopening, roster, shops, territory,
                traffic)
-from .filters import Filters
+from data_access.filters import Filters
 
 LANGS = ("zh", "en")
 LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics")
 PLACE_KEYS = {"zh": "report_place_name", "en": "report_place_name_en"}  # settings, when another zone uses it
 DEFAULT_PLACE = {"zh": "栖霞经济开发区", "en": "the Qixia Economic Development Zone"}
-TEMPLATES = Path(__file__).parent / "report_templates"
+TEMPLATES = Path(__file__).parent / "templates"
 REOPENING_SEARCH_DAYS = 92  # reopening.daily stays per day over this many days (grain.LONGEST["day"])
 
 

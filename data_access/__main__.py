@@ -20,8 +20,10 @@
     python -m data_access purge-registrations [--days N]
                                                           (gate registrations older than the retention days,
                                                           setting gate_retention_days, default 28; counts kept)
-    python -m data_access report --day 2020-02-25 [--zone Z1] [--lang zh|en] --format txt --out FILE
-                                                          (the daily report as text, UTF-8; xlsx and pdf not yet)
+    python -m data_access report --day 2020-02-25 [--zone Z1] [--lang zh|en] [--kind daily|circular]
+                                 --format xlsx|pdf|txt --out FILE [--issue --as USERNAME]
+                                                          (the daily report or the weekly circular; --issue:
+                                                          stored in the archive as issued by that account)
 
 Passwords are read from the terminal (or from $DASHBOARD_PASSWORD for scripts), never from argv.
 """
@@ -231,19 +233,21 @@ def cmd_purge(args) -> str:
             f"(per-hour counts kept); {kept}")
 
 
-REPORT_FORMATS_LATER = ("xlsx", "pdf")  # issue 18: the workbook and the PDF come in a later version
-
-
 def cmd_report(args) -> str:
-    """The daily report for a day (and a work zone) written to a file: only text in this version."""
-    from reports import daily as report
+    """A report (the daily report or the weekly circular) for a day and a work zone written to a file, and
+    with --issue --as USERNAME stored in the archive as issued by that account (its right to issue applies)."""
+    import reports
 
-    if args.format in REPORT_FORMATS_LATER:
-        raise UsageError(f"--format {args.format}: not yet available in this version (only txt); nothing written")
     try:
         day = dt.date.fromisoformat(args.day)
     except ValueError:
         raise UsageError(f"--day {args.day}: give the day as YYYY-MM-DD") from None
+    if args.format not in reports.KINDS[args.kind]:
+        raise UsageError(f"--format {args.format}: a {args.kind} report is made as {', '.join(reports.KINDS[args.kind])}")
+    if args.issue and not args.username:
+        raise UsageError("--issue needs --as USERNAME: the account the report is issued by")
+    if args.format != "txt" and (not args.out or args.out == "-"):
+        raise UsageError(f"--format {args.format} is a file: give --out FILE")
     zone_id = None
     if args.zone:
         zones = territory.zones()
@@ -251,11 +255,20 @@ def cmd_report(args) -> str:
         if found.empty:
             raise UsageError(f"no work zone {args.zone}; zones: {', '.join(zones['code'])}")
         zone_id = int(found.iloc[0])
-    text = report.report_text(day, zone_id, lang=args.lang)
+    actor = None
+    if args.issue:
+        with Session(db.get_engine()) as session:
+            actor = auth.load_actor(session, args.username)  # unknown or disabled: refused before any work
+    document = reports.render(args.kind, args.format, day, zone_id, lang=args.lang)
+    issued = ""
+    if actor is not None:
+        archive_id = reports.issue(actor, document)
+        issued = f"; issued as {actor.username}, archive number {archive_id}"
     if not args.out or args.out == "-":
-        return text.rstrip("\n")
-    Path(args.out).write_text(text, encoding="utf-8")
-    return f"daily report for {day.isoformat()} ({args.zone or 'whole zone'}, {args.lang}) written to {args.out}"
+        return document.content.decode("utf-8").rstrip("\n") + (f"\n({issued[2:]})" if issued else "")
+    Path(args.out).write_bytes(document.content)
+    return (f"{args.kind} report for {day.isoformat()} ({args.zone or 'whole zone'}, {args.lang}, {args.format}) "
+            f"written to {args.out}{issued}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -303,14 +316,18 @@ def parser() -> argparse.ArgumentParser:
                            help="delete gate registrations older than the retention days (counts are kept)")
     purge.add_argument("--days", type=int, help="keep this many days (default: the setting gate_retention_days, 28)")
     purge.set_defaults(run=cmd_purge)
-    daily = sub.add_parser("report", help="the daily report (日报) for a day, as text")
+    daily = sub.add_parser("report", help="the daily report (日报) or the weekly circular (通报) for a day")
     daily.add_argument("--day", required=True, help="the day reported on, YYYY-MM-DD (each line as of its own "
                                                     "last day on or before it)")
     daily.add_argument("--zone", help="work zone code (default: the whole development zone)")
+    daily.add_argument("--kind", choices=["daily", "circular"], default="daily",
+                       help="daily: the daily report; circular: the inspections' weekly circular")
     daily.add_argument("--lang", choices=["zh", "en"], default="zh")
-    daily.add_argument("--format", choices=["txt", *REPORT_FORMATS_LATER], default="txt",
-                       help="txt (xlsx and pdf: not yet available in this version)")
-    daily.add_argument("--out", help="the file to write (UTF-8); without it, or -, the text is printed")
+    daily.add_argument("--format", choices=["txt", "xlsx", "pdf"], default="txt",
+                       help="txt (UTF-8), xlsx (the workbook; daily only) or pdf (A4)")
+    daily.add_argument("--out", help="the file to write; without it, or -, a txt report is printed")
+    daily.add_argument("--issue", action="store_true", help="store it in the archive of issued reports")
+    daily.add_argument("--as", dest="username", help="the account it is issued by (with --issue)")
     daily.set_defaults(run=cmd_report)
     return p
 

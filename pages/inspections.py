@@ -2,6 +2,7 @@
 import streamlit as st
 
 from data_access import inspections, territory
+import reports
 from reports import circular
 from ui import format as fmt
 from ui.charts import inspections as charts
@@ -189,6 +190,12 @@ def show_repeated_absences(absences) -> None:
                                 "names": text("names", "inspect.col.absent_names", 400)})
 
 
+def circular_pdf(week: dict, language: str, area: str) -> bytes:
+    from reports import pdf  # WeasyPrint is loaded when a PDF is asked for, not with the page
+
+    return pdf.circular_pdf(week, language, area)
+
+
 def show_circular(week: dict, area: str) -> None:
     """The weekly circular: a download, and a preview built with every stored text escaped (st.html
     sanitises it again)."""
@@ -196,11 +203,22 @@ def show_circular(week: dict, area: str) -> None:
     st.caption(t("inspect.circular.caption", start=fmt.day(week["start"]), end=fmt.day(week["end"]),
                  n=len(week["findings"])))
     show_repeated_absences(week.get("repeated_absences"))
-    language = lang()  # the document is made when it is downloaded, not on every run (~40 ms at city size)
-    st.download_button(t("inspect.circular.download"),
-                       lambda: circular.circular_html(week, translator(language), area, language).encode("utf-8"),
-                       type="primary", file_name=f"circular_{week['end']:%Y%m%d}.html", mime="text/html",
-                       key="circular_download")
+    language = lang()  # the documents are made when downloaded, not on every run (a PDF takes a second)
+    pdf_column, text_column = st.columns(2)
+    problem = reports.unavailable("pdf")
+    if problem:
+        pdf_column.warning(t("report.no_pdf", reason=problem[0 if language == "zh" else 1]),
+                           icon=":material/print_disabled:")
+    else:
+        pdf_column.download_button(t("inspect.circular.download"), lambda: circular_pdf(week, language, area),
+                                   type="primary", file_name=f"circular_{week['end']:%Y%m%d}_{language}.pdf",
+                                   mime=reports.MIME["pdf"], key="circular_download", icon=":material/download:",
+                                   width="stretch")
+    text_column.download_button(
+        t("inspect.circular.download_text"),
+        lambda: circular.circular_text(week, translator(language), area).encode("utf-8"),
+        file_name=f"circular_{week['end']:%Y%m%d}_{language}.txt", mime=reports.MIME["txt"],
+        key="circular_download_text", icon=":material/notes:", width="stretch")
     if st.toggle(t("inspect.circular.preview"), key="inspect_show_circular"):
         st.html(f"<style>{circular.PREVIEW_CSS}</style>"
                 f"<div class='circular'>{circular.circular_body(week, t, area)}</div>")

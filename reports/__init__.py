@@ -4,3 +4,158 @@ Built from the same read functions the pages use (data_access), never from SQL o
 gathers the day's figures and writes the text, `circular` the week's inspection findings; the
 workbook and the PDF are further renderings of the same figures. Templates are Jinja2 (templates/).
 """
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from data_access import clock, inspections, territory
+from data_access.filters import Filters
+
+from . import changes, circular, daily
+
+KINDS = {"daily": ("pdf", "xlsx", "txt"), "circular": ("pdf", "txt")}  # the first: what a click gives
+MIME = {"txt": "text/plain; charset=utf-8", "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    kind: str
+    fmt: str
+    day: dt.date
+    zone_id: int | None
+    lang: str
+    content: bytes
+    filename: str
+    mime: str
+    figures: dict  # what the document states, for the archive and "what changed since"
+
+    @property
+    def figures_json(self) -> str:
+        return changes.to_json(self.figures)
+
+
+def check(kind: str, fmt: str, lang: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"report kind {kind!r}: one of {', '.join(KINDS)}")
+    if fmt not in KINDS[kind]:
+        raise ValueError(f"a {kind} report is made as {', '.join(KINDS[kind])}, not {fmt!r}")
+    if lang not in daily.LANGS:
+        raise ValueError(f"language {lang!r}: one of {', '.join(daily.LANGS)}")
+
+
+def figures_of(kind: str, day: dt.date, zone_id: int | None = None, now: dt.datetime | None = None,
+               engine=None) -> dict:
+    """What a report of `kind` states for `day` and the zone: the daily figures, or the circular's week."""
+    if kind == "daily":
+        return daily.daily_figures(day, zone_id, now, engine)
+    week = week_of(day, zone_id, engine)
+    return {"start": week["start"], "end": week["end"], "zone": zone_id, "summary": week["summary"],
+            "fixed_in_week": week["fixed_in_week"], "findings": len(week["findings"]),
+            "overdue_points": len(week["overdue_points"]), "past_due": len(week["past_due"])}
+
+
+def week_of(day: dt.date, zone_id: int | None, engine=None) -> dict:
+    """The circular's week: the seven days ending on the inspections' own day on or before `day`."""
+    return inspections.week_circular(Filters(zone_id=zone_id, end=territory.as_of("inspections", day, engine)),
+                                     engine)
+
+
+def render(kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: str = "zh",
+           now: dt.datetime | None = None, engine=None) -> Document:
+    """The report of `kind` for `day` (and a work zone) as a file of format `fmt` in `lang`."""
+    check(kind, fmt, lang)
+    now = now or clock.now(engine)
+    if kind == "daily":
+        figures = daily.daily_figures(day, zone_id, now, engine)
+        content = _daily(fmt, figures, lang, engine)
+    else:
+        week = week_of(day, zone_id, engine)
+        figures = figures_of("circular", day, zone_id, now, engine)
+        content = _circular(fmt, week, lang, _area(zone_id, lang, engine))
+    return Document(kind=kind, fmt=fmt, day=day, zone_id=zone_id, lang=lang, content=content,
+                    filename=filename(kind, fmt, day, zone_id, lang, engine), mime=MIME[fmt], figures=figures)
+
+
+def _daily(fmt: str, figures: dict, lang: str, engine) -> bytes:
+    if fmt == "txt":
+        return daily.text_of(figures, lang, engine).encode("utf-8")
+    if fmt == "xlsx":
+        from . import workbook  # openpyxl is loaded only when a workbook is asked for
+
+        return workbook.daily_workbook(figures, lang, engine)
+    from . import pdf  # WeasyPrint (and its system libraries) only when a PDF is asked for
+
+    return pdf.daily_pdf(figures, lang, engine)
+
+
+def _circular(fmt: str, week: dict, lang: str, area: str) -> bytes:
+    from ui.i18n import translator
+
+    if fmt == "txt":
+        return circular.circular_text(week, translator(lang), area).encode("utf-8")
+    from . import pdf
+
+    return pdf.circular_pdf(week, lang, area)
+
+
+def _area(zone_id: int | None, lang: str, engine) -> str:
+    from ui.i18n import text_in
+
+    if zone_id is None:
+        return text_in(lang, "inspect.circular.whole_zone")
+    zones = territory.zones(engine)
+    return zones.loc[zones["id"] == zone_id, "name"].iat[0]
+
+
+def filename(kind: str, fmt: str, day: dt.date, zone_id: int | None, lang: str, engine=None) -> str:
+    """daily_20200225_Z1_zh.pdf: what, which day, which zone (ALL: the whole development zone), language."""
+    zone = "ALL"
+    if zone_id is not None:
+        zones = territory.zones(engine)
+        zone = str(zones.loc[zones["id"] == zone_id, "code"].iat[0])
+    return f"{kind}_{day:%Y%m%d}_{zone}_{lang}.{fmt}"
+
+
+def issue(actor, document: Document, engine=None) -> int:
+    """Store `document` in the archive as issued by `actor` (their right to issue is checked there): the
+    bytes exactly as made, with what they state and the data version they were made from."""
+    from data_access import report_archive
+
+    return report_archive.issue(actor, kind=document.kind, day=document.day, zone_id=document.zone_id,
+                                fmt=document.fmt, lang=document.lang, filename=document.filename,
+                                mime=document.mime, content=document.content,
+                                figures_json=document.figures_json, engine=engine)
+
+
+def preview(kind: str, day: dt.date, zone_id: int | None, lang: str, now: dt.datetime | None = None,
+            engine=None) -> str:
+    """The report as text, what the page shows before a file is made."""
+    return render(kind, "txt", day, zone_id, lang, now, engine).content.decode("utf-8")
+
+
+def changes_since(archive_id: int, now: dt.datetime | None = None, engine=None) -> list[dict]:
+    """What has changed in the figures an archived report stated, read again for its day and zone now:
+    [{path, stated, now}] (empty: the report still holds)."""
+    from data_access import report_archive
+
+    issued = report_archive.issued_record(archive_id, engine)
+    figures = figures_of(issued["kind"], issued["day"], issued["zone_id"], now, engine)
+    return changes.changes(issued["figures"], figures)
+
+
+def unavailable(fmt: str) -> tuple[str, str] | None:
+    """Why files of `fmt` cannot be made on this machine ((zh, en)), or None: a PDF needs WeasyPrint, its
+    system libraries and the CJK fonts, which a set-up may lack; the page says so instead of failing."""
+    if fmt != "pdf":
+        return None
+    try:
+        from . import pdf
+
+        pdf.check()
+    except Exception as error:  # PdfUnavailable, or the import of WeasyPrint itself
+        zh = getattr(error, "zh", None) or "缺少 PDF 组件（WeasyPrint、pango、fonts-noto-cjk）"
+        en = getattr(error, "en", None) or "the PDF components (WeasyPrint, pango, fonts-noto-cjk) are missing"
+        return zh, en
+    return None

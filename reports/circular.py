@@ -41,10 +41,12 @@ PREVIEW_CSS = """
 
 
 @cache
-def _template():
+def _template(name: str = "circular.html.j2"):
+    # HTML escapes every stored text; the plain-text circular is not markup, so it prints what was typed
     environment = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                              autoescape=select_autoescape(default=True, default_for_string=True))
-    return environment.get_template("circular.html.j2")
+                              autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+                              trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template(name)
 
 
 def _value(value):
@@ -94,11 +96,11 @@ def _absences(absences, label) -> list[dict]:
              "rows": _rows(absences, ["zone", "name", "count", "names"]), "late_rows": set(range(len(absences)))}]
 
 
-def _render(data: dict, label, area: str, body_only: bool, lang: str = "zh") -> str:
+def _words(data: dict, label, area: str) -> dict:
+    """What both the printed and the text circular say: heading, overview, the tables."""
     summary = data["summary"]
     share = "—" if summary["on_time_share"] is None else f"{summary['on_time_share']:.0%}"
-    return _template().render(
-        body_only=body_only, html_lang="en" if lang == "en" else "zh-CN", css=Markup(CIRCULAR_CSS),
+    return dict(
         heading=label("inspect.circular.heading"),
         meta=label("inspect.circular.meta", area=area, start=data["start"], end=data["end"]),
         overview_heading=label("inspect.circular.overview"),
@@ -106,6 +108,11 @@ def _render(data: dict, label, area: str, body_only: bool, lang: str = "zh") -> 
                        overdue=summary["overdue"], raised=summary["raised"], fixed=data["fixed_in_week"],
                        open=summary["open_findings"], past_due=summary["past_due"], share=share),
         none_text=label("inspect.circular.none"), sections=_sections(data, label))
+
+
+def _render(data: dict, label, area: str, body_only: bool, lang: str = "zh") -> str:
+    return _template().render(body_only=body_only, html_lang="en" if lang == "en" else "zh-CN",
+                              css=Markup(CIRCULAR_CSS), **_words(data, label, area))
 
 
 def circular_body(data: dict, label, area: str) -> str:
@@ -116,3 +123,10 @@ def circular_body(data: dict, label, area: str) -> str:
 def circular_html(data: dict, label, area: str, lang: str = "zh") -> str:
     """A complete, print-ready HTML document (open it and print, or save as PDF)."""
     return _render(data, label, area, body_only=False, lang=lang)
+
+
+def circular_text(data: dict, label, area: str) -> str:
+    """The circular as plain text for a message: a row past due is marked "【逾期】" / "[LATE] "."""
+    text = _template("circular.txt.j2").render(sep="｜", late=label("inspect.circular.late_mark"),
+                                               **_words(data, label, area))
+    return text.strip() + "\n"

@@ -141,7 +141,12 @@ def opening_paragraph(figures: dict, lang: str = "zh") -> str:
 def report_text(day: dt.date, zone_id: int | None = None, lang: str = "zh", now: dt.datetime | None = None,
                 engine=None) -> str:
     """The daily report as plain text: a heading, the opening paragraphs, then each line's figures."""
-    return _render("report", daily_figures(day, zone_id, now, engine), lang, engine)
+    return text_of(daily_figures(day, zone_id, now, engine), lang, engine)
+
+
+def text_of(figures: dict, lang: str = "zh", engine=None) -> str:
+    """The daily report's text from figures already gathered (the workbook and the PDF state the same)."""
+    return _render("report", figures, lang, engine)
 
 
 def _render(part: str, figures: dict, lang: str, engine=None) -> str:

@@ -173,10 +173,13 @@ def test_cli_writes_the_report(demo_engine, tmp_path, monkeypatch, capsys):
     zone = tmp_path / "z1.txt"
     assert main(["report", "--day", "2020-02-25", "--zone", "Z1", "--format", "txt", "--out", str(zone)]) == 0
     assert zone.read_text(encoding="utf-8").startswith("第一工作管区疫情防控日报（2020年2月25日）")
-    for later in ("xlsx", "pdf"):
-        target = tmp_path / f"report.{later}"
-        assert main(["report", "--day", "2020-02-25", "--format", later, "--out", str(target)]) == 2
-        assert "not yet available in this version" in capsys.readouterr().err and not target.exists()
+    target = tmp_path / "circular.xlsx"  # the circular has no workbook: refused, nothing written
+    assert main(["report", "--day", "2020-02-25", "--kind", "circular", "--format", "xlsx", "--out", str(target)]) == 2
+    assert "a circular report is made as pdf, txt" in capsys.readouterr().err and not target.exists()
+    assert main(["report", "--day", "2020-02-25", "--format", "pdf"]) == 2  # a PDF is not printed to a terminal
+    assert "give --out FILE" in capsys.readouterr().err
+    assert main(["report", "--day", "2020-02-25", "--issue", "--out", str(target)]) == 2
+    assert "--issue needs --as USERNAME" in capsys.readouterr().err and not target.exists()
     assert main(["report", "--day", "2020-02-25", "--zone", "Z9", "--out", str(tmp_path / "x.txt")]) == 2
     assert main(["report", "--day", "25.2.2020", "--out", str(tmp_path / "x.txt")]) == 2
     assert "no work zone Z9" in capsys.readouterr().err and not (tmp_path / "x.txt").exists()

@@ -1,0 +1,82 @@
+"""The report engine (issue 18): one call makes the daily report or the weekly circular in each format; the
+circular as text keeps what the printed one shows; what a report stated is kept as JSON and compared with the
+data later. On SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+
+import reports
+from data_access import clock, db, inspections
+from data_access.filters import Filters
+from data_access.models import CheckpointDay
+from reports import changes, circular
+from ui.i18n import translator
+
+DAY = dt.date(2020, 2, 25)
+NEXT_MORNING = dt.datetime(2020, 2, 26, 9, 30, tzinfo=clock.zone())
+
+
+def test_the_circular_as_text_says_what_the_printed_one_shows(demo_engine):
+    week = inspections.week_circular(Filters(end=DAY), demo_engine)
+    text = circular.circular_text(week, translator("zh"), "全开发区")
+    html = circular.circular_html(week, translator("zh"), "全开发区")
+    assert text.startswith("疫情防控专题巡察情况通报\n全开发区 · 2020-02-19 至 2020-02-25\n")
+    summary = week["summary"]
+    assert f"本周共巡察 {summary['visits']} 次，覆盖执勤点 {summary['duty_points']} 个" in text
+    for description in week["findings"]["description"]:  # every finding of the week, as in the HTML
+        assert description in text and description in html
+    past_due = text.split("四、逾期未整改的问题", 1)[1]
+    assert past_due.count("【逾期】") == len(week["past_due"]) > 0  # each row past due is marked
+    english = circular.circular_text(week, translator("en"), "the whole development zone")
+    assert "1. Overview" in english and "[LATE] " in english and "逾期" not in english
+
+
+def test_stored_text_prints_as_typed_in_the_text_and_escaped_in_html(demo_engine):
+    with demo_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE finding SET description = :d WHERE id = (SELECT MIN(id) FROM finding "
+                             "WHERE raised_on BETWEEN :a AND :b)"),
+                     {"d": "<b>测温枪</b> & 没电", "a": DAY - dt.timedelta(days=6), "b": DAY})
+    week = inspections.week_circular(Filters(end=DAY), demo_engine)
+    assert "<b>测温枪</b> & 没电" in circular.circular_text(week, translator("zh"), "全开发区")
+    html = circular.circular_html(week, translator("zh"), "全开发区")
+    assert "&lt;b&gt;测温枪&lt;/b&gt; &amp; 没电" in html and "<b>测温枪" not in html
+
+
+def test_render_makes_each_kind_in_text(demo_engine):
+    daily = reports.render("daily", "txt", DAY, lang="zh", now=NEXT_MORNING, engine=demo_engine)
+    assert daily.filename == "daily_20200225_ALL_zh.txt" and daily.mime.startswith("text/plain")
+    assert "盘查车辆15294台次、人员28225人次" in daily.content.decode("utf-8")
+    assert daily.figures["traffic"]["totals"]["vehicles"] == 15294
+    week = reports.render("circular", "txt", DAY, zone_id=1, lang="en", now=NEXT_MORNING, engine=demo_engine)
+    assert week.filename == "circular_20200225_Z1_en.txt"
+    assert week.figures["end"] == DAY and week.figures["zone"] == 1
+    assert week.content.decode("utf-8") == circular.circular_text(
+        inspections.week_circular(Filters(zone_id=1, end=DAY), demo_engine), translator("en"), "第一工作管区")
+    for kind, fmt, lang in (("circular", "xlsx", "zh"), ("weekly", "txt", "zh"), ("daily", "txt", "fr")):
+        with pytest.raises(ValueError):
+            reports.render(kind, fmt, DAY, lang=lang, now=NEXT_MORNING, engine=demo_engine)
+
+
+def test_what_changed_since_names_the_figures_that_moved(demo_engine):
+    stated = reports.figures_of("daily", DAY, now=NEXT_MORNING, engine=demo_engine)
+    kept = changes.to_json(stated)
+    assert json.loads(kept)["traffic"]["totals"]["vehicles"] == 15294  # dates and numpy values become JSON
+    later = NEXT_MORNING + dt.timedelta(hours=5)
+    assert changes.changes(kept, reports.figures_of("daily", DAY, now=later, engine=demo_engine)) == []
+    with db.write_session(demo_engine) as session:  # a checkpoint's figure of the 25th corrected afterwards
+        first = session.scalars(sa.select(CheckpointDay).where(CheckpointDay.day == DAY)
+                                .order_by(CheckpointDay.id).limit(1)).one()
+        first.vehicles += 7  # the day totals follow through the session's own hook (traffic_totals)
+    moved = {c["path"]: (c["stated"], c["now"]) for c in
+             changes.changes(kept, reports.figures_of("daily", DAY, now=later, engine=demo_engine))}
+    assert moved["traffic.totals.vehicles"] == (15294, 15301)
+    assert moved["traffic.today.vehicles"][1] - moved["traffic.today.vehicles"][0] == 7
+    assert not any(path.startswith(("reopening.", "shops.", "survey.")) for path in moved)
+
+
+def test_flatten_keeps_empty_lists_and_positions():
+    assert changes.flatten({"a": {"b": 1, "c": []}, "d": [{"e": 2}]}) == {"a.b": 1, "a.c": [], "d.0.e": 2}

@@ -139,6 +139,8 @@ _SUBJECT_FIELDS = {
     "personal_data_grant": frozenset({"user_id", "username"}),
     # issue 17: a registration's compound and day are its subject; a full record's view says what in its action
     "gate_registration": frozenset({"field"}),
+    # issue 18: an issued report's work zone and day are its subject
+    "report_archive": frozenset({"zone_id", "day"}),
 }
 # Tables whose site_id is not the subject (a unit's village or compound, a grant's compound): read out.
 _SITE_SHOWN = frozenset({"org_unit", "personal_data_grant"})
@@ -546,6 +548,8 @@ class _Lookup:
             if site_id is None:
                 return None, None, None, None
             return self.sites.get(site_id), "site", site_id, _as_day(values.get("at"))
+        if table == "report_archive":  # an issued report (issue 18): its work zone (none: the whole) and day
+            return self.zones.get(_id(values.get("zone_id")), (None, None))[1], "zone", None, _as_day(values.get("day"))
         return None, None, None, None
 
     # ---- people and duty (issue 16) ----

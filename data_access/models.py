@@ -788,3 +788,45 @@ class LineVersion(Base):
     __tablename__ = "line_version"
     line: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+# ---- the archive of issued reports (issue 18) ------------------------------------------------------
+
+from sqlalchemy import LargeBinary  # noqa: E402 (only the archive keeps bytes; next to the model that does)
+
+REPORT_KINDS = ("daily", "circular")  # 日报 / 通报
+REPORT_FORMATS = ("txt", "xlsx", "pdf")
+REPORT_LANGS = ("zh", "en")
+
+
+class ReportArchive(Base):
+    """A report as it was issued: its bytes exactly as handed out (with their SHA-256, so a damaged copy is
+    never handed out as the report), what it was about (kind, day, zone, format, language), who issued it
+    and when, the line versions the database held then (JSON {line: version}) and the figures it stated
+    (JSON, as the report engine gave them): what changed in the data since can be told from both."""
+
+    __tablename__ = "report_archive"
+    __table_args__ = (
+        one_of("kind", REPORT_KINDS),
+        one_of("format", REPORT_FORMATS),
+        one_of("lang", REPORT_LANGS),
+        CheckConstraint("size >= 0", name="size"),
+        # the archive list: one kind's reports by the day they report on (and newest first)
+        Index("ix_report_archive_kind_day", "kind", "day", "issued_at"),
+        Index("ix_report_archive_issued_at", "issued_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    day: Mapped[dt.date] = mapped_column(Date)  # the day reported on (a circular: its week's last day)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))  # None: the whole development zone
+    format: Mapped[str] = mapped_column(String(8))
+    lang: Mapped[str] = mapped_column(String(2))
+    filename: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)  # BLOB on SQLite, bytea on PostgreSQL
+    size: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of content, hex
+    data_version: Mapped[str] = mapped_column(Text)  # JSON {line: version} read in the issuing transaction
+    figures: Mapped[str] = mapped_column(Text)  # JSON: the figures the report stated
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -42,6 +42,7 @@ LINE_OF_TABLE = {
     "app_user": "accounts", "user_scope": "accounts", "display_key": "accounts", "personal_data_grant": "accounts",
     "user_session": "sessions", "sign_in_attempt": "sessions",
     "setting": "settings",
+    "report_archive": "reports",  # issue 18: an issued report moves no line of data, only its own
 }
 # Written by every save, or bookkeeping: no line of their own. A read of the audit log depends on
 # every line instead (each audited save moves the line it wrote), which is what makes it fresh.

@@ -4,19 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian's Chromium for the browser tests, CJK fonts so Chinese renders in screenshots, and HAProxy for
-# the two-server test (tests/browser/test_two_servers_browser.py, deploy/haproxy.cfg).
+# Debian's Chromium for the browser tests, CJK fonts so Chinese renders in screenshots and PDF reports, Pango
+# for the PDF reports (WeasyPrint), and HAProxy for the two-server test (tests/browser/test_two_servers_browser.py).
 missing() {
   ! command -v chromium >/dev/null 2>&1 && return 0
   ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && return 0
+  ! PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | grep libpangoft2-1.0.so.0 >/dev/null && return 0
   [ ! -x /usr/sbin/haproxy ] && ! command -v haproxy >/dev/null 2>&1 && return 0
   return 1
 }
 if missing; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk haproxy >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk haproxy libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
   else
-    echo "chromium, fonts-noto-cjk or haproxy missing: run 'sudo apt-get install chromium fonts-noto-cjk haproxy'" >&2
+    echo "chromium, fonts-noto-cjk, haproxy or pango missing: run 'sudo apt-get install chromium fonts-noto-cjk haproxy libpango-1.0-0 libpangoft2-1.0-0'" >&2
   fi
 fi
 

@@ -42,6 +42,7 @@ PAGES = [
     ("nav.dashboards", "pages/roster.py", "page.roster", ":material/badge:", "roster", ALL_ROLES),
     ("nav.dashboards", "pages/people.py", "page.people", ":material/groups:", "people", ALL_ROLES),
     ("nav.dashboards", "pages/gate.py", "page.gate", ":material/door_front:", "gate", ALL_ROLES),
+    ("nav.dashboards", "pages/report.py", "page.report", ":material/summarize:", "report", ALL_ROLES),
     ("nav.entry", "pages/traffic_entry.py", "page.traffic_entry", ":material/edit_note:", "traffic-entry", WRITERS),
     ("nav.entry", "pages/reopening_entry.py", "page.reopening_entry", ":material/fact_check:", "reopening-entry", WRITERS),
     ("nav.entry", "pages/shop_entry.py", "page.shop_entry", ":material/store:", "shop-entry", WRITERS),

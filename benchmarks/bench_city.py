@@ -83,8 +83,8 @@ OWN_LINE = {"traffic": "traffic", "traffic_entry": "traffic", "reopening": "reop
             "inspections": "inspections", "inspection_entry": "inspections", "admin": "accounts",
             "completeness": "traffic", "wall": "traffic", "audit_log": "traffic",
             "supplies": "logistics", "meal_entry": "logistics", "donations": "logistics",
-            "roster": "duty", "people": "people", "gate": "gate", "gate_entry": "gate"}
-SHOWS_SEVERAL_LINES = ("completeness", "wall", "audit_log")
+            "roster": "duty", "people": "people", "gate": "gate", "gate_entry": "gate", "report": "traffic"}
+SHOWS_SEVERAL_LINES = ("completeness", "wall", "audit_log", "report")
 
 GOALS = {"warm": 0.1, "warm_ratio": 1.5, "other": 0.15, "own": 0.3, "first_view": 1.5, "wall_refresh": 0.2,
          "wall_kib": 100, "map_draw": 2.0, "grid_save": 0.05, "memory_ratio": 1.3}

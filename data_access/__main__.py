@@ -259,10 +259,11 @@ def cmd_report(args) -> str:
     if args.issue:
         with Session(db.get_engine()) as session:
             actor = auth.load_actor(session, args.username)  # unknown or disabled: refused before any work
-    document = reports.render(args.kind, args.format, day, zone_id, lang=args.lang)
     issued = ""
-    if actor is not None:
-        archive_id = reports.issue(actor, document)
+    if actor is None:
+        document = reports.render(args.kind, args.format, day, zone_id, lang=args.lang)
+    else:
+        document, archive_id = reports.make_and_issue(actor, args.kind, args.format, day, zone_id, lang=args.lang)
         issued = f"; issued as {actor.username}, archive number {archive_id}"
     if not args.out or args.out == "-":
         return document.content.decode("utf-8").rstrip("\n") + (f"\n({issued[2:]})" if issued else "")

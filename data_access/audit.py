@@ -92,8 +92,8 @@ def recent(limit: int = 200, table: str | None = None, username: str | None = No
 # ---- the audit log as people read it: one line per change ---------------------------------------------
 
 # Lines of work (六横七纵's lines, plus accounts and settings), each the audit rows it covers.
-LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "people", "duty", "gate", "accounts",
-         "settings", "sign_in")
+LINES = ("traffic", "reopening", "shops", "survey", "inspections", "logistics", "people", "duty", "gate", "reports",
+         "accounts", "settings", "sign_in")
 _LINE_TABLES = {
     "traffic": ("checkpoint_day",),
     "reopening": ("enterprise", "reopening_step"),
@@ -104,6 +104,7 @@ _LINE_TABLES = {
     "people": ("org_unit", "person", "responsibility"),
     "duty": ("duty_shift", "duty_post", "duty_assignment"),
     "gate": ("gate_registration", "gate_hour_count"),  # issue 17: registrations at compound gates, their purge
+    "reports": ("report_archive",),  # issue 18: reports issued into the archive
     "accounts": ("app_user", "display_key", "personal_data_grant"),
     "settings": ("setting",),
     "sign_in": ("sign_in",),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from data_access import clock, inspections, territory
+from data_access import clock, db, inspections, territory
 from data_access.filters import Filters
 
 from . import changes, circular, daily
@@ -30,6 +30,7 @@ class Document:
     filename: str
     mime: str
     figures: dict  # what the document states, for the archive and "what changed since"
+    versions: dict  # the line versions read before it was made: an issue refuses data that moved since
 
     @property
     def figures_json(self) -> str:
@@ -67,6 +68,7 @@ def render(kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: 
     """The report of `kind` for `day` (and a work zone) as a file of format `fmt` in `lang`."""
     check(kind, fmt, lang)
     now = now or clock.now(engine)
+    read_versions = db.line_versions(engine)
     if kind == "daily":
         figures = daily.daily_figures(day, zone_id, now, engine)
         content = _daily(fmt, figures, lang, engine)
@@ -75,7 +77,8 @@ def render(kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: 
         figures = figures_of("circular", day, zone_id, now, engine)
         content = _circular(fmt, week, lang, _area(zone_id, lang, engine))
     return Document(kind=kind, fmt=fmt, day=day, zone_id=zone_id, lang=lang, content=content,
-                    filename=filename(kind, fmt, day, zone_id, lang, engine), mime=MIME[fmt], figures=figures)
+                    filename=filename(kind, fmt, day, zone_id, lang, engine), mime=MIME[fmt], figures=figures,
+                    versions=read_versions)
 
 
 def _daily(fmt: str, figures: dict, lang: str, engine) -> bytes:
@@ -126,7 +129,8 @@ def issue(actor, document: Document, engine=None) -> int:
     return report_archive.issue(actor, kind=document.kind, day=document.day, zone_id=document.zone_id,
                                 fmt=document.fmt, lang=document.lang, filename=document.filename,
                                 mime=document.mime, content=document.content,
-                                figures_json=document.figures_json, engine=engine)
+                                figures_json=document.figures_json, expected_versions=document.versions,
+                                engine=engine)
 
 
 def preview(kind: str, day: dt.date, zone_id: int | None, lang: str, now: dt.datetime | None = None,
@@ -150,12 +154,30 @@ def unavailable(fmt: str) -> tuple[str, str] | None:
     system libraries and the CJK fonts, which a set-up may lack; the page says so instead of failing."""
     if fmt != "pdf":
         return None
-    try:
-        from . import pdf
+    from . import pdf  # its own imports are light: WeasyPrint is loaded by check()
 
+    try:
         pdf.check()
-    except Exception as error:  # PdfUnavailable, or the import of WeasyPrint itself
-        zh = getattr(error, "zh", None) or "缺少 PDF 组件（WeasyPrint、pango、fonts-noto-cjk）"
-        en = getattr(error, "en", None) or "the PDF components (WeasyPrint, pango, fonts-noto-cjk) are missing"
-        return zh, en
+    except pdf.PdfUnavailable as error:
+        return error.zh, error.en
     return None
+
+
+ISSUE_ATTEMPTS = 3  # data arriving while a report is made: made again from the newer data, at most this often
+
+
+def make_and_issue(actor, kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: str = "zh",
+                   now: dt.datetime | None = None, engine=None) -> tuple[Document, int]:
+    """Make the report and issue it: (the document, its archive number). On a working day clerks save all
+    the time; a line that moved while the report was being made means it is made again from the newer data
+    (the archive never files a report under data newer than its figures)."""
+    from data_access.errors import ConflictError
+
+    for attempt in range(ISSUE_ATTEMPTS):
+        document = render(kind, fmt, day, zone_id, lang, now, engine)
+        try:
+            return document, issue(actor, document, engine)
+        except ConflictError:
+            if attempt == ISSUE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

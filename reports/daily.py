@@ -133,9 +133,9 @@ def _duty(zone_id: int | None, day: dt.date, now: dt.datetime, engine) -> dict:
 
 # ---- the words --------------------------------------------------------------------------------------
 
-def opening_paragraph(figures: dict, lang: str = "zh") -> str:
+def opening_paragraph(figures: dict, lang: str = "zh", engine=None) -> str:
     """The opening paragraph (territory, survey, reopening, shops) and the checkpoint paragraph, from `figures`."""
-    return _render("opening", figures, lang)
+    return _render("opening", figures, lang, engine)
 
 
 def report_text(day: dt.date, zone_id: int | None = None, lang: str = "zh", now: dt.datetime | None = None,
@@ -152,13 +152,18 @@ def text_of(figures: dict, lang: str = "zh", engine=None) -> str:
 def _render(part: str, figures: dict, lang: str, engine=None) -> str:
     if lang not in LANGS:
         raise ValueError(f"language {lang!r}: one of {', '.join(LANGS)}")
+    text = _environment().get_template(f"{part}.{lang}.txt.j2").render(
+        f=figures, place=place_name(figures, lang, engine), percent=percent)
+    return text.strip() + "\n"
+
+
+def place_name(figures: dict, lang: str, engine=None) -> str:
+    """The development zone's name (a setting, when another zone uses the dashboard), or the work zone's;
+    a work zone's stored name is Chinese, so English names it by its code too."""
     zone = figures["zone"]
     if zone is None:
-        place = territory.setting(PLACE_KEYS[lang], engine=engine) or DEFAULT_PLACE[lang]
-    else:  # a zone's stored name is Chinese: English names it by its code too
-        place = zone["name"] if lang == "zh" else f"work zone {zone['code']} ({zone['name']})"
-    text = _environment().get_template(f"{part}.{lang}.txt.j2").render(f=figures, place=place, percent=percent)
-    return text.strip() + "\n"
+        return territory.setting(PLACE_KEYS[lang], engine=engine) or DEFAULT_PLACE[lang]
+    return zone["name"] if lang == "zh" else f"work zone {zone['code']} ({zone['name']})"
 
 
 @cache

@@ -31,6 +31,15 @@ SECTION_HEAD = {"zh": re.compile(r"^([一二三四五六七]、[^。]*)。"), "e
 class PdfUnavailable(RuntimeError):
     """WeasyPrint or the system libraries it draws with (Pango) are not installed: no PDF, the rest works."""
 
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+        super().__init__(f"{zh}\n{en}")
+
+
+def check() -> None:
+    """PdfUnavailable unless a PDF can be made here (the pages ask before they offer one)."""
+    _weasyprint()
+
 
 def _weasyprint():
     """The weasyprint module, imported when a PDF is asked for (it loads Pango through cffi: an OSError,
@@ -40,8 +49,8 @@ def _weasyprint():
     except (ImportError, OSError) as error:
         command = "sudo apt-get install " + " ".join(DEBIAN_PACKAGES) + "; .venv/bin/pip install -r requirements.txt"
         detail = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-        raise PdfUnavailable("\n".join(translator(lang)("pdf.unavailable", detail=detail, command=command)
-                                       for lang in ("zh", "en"))) from error
+        raise PdfUnavailable(*(translator(lang)("pdf.unavailable", detail=detail, command=command)
+                               for lang in ("zh", "en"))) from error
     return weasyprint
 
 
@@ -62,7 +71,7 @@ def daily_html(figures: dict, lang: str = "zh", engine=None) -> str:
     day, zone = figures["day"], figures["zone"]
     # the same words as the text report, rendered from these figures (not read again): its heading, the
     # opening paragraphs (opening_paragraph's, with the place read from `engine`), then the numbered sections
-    blocks = [b.strip() for b in daily._render("report", figures, lang, engine).split("\n\n") if b.strip()]
+    blocks = [b.strip() for b in daily.text_of(figures, lang, engine).split("\n\n") if b.strip()]
     first = next((k for k, b in enumerate(blocks) if SECTION_HEAD[lang].match(b)), len(blocks))
     opening, found = blocks[1:first], _sections(blocks[first:], lang)
     drawn = charts.daily_charts(figures, lang, engine)

@@ -80,20 +80,11 @@ def daily_workbook(figures: dict, lang: str = "zh", engine=None) -> bytes:
         sheet = book.create_sheet(label(f"wb.sheet.{line}"))
         write(sheet, Context(figures, lang, label, engine))
         page_setup(sheet)
-    book.properties.title = label("wb.title", place=place_name(figures, lang, engine), day=long_day(figures["day"], lang))
+    book.properties.title = label("wb.title", place=daily.place_name(figures, lang, engine), day=long_day(figures["day"], lang))
     book.properties.creator = label("app.title")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def place_name(figures: dict, lang: str, engine=None) -> str:
-    """The development zone's name (a setting, when another zone uses the dashboard), or the work zone's;
-    a work zone's stored name is Chinese, so English names it by its code too (as reports.daily does)."""
-    zone = figures["zone"]
-    if zone is None:
-        return territory.setting(daily.PLACE_KEYS[lang], engine=engine) or daily.DEFAULT_PLACE[lang]
-    return zone["name"] if lang == "zh" else f"work zone {zone['code']} ({zone['name']})"
 
 
 def long_day(day: dt.date, lang: str) -> str:
@@ -124,12 +115,12 @@ def summary_sheet(sheet: Worksheet, context: Context) -> None:
     sheet.title = label("wb.sheet.summary")
     rows = key_figures(figures, label)
     last = get_column_letter(len(SUMMARY_COLUMNS))
-    put(sheet.cell(1, 1), label("wb.title", place=place_name(figures, context.lang, context.engine),
+    put(sheet.cell(1, 1), label("wb.title", place=daily.place_name(figures, context.lang, context.engine),
                                 day=long_day(figures["day"], context.lang)))
     sheet.cell(1, 1).font = Font(bold=True, size=15)
     made = figures["now"].astimezone(clock.zone())
     put(sheet.cell(2, 1), label("wb.made_at", now=f"{made:%Y-%m-%d %H:%M}"))
-    text = daily.opening_paragraph(figures, context.lang).strip()
+    text = daily.opening_paragraph(figures, context.lang, context.engine).strip()
     paragraph = sheet.cell(3, 1)
     put(paragraph, text)
     paragraph.alignment = Alignment(wrap_text=True, vertical="top")
@@ -398,7 +389,7 @@ def heading(sheet: Worksheet, context: Context, title: str, note: str | None = N
     put(sheet.cell(1, 1), title)
     sheet.cell(1, 1).font = Font(bold=True, size=13)
     made = context.figures["now"].astimezone(clock.zone())
-    parts = [place_name(context.figures, context.lang, context.engine),
+    parts = [daily.place_name(context.figures, context.lang, context.engine),
              context.label("wb.made_at", now=f"{made:%Y-%m-%d %H:%M}"), *([note] if note else [])]
     put(sheet.cell(2, 1), " · ".join(parts))
 

@@ -1,0 +1,172 @@
+"""日报与通报: the daily report and the weekly inspection circular for the filter bar's day and work zone:
+a preview (the text that is sent), downloads as PDF, Excel or text, issuing into the archive, and each
+issued report downloaded again exactly as issued, with what has changed in the data since."""
+import datetime as dt
+
+import streamlit as st
+
+import reports
+from data_access import clock, report_archive, scope, territory
+from ui import format as fmt
+from ui import saving
+from ui.data import read
+from ui.flash import show_once
+from ui.guard import require_router
+from ui.i18n import lang, t
+from ui.page import run
+from ui.session import actor
+
+require_router()  # never run outside app.py's sign-in and role check
+
+FLASH = "report_flash"
+ARCHIVE_SHOWN = 200
+
+
+def settings() -> dict:
+    filters = st.session_state["filters"]
+    st.title(t("report.title"))
+    zones = read(territory.zones)
+    area = dict(zip(zones["id"], zones["name"])).get(filters.zone_id) or t("report.whole_zone")
+    st.caption(t("report.intro", area=area, day=fmt.day(filters.end)))
+    left, middle, right = st.columns([2, 3, 1.4])
+    kind = left.segmented_control(t("report.kind"), list(reports.KINDS), key="report_kind", default="daily",
+                                  required=True, format_func=lambda k: t(f"report.kind.{k}"))
+    formats = reports.KINDS[kind]
+    chosen = st.session_state.get("report_format")
+    if chosen not in formats:  # the circular has no workbook: fall back to its first format
+        st.session_state["report_format"] = formats[0]
+    file_format = middle.segmented_control(t("report.format"), formats, key="report_format", required=True,
+                                           format_func=lambda f: t(f"report.format.{f}"))
+    if "report_lang" not in st.session_state:
+        st.session_state["report_lang"] = lang()
+    language = right.segmented_control(t("report.doc_lang"), ("zh", "en"), key="report_lang", required=True,
+                                       format_func=lambda code: t(f"report.lang.{code}"))
+    # the clock to the minute: the preview's "截至10:00" moves with it, and the cache with the minute
+    now = clock.now().replace(second=0, microsecond=0)
+    return {"kind": kind, "format": file_format, "lang": language, "day": filters.end, "zone_id": filters.zone_id,
+            "now": now}
+
+
+def load(view: dict) -> dict:
+    return {
+        "preview": read(reports.preview, view["kind"], view["day"], view["zone_id"], view["lang"], view["now"]),
+        "archive": read(report_archive.archived, view["kind"], view["zone_id"], ARCHIVE_SHOWN),
+    }
+
+
+def show_preview(view: dict, text: str) -> None:
+    st.subheader(t("report.preview"))
+    st.code(text, language=None, wrap_lines=True, height=420)
+
+
+def make(view: dict) -> reports.Document:
+    return reports.render(view["kind"], view["format"], view["day"], view["zone_id"], view["lang"], view["now"])
+
+
+def show_actions(view: dict) -> None:
+    problem = reports.unavailable(view["format"])
+    if problem:  # e.g. a PDF on a machine without its fonts or libraries: said, not a traceback
+        st.warning(t("report.no_pdf", reason=problem[0 if lang() == "zh" else 1]), icon=":material/print_disabled:")
+        return
+    document_name = reports.filename(view["kind"], view["format"], view["day"], view["zone_id"], view["lang"])
+    left, right = st.columns(2)
+    # the file is made when it is asked for, not on every run (a PDF takes a second or two)
+    left.download_button(t("report.download", fmt=t(f"report.format.{view['format']}")), lambda: make(view).content,
+                         file_name=document_name, mime=reports.MIME[view["format"]], type="primary",
+                         icon=":material/download:", key="report_download", width="stretch")
+    user = actor()
+    if user is None or user.role not in scope.EVERYWHERE:
+        return
+    if right.button(t("report.issue"), help=t("report.issue_help"), icon=":material/approval:", key="report_issue",
+                    width="stretch"):
+        with st.spinner():
+            issued = saving.attempt("report_issue", lambda: reports.make_and_issue(
+                user, view["kind"], view["format"], view["day"], view["zone_id"], view["lang"], view["now"]))
+        if issued is not None:
+            document, number = issued
+            st.session_state[FLASH] = t("report.issued", number=number, filename=document.filename)
+            st.rerun()
+
+
+def archive_table(frame) -> int | None:
+    """The issued reports, newest first; the selected one's archive number."""
+    st.subheader(t("report.archive"))
+    if frame.empty:
+        st.info(t("report.archive_empty"))
+        return None
+    st.caption(t("report.archive_pick"))
+    shown = frame.assign(
+        kind=[t(f"report.kind.{k}") for k in frame["kind"]],
+        day=[fmt.day(d) for d in frame["day"]],
+        zone=[z or t("report.whole_zone") for z in frame["zone"]],
+        format=[f.upper() for f in frame["format"]],
+        lang=[t(f"report.lang.{code}") for code in frame["lang"]],
+        issued_at=[f"{m.astimezone(clock.zone()):%Y-%m-%d %H:%M}" for m in frame["issued_at"]],
+        size=[f"{s / 1024:,.0f} KB" if s >= 1024 else f"{s} B" for s in frame["size"]],
+        checksum=[c[:12] for c in frame["checksum"]],
+    )
+    columns = ["id", "kind", "day", "zone", "format", "lang", "issued_by", "issued_at", "size", "checksum"]
+    names = {"id": "number", **{c: c for c in columns[1:]}}
+    picked = st.dataframe(
+        shown, hide_index=True, width="stretch", column_order=columns, on_select="rerun",
+        selection_mode="single-row", key="report_archive_table", height=min(420, 38 + 35 * len(shown)),
+        column_config={c: st.column_config.TextColumn(t(f"report.col.{names[c]}")) for c in columns})
+    rows = picked.selection.rows
+    return int(frame["id"].iat[rows[0]]) if rows else None
+
+
+def figure_label(path: str) -> str:
+    """traffic.totals.vehicles -> 路域卡口 · 累计 · 车辆（台次）; a part without a word keeps its name."""
+    parts = path.split(".")
+    words = [t(f"report.line.{parts[0]}")]
+    for part in parts[1:]:
+        for key in (f"report.part.{part}", f"report.field.{part}"):
+            if key != t(key):
+                words.append(t(key))
+                break
+        else:
+            words.append(str(int(part) + 1) if part.isdigit() else part)
+    return " · ".join(words)
+
+
+def shown_value(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def show_issued(archive_id: int, now: dt.datetime) -> None:
+    stored = read(report_archive.download, archive_id)
+    st.download_button(t("report.download_again", filename=stored.filename), stored.content,
+                       file_name=stored.filename, mime=stored.mime, icon=":material/history:",
+                       key=f"report_again_{archive_id}")
+    st.markdown(f"**{t('report.changes')}**")
+    differ = read(reports.changes_since, archive_id, now)
+    if not differ:
+        st.success(t("report.unchanged"), icon=":material/check_circle:")
+        return
+    st.warning(t("report.changed_count", n=len(differ)), icon=":material/update:")
+    st.dataframe(
+        [{"figure": figure_label(d["path"]), "stated": shown_value(d["stated"]), "now": shown_value(d["now"])}
+         for d in differ],
+        hide_index=True, width="stretch",
+        column_config={c: st.column_config.TextColumn(t(f"report.col.{c}")) for c in ("figure", "stated", "now")})
+
+
+def show(view: dict, data: dict) -> None:
+    show_once(FLASH)
+    show_actions(view)
+    show_preview(view, data["preview"])
+    picked = archive_table(data["archive"])
+    if picked is not None:
+        show_issued(picked, view["now"])
+
+
+def main() -> None:
+    run(settings, load, show)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""AppTest: the reports page (日报与通报, issue 18) on the demo data.
+
+The preview is the report as sent (the seed's opening paragraph on 2020-02-25); the circular is chosen and
+shows its own formats; a supervisor issues a report, it lands in the archive and is listed, and once data
+changes the page names the figure that moved; a viewer cannot issue; a supervisor scoped to one zone is
+refused the whole development zone, with the reason shown and nothing stored.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sqlalchemy as sa
+
+from data_access import db, report_archive
+from data_access.models import CheckpointDay, User, UserScope
+from tests.apptest_helpers import open_in, texts
+
+PAGE = "pages/report.py"
+CJK = lambda text: any("\u4e00" <= ch <= "\u9fff" for ch in text)  # noqa: E731
+
+
+def _archived(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT COUNT(*) FROM report_archive")).scalar_one()
+
+
+def _preview(at) -> str:
+    return "\n".join(code.value for code in at.code)
+
+
+def _button(at, key: str):
+    return next(b for b in at.button if b.key == key)
+
+
+def test_the_preview_is_the_report_as_sent(demo_engine):
+    at = open_in("supervisor", PAGE, "zh")
+    preview = _preview(at)
+    assert preview.startswith("栖霞经济开发区疫情防控日报（2020年2月25日）")
+    assert "已批复开复工企业69户，员工4892人，其中外地返烟人员164人" in preview
+    assert "盘查车辆15294台次、人员28225人次" in preview
+    assert [b.key for b in at.get("download_button")][:1] == ["report_download"]
+    at.button_group(key="report_kind").set_value("circular").run()
+    assert not at.exception, at.exception
+    assert _preview(at).startswith("疫情防控专题巡察情况通报")
+    assert at.button_group(key="report_format").value == "pdf"  # no workbook for the circular: its first format
+
+
+def test_an_issued_report_is_archived_listed_and_compared_with_later_data(demo_engine):
+    at = open_in("supervisor", PAGE, "zh")
+    at.button_group(key="report_format").set_value("txt").run()
+    _button(at, "report_issue").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert _archived(demo_engine) == 1
+    assert "已签发并存档（档案号 1，daily_20200225_ALL_zh.txt）" in texts(at)
+    listed = report_archive.archived(engine=demo_engine)
+    assert listed["issued_by"].tolist() == ["supervisor"]
+    stored = report_archive.download(int(listed["id"].iat[0]), demo_engine)
+    assert stored.content.decode("utf-8").rstrip() == _preview(at).rstrip()  # what was previewed was filed
+    with db.write_session(demo_engine) as session:  # a late correction to a figure the report stated
+        row = session.scalars(sa.select(CheckpointDay).where(CheckpointDay.day == stored.day)
+                              .order_by(CheckpointDay.id).limit(1)).one()
+        row.vehicles += 11
+    frame = at.dataframe[0]
+    assert frame.value["id"].tolist() == [1]
+    at.session_state["report_archive_table"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "报告中的" in shown and "个数字已有变化" in shown
+    changed = at.dataframe[1].value
+    row = changed[changed["figure"] == "路域卡口 · 累计 · 车辆（台次）"]
+    assert row[["stated", "now"]].values.tolist() == [["15,294", "15,305"]]
+    # the archived file is still the one issued
+    assert report_archive.download(1, demo_engine).content == stored.content
+
+
+@pytest.mark.parametrize("language", ["en"], indirect=True)
+def test_a_viewer_reads_but_cannot_issue(demo_engine, language):
+    at = open_in("viewer", PAGE, language)
+    assert not any(b.key == "report_issue" for b in at.button)
+    assert at.button_group(key="report_lang").value == "en"  # the report in the reader's language by default
+    assert _preview(at).startswith("Daily report, the Qixia Economic Development Zone, 25 February 2020")
+    assert not CJK(at.title[0].value)
+    assert "No report has been issued yet." in texts(at)
+
+
+def test_a_zone_supervisor_is_refused_the_whole_zone_and_nothing_is_stored(demo_engine):
+    with db.write_session(demo_engine) as session:  # the demo supervisor, scoped to zone 1 for this test
+        user = session.scalars(sa.select(User).where(User.username == "supervisor")).one()
+        session.add(UserScope(user_id=user.id, zone_id=1))
+    at = open_in("supervisor", PAGE, "zh")
+    assert at.session_state["filters"].zone_id == 1  # the filter bar opens on the supervisor's own zone
+    at.session_state["filters"] = dataclasses.replace(at.session_state["filters"], zone_id=None)
+    at.button_group(key="report_format").set_value("txt").run()
+    assert _preview(at).startswith("栖霞经济开发区疫情防控日报")
+    _button(at, "report_issue").click().run()
+    assert not at.exception, at.exception
+    refusal = "\n".join(e.value for e in at.error)
+    assert "管区" in refusal and "Traceback" not in texts(at) + refusal
+    assert _archived(demo_engine) == 0
+    assert _preview(at).startswith("栖霞经济开发区疫情防控日报")  # the page and its choices stay as they were
+    assert at.button_group(key="report_format").value == "txt"

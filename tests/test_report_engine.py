@@ -80,3 +80,26 @@ def test_what_changed_since_names_the_figures_that_moved(demo_engine):
 
 def test_flatten_keeps_empty_lists_and_positions():
     assert changes.flatten({"a": {"b": 1, "c": []}, "d": [{"e": 2}]}) == {"a.b": 1, "a.c": [], "d.0.e": 2}
+
+
+def test_the_cli_writes_each_format_and_issues_into_the_archive(demo_engine, tmp_path, monkeypatch, capsys):
+    from openpyxl import load_workbook
+
+    from data_access import report_archive
+    from data_access.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_NOW", "2020-02-26T09:30+08:00")
+    book, paper = tmp_path / "日报.xlsx", tmp_path / "通报.pdf"
+    assert main(["report", "--day", "2020-02-25", "--format", "xlsx", "--out", str(book)]) == 0
+    assert load_workbook(book).sheetnames[0] == "汇总"
+    assert main(["report", "--day", "2020-02-25", "--kind", "circular", "--zone", "Z2", "--format", "pdf",
+                 "--out", str(paper), "--issue", "--as", "supervisor"]) == 0
+    said = capsys.readouterr().out
+    assert "issued as supervisor, archive number 1" in said and paper.read_bytes().startswith(b"%PDF-")
+    stored = report_archive.download(1, demo_engine)
+    assert stored.content == paper.read_bytes() and stored.filename == "circular_20200225_Z2_zh.pdf"
+    assert stored.issued_by == "supervisor" and stored.kind == "circular"
+    # a clerk may not issue: refused, the file not written, nothing archived
+    assert main(["report", "--day", "2020-02-25", "--format", "txt", "--out", str(tmp_path / "x.txt"),
+                 "--issue", "--as", "clerk"]) == 2
+    assert not (tmp_path / "x.txt").exists() and len(report_archive.archived(engine=demo_engine)) == 1

@@ -193,7 +193,7 @@ def show_repeated_absences(absences) -> None:
 def circular_pdf(week: dict, language: str, area: str) -> bytes:
     from reports import pdf  # WeasyPrint is loaded when a PDF is asked for, not with the page
 
-    return pdf.circular_pdf(week, language, area)
+    return pdf.circular_pdf(week, language, area)  # the app's own database: its demo label
 
 
 def show_circular(week: dict, area: str) -> None:

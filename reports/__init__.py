@@ -75,7 +75,7 @@ def render(kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: 
     else:
         week = week_of(day, zone_id, engine)
         figures = figures_of("circular", day, zone_id, now, engine)
-        content = _circular(fmt, week, lang, _area(zone_id, lang, engine))
+        content = _circular(fmt, week, lang, _area(zone_id, lang, engine), engine)
     return Document(kind=kind, fmt=fmt, day=day, zone_id=zone_id, lang=lang, content=content,
                     filename=filename(kind, fmt, day, zone_id, lang, engine), mime=MIME[fmt], figures=figures,
                     versions=read_versions)
@@ -93,14 +93,14 @@ def _daily(fmt: str, figures: dict, lang: str, engine) -> bytes:
     return pdf.daily_pdf(figures, lang, engine)
 
 
-def _circular(fmt: str, week: dict, lang: str, area: str) -> bytes:
+def _circular(fmt: str, week: dict, lang: str, area: str, engine) -> bytes:
     from ui.i18n import translator
 
     if fmt == "txt":
         return circular.circular_text(week, translator(lang), area).encode("utf-8")
     from . import pdf
 
-    return pdf.circular_pdf(week, lang, area)
+    return pdf.circular_pdf(week, lang, area, engine)
 
 
 def _area(zone_id: int | None, lang: str, engine) -> str:

@@ -81,7 +81,7 @@ def daily_html(figures: dict, lang: str = "zh", engine=None) -> str:
     return _environment().get_template("daily.html.j2").render(
         css=Markup(PRINT_CSS.read_text(encoding="utf-8")), page_css=Markup(_page_css(t)),
         html_lang="zh-CN" if lang == "zh" else "en", lang=lang,
-        title=t("pdf.title", place=_place(figures, lang, engine)), day=_day(day, lang),
+        title=t("pdf.title", place=daily.place_name(figures, lang, engine)), day=_day(day, lang),
         scope=t("pdf.scope", scope=t("pdf.zone", name=zone["name"], code=zone["code"]) if zone else t("pdf.whole_zone")),
         issued=t("pdf.issued", moment=_moment(figures["now"], lang)),
         demo=territory.dataset_kind(engine) == "demo", demo_text=t("pdf.demo"), demo_short=t("pdf.demo_short"),
@@ -222,25 +222,21 @@ def _moment(moment: dt.datetime, lang: str) -> str:
     return f"{_day(local.date(), lang)} {local:%H:%M}"
 
 
-def _place(figures: dict, lang: str, engine) -> str:
-    """The place the report is of, as the text report names it (a zone by its name; the development zone
-    by the name its settings give, or the default)."""
-    zone = figures["zone"]
-    if zone is not None:
-        return zone["name"] if lang == "zh" else f"work zone {zone['code']} ({zone['name']})"
-    return territory.setting(daily.PLACE_KEYS[lang], engine=engine) or daily.DEFAULT_PLACE[lang]
-
-
 # ---- the circular -----------------------------------------------------------------------------------
 
-def circular_pdf(week: dict, lang: str, area: str) -> bytes:
+def circular_pdf(week: dict, lang: str, area: str, engine=None) -> bytes:
     """The weekly circular (reports.circular, unchanged) as an A4 PDF: its own HTML with the print rules
-    (page size, margins, page numbers, a table's header on each page) added after its own styles."""
+    (page size, margins, page numbers, a table's header on each page, the demo label on demo data) added
+    after its own styles."""
     from reports.circular import circular_html
 
     t = translator(lang)
     html = circular_html(week, t, area, lang)
-    extra = f"<style>{_page_css(t)}\n{PRINT_CSS.read_text(encoding='utf-8')}</style>"
+    demo = ""
+    if territory.dataset_kind(engine) == "demo":  # a printed page says it too, as every screen does
+        demo = "@page { @bottom-right { content: %s; color: #b00020; } }" % _css_string(t("pdf.demo_short"))
+    # the demo label after the print rules: they set the page's corners for the daily report
+    extra = f"<style>{_page_css(t)}\n{PRINT_CSS.read_text(encoding='utf-8')}\n{demo}</style>"
     # after the circular's own <style>: same specificity, later wins (its screen margins give way to @page)
     html = html.replace("</head>", extra + "</head>", 1) if "</head>" in html else extra + html
     return _pdf(html)

@@ -27,6 +27,7 @@ from data_access import clock, inspections  # noqa: E402
 from data_access.filters import Filters  # noqa: E402
 from data_access.models import SupplyItem  # noqa: E402
 from reports import daily, pdf  # noqa: E402
+from ui.i18n import translator  # noqa: E402
 from tests.test_report import drop_reports  # noqa: E402
 
 DAY = dt.date(2020, 2, 25)
@@ -268,11 +269,12 @@ def test_pdf_unavailable_names_the_packages(monkeypatch, figures, demo_engine):
 def test_circular_pdf_holds_its_findings(demo_engine):
     week = inspections.week_circular(Filters(end=DAY), demo_engine)
     assert len(week["findings"])  # the demo's week has findings
-    data = pdf.circular_pdf(week, "zh", "全区")
+    data = pdf.circular_pdf(week, "zh", "全区", demo_engine)
     assert all(abs(w - A4[0]) < 1 and abs(h - A4[1]) < 1 for w, h in sizes(data))
     texts = pages(data)
     text = flat("".join(texts))
     assert "全区" in text
+    assert all(flat(translator("zh")("pdf.demo_short")) in flat(page) for page in texts)  # demo data, on every page
     for description in week["findings"]["description"]:
         assert flat(description) in text, description
     for name in week["overdue_points"]["name"]:
@@ -280,5 +282,5 @@ def test_circular_pdf_holds_its_findings(demo_engine):
     for number, page in enumerate(texts, 1):
         assert f"第{number}页共{len(texts)}页" in flat(page)
     assert glyph_problems(data) == []
-    english = flat("".join(pages(pdf.circular_pdf(week, "en", "Whole zone"))))
+    english = flat("".join(pages(pdf.circular_pdf(week, "en", "Whole zone", demo_engine))))
     assert "Wholezone" in english and all(flat(d) in english for d in week["findings"]["description"])

@@ -817,7 +817,8 @@ class ReportArchive(Base):
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    day: Mapped[dt.date] = mapped_column(Date)  # the day reported on (a circular: its week's last day)
+    day: Mapped[dt.date] = mapped_column(Date)  # the day reported on (a circular: its week ends on
+    # the inspections' last day on or before it)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("work_zone.id"))  # None: the whole development zone
     format: Mapped[str] = mapped_column(String(8))
     lang: Mapped[str] = mapped_column(String(2))

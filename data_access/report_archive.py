@@ -161,10 +161,17 @@ def _require_issuer(actor: Actor) -> None:
         raise PermissionDenied("只有管理员和督导人员可以签发报告", "Only administrators and supervisors issue reports")
 
 
+def may_issue(actor: Actor, zone_id: int | None) -> bool:
+    """Whether `actor` may issue the report of `zone_id` (None: the whole development zone): administrators
+    everywhere; supervisors too, except that one whose account is scoped to work zones issues only for those
+    zones (the whole zone's report is the command post's); clerks and viewers never."""
+    if actor.role not in scope.EVERYWHERE:
+        return False
+    return actor.role == "admin" or not actor.zone_ids or zone_id in actor.zone_ids
+
+
 def _require_zone(actor: Actor, zone_id: int | None) -> None:
-    """A supervisor whose account is scoped to work zones issues only for those zones (never the whole
-    development zone's report); an administrator everywhere."""
-    if actor.role != "admin" and actor.zone_ids and zone_id not in actor.zone_ids:
+    if not may_issue(actor, zone_id):
         raise PermissionDenied("您只能签发本人负责的工作管区的报告",
                                "You may issue reports only for the work zones you are responsible for")
 
@@ -178,9 +185,9 @@ def issue(actor: Actor | str, *, kind: str, day, zone_id: int | None, fmt: str, 
           engine=None) -> int:
     """Keep an issued report; returns its archive id. `actor` (an Actor or a username) is re-read inside the
     transaction. The line versions stored are read in the same transaction as the insert; with
-    `expected_versions` (db.line_versions() read before the report was rendered) the issue is refused
-    (ConflictError, its `lines` the lines that moved) if a line the report states moved meanwhile, so a report is never filed under data newer
-    than its figures. Raises ValidationError (field names: kind, format, lang, day, zone_id, filename, mime,
+    `expected_versions` (the versions of the lines the report read, taken before it was made) the issue is
+    refused (ConflictError, its `lines` the lines that moved) if one of them moved meanwhile, so a report is
+    never filed under data newer than its figures; the data version stored is then those lines' versions. Raises ValidationError (field names: kind, format, lang, day, zone_id, filename, mime,
     content, figures), PermissionDenied, ConflictError, SaveFailed; nothing is stored on any of them."""
     engine = engine or get_engine()
     username = _username(actor)
@@ -199,7 +206,9 @@ def issue(actor: Actor | str, *, kind: str, day, zone_id: int | None, fmt: str, 
         _require_zone(current, values["zone_id"])
         held = versions.current(conn)
         if expected_versions is not None:
-            moved = [line for line in DATA_LINES if int(expected_versions.get(line, 0)) != held[line]]
+            # only the lines the report read: a gate registration does not stale a traffic figure
+            held = {line: held.get(line, 0) for line in expected_versions if line in DATA_LINES}
+            moved = [line for line in held if int(expected_versions[line]) != held[line]]
             if moved:
                 conflict = ConflictError("生成报告期间数据有更新，请重新生成后再签发",
                                          "The data changed while the report was being made; generate it again, "
@@ -299,4 +308,4 @@ def lines_changed_since(archive_id, engine=None) -> list[str]:
     stored = issued_record(archive_id, engine)["data_version"]
     with read_connection(engine) as conn:
         now = versions.current(conn)
-    return [line for line in DATA_LINES if now[line] != stored.get(line, 0)]
+    return [line for line in DATA_LINES if line in stored and now.get(line, 0) != stored[line]]

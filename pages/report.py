@@ -1,19 +1,19 @@
 """日报与通报: the daily report and the weekly inspection circular for the filter bar's day and work zone:
 a preview (the text that is sent), downloads as PDF, Excel or text, issuing into the archive, and each
 issued report downloaded again exactly as issued, with what has changed in the data since."""
-import datetime as dt
-
 import streamlit as st
 
 import reports
-from data_access import clock, report_archive, scope, territory
+from data_access import clock, report_archive, territory
+from data_access.errors import DataError
 from ui import format as fmt
-from ui import saving
+from ui import errors, saving
 from ui.data import read
 from ui.flash import show_once
 from ui.guard import require_router
 from ui.i18n import lang, t
 from ui.page import run
+from ui.report_view import archive_table_key, figure_label, value_text
 from ui.session import actor
 
 require_router()  # never run outside app.py's sign-in and role check
@@ -60,7 +60,8 @@ def show_preview(view: dict, text: str) -> None:
 
 
 def make(view: dict) -> reports.Document:
-    return reports.render(view["kind"], view["format"], view["day"], view["zone_id"], view["lang"], view["now"])
+    """The file as of the moment it is asked for (the page may have been open an hour: its "截至" is now)."""
+    return reports.render(view["kind"], view["format"], view["day"], view["zone_id"], view["lang"])
 
 
 def show_actions(view: dict) -> None:
@@ -75,13 +76,13 @@ def show_actions(view: dict) -> None:
                          file_name=document_name, mime=reports.MIME[view["format"]], type="primary",
                          icon=":material/download:", key="report_download", width="stretch")
     user = actor()
-    if user is None or user.role not in scope.EVERYWHERE:
+    if user is None or not report_archive.may_issue(user, view["zone_id"]):
         return
     if right.button(t("report.issue"), help=t("report.issue_help"), icon=":material/approval:", key="report_issue",
                     width="stretch"):
         with st.spinner():
             issued = saving.attempt("report_issue", lambda: reports.make_and_issue(
-                user, view["kind"], view["format"], view["day"], view["zone_id"], view["lang"], view["now"]))
+                user, view["kind"], view["format"], view["day"], view["zone_id"], view["lang"]))
         if issued is not None:
             document, number = issued
             st.session_state[FLASH] = t("report.issued", number=number, filename=document.filename)
@@ -109,47 +110,29 @@ def archive_table(frame) -> int | None:
     names = {"id": "number", **{c: c for c in columns[1:]}}
     picked = st.dataframe(
         shown, hide_index=True, width="stretch", column_order=columns, on_select="rerun",
-        selection_mode="single-row", key="report_archive_table", height=min(420, 38 + 35 * len(shown)),
+        selection_mode="single-row", key=archive_table_key(frame["id"]), height=min(420, 38 + 35 * len(shown)),
         column_config={c: st.column_config.TextColumn(t(f"report.col.{names[c]}")) for c in columns})
     rows = picked.selection.rows
     return int(frame["id"].iat[rows[0]]) if rows else None
 
 
-def figure_label(path: str) -> str:
-    """traffic.totals.vehicles -> 路域卡口 · 累计 · 车辆（台次）; a part without a word keeps its name."""
-    parts = path.split(".")
-    words = [t(f"report.line.{parts[0]}")]
-    for part in parts[1:]:
-        for key in (f"report.part.{part}", f"report.field.{part}"):
-            if key != t(key):
-                words.append(t(key))
-                break
-        else:
-            words.append(str(int(part) + 1) if part.isdigit() else part)
-    return " · ".join(words)
-
-
-def shown_value(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def show_issued(archive_id: int, now: dt.datetime) -> None:
-    stored = read(report_archive.download, archive_id)
+def show_issued(archive_id: int) -> None:
+    try:  # read afresh (not cached): its checksum is checked each time it is handed out
+        stored = report_archive.download(archive_id)
+    except DataError as error:  # a damaged or vanished copy: said in the reader's words, the page stays
+        errors.show(error)
+        return
     st.download_button(t("report.download_again", filename=stored.filename), stored.content,
                        file_name=stored.filename, mime=stored.mime, icon=":material/history:",
                        key=f"report_again_{archive_id}")
     st.markdown(f"**{t('report.changes')}**")
-    differ = read(reports.changes_since, archive_id, now)
+    differ = read(reports.changes_since, archive_id)
     if not differ:
         st.success(t("report.unchanged"), icon=":material/check_circle:")
         return
     st.warning(t("report.changed_count", n=len(differ)), icon=":material/update:")
     st.dataframe(
-        [{"figure": figure_label(d["path"]), "stated": shown_value(d["stated"]), "now": shown_value(d["now"])}
+        [{"figure": figure_label(d["path"]), "stated": value_text(d["stated"]), "now": value_text(d["now"])}
          for d in differ],
         hide_index=True, width="stretch",
         column_config={c: st.column_config.TextColumn(t(f"report.col.{c}")) for c in ("figure", "stated", "now")})
@@ -161,7 +144,7 @@ def show(view: dict, data: dict) -> None:
     show_preview(view, data["preview"])
     picked = archive_table(data["archive"])
     if picked is not None:
-        show_issued(picked, view["now"])
+        show_issued(picked)
 
 
 def main() -> None:

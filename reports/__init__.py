@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from data_access import clock, db, inspections, territory
+from data_access import clock, db, inspections, territory, versions
 from data_access.filters import Filters
 
 from . import changes, circular, daily
@@ -51,8 +51,11 @@ def figures_of(kind: str, day: dt.date, zone_id: int | None = None, now: dt.date
     """What a report of `kind` states for `day` and the zone: the daily figures, or the circular's week."""
     if kind == "daily":
         return daily.daily_figures(day, zone_id, now, engine)
-    week = week_of(day, zone_id, engine)
-    return {"start": week["start"], "end": week["end"], "zone": zone_id, "summary": week["summary"],
+    return _week_figures(week_of(day, zone_id, engine), zone_id, now or clock.now(engine))
+
+
+def _week_figures(week: dict, zone_id: int | None, now: dt.datetime) -> dict:
+    return {"start": week["start"], "end": week["end"], "zone": zone_id, "now": now, "summary": week["summary"],
             "fixed_in_week": week["fixed_in_week"], "findings": len(week["findings"]),
             "overdue_points": len(week["overdue_points"]), "past_due": len(week["past_due"])}
 
@@ -68,14 +71,16 @@ def render(kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: 
     """The report of `kind` for `day` (and a work zone) as a file of format `fmt` in `lang`."""
     check(kind, fmt, lang)
     now = now or clock.now(engine)
-    read_versions = db.line_versions(engine)
-    if kind == "daily":
-        figures = daily.daily_figures(day, zone_id, now, engine)
-        content = _daily(fmt, figures, lang, engine)
-    else:
-        week = week_of(day, zone_id, engine)
-        figures = figures_of("circular", day, zone_id, now, engine)
-        content = _circular(fmt, week, lang, _area(zone_id, lang, engine), engine)
+    before = db.line_versions(engine)
+    with versions.recording() as lines:  # which lines of data the report reads, to check at issue
+        if kind == "daily":
+            figures = daily.daily_figures(day, zone_id, now, engine)
+            content = _daily(fmt, figures, lang, engine)
+        else:
+            week = week_of(day, zone_id, engine)
+            figures = _week_figures(week, zone_id, now)
+            content = _circular(fmt, week, lang, _area(zone_id, lang, engine), engine)
+    read_versions = {line: before.get(line, 0) for line in sorted(lines & set(versions.LINES))}
     return Document(kind=kind, fmt=fmt, day=day, zone_id=zone_id, lang=lang, content=content,
                     filename=filename(kind, fmt, day, zone_id, lang, engine), mime=MIME[fmt], figures=figures,
                     versions=read_versions)
@@ -139,14 +144,17 @@ def preview(kind: str, day: dt.date, zone_id: int | None, lang: str, now: dt.dat
     return render(kind, "txt", day, zone_id, lang, now, engine).content.decode("utf-8")
 
 
-def changes_since(archive_id: int, now: dt.datetime | None = None, engine=None) -> list[dict]:
-    """What has changed in the figures an archived report stated, read again for its day and zone now:
-    [{path, stated, now}] (empty: the report still holds)."""
+def changes_since(archive_id: int, engine=None) -> list[dict]:
+    """What has changed in the figures an archived report stated: read again from today's data for its day
+    and zone, at the moment it was read then (the duty on post and a checkpoint "not yet due" depend on
+    the moment, not on the data): [{path, stated, now}], empty while the report still holds."""
     from data_access import report_archive
 
     issued = report_archive.issued_record(archive_id, engine)
-    figures = figures_of(issued["kind"], issued["day"], issued["zone_id"], now, engine)
-    return changes.changes(issued["figures"], figures)
+    stated = issued["figures"]
+    moment = dt.datetime.fromisoformat(stated["now"]) if stated.get("now") else issued["issued_at"]
+    figures = figures_of(issued["kind"], issued["day"], issued["zone_id"], moment, engine)
+    return changes.changes(stated, figures)
 
 
 def unavailable(fmt: str) -> tuple[str, str] | None:

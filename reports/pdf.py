@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import shutil
+import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -37,8 +39,24 @@ class PdfUnavailable(RuntimeError):
 
 
 def check() -> None:
-    """PdfUnavailable unless a PDF can be made here (the pages ask before they offer one)."""
+    """PdfUnavailable unless a PDF can be made here (the pages ask before they offer one): WeasyPrint with
+    Pango, and a Chinese font. Without the font every Chinese character would print as an empty box, while
+    the text still extracts as if all were well: such a PDF must never be made, let alone archived."""
     _weasyprint()
+    if not chinese_font_installed():
+        command = "sudo apt-get install fonts-noto-cjk"
+        raise PdfUnavailable(*(translator(lang)("pdf.unavailable", detail="no Chinese font (Noto CJK)", command=command)
+                               for lang in ("zh", "en")))
+
+
+@cache
+def chinese_font_installed() -> bool:
+    """A font fontconfig offers for Chinese (what WeasyPrint draws with), asked of fc-list; where fontconfig's
+    tools are absent, Debian's Noto CJK files themselves."""
+    if shutil.which("fc-list"):
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=20)
+        return bool(found.stdout.strip())
+    return any(Path("/usr/share/fonts").glob("**/Noto*CJK*"))
 
 
 def _weasyprint():

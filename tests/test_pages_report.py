@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from data_access import db, report_archive
 from data_access.models import CheckpointDay, User, UserScope
 from tests.apptest_helpers import open_in, texts
+from ui.report_view import archive_table_key
 
 PAGE = "pages/report.py"
 CJK = lambda text: any("\u4e00" <= ch <= "\u9fff" for ch in text)  # noqa: E731
@@ -63,7 +64,7 @@ def test_an_issued_report_is_archived_listed_and_compared_with_later_data(demo_e
         row.vehicles += 11
     frame = at.dataframe[0]
     assert frame.value["id"].tolist() == [1]
-    at.session_state["report_archive_table"] = {"selection": {"rows": [0], "columns": []}}
+    at.session_state[archive_table_key([1])] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception, at.exception
     shown = texts(at)
@@ -85,19 +86,64 @@ def test_a_viewer_reads_but_cannot_issue(demo_engine, language):
     assert "No report has been issued yet." in texts(at)
 
 
-def test_a_zone_supervisor_is_refused_the_whole_zone_and_nothing_is_stored(demo_engine):
+def test_a_zone_supervisor_issues_for_their_zone_only(demo_engine):
     with db.write_session(demo_engine) as session:  # the demo supervisor, scoped to zone 1 for this test
         user = session.scalars(sa.select(User).where(User.username == "supervisor")).one()
         session.add(UserScope(user_id=user.id, zone_id=1))
     at = open_in("supervisor", PAGE, "zh")
     assert at.session_state["filters"].zone_id == 1  # the filter bar opens on the supervisor's own zone
+    assert any(b.key == "report_issue" for b in at.button)
     at.session_state["filters"] = dataclasses.replace(at.session_state["filters"], zone_id=None)
+    at.run()
+    assert _preview(at).startswith("栖霞经济开发区疫情防控日报")  # the whole zone's report: read, downloaded
+    assert not any(b.key == "report_issue" for b in at.button)  # ... but not issued by a zone's supervisor
+    assert [b.key for b in at.get("download_button")][:1] == ["report_download"]
+
+
+def test_picking_an_issued_report_follows_the_report_not_its_row(demo_engine):
+    """Streamlit keeps a table's selection by position: a report issued later (listed first) must not turn
+    "download again" into another report than the one picked."""
+    at = open_in("supervisor", PAGE, "zh")
     at.button_group(key="report_format").set_value("txt").run()
-    assert _preview(at).startswith("栖霞经济开发区疫情防控日报")
     _button(at, "report_issue").click().run()
+    at.session_state[archive_table_key([1])] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert [b.key for b in at.get("download_button")][-1] == "report_again_1"
+    at.button_group(key="report_lang").set_value("en").run()
+    _button(at, "report_issue").click().run()  # number 2, now the first row
     assert not at.exception, at.exception
-    refusal = "\n".join(e.value for e in at.error)
-    assert "管区" in refusal and "Traceback" not in texts(at) + refusal
-    assert _archived(demo_engine) == 0
-    assert _preview(at).startswith("栖霞经济开发区疫情防控日报")  # the page and its choices stay as they were
-    assert at.button_group(key="report_format").value == "txt"
+    assert _archived(demo_engine) == 2
+    assert not any(b.key.startswith("report_again_") for b in at.get("download_button"))  # nothing picked now
+
+
+def test_a_damaged_archive_copy_is_refused_in_words(demo_engine):
+    at = open_in("supervisor", PAGE, "zh")
+    at.button_group(key="report_format").set_value("txt").run()
+    _button(at, "report_issue").click().run()
+    with demo_engine.begin() as conn:  # the stored bytes changed behind the archive's back
+        conn.execute(sa.text("UPDATE report_archive SET content = :c"), {"c": b"tampered"})
+    at.session_state[archive_table_key([1])] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.error and "Traceback" not in texts(at)
+    assert not any(b.key.startswith("report_again_") for b in at.get("download_button"))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # words, not data
+def test_every_figure_a_report_states_has_a_name_in_both_languages(demo_engine):
+    import datetime as dt
+    import json
+
+    import reports
+    from ui.i18n import speaking
+    from ui.report_view import figure_label
+
+    for kind in reports.KINDS:
+        figures = reports.figures_of(kind, dt.date(2020, 2, 25), engine=demo_engine)
+        for path in reports.changes.flatten(json.loads(reports.changes.to_json(figures))):
+            with speaking("zh"):
+                chinese = figure_label(path)
+            with speaking("en"):
+                english = figure_label(path)
+            assert not any(ch.isascii() and ch.isalpha() for ch in chinese), (path, chinese)
+            assert not CJK(english) and "_" not in english, (path, english)

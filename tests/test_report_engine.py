@@ -103,3 +103,58 @@ def test_the_cli_writes_each_format_and_issues_into_the_archive(demo_engine, tmp
     assert main(["report", "--day", "2020-02-25", "--format", "txt", "--out", str(tmp_path / "x.txt"),
                  "--issue", "--as", "clerk"]) == 2
     assert not (tmp_path / "x.txt").exists() and len(report_archive.archived(engine=demo_engine)) == 1
+
+
+def _bump(engine, line: str) -> None:
+    from data_access import versions
+
+    with db.write_session(engine) as session:
+        versions.bump(session, [line])
+
+
+def test_issuing_minds_only_the_lines_the_report_read(demo_engine, monkeypatch):
+    from data_access import auth
+    from data_access.errors import ConflictError
+
+    supervisor = auth.authenticate("supervisor", "demo", engine=demo_engine)
+    document = reports.render("daily", "txt", DAY, now=NEXT_MORNING, engine=demo_engine)
+    assert {"traffic", "reopening", "shops", "survey", "inspections", "logistics", "duty"} <= set(document.versions)
+    assert "gate" not in document.versions  # the daily report reads no gate registration
+    _bump(demo_engine, "gate")  # the gates register people all evening: no reason to refuse
+    assert reports.issue(supervisor, document, demo_engine) == 1
+    again = reports.render("daily", "txt", DAY, now=NEXT_MORNING, engine=demo_engine)
+    _bump(demo_engine, "traffic")  # a checkpoint's figures saved while it was being made: refused
+    with pytest.raises(ConflictError):
+        reports.issue(supervisor, again, demo_engine)
+    calls = []  # make_and_issue makes it again from the newer data
+    real_render = reports.render
+
+    def render_then_save(*args, **kwargs):
+        made = real_render(*args, **kwargs)
+        calls.append(made)
+        if len(calls) == 1:
+            _bump(demo_engine, "traffic")
+        return made
+
+    monkeypatch.setattr(reports, "render", render_then_save)
+    document, number = reports.make_and_issue(supervisor, "daily", "txt", DAY, now=NEXT_MORNING, engine=demo_engine)
+    assert number == 2 and len(calls) == 2 and document is calls[1]
+
+
+def test_nothing_changed_means_no_change_hours_later(demo_engine, monkeypatch):
+    """The duty on post and the checkpoints "not yet due" depend on the moment: read again at the moment
+    the report was read, so only data makes a change (here: none, then one correction)."""
+    from data_access import auth
+
+    evening = dt.datetime(2020, 2, 25, 21, 30, tzinfo=clock.zone())
+    monkeypatch.setenv("DASHBOARD_NOW", "2020-02-25T21:30+08:00")
+    supervisor = auth.authenticate("supervisor", "demo", engine=demo_engine)
+    document, number = reports.make_and_issue(supervisor, "daily", "txt", DAY, now=evening, engine=demo_engine)
+    monkeypatch.setenv("DASHBOARD_NOW", "2020-02-26T09:30+08:00")  # the next morning, other shift, all reported
+    assert reports.changes_since(number, demo_engine) == []
+    with db.write_session(demo_engine) as session:
+        row = session.scalars(sa.select(CheckpointDay).where(CheckpointDay.day == DAY)
+                              .order_by(CheckpointDay.id).limit(1)).one()
+        row.persons += 3
+    moved = {c["path"] for c in reports.changes_since(number, demo_engine)}
+    assert "traffic.totals.persons" in moved and not any(p.startswith("duty.") for p in moved)

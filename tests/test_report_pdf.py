@@ -216,6 +216,20 @@ def test_the_glyph_check_fails_without_chinese_fonts(demo_engine, backend, tmp_p
     assert not {c for c in missing if c.isascii()}  # DejaVu has the digits and Latin letters
 
 
+def test_no_pdf_is_offered_without_a_chinese_font(tmp_path):
+    """Where fontconfig knows no Chinese font, the pages and the CLI are told no PDF can be made (and why),
+    rather than handed one whose Chinese is empty boxes."""
+    if not Path("/usr/share/fonts/truetype/dejavu").is_dir():
+        pytest.skip("DejaVu (Debian's fonts-dejavu-core) is not installed")
+    (tmp_path / "fonts.conf").write_text(NO_CJK_FONTS.format(cache=tmp_path / "cache"))
+    script = "import reports; print(reports.unavailable('pdf') or 'available')"
+    for conf, expected in ((tmp_path / "fonts.conf", "fonts-noto-cjk"), (None, "available")):
+        env = {**os.environ, **({"FONTCONFIG_FILE": str(conf)} if conf else {})}
+        said = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parents[1], timeout=120).stdout
+        assert expected in said, said
+
+
 def test_stored_markup_prints_as_typed(demo_engine):
     with demo_engine.begin() as conn:
         conn.execute(sa.update(SupplyItem).where(SupplyItem.name == "口罩").values(name="<b>x</b>口罩"))

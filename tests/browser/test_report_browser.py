@@ -59,7 +59,7 @@ def test_a_supervisor_downloads_issues_and_downloads_again(page, demo_server):
     rows = query(demo_server, "SELECT id, checksum, filename FROM report_archive")
     assert len(rows) == 1 and rows[0][2] == "daily_20200225_ALL_zh.txt"
     # pick it in the archive table (the first data row), then download it again
-    grid = page.locator(".st-key-report_archive_table [data-testid='stDataFrame']")
+    grid = page.locator("[class*='st-key-report_archive_table_'] [data-testid='stDataFrame']")
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 52)  # the row's selection box, left of the first cell

@@ -28,23 +28,29 @@ def settings() -> dict:
     zones = read(territory.zones)
     area = dict(zip(zones["id"], zones["name"])).get(filters.zone_id) or t("report.whole_zone")
     st.caption(t("report.intro", area=area, day=fmt.day(filters.end)))
-    left, middle, right = st.columns([2, 3, 1.4])
-    kind = left.segmented_control(t("report.kind"), list(reports.KINDS), key="report_kind", default="daily",
-                                  required=True, format_func=lambda k: t(f"report.kind.{k}"))
-    formats = reports.KINDS[kind]
-    chosen = st.session_state.get("report_format")
-    if chosen not in formats:  # the circular has no workbook: fall back to its first format
-        st.session_state["report_format"] = formats[0]
-    file_format = middle.segmented_control(t("report.format"), formats, key="report_format", required=True,
-                                           format_func=lambda f: t(f"report.format.{f}"))
-    if "report_lang" not in st.session_state:
-        st.session_state["report_lang"] = lang()
-    language = right.segmented_control(t("report.doc_lang"), ("zh", "en"), key="report_lang", required=True,
-                                       format_func=lambda code: t(f"report.lang.{code}"))
+    left, middle, right = st.columns([2.2, 3, 1.4])
+    kind = choice(left, "report_kind", t("report.kind"), list(reports.KINDS), "daily",
+                  lambda k: t(f"report.kind.{k}"))
+    formats = reports.KINDS[kind]  # the circular has no workbook: its first format then
+    file_format = choice(middle, "report_format", t("report.format"), formats, formats[0],
+                         lambda f: t(f"report.format.{f}"))
+    language = choice(right, "report_lang", t("report.doc_lang"), ("zh", "en"), lang(),
+                      lambda code: t(f"report.lang.{code}"))
     # the clock to the minute: the preview's "截至10:00" moves with it, and the cache with the minute
     now = clock.now().replace(second=0, microsecond=0)
     return {"kind": kind, "format": file_format, "lang": language, "day": filters.end, "zone_id": filters.zone_id,
             "now": now}
+
+
+def choice(box, key: str, label: str, options, default, words) -> str:
+    """A segmented choice that outlives a run which does not draw it (Streamlit drops a widget's value
+    then: the outage screen, a sign-in): the value is kept under a key of its own as well."""
+    kept = st.session_state.get(f"_{key}_kept")
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = kept if kept in options else default
+    value = box.segmented_control(label, options, key=key, required=True, format_func=words)
+    st.session_state[f"_{key}_kept"] = value
+    return value
 
 
 def load(view: dict) -> dict:

@@ -1,4 +1,4 @@
-"""The pages of issues 16 and 17 (值班排班, 人员与责任, 小区门岗, 门岗登记) meet what users hit first: a link
+"""The pages of issues 16 to 18 (值班排班, 人员与责任, 小区门岗, 门岗登记, 日报与通报) meet what users hit first: a link
 parameter holding markup, and the database refusing connections. Each is opened as a browser opens
 /<page>, through app.py's router: no exception, no error box or traceback text, the markup never drawn,
 the outage said in words."""
@@ -13,7 +13,8 @@ from ui import guard
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
-PAGES = (("roster", "supervisor"), ("people", "supervisor"), ("gate", "supervisor"), ("gate-entry", "gate"))
+PAGES = (("roster", "supervisor"), ("people", "supervisor"), ("gate", "supervisor"), ("gate-entry", "gate"),
+         ("report", "supervisor"))
 
 
 def opened(url_path: str, username: str, query: dict | None = None):

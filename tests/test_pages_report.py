@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from data_access import db, report_archive
 from data_access.models import CheckpointDay, User, UserScope
 from tests.apptest_helpers import open_in, texts
+from ui import guard
 from ui.report_view import archive_table_key
 
 PAGE = "pages/report.py"
@@ -147,3 +148,27 @@ def test_every_figure_a_report_states_has_a_name_in_both_languages(demo_engine):
                 english = figure_label(path)
             assert not any(ch.isascii() and ch.isalpha() for ch in chinese), (path, chinese)
             assert not CJK(english) and "_" not in english, (path, english)
+
+
+def test_issuing_while_the_database_refuses_says_so_and_keeps_the_choices(demo_engine, monkeypatch):
+    at = open_in("supervisor", PAGE, "zh")
+    at.button_group(key="report_format").set_value("txt").run()
+    at.button_group(key="report_lang").set_value("en").run()
+    url = str(demo_engine.url)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")  # nothing listens
+    db.dispose_engines()
+    at.session_state[guard.ROUTED] = False  # the run through app.py, as a server runs it (see
+    at.session_state[guard.RETRIED] = False  # tests/test_pages_new_lines_failures.py)
+    _button(at, "report_issue").click().run()
+    shown = texts(at) + "\n".join(e.value for e in at.error) + "\n".join(str(e.value) for e in at.exception)
+    assert not at.exception, shown
+    assert "暂时连不上数据库" in shown, shown
+    assert "Traceback" not in shown and "psycopg" not in shown and "OperationalError" not in shown
+    at.session_state[guard.ROUTED] = False
+    at.session_state[guard.RETRIED] = False
+    monkeypatch.setenv("DATABASE_URL", url)
+    db.dispose_engines()
+    at.run()  # the database back: the page as the supervisor left it
+    assert not at.exception, at.exception
+    assert at.button_group(key="report_format").value == "txt" and at.button_group(key="report_lang").value == "en"
+    assert _archived(demo_engine) == 0

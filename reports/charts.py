@@ -13,6 +13,7 @@ from pathlib import Path
 from data_access import grain, logistics, reopening, shops, traffic
 from data_access.filters import Filters
 from data_access.models import SHOP_CATEGORIES
+from reports import daily
 from ui.charts import logistics as logistics_charts
 from ui.charts import reopening as reopening_charts
 from ui.charts import shops as shops_charts
@@ -35,12 +36,7 @@ def daily_charts(figures: dict, lang: str = "zh", engine=None) -> dict[str, Char
     """The charts of each line shown in the daily report, keyed by line: the traffic trend over the
     report's range, reopening over time, shops by category, meals per day."""
     t = translator(lang)
-    zone_id = figures["zone"]["id"] if figures["zone"] else None
-    start = figures["traffic"]["start"]
-
-    def line(name: str) -> Filters:  # as reports.daily reads each line: its own day, the report's start
-        end = figures["as_of"][name]
-        return Filters(zone_id=zone_id, start=min(start, end), end=end)
+    line = functools.partial(daily.line_filters, figures)  # each line as the report reads it
 
     charts = (_traffic(line("traffic"), t, engine), _reopening(line("reopening"), t, engine),
               _shops(line("shops"), t, engine), _meals(line("logistics"), t, engine))

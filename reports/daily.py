@@ -175,6 +175,18 @@ def _environment() -> Environment:
     return environment
 
 
+def line_filters(figures: dict, line: str) -> Filters:
+    """The filters `figures` read `line` with: the zone, the report's first day, the line's own day (the
+    workbook's tables and the PDF's charts read each line so, to show what the report states)."""
+    end, start, zone = figures["as_of"][line], figures["traffic"]["start"], figures["zone"]
+    return Filters(zone_id=None if zone is None else zone["id"], start=min(start, end), end=end)
+
+
+def long_day(day: dt.date, lang: str) -> str:
+    """2020年2月25日 / 25 February 2020: a document's own day."""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day.day} {day:%B} {day.year}"
+
+
 def zh_day(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
 

@@ -232,7 +232,7 @@ def _number(lang: str):
 def _day(day: dt.date, lang: str, year: bool = True) -> str:
     if not year:
         return daily.zh_day(day) if lang == "zh" else daily.en_day(day)
-    return translator(lang)("pdf.day", year=day.year, month=day.month, day=day.day, month_name=f"{day:%B}")
+    return daily.long_day(day, lang)
 
 
 def _moment(moment: dt.datetime, lang: str) -> str:

@@ -80,23 +80,11 @@ def daily_workbook(figures: dict, lang: str = "zh", engine=None) -> bytes:
         sheet = book.create_sheet(label(f"wb.sheet.{line}"))
         write(sheet, Context(figures, lang, label, engine))
         page_setup(sheet)
-    book.properties.title = label("wb.title", place=daily.place_name(figures, lang, engine), day=long_day(figures["day"], lang))
+    book.properties.title = label("wb.title", place=daily.place_name(figures, lang, engine), day=daily.long_day(figures["day"], lang))
     book.properties.creator = label("app.title")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def long_day(day: dt.date, lang: str) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day.day} {day:%B} {day.year}"
-
-
-def line_filters(figures: dict, line: str) -> Filters:
-    """The filters daily_figures read `line` with: the zone, the report's first day, the line's own day."""
-    end = figures["as_of"][line]
-    start = figures["traffic"]["start"]
-    zone = figures["zone"]
-    return Filters(zone_id=None if zone is None else zone["id"], start=min(start, end), end=end)
 
 
 # ---- the summary sheet ------------------------------------------------------------------------------
@@ -116,7 +104,7 @@ def summary_sheet(sheet: Worksheet, context: Context) -> None:
     rows = key_figures(figures, label)
     last = get_column_letter(len(SUMMARY_COLUMNS))
     put(sheet.cell(1, 1), label("wb.title", place=daily.place_name(figures, context.lang, context.engine),
-                                day=long_day(figures["day"], context.lang)))
+                                day=daily.long_day(figures["day"], context.lang)))
     sheet.cell(1, 1).font = Font(bold=True, size=15)
     made = figures["now"].astimezone(clock.zone())
     put(sheet.cell(2, 1), label("wb.made_at", now=f"{made:%Y-%m-%d %H:%M}"))
@@ -191,7 +179,7 @@ def key_figures(figures: dict, label) -> list[dict]:
     board = figures["inspections"]
     for key in ("duty_points", "overdue", "open_findings", "past_due"):
         add("inspections", label(f"wb.fig.{key}"), board[key])
-    add("inspections", label("wb.fig.visits", start=line_filters(figures, "inspections").start.isoformat()),
+    add("inspections", label("wb.fig.visits", start=daily.line_filters(figures, "inspections").start.isoformat()),
         board["visits"])
 
     meals = figures["logistics"]
@@ -221,7 +209,7 @@ def traffic_sheet(sheet: Worksheet, context: Context) -> None:
     """Per road checkpoint: the range's totals, then the day's figures (the traffic page's table)."""
     figures, label, engine = context.figures, context.label, context.engine
     tr = figures["traffic"]
-    filters = line_filters(figures, "traffic")
+    filters = daily.line_filters(figures, "traffic")
     frame = traffic.by_checkpoint(filters, engine)
     columns = [Column("name", "wb.col.checkpoint", "text"), Column("road", "wb.col.road", "text"),
                Column("zone", "wb.col.zone", "text"), Column("vehicles_total", "wb.col.vehicles_total"),
@@ -242,7 +230,7 @@ def reopening_sheet(sheet: Worksheet, context: Context) -> None:
     """Per department (经发, 招商, 安检) and size: enterprises at each stage, employees back (the reopening
     page's chart by department, as a table)."""
     figures, label, engine = context.figures, context.label, context.engine
-    filters = line_filters(figures, "reopening")
+    filters = daily.line_filters(figures, "reopening")
     frame = reopening.by_department(filters, engine)
     rows = []
     for department in DEPARTMENTS:
@@ -270,7 +258,7 @@ def reopening_sheet(sheet: Worksheet, context: Context) -> None:
 def shops_sheet(sheet: Worksheet, context: Context) -> None:
     """Per category: shops, open and closed, staff of the open ones (the shops page's table by category)."""
     figures, label, engine = context.figures, context.label, context.engine
-    filters = line_filters(figures, "shops")
+    filters = daily.line_filters(figures, "shops")
     frame = shops.by_category(filters, engine)
     rows = [{**row, "category": label(f"shops.category.{row['category']}"), "open_share": share(row["open"], row["shops"])}
             for row in records(frame)]
@@ -286,7 +274,7 @@ def survey_sheet(sheet: Worksheet, context: Context) -> None:
     """Per village and compound: its latest round (the coverage map's every-site table); villages first,
     a total for each kind (the report states them apart: 农村 …户, 居民小区 …户), then the whole."""
     figures, label, engine = context.figures, context.label, context.engine
-    filters = line_filters(figures, "survey")
+    filters = daily.line_filters(figures, "survey")
     frame = community.site_coverage(filters, engine)
     kinds = {"village": label("kind.village"), "compound": label("kind.compound")}
     yes_no = {True: label("common.yes"), False: label("common.no")}
@@ -318,7 +306,7 @@ def inspections_sheet(sheet: Worksheet, context: Context) -> None:
     """Per duty point: its last inspection, visits in the range, open findings; overdue points first,
     the longest waiting first (the inspection board's table)."""
     figures, label, engine = context.figures, context.label, context.engine
-    filters = line_filters(figures, "inspections")
+    filters = daily.line_filters(figures, "inspections")
     frame = inspections.duty_points(filters, engine)
     frame = frame.sort_values(["overdue", "days_since"], ascending=[False, False], na_position="first", kind="stable")
     kinds = {}
@@ -345,7 +333,7 @@ def logistics_sheet(sheet: Worksheet, context: Context) -> None:
     """Stock per item and work zone (the supplies page's table), a total per item (their units differ: masks
     and litres are never added up); below it the meals per day (delivered, donated, duty points reported)."""
     figures, label, engine = context.figures, context.label, context.engine
-    filters = line_filters(figures, "logistics")
+    filters = daily.line_filters(figures, "logistics")
     stock = logistics.stock(Filters(zone_id=filters.zone_id, end=filters.end), engine)
     stock = stock.sort_values(["code", "zone_id"], kind="stable")
     rows = records(stock)

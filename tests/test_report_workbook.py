@@ -68,7 +68,7 @@ def test_each_sheets_total_is_the_pages_figure(demo_engine):
     figures, _, book = build(demo_engine)
     elapsed = time.perf_counter() - started
     assert book.sheetnames == ZH_SHEETS
-    filters = {line: workbook.line_filters(figures, line) for line in daily.LINES}
+    filters = {line: daily.line_filters(figures, line) for line in daily.LINES}
 
     road = only(book["路域卡口"])
     total = road["totals"]["合计"]

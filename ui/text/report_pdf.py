@@ -1,7 +1,6 @@
 """Words of the printed daily report and circular (reports/pdf.py, reports/charts.py)."""
 TEXT = {
     "pdf.title": ("{place}疫情防控日报", "Daily report: {place}"),
-    "pdf.day": ("{year}年{month}月{day}日", "{day} {month_name} {year}"),
     "pdf.whole_zone": ("全区", "Whole development zone"),
     "pdf.zone": ("{name}（{code}）", "Work zone {code} ({name})"),
     "pdf.scope": ("范围：{scope}", "Area: {scope}"),

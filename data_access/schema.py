@@ -186,9 +186,13 @@ def _sqlite_stale(connection) -> list[str]:
     described (added since by a migration)."""
     recorded: dict[str, list[int]] = {}
     described: set[tuple[str, str]] = set()
+    # a partial index's statistics count the rows it holds, not the table's (migration 0013)
+    partial = set(connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'").scalars())
     if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
         for table, index, stat in connection.exec_driver_sql("SELECT tbl, idx, stat FROM sqlite_stat1"):
-            recorded.setdefault(table, []).append(int(str(stat).split()[0]))
+            if index not in partial:
+                recorded.setdefault(table, []).append(int(str(stat).split()[0]))
             described.add((table, index))
     indexes = connection.exec_driver_sql("SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'").all()
 

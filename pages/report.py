@@ -27,6 +27,7 @@ def settings() -> dict:
     st.title(t("report.title"))
     zones = read(territory.zones)
     area = dict(zip(zones["id"], zones["name"])).get(filters.zone_id) or t("report.whole_zone")
+    zone_code = dict(zip(zones["id"], zones["code"])).get(filters.zone_id)  # None: the whole zone
     st.caption(t("report.intro", area=area, day=fmt.day(filters.end)))
     left, middle, right = st.columns([2.2, 3, 1.4])
     kind = choice(left, "report_kind", t("report.kind"), list(reports.KINDS), "daily",
@@ -39,7 +40,7 @@ def settings() -> dict:
     # the clock to the minute: the preview's "截至10:00" moves with it, and the cache with the minute
     now = clock.now().replace(second=0, microsecond=0)
     return {"kind": kind, "format": file_format, "lang": language, "day": filters.end, "zone_id": filters.zone_id,
-            "now": now}
+            "zone_code": zone_code, "now": now}
 
 
 def choice(box, key: str, label: str, options, default, words) -> str:
@@ -75,7 +76,8 @@ def show_actions(view: dict) -> None:
     if problem:  # e.g. a PDF on a machine without its fonts or libraries: said, not a traceback
         st.warning(t("report.no_pdf", reason=problem[0 if lang() == "zh" else 1]), icon=":material/print_disabled:")
         return
-    document_name = reports.filename(view["kind"], view["format"], view["day"], view["zone_id"], view["lang"])
+    # named from the page's zones read (cached), not a database read on every run
+    document_name = reports.filename(view["kind"], view["format"], view["day"], view["zone_code"], view["lang"])
     left, right = st.columns(2)
     # the file is made when it is asked for, not on every run (a PDF takes a second or two)
     left.download_button(t("report.download", fmt=t(f"report.format.{view['format']}")), lambda: make(view).content,

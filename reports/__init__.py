@@ -71,6 +71,7 @@ def render(kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: 
     """The report of `kind` for `day` (and a work zone) as a file of format `fmt` in `lang`."""
     check(kind, fmt, lang)
     now = now or clock.now(engine)
+    zone = daily.zone_of(zone_id, engine)
     before = db.line_versions(engine)
     with versions.recording() as lines:  # which lines of data the report reads, to check at issue
         if kind == "daily":
@@ -79,10 +80,10 @@ def render(kind: str, fmt: str, day: dt.date, zone_id: int | None = None, lang: 
         else:
             week = week_of(day, zone_id, engine)
             figures = _week_figures(week, zone_id, now)
-            content = _circular(fmt, week, lang, _area(zone_id, lang, engine), engine)
+            content = _circular(fmt, week, lang, _area(zone, lang), engine)
     read_versions = {line: before.get(line, 0) for line in sorted(lines & set(versions.LINES))}
     return Document(kind=kind, fmt=fmt, day=day, zone_id=zone_id, lang=lang, content=content,
-                    filename=filename(kind, fmt, day, zone_id, lang, engine), mime=MIME[fmt], figures=figures,
+                    filename=filename(kind, fmt, day, zone and zone["code"], lang), mime=MIME[fmt], figures=figures,
                     versions=read_versions)
 
 
@@ -108,22 +109,15 @@ def _circular(fmt: str, week: dict, lang: str, area: str, engine) -> bytes:
     return pdf.circular_pdf(week, lang, area, engine)
 
 
-def _area(zone_id: int | None, lang: str, engine) -> str:
+def _area(zone: dict | None, lang: str) -> str:
     from ui.i18n import text_in
 
-    if zone_id is None:
-        return text_in(lang, "inspect.circular.whole_zone")
-    zones = territory.zones(engine)
-    return zones.loc[zones["id"] == zone_id, "name"].iat[0]
+    return text_in(lang, "inspect.circular.whole_zone") if zone is None else zone["name"]
 
 
-def filename(kind: str, fmt: str, day: dt.date, zone_id: int | None, lang: str, engine=None) -> str:
+def filename(kind: str, fmt: str, day: dt.date, zone_code: str | None, lang: str) -> str:
     """daily_20200225_Z1_zh.pdf: what, which day, which zone (ALL: the whole development zone), language."""
-    zone = "ALL"
-    if zone_id is not None:
-        zones = territory.zones(engine)
-        zone = str(zones.loc[zones["id"] == zone_id, "code"].iat[0])
-    return f"{kind}_{day:%Y%m%d}_{zone}_{lang}.{fmt}"
+    return f"{kind}_{day:%Y%m%d}_{zone_code or 'ALL'}_{lang}.{fmt}"
 
 
 def issue(actor, document: Document, engine=None) -> int:

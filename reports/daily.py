@@ -50,7 +50,7 @@ def daily_figures(day: dt.date, zone_id: int | None = None, now: dt.datetime | N
     cases, shop_figures = reopening.summary(line("reopening"), engine=engine), shops.summary(line("shops"), engine)
     cover = community.coverage_totals(line("survey"), engine)
     return {
-        "day": day, "now": now, "zone": _zone(zone_id, engine), "as_of": ends,
+        "day": day, "now": now, "zone": zone_of(zone_id, engine), "as_of": ends,
         "territory": {"villages": cover["village"]["sites"], "compounds": cover["compound"]["sites"],
                       "enterprises": cases["enterprises"], "enterprises_above_size": cases["above_size"],
                       "shops": shop_figures["shops"]},
@@ -64,7 +64,8 @@ def daily_figures(day: dt.date, zone_id: int | None = None, now: dt.datetime | N
     }
 
 
-def _zone(zone_id: int | None, engine) -> dict | None:
+def zone_of(zone_id: int | None, engine=None) -> dict | None:
+    """The work zone as a report names it ({id, code, name}); None for the whole development zone."""
     if zone_id is None:
         return None
     zones = territory.zones(engine)
